@@ -1,0 +1,30 @@
+"""Publishing domain events on the project's EventBridge bus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from pydantic import BaseModel
+
+from leadflow import SOURCE
+
+
+class PublishFailed(Exception):
+    """EventBridge refused an entry; the caller's record is retried."""
+
+
+class EventPublisher:
+    def __init__(self, bus_name: str, client: Any | None = None) -> None:
+        self.bus_name = bus_name
+        self.client = client or boto3.client("events")
+
+    def publish(self, detail_type: str, detail: BaseModel) -> None:
+        """Put one event; a partial failure is a failure (PutEvents does not raise)."""
+        result = self.client.put_events(Entries=[{
+            "EventBusName": self.bus_name, "Source": SOURCE,
+            "DetailType": detail_type, "Detail": detail.model_dump_json(),
+        }])
+        if result.get("FailedEntryCount"):
+            codes = [e.get("ErrorCode") for e in result.get("Entries", []) if e.get("ErrorCode")]
+            raise PublishFailed(f"{detail_type}: {codes}")
