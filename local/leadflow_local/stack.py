@@ -1,0 +1,505 @@
+"""The local stack: template.yaml's resources created on moto, its wiring run by hand.
+
+It works against any boto3 endpoint: moto in-process (`mock_aws`, used by the
+integration tests and the bench) or moto's server (`make dev`, the end-to-end tests).
+What Lambda, API Gateway and EventBridge do in AWS is done here by three small pumps:
+
+- `handle_http`  turns an HTTP request into an API Gateway REST proxy event;
+- `pump_streams` polls the table's stream and delivers batches to stream functions,
+                 honouring FilterCriteria, BatchSize, partial batch failures, bisection,
+                 MaximumRetryAttempts and the OnFailure destination;
+- `pump_events`  creates each EventBridgeRule on the bus with an SQS target, so moto's
+                 own rule matching decides; it reads those queues and invokes the
+                 function like an asynchronous invocation (retries, then the DLQ).
+
+Everything is read from the template: names of functions, routes, patterns, batch sizes,
+retry counts and dead-letter targets are never restated here.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import json
+import re
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+
+from leadflow_local.atomic import serialize_moto_requests
+from leadflow_local.template import ROOT, FunctionSpec, Resolver, Template
+
+SEED_PATH = ROOT / "local" / "seed.json"
+
+# -- counting AWS calls made by functions (not by the pumps) -----------------------------
+
+_in_function: contextvars.ContextVar[str | None] = contextvars.ContextVar("leadflow_in_function", default=None)
+
+
+class CallCounter:
+    """Counts AWS API calls made while a function runs, by `service.Operation`."""
+
+    _installed = False
+    _lock = threading.Lock()
+    calls: Counter[str] = Counter()
+
+    @classmethod
+    def install(cls) -> None:
+        with cls._lock:
+            if cls._installed:
+                return
+            original = BaseClient._make_api_call
+
+            def counting(client: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+                if _in_function.get() is not None:
+                    with cls._lock:
+                        cls.calls[f"{client.meta.service_model.service_name}.{operation_name}"] += 1
+                return original(client, operation_name, api_params)
+
+            BaseClient._make_api_call = counting  # type: ignore[method-assign]
+            cls._installed = True
+
+    @classmethod
+    def reset(cls) -> Counter[str]:
+        with cls._lock:
+            snapshot = Counter(cls.calls)
+            cls.calls.clear()
+            return snapshot
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that Powertools reads."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    invoked_function_arn: str = ""
+    log_group_name: str = ""
+    log_stream_name: str = ""
+    timeout_ms: int = 15000
+    _started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int(self.timeout_ms - (time.monotonic() - self._started) * 1000))
+
+
+@dataclass
+class ApiRoute:
+    method: str
+    path: str  # template form: /forms/{form_id}/submissions
+    function_id: str
+    regex: re.Pattern[str]
+
+
+@dataclass
+class StreamMapping:
+    function_id: str
+    stream_arn: str
+    batch_size: int
+    max_retries: int
+    bisect: bool
+    partial_failures: bool
+    filters: list[Any]  # moto EventPattern objects
+    on_failure_arn: str | None
+    starting_position: str
+    positions: dict[str, str | None] = field(default_factory=dict)  # shard id -> last sequence read
+
+
+@dataclass
+class RuleDelivery:
+    function_id: str
+    rule_name: str
+    queue_url: str
+    attempts: int
+    dead_letter_arn: str | None
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class LocalStack:
+    """template.yaml deployed on whatever AWS endpoint boto3 is pointed at."""
+
+    def __init__(self, template: Template | None = None, *, stack_name: str = "leadflow-local",
+                 region: str = "us-east-1", account_id: str = "123456789012",
+                 parameters: dict[str, str] | None = None) -> None:
+        self.template = template or Template()
+        self.stack_name = stack_name
+        self.region = region
+        self.account_id = account_id
+        self.parameters = {**self.template.parameter_defaults(), **(parameters or {})}
+        self.functions: dict[str, Callable[..., Any]] = {}
+        self.specs: dict[str, FunctionSpec] = {}
+        self.routes: list[ApiRoute] = []
+        self.streams: list[StreamMapping] = []
+        self.rules: list[RuleDelivery] = []
+        self.resolve: Resolver = Resolver({})
+        self.failures: list[str] = []  # what the pumps could not deliver, for the console
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        CallCounter.install()
+        serialize_moto_requests()
+
+    # -- deploy --------------------------------------------------------------------------
+
+    def client(self, service: str) -> Any:
+        """One client per service. Account-id endpoints are off: moto answers on the
+        classic host names only (botocore now routes streams to <account>.streams-ddb)."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(
+                    service, region_name=self.region, config=Config(account_id_endpoint_mode="disabled"))
+            return self._clients[service]
+
+    def deploy(self) -> LocalStack:
+        """Create the template's resources, load its functions and wire their events."""
+        refs: dict[str, Any] = {
+            **self.parameters, "AWS::StackName": self.stack_name, "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws",
+        }
+        attrs: dict[str, Any] = {}
+        self.resolve = Resolver(refs, attrs, self.template.doc.get("Conditions", {}))
+        # Order matters only for references; the template's resources reference buses,
+        # tables and queues, which have no references among themselves except names.
+        for lid, res in self.template.resources.items():
+            kind, props = res["Type"], res.get("Properties", {})
+            if "Condition" in res and not self.resolve.condition(res["Condition"]):
+                continue
+            if kind == "AWS::DynamoDB::Table":
+                self._create_table(lid, props, refs, attrs)
+            elif kind == "AWS::Events::EventBus":
+                name = self.resolve(props.get("Name", lid))
+                self.client("events").create_event_bus(Name=name)
+                refs[lid] = name
+                attrs[f"{lid}.Name"] = name
+                attrs[f"{lid}.Arn"] = f"arn:aws:events:{self.region}:{self.account_id}:event-bus/{name}"
+            elif kind == "AWS::SQS::Queue":
+                name = f"{self.stack_name}-{lid}"
+                url = self.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+                refs[lid] = url
+                attrs.update({f"{lid}.QueueName": name, f"{lid}.QueueUrl": url,
+                              f"{lid}.Arn": f"arn:aws:sqs:{self.region}:{self.account_id}:{name}"})
+            elif kind == "AWS::SNS::Topic":
+                refs[lid] = self.client("sns").create_topic(Name=f"{self.stack_name}-{lid}")["TopicArn"]
+            else:
+                # Functions, the API, the layer, alarms: nothing to create on moto; their
+                # work is done by the pumps below. A name keeps references resolvable.
+                refs[lid] = f"{self.stack_name}-{lid}"
+        # The sender must be a verified identity, as in a real SES account.
+        if self.parameters.get("SenderEmail"):
+            self.client("sesv2").create_email_identity(EmailIdentity=self.parameters["SenderEmail"])
+
+        for spec in self.template.functions():
+            self._load_function(spec)
+        return self
+
+    def _create_table(self, lid: str, props: dict[str, Any], refs: dict[str, Any], attrs: dict[str, Any]) -> None:
+        props = self.resolve(props)
+        name = props.get("TableName") or f"{self.stack_name}-{lid}"
+        request: dict[str, Any] = {
+            "TableName": name, "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": props.get("BillingMode", "PROVISIONED"),
+        }
+        if request["BillingMode"] == "PROVISIONED":
+            request["ProvisionedThroughput"] = props["ProvisionedThroughput"]
+        if props.get("GlobalSecondaryIndexes"):
+            request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if props.get("StreamSpecification"):
+            request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        ddb = self.client("dynamodb")
+        table = ddb.create_table(**request)["TableDescription"]
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        refs[lid] = name
+        attrs[f"{lid}.Arn"] = table["TableArn"]
+        if "LatestStreamArn" in table:
+            attrs[f"{lid}.StreamArn"] = table["LatestStreamArn"]
+
+    def _load_function(self, spec: FunctionSpec) -> None:
+        self.specs[spec.logical_id] = spec
+        self.functions[spec.logical_id] = spec.load_handler(self.resolve, {"AWS_DEFAULT_REGION": self.region})
+        for event in spec.events:
+            props = self.resolve(event.properties)
+            if event.type == "Api":
+                regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(props["Path"])) + "$")
+                self.routes.append(ApiRoute(props["Method"].upper(), props["Path"], spec.logical_id, regex))
+            elif event.type == "DynamoDB":
+                self.streams.append(self._stream_mapping(spec, props))
+            elif event.type == "EventBridgeRule":
+                self.rules.append(self._rule_delivery(spec, event.name, props))
+
+    def _stream_mapping(self, spec: FunctionSpec, props: dict[str, Any]) -> StreamMapping:
+        from moto.events.models import EventPattern  # moto's own pattern matcher
+
+        filters = [EventPattern.load(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])]
+        on_failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        return StreamMapping(
+            function_id=spec.logical_id, stream_arn=props["Stream"], batch_size=int(props.get("BatchSize", 100)),
+            max_retries=int(props.get("MaximumRetryAttempts", -1)),
+            bisect=bool(props.get("BisectBatchOnFunctionError", False)),
+            partial_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+            filters=filters, on_failure_arn=on_failure, starting_position=props.get("StartingPosition", "LATEST"),
+        )
+
+    def _rule_delivery(self, spec: FunctionSpec, event_name: str, props: dict[str, Any]) -> RuleDelivery:
+        rule_name = f"{self.stack_name}-{spec.logical_id}-{event_name}"
+        queue = self.client("sqs").create_queue(QueueName=f"{rule_name}-target")["QueueUrl"]
+        queue_arn = f"arn:aws:sqs:{self.region}:{self.account_id}:{rule_name}-target"
+        events = self.client("events")
+        bus = props.get("EventBusName", "default")
+        events.put_rule(Name=rule_name, EventBusName=bus, EventPattern=json.dumps(props["Pattern"]))
+        events.put_targets(Rule=rule_name, EventBusName=bus, Targets=[{"Id": "function", "Arn": queue_arn}])
+        fn_props = self.resolve({k: v for k, v in spec.properties.items() if k in ("EventInvokeConfig", "DeadLetterQueue")})
+        retries = int(fn_props.get("EventInvokeConfig", {}).get("MaximumRetryAttempts", 2))
+        dlq = fn_props.get("DeadLetterQueue", {}).get("TargetArn") or \
+            fn_props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        return RuleDelivery(spec.logical_id, rule_name, queue, attempts=1 + retries, dead_letter_arn=dlq)
+
+    def seed(self, path: Path = SEED_PATH) -> None:
+        """Put the demo forms and managers of a seed file in the table."""
+        from leadflow.models import FormConfig, Manager
+        from leadflow.repository import LeadRepository
+
+        data = json.loads(path.read_text("utf-8"))
+        repository = LeadRepository(self.table_name(), self.client("dynamodb"))
+        for form in data.get("forms", []):
+            repository.put_form(FormConfig.model_validate(form))
+        for manager in data.get("managers", []):
+            repository.put_manager(Manager.model_validate(manager))
+
+    def table_name(self) -> str:
+        (lid,) = self.template.of_type("AWS::DynamoDB::Table")
+        return str(self.resolve({"Ref": lid}))
+
+    # -- invoking ------------------------------------------------------------------------
+
+    def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
+        """Call a function's handler as Lambda would, counting its AWS calls."""
+        context = LambdaContext(
+            function_name=f"{self.stack_name}-{function_id}",
+            invoked_function_arn=f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.stack_name}-{function_id}",
+        )
+        token = _in_function.set(function_id)
+        try:
+            return self.functions[function_id](event, context)
+        finally:
+            _in_function.reset(token)
+
+    # -- API Gateway ---------------------------------------------------------------------
+
+    def handle_http(self, method: str, path: str, headers: dict[str, str], body: bytes,
+                    query: str = "", source_ip: str = "127.0.0.1") -> HttpResponse:
+        """Serve one request through the template's API routes (REST proxy integration)."""
+        for route in self.routes:
+            match = route.regex.match(path)
+            if match and route.method in (method.upper(), "ANY"):
+                event = api_gateway_event(route, match.groupdict(), method, path, headers, body, query, source_ip)
+                return _http_response(self.invoke(route.function_id, event))
+        known_path = any(r.regex.match(path) for r in self.routes)
+        status = 405 if known_path else 404
+        message = {"message": "Method Not Allowed" if known_path else "Missing Authentication Token"}
+        return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(message).encode())
+
+    # -- streams -------------------------------------------------------------------------
+
+    def pump_streams(self) -> int:
+        """Poll every stream mapping until caught up; returns how many records were read."""
+        streams = self.client("dynamodbstreams")
+        read = 0
+        for mapping in self.streams:
+            shards = streams.describe_stream(StreamArn=mapping.stream_arn)["StreamDescription"]["Shards"]
+            for shard in shards:
+                mapping.positions.setdefault(shard["ShardId"], None)
+            for shard_id in list(mapping.positions):
+                read += self._poll_shard(streams, mapping, shard_id)
+        return read
+
+    def _poll_shard(self, streams: Any, mapping: StreamMapping, shard_id: str) -> int:
+        """Read a shard until caught up, in batches of the mapping's BatchSize.
+
+        A fresh iterator after the last sequence number read, every time: moto
+        restores a whole table object when a transaction is cancelled, which leaves
+        iterators taken earlier reading a stale copy of the shard."""
+        read = 0
+        while True:
+            last = mapping.positions[shard_id]
+            position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last} if last \
+                else {"ShardIteratorType": mapping.starting_position}
+            iterator = streams.get_shard_iterator(StreamArn=mapping.stream_arn, ShardId=shard_id, **position)
+            page = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=mapping.batch_size)
+            records = [self._lambda_record(r, mapping) for r in page.get("Records", [])]
+            if not records:
+                return read
+            read += len(records)
+            mapping.positions[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+            # Lambda drops records that match no filter, before the function sees them.
+            batch = [r for r in records if not mapping.filters or any(f.matches_event(r) for f in mapping.filters)]
+            if batch:
+                self._deliver_stream_batch(mapping, shard_id, batch, mapping.max_retries)
+
+    def _lambda_record(self, record: dict[str, Any], mapping: StreamMapping) -> dict[str, Any]:
+        ddb = dict(record["dynamodb"])
+        created = ddb.get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            ddb["ApproximateCreationDateTime"] = int(created.timestamp())
+        return {
+            "eventID": record.get("eventID", uuid.uuid4().hex), "eventName": record["eventName"],
+            "eventVersion": record.get("eventVersion", "1.1"), "eventSource": "aws:dynamodb",
+            "awsRegion": self.region, "dynamodb": ddb, "eventSourceARN": mapping.stream_arn,
+        }
+
+    def _deliver_stream_batch(self, mapping: StreamMapping, shard_id: str, batch: list[dict[str, Any]],
+                              retries_left: int) -> None:
+        """Lambda's retry semantics for one batch: resume from the first reported failure,
+        split the batch on a function error when bisecting, give up to OnFailure."""
+        function_error = False
+        try:
+            response = self.invoke(mapping.function_id, {"Records": batch})
+            failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])} \
+                if mapping.partial_failures else set()
+            first = next((i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed), None)
+        except Exception:  # noqa: BLE001 - a function error, as Lambda sees it
+            function_error, first = True, 0
+        if first is None:
+            return
+        remaining = batch[first:]
+        if retries_left == 0:
+            self._stream_gave_up(mapping, shard_id, remaining)
+            return
+        next_retries = retries_left - 1 if retries_left > 0 else -1
+        if function_error and mapping.bisect and len(remaining) > 1:
+            half = len(remaining) // 2
+            self._deliver_stream_batch(mapping, shard_id, remaining[:half], next_retries)
+            self._deliver_stream_batch(mapping, shard_id, remaining[half:], next_retries)
+        else:
+            self._deliver_stream_batch(mapping, shard_id, remaining, next_retries)
+
+    def _stream_gave_up(self, mapping: StreamMapping, shard_id: str, batch: list[dict[str, Any]]) -> None:
+        """What Lambda sends to a stream's OnFailure destination: where the batch lies."""
+        seqs = [r["dynamodb"]["SequenceNumber"] for r in batch]
+        self.failures.append(f"{mapping.function_id}: gave up on {len(batch)} stream record(s)")
+        if not mapping.on_failure_arn:
+            return
+        message = {
+            "requestContext": {"condition": "RetryAttemptsExhausted",
+                               "functionArn": f"{self.stack_name}-{mapping.function_id}"},
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id, "startSequenceNumber": seqs[0], "endSequenceNumber": seqs[-1],
+                "batchSize": len(batch), "streamArn": mapping.stream_arn,
+            },
+        }
+        self._send_to_queue_arn(mapping.on_failure_arn, message)
+
+    # -- EventBridge ---------------------------------------------------------------------
+
+    def pump_events(self, wait_seconds: int = 0) -> int:
+        """Deliver what moto routed to each rule's queue; returns events delivered."""
+        sqs = self.client("sqs")
+        delivered = 0
+        for rule in self.rules:
+            messages = sqs.receive_message(QueueUrl=rule.queue_url, MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=wait_seconds).get("Messages", [])
+            for message in messages:
+                self._deliver_event(rule, json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=rule.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                delivered += 1
+        return delivered
+
+    def _deliver_event(self, rule: RuleDelivery, event: dict[str, Any]) -> None:
+        """An asynchronous invocation: the first try plus the function's retries, with
+        a short backoff, then the event goes to the dead-letter queue."""
+        for attempt in range(rule.attempts):
+            try:
+                self.invoke(rule.function_id, event)
+                return
+            except Exception:  # noqa: BLE001 - a function error, as Lambda sees it
+                if attempt + 1 < rule.attempts:
+                    time.sleep(min(0.05 * 2**attempt, 1.0))
+        self.failures.append(f"{rule.function_id}: event {event.get('id')} sent to the dead-letter queue")
+        if rule.dead_letter_arn:
+            self._send_to_queue_arn(rule.dead_letter_arn, event)
+
+    def _send_to_queue_arn(self, arn: str, body: dict[str, Any]) -> None:
+        name = arn.rsplit(":", 1)[-1]
+        sqs = self.client("sqs")
+        sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"], MessageBody=json.dumps(body))
+
+    # -- running -------------------------------------------------------------------------
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Pump streams and events until both are quiet (for tests and the bench)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pump_streams() == 0 and self.pump_events() == 0:
+                return
+        raise TimeoutError("the local pipeline did not settle")
+
+    def run_pumps(self, stop: threading.Event, interval: float = 0.1) -> list[threading.Thread]:
+        """Background threads that keep the streams and the bus flowing until `stop`."""
+
+        def loop(pump: Callable[[], int]) -> None:
+            while not stop.is_set():
+                try:
+                    if pump() == 0:
+                        stop.wait(interval)
+                except Exception as exc:  # noqa: BLE001 - keep the dev stack alive, report it
+                    self.failures.append(f"pump error: {exc!r}")
+                    stop.wait(1.0)
+
+        threads = [threading.Thread(target=loop, args=(p,), daemon=True, name=n)
+                   for n, p in (("stream-pump", self.pump_streams), ("event-pump", self.pump_events))]
+        for thread in threads:
+            thread.start()
+        return threads
+
+
+def api_gateway_event(route: ApiRoute, path_params: dict[str, str], method: str, path: str,
+                      headers: dict[str, str], body: bytes, query: str, source_ip: str) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event, as the deployed API would send it."""
+    try:
+        text: str | None = body.decode("utf-8") if body else None
+        is_base64 = False
+    except UnicodeDecodeError:
+        text, is_base64 = base64.b64encode(body).decode("ascii"), True
+    multi_query = parse_qs(query, keep_blank_values=True) if query else None
+    return {
+        "resource": route.path, "path": path, "httpMethod": method.upper(),
+        "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} if multi_query else None,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": path_params or None, "stageVariables": None,
+        "requestContext": {
+            "resourcePath": route.path, "httpMethod": method.upper(), "path": f"/v1{path}", "stage": "v1",
+            "requestId": str(uuid.uuid4()), "requestTimeEpoch": int(time.time() * 1000),
+            "accountId": "123456789012", "apiId": "local",
+            "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent") or headers.get("user-agent")},
+        },
+        "body": text, "isBase64Encoded": is_base64,
+    }
+
+
+def _http_response(result: dict[str, Any]) -> HttpResponse:
+    headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
+    for key, values in (result.get("multiValueHeaders") or {}).items():
+        headers[key] = ", ".join(str(v) for v in values)
+    body = result.get("body") or ""
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    return HttpResponse(int(result["statusCode"]), headers, raw)

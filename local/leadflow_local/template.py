@@ -1,0 +1,174 @@
+"""Reading template.yaml: the single source of the wiring, for the local stack and tests.
+
+Only what the local stack needs is interpreted: parameters, resources, the Globals of
+functions, function events and the intrinsic functions used in the template."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that turns short-form intrinsics (`!Ref X`) into their long form."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    return yaml.load(path.read_text("utf-8"), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+class Resolver:
+    """Evaluates intrinsics against what the local stack created.
+
+    `refs` maps a logical id or parameter name to what `Ref` returns; `attrs` maps
+    `LogicalId.Attribute` to what `Fn::GetAtt` returns."""
+
+    def __init__(self, refs: Mapping[str, Any], attrs: Mapping[str, Any] | None = None,
+                 conditions: Mapping[str, Any] | None = None) -> None:
+        # Kept by reference: the stack fills them in as it creates resources.
+        self.refs = refs
+        self.attrs = attrs if attrs is not None else {}
+        self.conditions = conditions or {}
+
+    def __call__(self, value: Any) -> Any:  # noqa: PLR0911 - one branch per intrinsic
+        if isinstance(value, list):
+            return [self(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref":
+                return self.refs[arg]
+            if key == "Fn::GetAtt":
+                return self.attrs[".".join(arg)]
+            if key == "Fn::Sub":
+                return self._sub(arg)
+            if key == "Fn::Equals":
+                left, right = self(arg)
+                return left == right
+            if key == "Fn::Not":
+                return not self(arg[0])
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self(when_true) if self.condition(name) else self(when_false)
+            if key == "Fn::Join":
+                sep, parts = arg
+                return sep.join(str(p) for p in self(parts))
+        return {k: self(v) for k, v in value.items()}
+
+    def condition(self, name: str) -> bool:
+        return bool(self(self.conditions[name]))
+
+    def _sub(self, arg: Any) -> str:
+        text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self(arg[1]))
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in extra:
+                return str(extra[name])
+            if "." in name:
+                return str(self.attrs[name])
+            return str(self.refs[name])
+
+        return re.sub(r"\$\{([^}!]+)\}", replace, text)
+
+
+@dataclass
+class FunctionEvent:
+    name: str
+    type: str
+    properties: dict[str, Any]
+
+
+@dataclass
+class FunctionSpec:
+    """One AWS::Serverless::Function with Globals applied (values still unresolved)."""
+
+    logical_id: str
+    code_uri: Path
+    handler: str
+    environment: dict[str, Any]
+    events: list[FunctionEvent]
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    def load_handler(self, resolve: Resolver, extra_env: Mapping[str, str] | None = None) -> Callable[..., Any]:
+        """Import the handler as Lambda would: with the function's environment set
+        (the module reads its settings at import, like a cold start)."""
+        env = {k: str(resolve(v)) for k, v in self.environment.items()}
+        env.update(extra_env or {})
+        os.environ.update(env)
+        module_file, attr = self.handler.rsplit(".", 1)
+        return getattr(import_fresh(self.logical_id, self.code_uri / f"{module_file}.py"), attr)
+
+
+def import_fresh(logical_id: str, path: Path) -> ModuleType:
+    """Import a handler file under a unique module name (every function has an app.py)."""
+    name = f"leadflow_fn_{logical_id}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class Template:
+    def __init__(self, doc: dict[str, Any] | None = None, root: Path = ROOT) -> None:
+        self.doc = doc if doc is not None else load_template()
+        self.root = root
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return self.doc.get("Resources", {})
+
+    def parameter_defaults(self) -> dict[str, Any]:
+        return {name: p.get("Default", "") for name, p in self.doc.get("Parameters", {}).items()}
+
+    def of_type(self, *types: str) -> dict[str, dict[str, Any]]:
+        return {lid: r for lid, r in self.resources.items() if r.get("Type") in types}
+
+    def functions(self) -> list[FunctionSpec]:
+        defaults = self.doc.get("Globals", {}).get("Function", {})
+        specs = []
+        for lid, res in self.of_type("AWS::Serverless::Function").items():
+            props = {**defaults, **res.get("Properties", {})}
+            env = dict(defaults.get("Environment", {}).get("Variables", {}))
+            env.update(res.get("Properties", {}).get("Environment", {}).get("Variables", {}))
+            events = [FunctionEvent(name, e["Type"], e.get("Properties", {}))
+                      for name, e in res.get("Properties", {}).get("Events", {}).items()]
+            specs.append(FunctionSpec(lid, self.root / props["CodeUri"], props["Handler"], env, events, props))
+        return specs
+
+    def function(self, logical_id: str) -> FunctionSpec:
+        for spec in self.functions():
+            if spec.logical_id == logical_id:
+                return spec
+        raise KeyError(logical_id)
