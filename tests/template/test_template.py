@@ -1,0 +1,146 @@
+"""template.yaml: valid after SAM's translation, and wired the way the design says."""
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadflow_local.template import ROOT, Template, load_template
+
+
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory) -> dict[str, Any]:
+    """The template as CloudFormation sees it, after aws-sam-translator expanded SAM."""
+    from samtranslator.translator.transform import transform
+    from samtranslator.yaml_helper import yaml_parse
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    doc = yaml_parse((ROOT / "template.yaml").read_text("utf-8"))
+    # The translator wants S3 locations where `sam build` would put the code.
+    for resource in doc["Resources"].values():
+        props = resource.get("Properties", {})
+        for uri in ("CodeUri", "ContentUri"):
+            if uri in props:
+                props[uri] = f"s3://leadflow-artifacts/{uri}.zip"
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    return transform(doc, {}, NoManagedPolicies())
+
+
+def cfn_lint(template: dict[str, Any]) -> list[str]:
+    """cfn-lint's findings on a CloudFormation template, one line each."""
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))
+    return [f"{m.rule.id} {m.message}" for m in matches]
+
+
+def test_translated_template_passes_cfn_lint(translated):
+    assert cfn_lint(translated) == []
+
+
+def test_cfn_lint_catches_a_broken_template(translated):
+    # The check above can fail: an unknown property in a resource is reported.
+    broken = json.loads(json.dumps(translated))
+    broken["Resources"]["LeadsTable"]["Properties"]["NoSuchProperty"] = 1
+    findings = cfn_lint(broken)
+    assert any("NoSuchProperty" in finding for finding in findings), findings
+
+
+def test_table_has_stream_recovery_encryption_and_ttl():
+    props = Template().resources["LeadsTable"]["Properties"]
+    assert props["StreamSpecification"]["StreamViewType"] in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_layer_is_built_for_python313_on_arm64_without_boto3():
+    layer = Template().resources["LeadflowLayer"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    requirements = (ROOT / layer["Properties"]["ContentUri"] / "requirements.txt").read_text()
+    names = [line.split("==")[0].split("[")[0].strip().lower() for line in requirements.splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert "boto3" not in names and "botocore" not in names
+    assert {"aws-lambda-powertools", "pydantic", "email-validator", "phonenumbers"} <= set(names)
+
+
+def test_functions_run_python313_on_arm64_with_tracing():
+    function_globals = load_template()["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["Tracing"] == "Active"
+
+
+def test_each_function_has_its_own_role(translated):
+    roles = {lid for lid, r in translated["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    functions = [r for r in translated["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    role_refs = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions]
+    assert len(functions) == 3
+    assert len(set(role_refs)) == len(role_refs) and set(role_refs) <= roles
+
+
+def test_policies_are_scoped_to_one_resource(translated):
+    # No statement of our roles grants an action on every resource.
+    for lid, resource in translated["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in resource["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                assert statement.get("Resource") not in ("*", ["*"]), (lid, statement)
+
+
+def test_score_stream_is_filtered_and_reports_partial_failures():
+    [stream] = [e for e in Template().function("ScoreFunction").events if e.type == "DynamoDB"]
+    props = stream.properties
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert 0 <= props["MaximumRetryAttempts"] <= 10
+    assert props["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    pattern = json.loads(props["FilterCriteria"]["Filters"][0]["Pattern"])
+    assert pattern["eventName"] == ["INSERT"]
+    assert pattern["dynamodb"]["NewImage"]["item_type"] == {"S": ["submission"]}
+
+
+def test_notify_has_retries_and_a_dead_letter_queue():
+    spec = Template().function("NotifyFunction")
+    [rule] = [e for e in spec.events if e.type == "EventBridgeRule"]
+    assert rule.properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Assigned"]}
+    assert rule.properties["DeadLetterConfig"]["Type"] == "SQS"
+    assert spec.properties["DeadLetterQueue"]["Type"] == "SQS"
+    assert spec.properties["EventInvokeConfig"]["MaximumRetryAttempts"] >= 1
+
+
+def test_every_dead_letter_queue_has_an_alarm():
+    resources = Template().resources
+    queues = {lid for lid, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
+    watched = set()
+    for resource in resources.values():
+        if resource["Type"] == "AWS::CloudWatch::Alarm":
+            for dimension in resource["Properties"]["Dimensions"]:
+                watched.add(dimension["Value"]["Fn::GetAtt"][0])
+    assert queues and queues <= watched
+
+
+def test_capture_is_behind_the_public_post_route():
+    [api] = [e for e in Template().function("CaptureFunction").events if e.type == "Api"]
+    assert api.properties["Path"] == "/forms/{form_id}/submissions"
+    assert api.properties["Method"].lower() == "post"
+
+
+def test_every_function_code_uri_has_its_handler():
+    for spec in Template().functions():
+        module = spec.handler.split(".")[0]
+        assert (spec.code_uri / f"{module}.py").is_file(), spec.logical_id
+
+
+def test_every_function_and_case_has_a_sample_event():
+    events = {p.stem for p in (ROOT / "events").glob("*.json")}
+    assert {"capture-json", "capture-urlencoded", "score-new-submission", "notify-lead-assigned"} <= events
+    for path in Path(ROOT / "events").glob("*.json"):
+        json.loads(path.read_text("utf-8"))  # every sample is valid JSON

@@ -1,0 +1,188 @@
+"""FormCatalog (per-container cache of form configs) and capture_submission, against fakes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from leadflow import capture
+from leadflow.capture import FormCatalog, capture_submission
+from leadflow.errors import CaptureError
+from leadflow.models import FormConfig, Lead, Submission
+
+
+class FakeRepository:
+    """Just enough of LeadRepository: get_form counts its calls, record_submission keeps what it got."""
+
+    def __init__(self, forms: dict[str, FormConfig] | None = None) -> None:
+        self.forms = dict(forms or {})
+        self.get_form_calls: list[str] = []
+        self.recorded: list[tuple[Submission, Lead]] = []
+
+    def get_form(self, form_id: str) -> FormConfig | None:
+        self.get_form_calls.append(form_id)
+        return self.forms.get(form_id)
+
+    def record_submission(self, submission: Submission, lead: Lead) -> Submission:
+        self.recorded.append((submission, lead))
+        return submission
+
+
+class FakeClock:
+    """Stands in for the `time` module inside leadflow.capture."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(capture, "time", fake)
+    return fake
+
+
+@pytest.fixture
+def repository(make_form) -> FakeRepository:
+    return FakeRepository({
+        "spring": make_form(form_id="spring", thank_you_url="https://acme.io/thanks"),
+        "old": make_form(form_id="old", enabled=False),
+    })
+
+
+def test_known_enabled_form_is_returned(repository) -> None:
+    form = FormCatalog(repository).get("spring")
+
+    assert form.form_id == "spring"
+    assert repository.get_form_calls == ["spring"]
+
+
+def test_unknown_form_is_a_404(repository) -> None:
+    with pytest.raises(CaptureError) as caught:
+        FormCatalog(repository).get("nope")
+
+    assert caught.value.status == 404
+    assert [(e.field, e.code) for e in caught.value.errors] == [("form_id", "form_not_found")]
+
+
+def test_disabled_form_is_a_410(repository) -> None:
+    with pytest.raises(CaptureError) as caught:
+        FormCatalog(repository).get("old")
+
+    assert caught.value.status == 410
+    assert [(e.field, e.code) for e in caught.value.errors] == [("form_id", "form_disabled")]
+
+
+def test_a_burst_of_posts_reads_the_form_once(repository, clock) -> None:
+    catalog = FormCatalog(repository, ttl_seconds=60)
+
+    forms = []
+    for _ in range(50):
+        forms.append(catalog.get("spring"))
+        clock.now += 1  # 50 posts over 50 seconds, all within the TTL
+
+    assert repository.get_form_calls == ["spring"]
+    assert all(f.form_id == "spring" for f in forms)
+
+
+def test_each_form_is_cached_separately(repository, clock) -> None:
+    catalog = FormCatalog(repository)
+
+    catalog.get("spring")
+    with pytest.raises(CaptureError):
+        catalog.get("old")
+    catalog.get("spring")
+    with pytest.raises(CaptureError):
+        catalog.get("old")
+
+    assert repository.get_form_calls == ["spring", "old"]
+
+
+def test_an_edit_shows_once_the_ttl_has_passed(repository, clock, make_form) -> None:
+    # GIVEN a cached, enabled form
+    catalog = FormCatalog(repository, ttl_seconds=60)
+    catalog.get("spring")
+
+    # WHEN an admin disables it
+    repository.forms["spring"] = make_form(form_id="spring", enabled=False)
+
+    # THEN the cached config still serves until the TTL passes ...
+    clock.now += 60
+    assert catalog.get("spring").enabled is True
+    assert repository.get_form_calls == ["spring"]
+
+    # ... and then the edit shows: the form is refused with a 410
+    clock.now += 1
+    with pytest.raises(CaptureError) as caught:
+        catalog.get("spring")
+    assert caught.value.status == 410
+    assert repository.get_form_calls == ["spring", "spring"]
+
+
+def test_a_form_created_after_a_404_is_found_once_the_ttl_has_passed(repository, clock, make_form) -> None:
+    catalog = FormCatalog(repository, ttl_seconds=60)
+    with pytest.raises(CaptureError):
+        catalog.get("new")
+
+    repository.forms["new"] = make_form(form_id="new")
+    clock.now += 61
+
+    assert catalog.get("new").form_id == "new"
+    assert repository.get_form_calls == ["new", "new"]
+
+
+# -- capture_submission -------------------------------------------------------------------------
+
+
+def test_capture_stores_a_valid_post(repository, received_at) -> None:
+    body = json.dumps({"name": "Ana Pérez", "email": "Ana@Acme.io", "interest": "Quote"})
+
+    captured = capture_submission(FormCatalog(repository), repository, "spring", body=body,
+                                  content_type="application/json", is_base64=False, received_at=received_at)
+
+    assert len(repository.recorded) == 1
+    submission, lead = repository.recorded[0]
+    assert captured.submission == submission
+    assert captured.form.form_id == "spring"
+    assert submission.lead_id == lead.lead_id
+    assert submission.contact.email == "ana@acme.io"
+    assert submission.interest == "quote"
+    assert submission.received_at == received_at
+
+
+@pytest.mark.parametrize(
+    ("form_id", "body", "content_type", "status"),
+    [
+        ("nope", '{"name": "Ana", "email": "ana@acme.io"}', "application/json", 404),
+        ("old", '{"name": "Ana", "email": "ana@acme.io"}', "application/json", 410),
+        ("spring", "{not json", "application/json", 400),
+        ("spring", "name=Ana", "text/plain", 415),
+        ("spring", '{"email": "ana@acme.io"}', "application/json", 422),
+        ("spring", "name=Ana&email=not-an-email", "application/x-www-form-urlencoded", 422),
+    ],
+)
+def test_nothing_is_stored_unless_the_whole_post_is_valid(repository, form_id, body, content_type, status) -> None:
+    with pytest.raises(CaptureError) as caught:
+        capture_submission(FormCatalog(repository), repository, form_id, body=body,
+                           content_type=content_type, is_base64=False)
+
+    assert caught.value.status == status
+    assert repository.recorded == []
+
+
+def test_posts_to_many_unknown_forms_do_not_grow_the_cache_without_bound():
+    from leadflow.capture import MAX_CACHED_FORMS
+
+    class NoForms:
+        def get_form(self, form_id):
+            return None
+
+    catalog = FormCatalog(NoForms())  # type: ignore[arg-type]
+    for n in range(MAX_CACHED_FORMS * 2 + 5):
+        with pytest.raises(CaptureError):
+            catalog.get(f"random-{n}")
+    assert len(catalog._cache) <= MAX_CACHED_FORMS
