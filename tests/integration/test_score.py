@@ -195,3 +195,16 @@ def test_only_new_submissions_wake_the_scorer(stack, table):
     stack.pump_streams()  # the scorer's own updates come back on the stream
 
     assert calls == [1]
+
+
+def test_a_record_of_a_submission_no_longer_stored_is_skipped_not_retried(stack, table):
+    # GIVEN a stream record whose submission is not in the table (erased since)
+    event = load_event("score-new-submission")
+
+    response = stack.invoke("ScoreFunction", event)
+
+    # THEN it is not a failure (retrying cannot help), and nobody is assigned or told
+    assert response == {"batchItemFailures": []}
+    assert announced(stack) == []
+    assert all(manager(stack, m)["open_leads"] == 0 for m in ("m-olivia", "m-layla", "m-diego", "m-sam"))
+    assert items_of(table, "lead") == []
