@@ -3,7 +3,9 @@
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function,
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 

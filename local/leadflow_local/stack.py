@@ -267,7 +267,8 @@ class LocalStack:
         bus = props.get("EventBusName", "default")
         events.put_rule(Name=rule_name, EventBusName=bus, EventPattern=json.dumps(props["Pattern"]))
         events.put_targets(Rule=rule_name, EventBusName=bus, Targets=[{"Id": "function", "Arn": queue_arn}])
-        fn_props = self.resolve({k: v for k, v in spec.properties.items() if k in ("EventInvokeConfig", "DeadLetterQueue")})
+        wanted = ("EventInvokeConfig", "DeadLetterQueue")
+        fn_props = self.resolve({k: v for k, v in spec.properties.items() if k in wanted})
         retries = int(fn_props.get("EventInvokeConfig", {}).get("MaximumRetryAttempts", 2))
         dlq = fn_props.get("DeadLetterQueue", {}).get("TargetArn") or \
             fn_props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")

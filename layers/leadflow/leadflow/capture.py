@@ -11,7 +11,6 @@ from leadflow.forms import build_submission, parse_form_body, validate_form
 from leadflow.models import FormConfig, Submission, utc_now
 from leadflow.repository import LeadRepository
 
-
 MAX_CACHED_FORMS = 1024
 
 

@@ -23,7 +23,14 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from leadflow.models import (
-    ContactCard, FormConfig, Lead, LeadStatus, Manager, Score, Submission, utc_now,
+    ContactCard,
+    FormConfig,
+    Lead,
+    LeadStatus,
+    Manager,
+    Score,
+    Submission,
+    utc_now,
 )
 
 _serializer = TypeSerializer()
@@ -107,7 +114,8 @@ class LeadRepository:
         self.client.put_item(TableName=self.table_name, Item=to_item(form_key(form.form_id), "form", form))
 
     def put_manager(self, manager: Manager) -> None:
-        self.client.put_item(TableName=self.table_name, Item=to_item(manager_key(manager.manager_id), "manager", manager))
+        item = to_item(manager_key(manager.manager_id), "manager", manager)
+        self.client.put_item(TableName=self.table_name, Item=item)
 
     def list_managers(self) -> list[Manager]:
         managers: list[Manager] = []
@@ -193,7 +201,8 @@ class LeadRepository:
     # -- scoring and assignment --------------------------------------------------------
 
     def get_lead(self, lead_id: str) -> Lead | None:
-        item = self.client.get_item(TableName=self.table_name, Key=_wire(lead_key(lead_id)), ConsistentRead=True).get("Item")
+        item = self.client.get_item(
+            TableName=self.table_name, Key=_wire(lead_key(lead_id)), ConsistentRead=True).get("Item")
         return Lead.model_validate(from_item(item)) if item else None
 
     def get_submission(self, lead_id: str, received_at: datetime, submission_id: str) -> dict[str, Any] | None:
@@ -230,7 +239,8 @@ class LeadRepository:
         lead_values: dict[str, Any] = {":score": score_doc}
         lead_update = "SET score = :score"
         if new_assignment and manager:
-            lead_update += ", #status = :status, manager_id = :manager, assigned_at = :now, GSI1PK = :gpk, GSI1SK = :gsk"
+            lead_update += (", #status = :status, manager_id = :manager, assigned_at = :now,"
+                            " GSI1PK = :gpk, GSI1SK = :gsk")
             lead_values.update({
                 ":status": LeadStatus.ASSIGNED.value, ":manager": manager.manager_id, ":now": now,
                 ":gpk": f"MANAGER#{manager.manager_id}", ":gsk": f"{LeadStatus.ASSIGNED.value}#{now}",
@@ -238,7 +248,8 @@ class LeadRepository:
         elif new_assignment:
             lead_update += ", #status = :status, GSI1PK = :gpk, GSI1SK = :gsk"
             lead_values.update({
-                ":status": LeadStatus.UNASSIGNED.value, ":gpk": "UNASSIGNED", ":gsk": f"{LeadStatus.UNASSIGNED.value}#{now}",
+                ":status": LeadStatus.UNASSIGNED.value, ":gpk": "UNASSIGNED",
+                ":gsk": f"{LeadStatus.UNASSIGNED.value}#{now}",
             })
         lead_op: dict[str, Any] = {
             "TableName": self.table_name, "Key": _wire(lead_key(submission.lead_id)),

@@ -12,7 +12,7 @@ class _FromEnv(BaseModel):
     model_config = ConfigDict(populate_by_name=True, frozen=True)
 
     @classmethod
-    def from_env(cls) -> "_FromEnv":
+    def from_env(cls) -> _FromEnv:
         return cls.model_validate(dict(os.environ))
 
 
