@@ -60,9 +60,11 @@ def test_table_has_stream_recovery_encryption_and_ttl():
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
 
-def test_layer_is_built_for_python313_on_arm64_without_boto3():
+def test_layer_is_built_for_arm64_without_boto3():
     layer = Template().resources["LeadflowLayer"]
-    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     requirements = (ROOT / layer["Properties"]["ContentUri"] / "requirements.txt").read_text()
     names = [line.split("==")[0].split("[")[0].strip().lower() for line in requirements.splitlines()
              if line.strip() and not line.startswith("#")]
