@@ -95,6 +95,41 @@ class LambdaContext:
         return max(0, int(self.timeout_ms - (time.monotonic() - self._started) * 1000))
 
 
+class ExecutionEnvironments:
+    """A function's warm execution environments, as Lambda keeps them.
+
+    Lambda runs one invocation at a time per environment and starts another (a cold
+    start) when all are busy. Handlers rely on that: they keep per-request state in
+    module globals (the REST resolver's current event). Concurrent local calls therefore
+    each get their own imported copy of the handler module."""
+
+    def __init__(self, spec: FunctionSpec, resolve: Resolver, extra_env: dict[str, str]) -> None:
+        self.spec = spec
+        self.resolve = resolve
+        self.extra_env = extra_env
+        self._lock = threading.Lock()
+        self._idle: list[Callable[..., Any]] = []
+        self.started = 0
+        self._idle.append(self._start())  # the first one at deploy: import errors surface there
+
+    def _start(self) -> Callable[..., Any]:
+        with self._lock:
+            instance = self.started
+            self.started += 1
+        return self.spec.load_handler(self.resolve, self.extra_env, instance)
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        with self._lock:
+            handler = self._idle.pop() if self._idle else None
+        if handler is None:
+            handler = self._start()
+        try:
+            return handler(event, context)
+        finally:
+            with self._lock:
+                self._idle.append(handler)
+
+
 @dataclass
 class ApiRoute:
     method: str
@@ -235,7 +270,7 @@ class LocalStack:
 
     def _load_function(self, spec: FunctionSpec) -> None:
         self.specs[spec.logical_id] = spec
-        self.functions[spec.logical_id] = spec.load_handler(self.resolve, {"AWS_DEFAULT_REGION": self.region})
+        self.functions[spec.logical_id] = ExecutionEnvironments(spec, self.resolve, {"AWS_DEFAULT_REGION": self.region})
         for event in spec.events:
             props = self.resolve(event.properties)
             if event.type == "Api":
@@ -331,6 +366,7 @@ class LocalStack:
                 mapping.positions.setdefault(shard["ShardId"], None)
             for shard_id in list(mapping.positions):
                 read += self._poll_shard(streams, mapping, shard_id)
+        _forget_moto_iterators(self.account_id, self.region)
         return read
 
     def _poll_shard(self, streams: Any, mapping: StreamMapping, shard_id: str) -> int:
@@ -453,23 +489,36 @@ class LocalStack:
                 return
         raise TimeoutError("the local pipeline did not settle")
 
-    def run_pumps(self, stop: threading.Event, interval: float = 0.1) -> list[threading.Thread]:
-        """Background threads that keep the streams and the bus flowing until `stop`."""
+    def run_pumps(self, stop: threading.Event, busy: float = 0.02, idle: float = 0.4) -> list[threading.Thread]:
+        """Background threads that keep the streams and the bus flowing until `stop`.
+
+        Each poll backs off from `busy` to `idle` seconds while nothing happens, so an
+        idle stack costs little, and a new lead still reaches the mailbox in about a
+        second (two pumps, each at most `idle` behind)."""
 
         def loop(pump: Callable[[], int]) -> None:
+            wait = busy
             while not stop.is_set():
                 try:
-                    if pump() == 0:
-                        stop.wait(interval)
+                    wait = busy if pump() else min(wait * 2, idle)
                 except Exception as exc:  # noqa: BLE001 - keep the dev stack alive, report it
                     self.failures.append(f"pump error: {exc!r}")
-                    stop.wait(1.0)
+                    wait = 1.0
+                stop.wait(wait)
 
         threads = [threading.Thread(target=loop, args=(p,), daemon=True, name=n)
                    for n, p in (("stream-pump", self.pump_streams), ("event-pump", self.pump_events))]
         for thread in threads:
             thread.start()
         return threads
+
+
+def _forget_moto_iterators(account_id: str, region: str) -> None:
+    """moto keeps every shard iterator it ever handed out; the pump asks for one per
+    poll, so a long `make dev` would grow without bound. Only the pump reads streams."""
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    dynamodbstreams_backends[account_id][region].shard_iterators.clear()
 
 
 def api_gateway_event(route: ApiRoute, path_params: dict[str, str], method: str, path: str,

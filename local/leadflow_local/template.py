@@ -119,19 +119,22 @@ class FunctionSpec:
     events: list[FunctionEvent]
     properties: dict[str, Any] = field(default_factory=dict)
 
-    def load_handler(self, resolve: Resolver, extra_env: Mapping[str, str] | None = None) -> Callable[..., Any]:
+    def load_handler(self, resolve: Resolver, extra_env: Mapping[str, str] | None = None,
+                     instance: int = 0) -> Callable[..., Any]:
         """Import the handler as Lambda would: with the function's environment set
-        (the module reads its settings at import, like a cold start)."""
+        (the module reads its settings at import, like a cold start). Each instance is
+        a separate module, like a separate execution environment."""
         env = {k: str(resolve(v)) for k, v in self.environment.items()}
         env.update(extra_env or {})
         os.environ.update(env)
         module_file, attr = self.handler.rsplit(".", 1)
-        return getattr(import_fresh(self.logical_id, self.code_uri / f"{module_file}.py"), attr)
+        module = import_fresh(self.logical_id, self.code_uri / f"{module_file}.py", instance)
+        return getattr(module, attr)
 
 
-def import_fresh(logical_id: str, path: Path) -> ModuleType:
+def import_fresh(logical_id: str, path: Path, instance: int = 0) -> ModuleType:
     """Import a handler file under a unique module name (every function has an app.py)."""
-    name = f"leadflow_fn_{logical_id}"
+    name = f"leadflow_fn_{logical_id}" + (f"_{instance}" if instance else "")
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
