@@ -1,0 +1,398 @@
+"""`make dev`: the whole Leadflow pipeline on one machine, with no AWS account.
+
+moto runs in server mode inside this process and is the AWS; `LocalStack` creates
+template.yaml's resources on it and runs its wiring (API routes, the table's stream, the
+bus rules). This module adds what a developer needs around that: one HTTP port serving
+the demo landing page, the API, and a mailbox showing the emails managers received; and
+a clean start and stop.
+
+    PYTHONPATH=layers/leadflow:local python -m leadflow_local
+
+Environment: PORT (HTTP, default 3000), AWS_PORT (moto, default 4566), LOG_LEVEL (the
+functions' log level, default INFO).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import traceback
+from collections.abc import Iterable
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import ProxyHandler, build_opener
+
+from moto.server import ThreadedMotoServer
+
+from leadflow_local.stack import CallCounter, HttpResponse, LocalStack
+
+HOST = "127.0.0.1"
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+# Fixed paths only: nothing from the request ever becomes a file name.
+PAGES = {"/": "index.html", "/thank-you": "thank-you.html"}
+MAILBOX_PATH = "/_local/mailbox"
+# API Gateway refuses larger payloads before the function runs.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+# Headers this server computes itself; a function's value for them would lie about the body.
+HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}
+COMMON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+# The mailbox shows whatever visitors typed, inside emails: no script, no fetch, no form.
+MAILBOX_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+               "form-action 'none'; frame-ancestors 'none'")
+
+# Local URLs never go through a proxy from the environment.
+_direct = build_opener(ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class DevSettings:
+    port: int = 3000
+    aws_port: int = 4566
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls) -> DevSettings:
+        return cls(port=int(os.environ.get("PORT", "3000")), aws_port=int(os.environ.get("AWS_PORT", "4566")),
+                   log_level=os.environ.get("LOG_LEVEL", "INFO").upper())
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://{HOST}:{self.aws_port}"
+
+
+def point_boto3_at_moto(aws_url: str) -> None:
+    """Every boto3 client (the stack's and the functions') talks to moto: boto3 honours
+    AWS_ENDPOINT_URL, so the handlers need no local-only code. Must run before any client."""
+    os.environ["AWS_ENDPOINT_URL"] = aws_url
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    # No X-Ray daemon and no CloudWatch agent here: keep stdout to the functions' logs.
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+
+# -- the managers' mailbox ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    message_id: str
+    to: list[str]
+    subject: str
+    body: str  # the HTML part when the email has one, else the text
+    source: str  # the sender address
+    timestamp: str  # ISO 8601, UTC
+
+
+class Mailbox:
+    """The emails moto's SES accepted, read from moto's model dump (`/moto-api/data.json`).
+
+    moto keeps no send time, so each message is stamped when the mailbox first sees it;
+    `watch_activity` looks as soon as a function has called SES, so stamps are within a
+    poll interval of the truth even if nobody has the mailbox open."""
+
+    def __init__(self, aws_url: str) -> None:
+        self.data_url = f"{aws_url}/moto-api/data.json"
+        self._first_seen: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def emails(self) -> list[SentEmail]:
+        """Every email sent so far, newest first."""
+        with _direct.open(self.data_url, timeout=10) as response:
+            data = json.load(response)
+        # SES v2 SendEmail is stored by moto's v1 backend: data["ses"]["Message"] is a list
+        # of {id, source, subject, body, destinations: {ToAddresses: [...]}} in send order.
+        messages = data.get("ses", {}).get("Message", [])
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._lock:
+            emails = [
+                SentEmail(
+                    message_id=m["id"], to=list(m.get("destinations", {}).get("ToAddresses", [])),
+                    subject=m.get("subject", ""), body=m.get("body", ""), source=m.get("source", ""),
+                    timestamp=self._first_seen.setdefault(m["id"], now),
+                )
+                for m in messages
+            ]
+        return emails[::-1]
+
+
+def render_mailbox(emails: Iterable[SentEmail]) -> str:
+    """The mailbox page. Everything from an email is escaped; its HTML body is shown only
+    inside a sandboxed iframe (no scripts, no same-origin access)."""
+    articles = "".join(_render_email(n, email) for n, email in enumerate(emails, 1))
+    content = articles or ('<p class="empty">No email yet. <a href="/">Submit the demo form</a>, '
+                           "then refresh this page.</p>")
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Managers' mailbox — Leadflow local</title>
+<style>
+  body {{ margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2433;
+         background: #f4f6fa; }}
+  header {{ padding: 1rem 1.5rem; background: #1d2433; color: #fff; display: flex; gap: 1rem;
+           align-items: baseline; flex-wrap: wrap; }}
+  header h1 {{ margin: 0; font-size: 1.25rem; }}
+  header a {{ color: #b9ccff; }}
+  main {{ max-width: 56rem; margin: 1.5rem auto; padding: 0 1rem; }}
+  .email {{ background: #fff; border-radius: 10px; box-shadow: 0 2px 10px rgba(20, 40, 90, .08);
+           margin-bottom: 1.25rem; padding: 1rem 1.25rem; }}
+  .email h2 {{ margin: 0 0 .5rem; font-size: 1.05rem; }}
+  .meta {{ display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: 0 0 .75rem;
+          color: #5b6474; font-size: .9rem; }}
+  .meta dt {{ font-weight: 600; }}
+  .meta dd {{ margin: 0; }}
+  iframe {{ width: 100%; height: 26rem; border: 1px solid #dde2ea; border-radius: 6px; background: #fff;
+           resize: vertical; }}
+  .empty {{ background: #fff; padding: 1.5rem; border-radius: 10px; }}
+</style>
+</head>
+<body>
+<header>
+  <h1>Managers' mailbox</h1>
+  <span>every email the local stack sent, newest first</span>
+  <a href="{MAILBOX_PATH}">Refresh</a> <a href="/">Demo form</a>
+</header>
+<main>
+{content}
+</main>
+</body>
+</html>
+"""
+
+
+def _render_email(number: int, email: SentEmail) -> str:
+    # moto keeps the HTML part when there is one; a text-only email is shown as text.
+    body = email.body if email.body.lstrip().startswith("<") else f"<pre>{html.escape(email.body)}</pre>"
+    sent = email.timestamp.replace("T", " ").replace("+00:00", " UTC")
+    return f"""<article class="email" aria-labelledby="subject-{number}">
+  <h2 id="subject-{number}" class="subject">{html.escape(email.subject)}</h2>
+  <dl class="meta">
+    <dt>To</dt><dd class="to">{html.escape(", ".join(email.to))}</dd>
+    <dt>From</dt><dd class="from">{html.escape(email.source)}</dd>
+    <dt>Sent</dt><dd><time datetime="{html.escape(email.timestamp)}">{html.escape(sent)}</time></dd>
+  </dl>
+  <iframe sandbox="" title="Body of: {html.escape(email.subject)}" srcdoc="{html.escape(body)}"></iframe>
+</article>
+"""
+
+
+# -- HTTP ---------------------------------------------------------------------------------
+
+
+class DevServer(ThreadingHTTPServer):
+    """The local pages and, for every other request, the template's API routes."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, stack: LocalStack, mailbox: Mailbox) -> None:
+        super().__init__((HOST, port), DevRequestHandler)
+        self.stack = stack
+        self.mailbox = mailbox
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser closing a connection early is normal; anything else is worth a trace.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class DevRequestHandler(BaseHTTPRequestHandler):
+    server: DevServer
+    server_version = "leadflow-local"
+    protocol_version = "HTTP/1.1"  # keep-alive; every answer carries a Content-Length
+
+    def do_GET(self) -> None:
+        self._send(self._local_page() or self._api())
+
+    # Every method reaches the API as it would reach API Gateway (OPTIONS included).
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        """Quiet: the functions log every request that matters."""
+
+    def _local_page(self) -> HttpResponse | None:
+        if self.command not in ("GET", "HEAD"):
+            return None
+        path = urlsplit(self.path).path
+        if path in PAGES:
+            return HttpResponse(200, {"Content-Type": "text/html; charset=utf-8"},
+                                (PAGES_DIR / PAGES[path]).read_bytes())
+        if path == MAILBOX_PATH:
+            page = render_mailbox(self.server.mailbox.emails())
+            return HttpResponse(200, {"Content-Type": "text/html; charset=utf-8",
+                                      "Content-Security-Policy": MAILBOX_CSP}, page.encode("utf-8"))
+        if path == f"{MAILBOX_PATH}.json":
+            emails = [asdict(e) for e in self.server.mailbox.emails()]
+            return HttpResponse(200, {"Content-Type": "application/json"}, json.dumps(emails).encode("utf-8"))
+        return None
+
+    def _api(self) -> HttpResponse:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.close_connection = True
+            return _gateway_error(411, "Length Required")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_PAYLOAD_BYTES:
+            self.close_connection = True  # the unread body must not be taken for the next request
+            return _gateway_error(413, "Request Too Long") if length > 0 else _gateway_error(400, "Bad Request")
+        body = self.rfile.read(length)
+        url = urlsplit(self.path)
+        # Repeated headers collapse to their last value, as in API Gateway's `headers`.
+        headers = dict(self.headers.items())
+        try:
+            # Concurrent requests are safe: the stack runs each in its own execution environment.
+            return self.server.stack.handle_http(self.command, unquote(url.path), headers, body,
+                                                 url.query, self.client_address[0])
+        except Exception:  # noqa: BLE001 - a function error, as API Gateway sees it
+            traceback.print_exc()
+            return _gateway_error(502, "Internal server error")
+
+    def _send(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        headers = {**COMMON_HEADERS, **response.headers}
+        for name, value in headers.items():
+            if name.lower() not in HOP_HEADERS:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+
+def _gateway_error(status: int, message: str) -> HttpResponse:
+    """An error API Gateway itself would answer, before any function runs."""
+    return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps({"message": message}).encode())
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+def watch_activity(stack: LocalStack, mailbox: Mailbox, stop: threading.Event, interval: float = 0.5) -> None:
+    """Print pump failures and each email sent, as they happen.
+
+    moto's data.json dumps every object moto holds (items, messages...), so it is read
+    only after a function called SES (the stack's call counter says so), not every poll."""
+    failures_seen, sends_seen = 0, 0
+    printed: set[str] = set()
+    while not stop.wait(interval):
+        for failure in stack.failures[failures_seen:]:
+            print(f"[leadflow-local] pipeline failure: {failure}")
+        failures_seen = len(stack.failures)
+        sends = CallCounter.calls.get("sesv2.SendEmail", 0)
+        if sends == sends_seen:
+            continue
+        sends_seen = sends
+        try:
+            emails = mailbox.emails()
+        except OSError:
+            continue  # moto is stopping; nothing to report
+        for email in reversed(emails):
+            if email.message_id not in printed:
+                printed.add(email.message_id)
+                print(f"[leadflow-local] email to {', '.join(email.to)}: {email.subject}")
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+def _start_moto(port: int) -> ThreadedMotoServer:
+    # moto's server logs every AWS call through werkzeug; the functions' logs say more.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    moto = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    moto.start()
+    return moto
+
+
+def run(settings: DevSettings) -> int:
+    """Start moto, deploy and seed the stack, serve until SIGINT or SIGTERM; returns the exit code."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        stop.set()
+        # A second Ctrl-C ends the process at once, should the orderly stop ever hang.
+        signal.signal(signum, signal.SIG_DFL)
+
+    # Installed first, so even a Ctrl-C during start-up shuts down in order.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, request_stop)
+
+    for name, port in (("AWS_PORT", settings.aws_port), ("PORT", settings.port)):
+        # ThreadedMotoServer would wait forever for a server that failed to bind.
+        if not _port_is_free(port):
+            print(f"[leadflow-local] port {port} is in use: set {name} to a free port", file=sys.stderr)
+            return 1
+    point_boto3_at_moto(settings.aws_url)
+
+    with ExitStack() as cleanup:  # undone in reverse: HTTP, then pumps, then moto
+        moto = _start_moto(settings.aws_port)
+        cleanup.callback(moto.stop)
+
+        stack = LocalStack(parameters={"LogLevel": settings.log_level}).deploy()
+        stack.seed()
+        mailbox = Mailbox(settings.aws_url)
+        threads = stack.run_pumps(stop)
+        threads.append(threading.Thread(target=watch_activity, args=(stack, mailbox, stop),
+                                        name="activity", daemon=True))
+        threads[-1].start()
+        cleanup.callback(_join, threads)
+        cleanup.callback(stop.set)  # also when start-up fails below
+
+        httpd = DevServer(settings.port, stack, mailbox)
+        cleanup.callback(httpd.server_close)
+        threading.Thread(target=httpd.serve_forever, name="http", daemon=True).start()
+        cleanup.callback(httpd.shutdown)
+
+        _print_banner(settings, stack)
+        stop.wait()
+        print("[leadflow-local] stopping", flush=True)
+    print("[leadflow-local] stopped", flush=True)
+    return 0
+
+
+def _join(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join(timeout=10)
+
+
+def _print_banner(settings: DevSettings, stack: LocalStack) -> None:
+    base = settings.base_url
+    print("", f"  Landing page   {base}/", f"  Mailbox        {base}{MAILBOX_PATH}", f"  API base       {base}",
+          sep="\n")
+    for route in stack.routes:  # read from the template, like the routing itself
+        print(f"                 {route.method} {base}{route.path}")
+    print(f"  AWS (moto)     {settings.aws_url}  (dashboard {settings.aws_url}/moto-api/)", "",
+          "Leadflow local stack ready (Ctrl-C to stop)", sep="\n", flush=True)
+
+
+def main() -> int:
+    # Piped output (make, CI, the e2e tests) must arrive line by line; a visitor's name in
+    # an email subject must never crash a print on a non-UTF-8 console.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True, errors="backslashreplace")
+    return run(DevSettings.from_env())

@@ -1,0 +1,187 @@
+"""The local stack as `make dev` runs it (`python -m leadflow_local`), in a subprocess,
+spoken to over real HTTP.
+
+One stack serves the whole session: it takes a few seconds to start, and every test
+makes its own lead (unique name, email and phone) so tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.request import HTTPRedirectHandler, ProxyHandler, Request, build_opener
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_LINE = "Leadflow local stack ready"
+START_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 20
+EMAIL_TIMEOUT_S = 10
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RunningStack:
+    base_url: str
+    process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The server's last lines, to explain a failing assertion."""
+        return "".join(self.output[-lines:])
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[RunningStack]:
+    """`python -m leadflow_local` on free ports; stopped with Ctrl-C (SIGINT) at the end,
+    which must end it cleanly with exit code 0."""
+    # No AWS_* variable of the developer's reaches the stack: it talks to its own moto only.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local"]), PYTHONUNBUFFERED="1",
+               PORT=str(_free_port()), AWS_PORT=str(_free_port()))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "leadflow_local"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
+    )
+    stack = RunningStack(f"http://127.0.0.1:{env['PORT']}", process)
+    ready = threading.Event()
+
+    def read_output() -> None:
+        # Read to the end, not only to "ready": a full pipe would block the server's prints.
+        assert process.stdout is not None
+        for line in process.stdout:
+            stack.output.append(line)
+            if READY_LINE in line:
+                ready.set()
+
+    reader = threading.Thread(target=read_output, name="local-stack-output", daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not ready.wait(0.2):
+            if process.poll() is not None:
+                pytest.fail(f"the local stack exited with {process.returncode}:\n{stack.log_tail()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the local stack was not ready in {START_TIMEOUT_S} s:\n{stack.log_tail()}")
+        yield stack
+    finally:
+        exit_code = _stop(process)
+        reader.join(timeout=5)
+    assert exit_code == 0, f"the local stack did not stop cleanly ({exit_code}):\n{stack.log_tail()}"
+
+
+def _stop(process: subprocess.Popen[str]) -> int | None:
+    """Ctrl-C, as a developer would; killed if it does not stop in time (never leaked)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class _NoRedirect(HTTPRedirectHandler):
+    """Redirects are what some tests check, so they are returned, not followed."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class HttpClient:
+    """Plain urllib against the local stack: no proxy from the environment, no redirects."""
+
+    def __init__(self, stack: RunningStack) -> None:
+        self.stack = stack
+        self._opener = build_opener(ProxyHandler({}), _NoRedirect())
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> Reply:
+        url = self.stack.base_url + path  # always the local stack's http:// URL
+        request = Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
+        try:
+            with self._opener.open(request, timeout=15) as response:
+                return Reply(response.status, dict(response.headers.items()), response.read())
+        except HTTPError as error:  # 3xx, 4xx and 5xx answers are answers too
+            with error:
+                return Reply(error.code, dict(error.headers.items()), error.read())
+
+    def post_json(self, path: str, fields: dict[str, Any]) -> Reply:
+        return self.request("POST", path, json.dumps(fields).encode("utf-8"),
+                            {"Content-Type": "application/json", "Accept": "application/json"})
+
+    def emails(self) -> list[dict[str, Any]]:
+        reply = self.request("GET", "/_local/mailbox.json")
+        assert reply.status == 200, reply.text
+        return list(reply.json())
+
+    def wait_for_email(self, marker: str, timeout: float = EMAIL_TIMEOUT_S) -> dict[str, Any]:
+        """The email whose subject names this lead, once the pipeline has sent it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [e for e in self.emails() if marker in e["subject"]]
+            if found:
+                assert len(found) == 1, f"more than one email for {marker}: {found}"
+                return found[0]
+            if time.monotonic() > deadline:
+                pytest.fail(f"no email for {marker} within {timeout} s:\n{self.stack.log_tail()}")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def http(local_stack: RunningStack) -> HttpClient:
+    return HttpClient(local_stack)
+
+
+@dataclass(frozen=True)
+class LeadIdentity:
+    """Contact data nobody else in the session uses: dedupe never merges two tests' leads."""
+
+    tag: str
+    phone: str
+
+    def email_at(self, domain: str) -> str:
+        return f"lead.{self.tag}@{domain}"
+
+
+@pytest.fixture
+def new_lead() -> Callable[[], LeadIdentity]:
+    def make() -> LeadIdentity:
+        number = uuid.uuid4().int
+        digits = number % 10**7
+        return LeadIdentity(tag=f"{number % 16**8:08x}", phone=f"+1 415 {digits // 10**4:03d} {digits % 10**4:04d}")
+
+    return make
