@@ -42,6 +42,9 @@ def assignment_subject(lead: Lead, submission: Submission, assignment: LeadAssig
     if submission.interest:
         parts.append(INTENT_PHRASES.get(submission.interest, submission.interest))
     prefix = "" if assignment.is_new_lead else "Came back: "
+    previous = assignment.previous_temperature
+    if not assignment.is_new_lead and previous and previous != assignment.temperature:
+        prefix = f"Came back, {previous.value} → {assignment.temperature.value}: "  # e.g. a rise to hot
     return header_safe(prefix + " — ".join(parts))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Literal
 
@@ -45,6 +45,8 @@ class Source(BaseModel):
     utm_campaign: str | None = None
     utm_term: str | None = None
     utm_content: str | None = None
+    gclid: str | None = None  # Google Ads click id
+    fbclid: str | None = None  # Meta click id
     referrer: str | None = None
     landing_page: str | None = None
 
@@ -66,9 +68,21 @@ class FormConfig(BaseModel):
     form_id: str
     name: str
     enabled: bool = True
-    language: str = "en"
-    default_country: str = "US"
+    language: str = "en"  # of the page: error messages, the lead's language
+    default_country: str = "US"  # for phone numbers typed without +<country code>
     thank_you_url: str | None = None
+    error_url: str | None = None  # else the page the post came from, else an HTML page
+    # Origins (scheme://host[:port]) whose pages may post this form from a browser and
+    # be redirected to with `_next`. Empty: any origin may post, `_next` is ignored.
+    allowed_origins: list[str] = Field(default_factory=list)
+    required_fields: list[str] = Field(default_factory=list)  # beyond name + email or phone
+    scoring_profile: Literal["b2b", "b2c"] = "b2b"
+    honeypot_field: str = "_gotcha"
+    min_fill_seconds: float = Field(default=2.0, ge=0)  # measured with leadflow.js's `_shown_at`
+    rate_limit_per_minute: int = Field(default=5, ge=1)  # per client IP
+    keep_custom_fields: bool = True
+    consent_text: str | None = None  # the exact wording shown next to the checkbox
+    consent_version: str | None = None
 
 
 class Manager(BaseModel):
@@ -82,6 +96,9 @@ class Manager(BaseModel):
     territories: list[str] = Field(default_factory=list)
     capacity: int = Field(default=50, ge=0)
     active: bool = True
+    # Away through this day (UTC), included: gets no new leads, and their returning
+    # leads go to someone who is in.
+    on_leave_until: date | None = None
     open_leads: int = 0
     last_assigned_at: datetime | None = None
 
@@ -94,15 +111,37 @@ class ScorePart(BaseModel):
     reason: str
 
 
+class ScoreThresholds(BaseModel):
+    """Points from which a lead is warm, and hot; below `warm` it is cold."""
+
+    warm: int
+    hot: int
+
+
 class Score(BaseModel):
+    """A score with everything needed to explain it later: the parts, the rule set's
+    profile and version, and the thresholds that turned the points into a temperature."""
+
     points: int
     temperature: Temperature
     parts: list[ScorePart]
     rule_set_version: str
+    profile: str | None = None  # "b2b" / "b2c"; None on scores stored before profiles
+    thresholds: ScoreThresholds | None = None
 
     def top_reasons(self, limit: int = 3) -> list[ScorePart]:
         """The parts that moved the score most, strongest first."""
         return sorted(self.parts, key=lambda p: abs(p.points), reverse=True)[:limit]
+
+
+class Consent(BaseModel):
+    """Evidence of what a person agreed to: kept with the submission that gave it."""
+
+    given: bool
+    text: str | None = None
+    version: str | None = None
+    at: datetime
+    ip: str | None = None
 
 
 class Submission(BaseModel):
@@ -116,8 +155,10 @@ class Submission(BaseModel):
     interest: str | None = None
     message: str | None = None
     fields: dict[str, str] = Field(default_factory=dict)  # everything else the form sent
-    source: Source
+    source: Source  # last touch: where this visit came from
     language: str = "en"
+    consent: Consent | None = None
+    scoring_profile: Literal["b2b", "b2c"] = "b2b"  # the form's: which default rules score it
     is_new_lead: bool = True
 
 
@@ -131,9 +172,20 @@ class Lead(BaseModel):
     created_at: datetime
     last_seen_at: datetime
     submission_count: int = 1
+    latest_interest: str | None = None
     score: Score | None = None
     manager_id: str | None = None
     assigned_at: datetime | None = None
+
+
+class Activity(BaseModel):
+    """One entry of a lead's history (ACT# items)."""
+
+    activity_id: str
+    lead_id: str
+    at: datetime
+    kind: str  # e.g. possible_duplicate
+    detail: dict[str, str] = Field(default_factory=dict)
 
 
 class LeadAssigned(BaseModel):
@@ -150,10 +202,15 @@ class LeadAssigned(BaseModel):
     points: int
     temperature: Temperature
     is_new_lead: bool
+    # The lead's temperature before this submission (returning leads): lets the email
+    # say what changed. Optional, so v1 consumers are unaffected.
+    previous_temperature: Temperature | None = None
 
 
 class LeadUnassigned(BaseModel):
     """Detail of the `Lead Unassigned` event: nobody eligible, the admins must act."""
+
+    model_config = ConfigDict(extra="ignore")
 
     schema_version: Literal["1"] = "1"
     lead_id: str
@@ -162,3 +219,39 @@ class LeadUnassigned(BaseModel):
     form_id: str
     points: int
     temperature: Temperature
+    is_new_lead: bool = True
+    previous_temperature: Temperature | None = None
+    # The inactive or away manager the returning lead was taken from, if any.
+    released_manager_id: str | None = None
+
+
+class TemperatureChange(StrEnum):
+    """How a submission moved its lead's temperature; `first` for a lead's first score."""
+
+    FIRST = "first"
+    ROSE = "rose"
+    FELL = "fell"
+    SAME = "same"
+
+
+class LeadScored(BaseModel):
+    """Detail of the `Lead Scored` event, sent for every scored submission: the lead's
+    new score with its parts, and the one it had before. Ids and scores only."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: Literal["1"] = "1"
+    lead_id: str
+    submission_id: str
+    received_at: datetime
+    form_id: str
+    is_new_lead: bool
+    profile: str
+    rule_set_version: str
+    thresholds: ScoreThresholds | None = None  # None only for scores stored before v1
+    points: int
+    temperature: Temperature
+    parts: list[ScorePart]
+    previous_points: int | None = None
+    previous_temperature: Temperature | None = None
+    change: TemperatureChange

@@ -7,6 +7,11 @@
 | identity   | IDENT#EMAIL#<email> / IDENT#PHONE#<e164>| IDENT                       |
 | manager    | ROSTER                                  | MANAGER#<manager_id>        |
 | form       | FORM#<form_id>                          | FORM                        |
+| rule set   | RULESET                                 | PROFILE#<b2b / b2c>         |
+| activity   | LEAD#<lead_id>                          | ACT#<at>#<id>               |
+| double post| DOUBLE#<fingerprint>  (TTL 10 min)      | DOUBLE                      |
+| rate count | RATE#<form_id>#<client hash> (TTL)      | <window start>              |
+| spam       | SPAM#<form_id>  (TTL 30 days)           | <received_at>#<id>          |
 
 Managers share one partition (a team is tens of people, not millions) so the scorer
 reads the whole roster with one strongly consistent Query, never a Scan.
@@ -14,15 +19,20 @@ reads the whole roster with one strongly consistent Query, never a Scan.
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from leadflow.models import (
+    Activity,
     ContactCard,
     FormConfig,
     Lead,
@@ -34,6 +44,14 @@ from leadflow.models import (
 )
 
 _serializer = TypeSerializer()
+
+
+def fast_client(service: str) -> Any:
+    """A client for a request a person waits on: short timeouts and two attempts, so a
+    failing table costs a second, not half a minute, before the fallback takes over."""
+    return boto3.client(service, config=Config(connect_timeout=2, read_timeout=3,
+                                               retries={"max_attempts": 2, "mode": "standard"}))
+
 _deserializer = TypeDeserializer()
 _KEY_ATTRS = ("PK", "SK", "GSI1PK", "GSI1SK", "item_type", "expires_at")
 
@@ -46,8 +64,44 @@ class ManagerUnavailable(Exception):
     """The chosen manager went inactive or filled up between the read and the write."""
 
 
+class LeadChanged(Exception):
+    """The lead (its manager, or a newer score) or a released manager changed between
+    the scorer's read and its write; read again and decide again."""
+
+
+@dataclass(frozen=True)
+class ScoredLead:
+    """A lead card as the scorer reads it."""
+
+    lead: Lead
+    scored_through: int | None  # `scored_through()` of the submission its score comes from
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def scored_through(received_at: datetime) -> int:
+    """A submission's time in whole microseconds, so DynamoDB compares it as a number
+    (ISO strings with and without fractions do not sort by time)."""
+    return (received_at - _EPOCH) // timedelta(microseconds=1)
+
+
 class LeadVanished(Exception):
     """An identity pointed at a lead that no longer exists; the write is retried."""
+
+
+DOUBLE_SUBMIT_SECONDS = 10 * 60
+SPAM_TTL_SECONDS = 30 * 86400
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Where a submission was stored; `duplicate` when it (or the same post) already was."""
+
+    submission_id: str
+    lead_id: str
+    is_new_lead: bool
+    duplicate: bool = False
 
 
 def lead_key(lead_id: str) -> dict[str, str]:
@@ -62,8 +116,20 @@ def manager_key(manager_id: str) -> dict[str, str]:
     return {"PK": "ROSTER", "SK": f"MANAGER#{manager_id}"}
 
 
+def double_submit_key(fingerprint: str) -> dict[str, str]:
+    return {"PK": f"DOUBLE#{fingerprint}", "SK": "DOUBLE"}
+
+
+def activity_key(activity: Activity) -> dict[str, str]:
+    return {"PK": f"LEAD#{activity.lead_id}", "SK": f"ACT#{activity.at.isoformat()}#{activity.activity_id}"}
+
+
 def form_key(form_id: str) -> dict[str, str]:
     return {"PK": f"FORM#{form_id}", "SK": "FORM"}
+
+
+def rule_set_key(profile: str) -> dict[str, str]:
+    return {"PK": "RULESET", "SK": f"PROFILE#{profile}"}
 
 
 def identity_keys(contact: ContactCard) -> list[dict[str, str]]:
@@ -80,7 +146,23 @@ def to_item(keys: dict[str, str], item_type: str, model: BaseModel | None = None
     """A model as a DynamoDB item in wire format (None fields left out)."""
     plain: dict[str, Any] = model.model_dump(mode="json", exclude_none=True) if model else {}
     plain.update(keys, item_type=item_type, **extra)
-    return {k: _serializer.serialize(v) for k, v in plain.items()}
+    return {k: _serializer.serialize(_exact_numbers(v)) for k, v in plain.items()}
+
+
+def _json_time(moment: datetime) -> str:
+    """A time written the way pydantic writes the models' times, so stored times compare."""
+    return TypeAdapter(datetime).dump_python(moment, mode="json")
+
+
+def _exact_numbers(value: Any) -> Any:
+    """DynamoDB numbers are decimals; floats (a form's min fill time) go in as Decimal."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _exact_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact_numbers(v) for v in value]
+    return value
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +177,15 @@ def _wire(values: dict[str, Any]) -> dict[str, Any]:
 
 def _cancellation_codes(exc: ClientError) -> list[str]:
     return [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+
+
+def _cancelled_conditions(exc: ClientError) -> list[str]:
+    """The per-item codes of a transaction cancelled by its conditions; any other error
+    (throttling, a conflict, an outage) is raised again for the caller's fallback."""
+    codes = _cancellation_codes(exc) if exc.response["Error"]["Code"] == "TransactionCanceledException" else []
+    if "ConditionalCheckFailed" not in codes or any(c not in ("None", "ConditionalCheckFailed") for c in codes):
+        raise exc
+    return codes + ["None"] * 8  # indexes of optional items are always safe to read
 
 
 class LeadRepository:
@@ -133,77 +224,220 @@ class LeadRepository:
 
     # -- capture -----------------------------------------------------------------------
 
-    def record_submission(self, submission: Submission, lead: Lead) -> Submission:
-        """Store a submission with its lead card and identities in one transaction.
+    def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None) -> Recorded:
+        """Store a submission exactly once, on a new lead or on the person's existing one.
 
-        The identity items are written only if absent, so two concurrent first
-        submissions by one person cannot make two leads. A known person's
-        submission is attached to their existing lead instead. One call for a new
-        lead; a returning one costs a lookup and a second transaction."""
-        puts = [
+        A new person's lead card, submission and identities go in one transaction whose
+        identity writes are conditional, so two concurrent first posts by one person
+        cannot make two leads: the loser is attached to the winner's lead. One call for
+        a new lead; a returning person costs a lookup and a second transaction.
+
+        The submission item is written only if absent and a double-submit marker
+        (`fingerprint`, kept 10 minutes) only if absent or expired, so replaying the same
+        submission (the fallback queue, a retry after a timeout) or the same post (a
+        double click) never stores anything twice."""
+        now = submission.received_at
+        items = [
             {"Put": {"TableName": self.table_name, "Item": to_item(lead_key(lead.lead_id), "lead", lead),
                      "ConditionExpression": "attribute_not_exists(PK)"}},
-            {"Put": {"TableName": self.table_name, "Item": self._submission_item(submission)}},
-        ] + [
-            {"Put": {"TableName": self.table_name,
-                     "Item": to_item(key, "identity", lead_id=lead.lead_id, created_at=lead.created_at.isoformat()),
-                     "ConditionExpression": "attribute_not_exists(PK)"}}
-            for key in identity_keys(lead.contact)
+            self._put_submission(submission),
         ]
+        if fingerprint:
+            items.append(self._put_double_submit_marker(fingerprint, submission))
+        items += [self._put_identity(key, lead.lead_id, now) for key in identity_keys(lead.contact)]
         try:
-            self.client.transact_write_items(TransactItems=puts)
-            return submission
+            self.client.transact_write_items(TransactItems=items)
+            return Recorded(submission_id=submission.submission_id, lead_id=lead.lead_id, is_new_lead=True)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException" or \
-                    "ConditionalCheckFailed" not in _cancellation_codes(exc):
-                raise
-        existing = self.find_lead_id(lead.contact)
-        if existing is None:
-            raise LeadVanished(lead.lead_id)
-        returning = submission.model_copy(update={"lead_id": existing, "is_new_lead": False})
-        self._attach(returning)
-        return returning
+            codes = _cancelled_conditions(exc)
+        if fingerprint and codes[2] == "ConditionalCheckFailed":
+            return self._earlier_double_submit(fingerprint)
+        return self._attach(submission, lead.contact, fingerprint)
 
-    def _submission_item(self, submission: Submission) -> dict[str, Any]:
+    def _put_submission(self, submission: Submission) -> dict[str, Any]:
         key = submission_key(submission.lead_id, submission.received_at, submission.submission_id)
-        return to_item(key, "submission", submission)
+        return {"Put": {"TableName": self.table_name, "Item": to_item(key, "submission", submission),
+                        "ConditionExpression": "attribute_not_exists(PK)"}}
 
-    def _attach(self, submission: Submission) -> None:
+    def _put_identity(self, key: dict[str, str], lead_id: str, now: datetime) -> dict[str, Any]:
+        return {"Put": {"TableName": self.table_name,
+                        "Item": to_item(key, "identity", lead_id=lead_id, created_at=_json_time(now)),
+                        "ConditionExpression": "attribute_not_exists(PK)"}}
+
+    def _put_double_submit_marker(self, fingerprint: str, submission: Submission) -> dict[str, Any]:
+        now = int(submission.received_at.timestamp())
+        return {"Put": {
+            "TableName": self.table_name,
+            "Item": to_item(double_submit_key(fingerprint), "double_submit", submission_id=submission.submission_id,
+                            lead_id=submission.lead_id, expires_at=now + DOUBLE_SUBMIT_SECONDS),
+            # TTL deletes lazily: an expired marker still in the table does not count.
+            "ConditionExpression": "attribute_not_exists(PK) OR expires_at < :now",
+            "ExpressionAttributeValues": _wire({":now": now}),
+        }}
+
+    def _earlier_double_submit(self, fingerprint: str) -> Recorded:
+        item = self.client.get_item(TableName=self.table_name, Key=_wire(double_submit_key(fingerprint)),
+                                    ConsistentRead=True).get("Item")
+        if item is None:  # expired and removed in between: the caller retries
+            raise LeadVanished(fingerprint)
+        plain = from_item(item)
+        return Recorded(submission_id=plain["submission_id"], lead_id=plain["lead_id"], is_new_lead=False,
+                        duplicate=True)
+
+    def _attach(self, submission: Submission, contact: ContactCard, fingerprint: str | None) -> Recorded:
+        """Attach a returning person's submission to their lead (matched by email, then
+        phone). An identity this lead lacks is added; one that belongs to another lead is
+        recorded as a possible duplicate for a person to look at."""
+        owners = self.find_lead_ids(contact)
+        keys = identity_keys(contact)
+        lead_id = next((owners[k["PK"]] for k in keys if k["PK"] in owners), None)
+        if lead_id is None:
+            raise LeadVanished(submission.lead_id)
+        returning = submission.model_copy(update={"lead_id": lead_id, "is_new_lead": False})
+        values: dict[str, Any] = {":seen": _json_time(returning.received_at), ":one": 1}
+        update = "SET last_seen_at = :seen"
+        if returning.interest:
+            update += ", latest_interest = :interest"
+            values[":interest"] = returning.interest
+        items: list[dict[str, Any]] = [
+            self._put_submission(returning),
+            {"Update": {
+                "TableName": self.table_name, "Key": _wire(lead_key(lead_id)),
+                "UpdateExpression": update + " ADD submission_count :one",
+                "ConditionExpression": "attribute_exists(PK)", "ExpressionAttributeValues": _wire(values),
+            }},
+        ]
+        if fingerprint:
+            items.append(self._put_double_submit_marker(fingerprint, returning))
+        for key in keys:
+            other = owners.get(key["PK"])
+            if other is None:
+                items.append(self._put_identity(key, lead_id, returning.received_at))
+            elif other != lead_id:
+                activity = Activity(activity_id=uuid.uuid4().hex, lead_id=lead_id, at=returning.received_at,
+                                    kind="possible_duplicate",
+                                    detail={"other_lead_id": other, "matched_by": key["PK"].split("#")[1].lower(),
+                                            "submission_id": returning.submission_id})
+                items.append({"Put": {"TableName": self.table_name,
+                                      "Item": to_item(activity_key(activity), "activity", activity)}})
         try:
-            self.client.transact_write_items(TransactItems=[
-                {"Put": {"TableName": self.table_name, "Item": self._submission_item(submission)}},
-                {"Update": {
-                    "TableName": self.table_name, "Key": _wire(lead_key(submission.lead_id)),
-                    "UpdateExpression": "SET last_seen_at = :seen ADD submission_count :one",
-                    "ConditionExpression": "attribute_exists(PK)",
-                    "ExpressionAttributeValues": _wire({":seen": submission.received_at.isoformat(), ":one": 1}),
-                }},
-            ])
+            self.client.transact_write_items(TransactItems=items)
+            return Recorded(submission_id=returning.submission_id, lead_id=lead_id, is_new_lead=False)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                raise LeadVanished(submission.lead_id) from exc
-            raise
+            codes = _cancelled_conditions(exc)
+        if codes[0] == "ConditionalCheckFailed":  # this very submission is stored already
+            return Recorded(submission_id=returning.submission_id, lead_id=lead_id, is_new_lead=False,
+                            duplicate=True)
+        if fingerprint and codes[2] == "ConditionalCheckFailed":
+            return self._earlier_double_submit(fingerprint)
+        raise LeadVanished(lead_id)  # the lead or an identity changed under us: retried
 
-    def find_lead_id(self, contact: ContactCard) -> str | None:
-        """The lead a person already has: matched by email, then by phone."""
+    def find_lead_ids(self, contact: ContactCard) -> dict[str, str]:
+        """Identity key (PK) → lead id, for the person's email and phone that are known."""
         keys = identity_keys(contact)
         if not keys:
-            return None
+            return {}
         found = self.client.batch_get_item(
             RequestItems={self.table_name: {"Keys": [_wire(k) for k in keys], "ConsistentRead": True}}
         )["Responses"].get(self.table_name, [])
-        by_pk = {i["PK"]["S"]: i["lead_id"]["S"] for i in found}
-        for key in keys:
-            if key["PK"] in by_pk:
-                return by_pk[key["PK"]]
-        return None
+        return {i["PK"]["S"]: i["lead_id"]["S"] for i in found}
+
+    def find_lead_id(self, contact: ContactCard) -> str | None:
+        """The lead a person already has: matched by email, then by phone."""
+        owners = self.find_lead_ids(contact)
+        return next((owners[k["PK"]] for k in identity_keys(contact) if k["PK"] in owners), None)
+
+    def count_post(self, form_id: str, client_key: str, window_start: int, window_seconds: int,
+                   limit: int) -> bool:
+        """Count a post against a client's limit for this form and window; False when the
+        limit is reached. One atomic, conditional ADD; the counter expires by TTL."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name, Key=_wire({"PK": f"RATE#{form_id}#{client_key}", "SK": str(window_start)}),
+                UpdateExpression="SET expires_at = :expires, item_type = :type ADD hits :one",
+                ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
+                ExpressionAttributeValues=_wire({
+                    ":one": 1, ":limit": limit, ":type": "rate_counter",
+                    ":expires": window_start + window_seconds + 60,
+                }),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def store_spam(self, form_id: str, received_at: datetime, reason: str, fields: dict[str, str]) -> str:
+        """Keep a bot's post for 30 days (to check the filter), outside any lead."""
+        spam_id = uuid.uuid4().hex
+        self.client.put_item(TableName=self.table_name, Item=to_item(
+            {"PK": f"SPAM#{form_id}", "SK": f"{received_at.isoformat()}#{spam_id}"}, "spam",
+            form_id=form_id, received_at=received_at.isoformat(), reason=reason,
+            fields={k[:100]: v[:1000] for k, v in list(fields.items())[:50]},
+            expires_at=int(received_at.timestamp()) + SPAM_TTL_SECONDS,
+        ))
+        return spam_id
+
+    def list_activities(self, lead_id: str) -> list[Activity]:
+        page = self.client.query(
+            TableName=self.table_name, ConsistentRead=True,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :act)",
+            ExpressionAttributeValues=_wire({":pk": f"LEAD#{lead_id}", ":act": "ACT#"}),
+        )
+        return [Activity.model_validate(from_item(i)) for i in page.get("Items", [])]
 
     # -- scoring and assignment --------------------------------------------------------
+
+    def get_rule_set_json(self, profile: str) -> str | None:
+        """The deployment's rule set override for a scoring profile (JSON text), or None.
+        Read by the scorer through a per-container cache, so at most once a minute."""
+        item = self.client.get_item(TableName=self.table_name, Key=_wire(rule_set_key(profile))).get("Item")
+        return item["rule_set"]["S"] if item and "rule_set" in item else None
+
+    def put_rule_set_json(self, profile: str, text: str, version: str) -> None:
+        """Store a (validated) rule set override for a profile; it replaces the previous one."""
+        self.client.put_item(TableName=self.table_name, Item=to_item(
+            rule_set_key(profile), "rule_set", profile=profile, version=version, rule_set=text,
+            updated_at=utc_now().isoformat()))
+
+    def delete_rule_set(self, profile: str) -> bool:
+        """Remove a profile's override (the shipped default applies again); False if none."""
+        old = self.client.delete_item(TableName=self.table_name, Key=_wire(rule_set_key(profile)),
+                                      ReturnValues="ALL_OLD").get("Attributes")
+        return bool(old)
 
     def get_lead(self, lead_id: str) -> Lead | None:
         item = self.client.get_item(
             TableName=self.table_name, Key=_wire(lead_key(lead_id)), ConsistentRead=True).get("Item")
         return Lead.model_validate(from_item(item)) if item else None
+
+    def get_lead_for_scoring(self, lead_id: str) -> ScoredLead | None:
+        """The lead card, and which submission its current score comes from."""
+        item = self.client.get_item(
+            TableName=self.table_name, Key=_wire(lead_key(lead_id)), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        through = item.get("scored_through", {}).get("N")
+        return ScoredLead(lead=Lead.model_validate(from_item(item)), scored_through=int(through) if through else None)
+
+    def previous_visits(self, submission: Submission, days: int) -> tuple[datetime, ...]:
+        """When the lead posted in the `days` before this submission: one Query over the
+        lead's own submission keys (nothing else is read)."""
+        this = submission_key(submission.lead_id, submission.received_at, submission.submission_id)["SK"]
+        since = f"SUB#{(submission.received_at - timedelta(days=days)).isoformat()}#"
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name, "ConsistentRead": True, "ProjectionExpression": "SK",
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :since AND :this",
+            "ExpressionAttributeValues": _wire({":pk": f"LEAD#{submission.lead_id}", ":since": since, ":this": this}),
+        }
+        visits: list[datetime] = []
+        while True:
+            page = self.client.query(**kwargs)
+            visits += [datetime.fromisoformat(i["SK"]["S"].split("#")[1]) for i in page.get("Items", [])
+                       if i["SK"]["S"] != this]
+            if "LastEvaluatedKey" not in page:
+                return tuple(visits)
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def get_submission(self, lead_id: str, received_at: datetime, submission_id: str) -> dict[str, Any] | None:
         """The stored submission with what scoring recorded on it (score, manager_id)."""
@@ -214,20 +448,35 @@ class LeadRepository:
         return from_item(item) if item else None
 
     def record_assignment(self, submission: Submission, score: Score, manager: Manager | None,
-                          new_assignment: bool) -> None:
-        """Write the score and the manager on the submission and the lead, and count
-        the lead against the manager's load, all or nothing.
+                          new_assignment: bool, *, previous: Score | None = None,
+                          expected_manager_id: str | None = None, released: Manager | None = None,
+                          today: date | None = None) -> None:
+        """Write the score and the manager on the submission and the lead, and move the
+        lead between managers' loads, all or nothing.
 
-        The submission's `scored_at` is written only once, which makes a redelivered
-        stream record harmless (AlreadyScored), and the manager's counter is only
-        incremented while they are active and below capacity (ManagerUnavailable)."""
+        - The submission's `scored_at` is written only once: a redelivered stream record
+          raises AlreadyScored and counts nothing twice.
+        - The lead is written only if it still has `expected_manager_id` (None: no
+          manager) and no newer submission scored it since: else LeadChanged.
+        - The new manager's counter goes up only while they are active, not on leave
+          and below capacity, checked by DynamoDB in the same step: else
+          ManagerUnavailable. Concurrent writers therefore can never overbook anyone.
+        - `released`: the inactive or away manager the lead is taken from; their count
+          goes down (never below zero)."""
         now = utc_now().isoformat()
+        today_iso = (today or utc_now().date()).isoformat()
         score_doc = score.model_dump(mode="json")
         sub_values: dict[str, Any] = {":score": score_doc, ":now": now}
         sub_update = "SET score = :score, scored_at = :now"
         if manager:
             sub_update += ", manager_id = :manager"
             sub_values[":manager"] = manager.manager_id
+        if previous:  # kept so a redelivered record announces exactly what the first did
+            sub_update += ", previous_points = :prev_points, previous_temperature = :prev_temp"
+            sub_values.update({":prev_points": previous.points, ":prev_temp": previous.temperature.value})
+        if released:
+            sub_update += ", released_manager_id = :released"
+            sub_values[":released"] = released.manager_id
         items: list[dict[str, Any]] = [{"Update": {
             "TableName": self.table_name,
             "Key": _wire(submission_key(submission.lead_id, submission.received_at, submission.submission_id)),
@@ -235,49 +484,99 @@ class LeadRepository:
             "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(scored_at)",
             "ExpressionAttributeValues": _wire(sub_values),
         }}]
-
-        lead_values: dict[str, Any] = {":score": score_doc}
-        lead_update = "SET score = :score"
+        items.append({"Update": self._lead_scoring_update(submission, score_doc, manager, new_assignment,
+                                                          expected_manager_id, now)})
+        counter_at = release_at = -1
         if new_assignment and manager:
-            lead_update += (", #status = :status, manager_id = :manager, assigned_at = :now,"
-                            " GSI1PK = :gpk, GSI1SK = :gsk")
-            lead_values.update({
-                ":status": LeadStatus.ASSIGNED.value, ":manager": manager.manager_id, ":now": now,
-                ":gpk": f"MANAGER#{manager.manager_id}", ":gsk": f"{LeadStatus.ASSIGNED.value}#{now}",
-            })
-        elif new_assignment:
-            lead_update += ", #status = :status, GSI1PK = :gpk, GSI1SK = :gsk"
-            lead_values.update({
-                ":status": LeadStatus.UNASSIGNED.value, ":gpk": "UNASSIGNED",
-                ":gsk": f"{LeadStatus.UNASSIGNED.value}#{now}",
-            })
-        lead_op: dict[str, Any] = {
-            "TableName": self.table_name, "Key": _wire(lead_key(submission.lead_id)),
-            "UpdateExpression": lead_update, "ConditionExpression": "attribute_exists(PK)",
-            "ExpressionAttributeValues": _wire(lead_values),
-        }
-        if new_assignment:
-            lead_op["ExpressionAttributeNames"] = {"#status": "status"}
-        items.append({"Update": lead_op})
-
-        if new_assignment and manager:
+            counter_at = len(items)
             items.append({"Update": {
                 "TableName": self.table_name, "Key": _wire(manager_key(manager.manager_id)),
                 "UpdateExpression": "SET last_assigned_at = :now ADD open_leads :one",
-                "ConditionExpression": "active = :true AND open_leads < #capacity",
+                "ConditionExpression": (
+                    "active = :true AND open_leads < #capacity AND (attribute_not_exists(on_leave_until)"
+                    " OR attribute_type(on_leave_until, :null) OR on_leave_until < :today)"),
                 "ExpressionAttributeNames": {"#capacity": "capacity"},
-                "ExpressionAttributeValues": _wire({":now": now, ":one": 1, ":true": True}),
+                "ExpressionAttributeValues": _wire({":now": now, ":one": 1, ":true": True, ":null": "NULL",
+                                                    ":today": today_iso}),
+            }})
+        if new_assignment and released and released.open_leads > 0:
+            release_at = len(items)
+            items.append({"Update": {
+                "TableName": self.table_name, "Key": _wire(manager_key(released.manager_id)),
+                "UpdateExpression": "ADD open_leads :minus_one",
+                "ConditionExpression": "open_leads > :zero",
+                "ExpressionAttributeValues": _wire({":minus_one": -1, ":zero": 0}),
             }})
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            codes = _cancellation_codes(exc)
+            codes = _cancellation_codes(exc) + ["None"] * len(items)
             if codes[0] == "ConditionalCheckFailed":
                 raise AlreadyScored(submission.submission_id) from exc
-            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+            if counter_at >= 0 and codes[counter_at] == "ConditionalCheckFailed":
                 raise ManagerUnavailable(manager.manager_id if manager else "") from exc
+            lead_moved = codes[1] == "ConditionalCheckFailed"
+            release_failed = release_at >= 0 and codes[release_at] == "ConditionalCheckFailed"
+            if lead_moved or release_failed or "TransactionConflict" in codes:
+                raise LeadChanged(submission.lead_id) from exc
+            raise
+
+    def _lead_scoring_update(self, submission: Submission, score_doc: dict[str, Any], manager: Manager | None,
+                             new_assignment: bool, expected_manager_id: str | None, now: str) -> dict[str, Any]:
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":score": score_doc, ":through": scored_through(submission.received_at)}
+        sets = ["score = :score", "scored_through = :through"]
+        removes: list[str] = []
+        if new_assignment:
+            names["#status"] = "status"
+            if manager:
+                sets += ["#status = :status", "manager_id = :manager", "assigned_at = :now", "GSI1PK = :gpk",
+                         "GSI1SK = :gsk"]
+                values.update({
+                    ":status": LeadStatus.ASSIGNED.value, ":manager": manager.manager_id, ":now": now,
+                    ":gpk": f"MANAGER#{manager.manager_id}", ":gsk": f"{LeadStatus.ASSIGNED.value}#{now}",
+                })
+            else:  # the admins' queue; never dropped
+                sets += ["#status = :status", "GSI1PK = :gpk", "GSI1SK = :gsk"]
+                removes += ["manager_id", "assigned_at"]
+                values.update({":status": LeadStatus.UNASSIGNED.value, ":gpk": "UNASSIGNED",
+                               ":gsk": f"{LeadStatus.UNASSIGNED.value}#{now}"})
+        condition = "attribute_exists(PK) AND (attribute_not_exists(scored_through) OR scored_through < :through)"
+        if expected_manager_id:
+            condition += " AND manager_id = :expected"
+            values[":expected"] = expected_manager_id
+        else:
+            condition += " AND attribute_not_exists(manager_id)"
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        op: dict[str, Any] = {
+            "TableName": self.table_name, "Key": _wire(lead_key(submission.lead_id)),
+            "UpdateExpression": update, "ConditionExpression": condition, "ExpressionAttributeValues": _wire(values),
+        }
+        if names:
+            op["ExpressionAttributeNames"] = names
+        return op
+
+    def record_superseded_score(self, submission: Submission, score: Score, manager_id: str | None) -> None:
+        """Keep the score of a submission that arrived after a newer one of the same lead
+        was scored (a retried record): on the submission only, the lead is left as is."""
+        values: dict[str, Any] = {":score": score.model_dump(mode="json"), ":now": utc_now().isoformat()}
+        update = "SET score = :score, scored_at = :now, superseded = :true"
+        values[":true"] = True
+        if manager_id:
+            update += ", manager_id = :manager"
+            values[":manager"] = manager_id
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=_wire(submission_key(submission.lead_id, submission.received_at, submission.submission_id)),
+                UpdateExpression=update, ConditionExpression="attribute_exists(PK) AND attribute_not_exists(scored_at)",
+                ExpressionAttributeValues=_wire(values),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise AlreadyScored(submission.submission_id) from exc
             raise
 
     # -- notification ------------------------------------------------------------------

@@ -1,68 +1,214 @@
-"""Scoring a new submission and routing its lead to the right manager."""
+"""Scoring a submission, routing its lead to the right manager, announcing both.
+
+One submission re-scores its lead (the lead card fills gaps in this submission's contact
+data; earlier visits count for repeat rules), keeps or picks the manager, writes all of
+it in one transaction and publishes `Lead Scored` plus `Lead Assigned` or
+`Lead Unassigned` in one PutEvents call."""
 
 from __future__ import annotations
 
-from leadflow.assignment import choose_manager
-from leadflow.events import EventPublisher
-from leadflow.models import LeadAssigned, LeadUnassigned, Manager, Score, Submission
-from leadflow.repository import AlreadyScored, LeadRepository
-from leadflow.scoring import RuleSet, score_submission
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
 
+from leadflow.assignment import Assignment, assign_lead
+from leadflow.events import EventPublisher
+from leadflow.models import (
+    LeadAssigned,
+    LeadScored,
+    LeadUnassigned,
+    Manager,
+    Score,
+    Submission,
+    Temperature,
+    TemperatureChange,
+    utc_now,
+)
+from leadflow.repository import (
+    AlreadyScored,
+    LeadChanged,
+    LeadRepository,
+    ManagerUnavailable,
+    ScoredLead,
+    scored_through,
+)
+from leadflow.scoring import LeadHistory, RuleSet, default_rule_set, lead_country, merged_contact, score_submission
+
+LEAD_SCORED = "Lead Scored"
 LEAD_ASSIGNED = "Lead Assigned"
 LEAD_UNASSIGNED = "Lead Unassigned"
 
+# Reads and writes per record at most: a manager who fills up between our read and our
+# write costs one more round; after this many the lead waits unassigned (never lost).
+MAX_ATTEMPTS = 4
 
-def score_and_assign(
-    submission: Submission, repository: LeadRepository, publisher: EventPublisher,
-    rule_set: RuleSet | None = None,
-) -> LeadAssigned | LeadUnassigned | None:
-    """Score the submission, keep or pick the lead's manager, store both, announce it.
-
-    A returning lead stays with its active manager. A redelivered record finds its
-    submission already scored: nothing is counted twice, the event is published again
-    (the notifier is idempotent per submission and manager, so nobody is emailed twice).
-    A record of a submission that is not stored (erased since, or written by a
-    transaction that was cancelled) has nothing to score: None."""
-    score = score_submission(submission, rule_set)
-    managers = {m.manager_id: m for m in repository.list_managers()}
-    current = None
-    if not submission.is_new_lead:
-        lead = repository.get_lead(submission.lead_id)
-        current = managers.get(lead.manager_id) if lead and lead.manager_id else None
-    if current is not None and current.active:
-        manager: Manager | None = current
-        new_assignment = False
-    else:
-        manager = choose_manager(list(managers.values()), score.temperature, submission.language)
-        new_assignment = True
-
-    try:
-        repository.record_assignment(submission, score, manager, new_assignment)
-    except AlreadyScored:
-        stored = repository.get_submission(submission.lead_id, submission.received_at, submission.submission_id)
-        if stored is None or "score" not in stored:
-            return None
-        score = Score.model_validate(stored["score"])
-        manager = managers.get(stored.get("manager_id", ""))
-    return announce(submission, score, manager, publisher)
+_RANK = {Temperature.COLD: 0, Temperature.WARM: 1, Temperature.HOT: 2}
 
 
-def announce(submission: Submission, score: Score, manager: Manager | None,
-             publisher: EventPublisher) -> LeadAssigned | LeadUnassigned:
-    """`Lead Assigned` to the manager, or `Lead Unassigned` so the admins act."""
-    detail: LeadAssigned | LeadUnassigned
-    if manager is None:
-        detail = LeadUnassigned(
-            lead_id=submission.lead_id, submission_id=submission.submission_id,
-            received_at=submission.received_at, form_id=submission.form_id,
-            points=score.points, temperature=score.temperature,
+class RuleSets(Protocol):
+    def get(self, profile: str) -> RuleSet: ...
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What scoring one submission did, for the handler's log and metrics."""
+
+    scored: LeadScored | None
+    assignment: LeadAssigned | LeadUnassigned | None
+    replayed: bool = False  # a redelivered record: nothing written, the same events again
+    superseded: bool = False  # older than the lead's current score: kept on the submission only
+    attempts: int = 1
+
+
+def temperature_change(previous: Temperature | None, new: Temperature) -> TemperatureChange:
+    if previous is None:
+        return TemperatureChange.FIRST
+    if _RANK[new] > _RANK[previous]:
+        return TemperatureChange.ROSE
+    if _RANK[new] < _RANK[previous]:
+        return TemperatureChange.FELL
+    return TemperatureChange.SAME
+
+
+def _rule_set_for(submission: Submission, rule_sets: RuleSet | RuleSets | None) -> RuleSet:
+    if isinstance(rule_sets, RuleSet):
+        return rule_sets
+    if rule_sets is None:
+        return default_rule_set(submission.scoring_profile)
+    return rule_sets.get(submission.scoring_profile)
+
+
+def score_and_assign(submission: Submission, repository: LeadRepository, publisher: EventPublisher,
+                     rule_sets: RuleSet | RuleSets | None = None, *, today: date | None = None) -> Routed | None:
+    """Score the submission's lead, keep or pick its manager, store both, announce them.
+
+    A returning lead stays with its manager unless they are inactive or away (then the
+    lead moves, and their load goes down). When the chosen manager fills up or leaves
+    between our read and our write, the roster is read again and the next eligible
+    manager tried; after MAX_ATTEMPTS the lead waits in the unassigned queue.
+
+    A redelivered record finds its submission already scored: nothing is written or
+    counted again, and the same events are published again (the notifier sends one
+    email per submission and manager). A record of a submission that is not stored
+    (erased since, or written by a transaction that was cancelled) has nothing to
+    score: None."""
+    rule_set = _rule_set_for(submission, rule_sets)
+    today = today or utc_now().date()
+    visits: tuple[datetime, ...] | None = None
+    unavailable: set[str] = set()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        state: ScoredLead | None = None
+        if not submission.is_new_lead or attempt > 1:  # a brand-new lead has no card to read yet
+            state = repository.get_lead_for_scoring(submission.lead_id)
+            if state is None:
+                return _replay(submission, repository, publisher)
+            if state.scored_through is not None and state.scored_through >= scored_through(submission.received_at):
+                return _supersede(submission, state, rule_set, repository)
+        days = rule_set.history_days()
+        if visits is None and days and not submission.is_new_lead:
+            visits = repository.previous_visits(submission, days)
+        card = state.lead.contact if state else None
+        score = score_submission(submission, rule_set, LeadHistory(card=card, previous_visits=visits or ()))
+        previous = state.lead.score if state else None
+        current_id = state.lead.manager_id if state else None
+
+        roster = repository.list_managers()
+        if attempt == MAX_ATTEMPTS and unavailable:
+            # Out of attempts: nobody new, the lead waits unassigned (or stays put).
+            unavailable = {m.manager_id for m in roster} - {current_id or ""}
+        decision = assign_lead(
+            current_id, [m for m in roster if m.manager_id not in unavailable or m.manager_id == current_id],
+            score.temperature, rule_set.assignment,
+            country=lead_country(merged_contact(submission, card)), language=submission.language, today=today,
         )
-        publisher.publish(LEAD_UNASSIGNED, detail)
-        return detail
-    detail = LeadAssigned(
-        lead_id=submission.lead_id, submission_id=submission.submission_id,
-        received_at=submission.received_at, manager_id=manager.manager_id, form_id=submission.form_id,
-        points=score.points, temperature=score.temperature, is_new_lead=submission.is_new_lead,
+        released = _released(decision, roster)
+        try:
+            repository.record_assignment(
+                submission, score, decision.manager, decision.new_assignment, previous=previous,
+                expected_manager_id=current_id, released=released, today=today,
+            )
+        except AlreadyScored:
+            return _replay(submission, repository, publisher)
+        except ManagerUnavailable:
+            if decision.manager is not None:
+                unavailable.add(decision.manager.manager_id)
+            continue
+        except LeadChanged:
+            continue
+        return _announce(
+            submission, score, previous.points if previous else None, previous.temperature if previous else None,
+            decision.manager.manager_id if decision.manager else None, released.manager_id if released else None,
+            publisher, attempts=attempt,
+        )
+    raise LeadChanged(f"{submission.lead_id}: still changing after {MAX_ATTEMPTS} attempts")
+
+
+def _released(decision: Assignment, roster: list[Manager]) -> Manager | None:
+    if not decision.released_manager_id:
+        return None
+    return next((m for m in roster if m.manager_id == decision.released_manager_id), None)
+
+
+def _supersede(submission: Submission, state: ScoredLead, rule_set: RuleSet, repository: LeadRepository) -> Routed:
+    """A newer submission of this lead was scored first (this record was retried after
+    it): keep this one's score for the record, leave the lead and the managers alone and
+    announce nothing, since the newer submission's events said it all."""
+    score = score_submission(submission, rule_set, LeadHistory(card=state.lead.contact))
+    try:
+        repository.record_superseded_score(submission, score, state.lead.manager_id)
+    except AlreadyScored:
+        pass
+    return Routed(scored=None, assignment=None, superseded=True)
+
+
+def _replay(submission: Submission, repository: LeadRepository, publisher: EventPublisher) -> Routed | None:
+    """Announce again exactly what the first delivery of this record announced."""
+    stored = repository.get_submission(submission.lead_id, submission.received_at, submission.submission_id)
+    if stored is None or "score" not in stored:
+        if stored is not None:  # stored but its lead card is gone: retrying cannot help either
+            raise LookupError(f"lead {submission.lead_id} of submission {submission.submission_id} is missing")
+        return None
+    if stored.get("superseded"):
+        return Routed(scored=None, assignment=None, replayed=True, superseded=True)
+    previous_points = stored.get("previous_points")
+    previous_temperature = stored.get("previous_temperature")
+    routed = _announce(
+        submission, Score.model_validate(stored["score"]),
+        int(previous_points) if previous_points is not None else None,
+        Temperature(previous_temperature) if previous_temperature else None,
+        stored.get("manager_id"), stored.get("released_manager_id"), publisher, attempts=1,
     )
-    publisher.publish(LEAD_ASSIGNED, detail)
-    return detail
+    return Routed(scored=routed.scored, assignment=routed.assignment, replayed=True)
+
+
+def _announce(submission: Submission, score: Score, previous_points: int | None,
+              previous_temperature: Temperature | None, manager_id: str | None, released_manager_id: str | None,
+              publisher: EventPublisher, attempts: int) -> Routed:
+    """`Lead Scored`, then `Lead Assigned` to the manager or `Lead Unassigned` so the
+    admins act: one PutEvents call."""
+    scored = LeadScored(
+        lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
+        form_id=submission.form_id, is_new_lead=submission.is_new_lead,
+        profile=score.profile or submission.scoring_profile, rule_set_version=score.rule_set_version,
+        thresholds=score.thresholds, points=score.points,
+        temperature=score.temperature, parts=score.parts, previous_points=previous_points,
+        previous_temperature=previous_temperature,
+        change=temperature_change(previous_temperature, score.temperature),
+    )
+    assignment: LeadAssigned | LeadUnassigned
+    if manager_id:
+        assignment = LeadAssigned(
+            lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
+            manager_id=manager_id, form_id=submission.form_id, points=score.points, temperature=score.temperature,
+            is_new_lead=submission.is_new_lead, previous_temperature=previous_temperature,
+        )
+        publisher.publish_all([(LEAD_SCORED, scored), (LEAD_ASSIGNED, assignment)])
+    else:
+        assignment = LeadUnassigned(
+            lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
+            form_id=submission.form_id, points=score.points, temperature=score.temperature,
+            is_new_lead=submission.is_new_lead, previous_temperature=previous_temperature,
+            released_manager_id=released_manager_id,
+        )
+        publisher.publish_all([(LEAD_SCORED, scored), (LEAD_UNASSIGNED, assignment)])
+    return Routed(scored=scored, assignment=assignment, attempts=attempts)

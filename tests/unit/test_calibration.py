@@ -1,0 +1,181 @@
+"""Calibration: conversion per temperature, per score band and per rule, checked against
+numbers worked out by hand."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from leadflow.calibration import CalibrationLead, calibrate, main, score_band
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Ten leads with known outcomes. By hand:
+#   overall 4 of 10 converted (l1, l2, l4, l10)                         = 40 %
+#   cold  l7 l8 l9 l10 → 1 of 4 = 25 %;  warm l4 l5 l6 → 1 of 3;  hot l1 l2 l3 → 2 of 3
+#   bands of 20: -20..-1 {l9} 0/1;  0..19 {l8 l10} 1/2;  20..39 {l5 l6 l7} 0/3;  40..59 {l4} 1/1;  60..79 {l1 l2 l3} 2/3
+#   intent-buy      l1 l2 l3        → 2/3, the other 7 → 2/7 (l4 l10); lift (2/3)/0.4 = 1.667
+#   email-corporate l1 l2 l4 l5 l8  → 3/5, the other 5 → 1/5;          lift 0.6/0.4 = 1.5
+#   has-phone       l1 l3 l4 l6     → 2/4, the other 6 → 2/6;          lift 0.5/0.4 = 1.25
+#   intent-question l4 l5 l6 l7     → 1/4, the other 6 → 3/6;          lift 0.25/0.4 = 0.625
+#   intent-content  l9              → 0/1, the other 9 → 4/9;          lift 0
+LEADS = [
+    {"lead_id": "l1", "points": 75, "temperature": "hot", "rule_ids": ["intent-buy", "email-corporate", "has-phone"],
+     "converted": True},
+    {"lead_id": "l2", "points": 65, "temperature": "hot", "rule_ids": ["intent-buy", "email-corporate"],
+     "converted": True},
+    {"lead_id": "l3", "points": 60, "temperature": "hot", "rule_ids": ["intent-buy", "has-phone"], "converted": False},
+    {"lead_id": "l4", "points": 45, "temperature": "warm", "rule_ids": ["intent-question", "email-corporate", "has-phone"],
+     "converted": True},
+    {"lead_id": "l5", "points": 35, "temperature": "warm", "rule_ids": ["intent-question", "email-corporate"],
+     "converted": False},
+    {"lead_id": "l6", "points": 30, "temperature": "warm", "rule_ids": ["intent-question", "has-phone"],
+     "converted": False},
+    {"lead_id": "l7", "points": 20, "temperature": "cold", "rule_ids": ["intent-question"], "converted": False},
+    {"lead_id": "l8", "points": 15, "temperature": "cold", "rule_ids": ["email-corporate"], "converted": False},
+    {"lead_id": "l9", "points": -10, "temperature": "cold", "rule_ids": ["intent-content"], "converted": False},
+    {"lead_id": "l10", "points": 0, "temperature": "cold", "rule_ids": [], "converted": True},
+]
+
+
+def test_overall_and_per_temperature() -> None:
+    report = calibrate(LEADS)
+
+    assert (report.overall.leads, report.overall.converted, report.overall.rate) == (10, 4, 0.4)
+    assert [(c.label, c.leads, c.converted) for c in report.by_temperature] == [
+        ("cold", 4, 1), ("warm", 3, 1), ("hot", 3, 2)]
+    assert [c.rate for c in report.by_temperature] == pytest.approx([0.25, 1 / 3, 2 / 3])
+
+
+def test_per_score_band() -> None:
+    report = calibrate(LEADS, band_width=20)
+
+    assert [(c.label, c.leads, c.converted) for c in report.by_band] == [
+        ("-20 to -1", 1, 0), ("0 to 19", 2, 1), ("20 to 39", 3, 0), ("40 to 59", 1, 1), ("60 to 79", 3, 2)]
+
+
+def test_per_score_band_of_another_width() -> None:
+    report = calibrate(LEADS, band_width=50)
+
+    assert [(c.label, c.leads, c.converted) for c in report.by_band] == [
+        ("-50 to -1", 1, 0), ("0 to 49", 6, 2), ("50 to 99", 3, 2)]
+
+
+def test_per_rule_the_converted_share_of_the_leads_it_matched() -> None:
+    report = calibrate(LEADS)
+
+    rows = {r.label: r for r in report.by_rule}
+    assert [r.label for r in report.by_rule] == [
+        "intent-buy", "email-corporate", "has-phone", "intent-question", "intent-content"]
+    expected = {  # matched, converted, without, converted without, lift
+        "intent-buy": (3, 2, 7, 2, 2 / 3 / 0.4), "email-corporate": (5, 3, 5, 1, 1.5),
+        "has-phone": (4, 2, 6, 2, 1.25), "intent-question": (4, 1, 6, 3, 0.625), "intent-content": (1, 0, 9, 4, 0.0),
+    }
+    for rule_id, (matched, converted, without, converted_without, lift) in expected.items():
+        row = rows[rule_id]
+        assert (row.leads, row.converted, row.leads_without, row.converted_without) == (
+            matched, converted, without, converted_without), rule_id
+        assert row.lift(report.overall.rate) == pytest.approx(lift), rule_id
+    assert rows["intent-buy"].rate == pytest.approx(2 / 3)
+    assert rows["intent-buy"].rate_without == pytest.approx(2 / 7)
+
+
+def test_rules_that_never_matched_are_listed_when_asked() -> None:
+    report = calibrate(LEADS, rule_ids=["source-referral", "has-phone"])
+
+    assert [r.label for r in report.by_rule][:3] == ["source-referral", "has-phone", "intent-buy"]
+    never = report.by_rule[0]
+    assert (never.leads, never.converted, never.rate, never.lift(0.4)) == (0, 0, None, None)
+    assert never.rate_without == pytest.approx(0.4)
+
+
+def test_no_leads_gives_empty_rates_not_errors() -> None:
+    report = calibrate([])
+
+    assert report.overall.rate is None
+    assert [c.leads for c in report.by_temperature] == [0, 0, 0]
+    assert report.by_band == [] and report.by_rule == []
+
+
+def test_leads_as_stored_are_accepted() -> None:
+    # A lead item as the table holds it: the score nested, the outcome as a status.
+    stored = {"lead_id": "l1", "status": "converted", "score": {
+        "points": 75, "temperature": "hot", "rule_set_version": "b2b-2026.11",
+        "parts": [{"rule_id": "intent-buy", "points": 40, "reason": "Asked"}]}}
+
+    lead = CalibrationLead.model_validate(stored)
+
+    assert (lead.points, lead.temperature.value, lead.rule_ids, lead.converted) == (75, "hot", ["intent-buy"], True)
+    assert CalibrationLead.model_validate({**stored, "status": "rejected"}).converted is False
+
+
+@pytest.mark.parametrize(("points", "width", "band"), [(0, 20, (0, 19)), (19, 20, (0, 19)), (20, 20, (20, 39)),
+                                                       (-1, 20, (-20, -1)), (-20, 20, (-20, -1)), (7, 5, (5, 9))])
+def test_score_band_edges(points: int, width: int, band: tuple[int, int]) -> None:
+    assert score_band(points, width) == band
+
+
+def test_a_band_width_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="band_width"):
+        calibrate(LEADS, band_width=0)
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def leads_file(tmp_path: Path) -> Path:
+    path = tmp_path / "leads.jsonl"
+    path.write_text("\n".join(json.dumps(lead) for lead in LEADS) + "\n\n", encoding="utf-8")
+    return path
+
+
+def test_the_command_prints_the_tables(leads_file: Path) -> None:
+    out = io.StringIO()
+
+    assert main([str(leads_file)], out=out) == 0
+
+    text = out.getvalue()
+    assert text.startswith("10 leads, 4 converted (40.0%)")
+    lines = [line.split() for line in text.splitlines()]
+    assert ["hot", "3", "2", "66.7%"] in lines
+    assert ["cold", "4", "1", "25.0%"] in lines
+    assert ["60", "to", "79", "3", "2", "66.7%"] in lines
+    assert ["intent-buy", "3", "2", "66.7%", "28.6%", "1.67"] in lines
+    assert ["intent-content", "1", "0", "0.0%", "44.4%", "0.00"] in lines
+
+
+def test_the_command_prints_json(leads_file: Path) -> None:
+    out = io.StringIO()
+
+    assert main([str(leads_file), "--json", "--band-width", "50"], out=out) == 0
+
+    report = json.loads(out.getvalue())
+    assert report["overall"] == {"label": "all", "leads": 10, "converted": 4, "rate": 0.4}
+    assert [b["label"] for b in report["by_band"]] == ["-50 to -1", "0 to 49", "50 to 99"]
+    [buy] = [r for r in report["by_rule"] if r["label"] == "intent-buy"]
+    assert buy["lift"] == pytest.approx(5 / 3) and buy["rate_without"] == pytest.approx(2 / 7)
+
+
+def test_the_command_names_the_bad_line(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "leads.jsonl"
+    path.write_text(json.dumps(LEADS[0]) + "\n" + json.dumps({"points": 5}) + "\n", encoding="utf-8")
+
+    assert main([str(path)], out=io.StringIO()) == 2
+
+    assert "line 2" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_it(leads_file: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "leadflow")}
+    done = subprocess.run([sys.executable, "-m", "leadflow.calibration", str(leads_file)], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+    assert done.returncode == 0, done.stderr
+    assert "By rule" in done.stdout and "intent-buy" in done.stdout
