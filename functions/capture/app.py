@@ -1,4 +1,4 @@
-"""capture: POST /forms/{form_id}/submissions from a landing page."""
+"""capture: POST /forms/{form_id}/submissions from a landing page (and its preflight)."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -6,45 +6,53 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadflow.capture import FormCatalog, capture_submission
+from leadflow.capture import CaptureService, FormCatalog, PostedForm
 from leadflow.errors import CaptureError
-from leadflow.repository import LeadRepository
+from leadflow.fallback import FallbackQueue
+from leadflow.repository import LeadRepository, fast_client
 from leadflow.settings import CaptureSettings
-from leadflow.web import accepted, prefers_json, refused
+from leadflow.web import accepted, header, prefers_json, preflight, refused
 
 settings = CaptureSettings.from_env()
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayRestResolver()
-repository = LeadRepository(settings.table_name)
+# A visitor is waiting: few, quick retries, then the fallback queue takes the post.
+repository = LeadRepository(settings.table_name, fast_client("dynamodb"))
 forms = FormCatalog(repository)
+capture = CaptureService(forms, repository, FallbackQueue(settings.fallback_queue_url))
 
 
 @app.post("/forms/<form_id>/submissions")
 @tracer.capture_method
 def submit(form_id: str) -> Response:
     event = app.current_event
-    captured = capture_submission(
-        forms, repository, form_id, body=event.body,
-        content_type=event.headers.get("content-type") or event.headers.get("Content-Type"),
-        is_base64=event.is_base64_encoded,
-    )
-    submission = captured.submission
+    captured = capture.capture(PostedForm(
+        form_id=form_id, body=event.body, content_type=header(event.headers, "content-type"),
+        is_base64=event.is_base64_encoded, client_ip=event.request_context.identity.source_ip,
+        origin=header(event.headers, "origin"),
+    ))
     # Ids only: contact data never goes to the logs.
     logger.info("submission accepted", extra={
-        "form_id": form_id, "lead_id": submission.lead_id,
-        "submission_id": submission.submission_id, "new_lead": submission.is_new_lead,
+        "form_id": form_id, "outcome": captured.outcome, "lead_id": captured.lead_id,
+        "submission_id": captured.submission_id, "new_lead": captured.is_new_lead,
     })
-    metrics.add_metric(name="SubmissionAccepted", unit=MetricUnit.Count, value=1)
-    return accepted(captured, prefers_json(event.headers))
+    metrics.add_metric(name=f"Submission{captured.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    return accepted(captured, prefers_json(event.headers), header(event.headers, "origin"))
+
+
+@app.route("/forms/<form_id>/submissions", method="OPTIONS")
+def preflight_submit(form_id: str) -> Response:
+    return preflight(forms.get(form_id), header(app.current_event.headers, "origin"))
 
 
 @app.exception_handler(CaptureError)
 def refuse(error: CaptureError) -> Response:
     logger.info("submission refused", extra={"status": error.status, "codes": [e.code for e in error.errors]})
     metrics.add_metric(name="SubmissionRefused", unit=MetricUnit.Count, value=1)
-    return refused(error, prefers_json(app.current_event.headers))
+    headers = app.current_event.headers
+    return refused(error, prefers_json(headers), header(headers, "origin"), header(headers, "referer"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

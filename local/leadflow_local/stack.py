@@ -22,6 +22,7 @@ import base64
 import contextvars
 import json
 import re
+import string
 import threading
 import time
 import uuid
@@ -44,6 +45,7 @@ SEED_PATH = ROOT / "local" / "seed.json"
 
 # -- counting AWS calls made by functions (not by the pumps) -----------------------------
 
+_one_invocation_at_a_time = threading.RLock()
 _in_function: contextvars.ContextVar[str | None] = contextvars.ContextVar("leadflow_in_function", default=None)
 
 
@@ -53,6 +55,7 @@ class CallCounter:
     _installed = False
     _lock = threading.Lock()
     calls: Counter[str] = Counter()
+    by_function: Counter[str] = Counter()  # "<FunctionId> <service>.<Operation>"
 
     @classmethod
     def install(cls) -> None:
@@ -62,9 +65,12 @@ class CallCounter:
             original = BaseClient._make_api_call
 
             def counting(client: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
-                if _in_function.get() is not None:
+                function_id = _in_function.get()
+                if function_id is not None:
+                    call = f"{client.meta.service_model.service_name}.{operation_name}"
                     with cls._lock:
-                        cls.calls[f"{client.meta.service_model.service_name}.{operation_name}"] += 1
+                        cls.calls[call] += 1
+                        cls.by_function[f"{function_id} {call}"] += 1
                 return original(client, operation_name, api_params)
 
             BaseClient._make_api_call = counting  # type: ignore[method-assign]
@@ -75,6 +81,7 @@ class CallCounter:
         with cls._lock:
             snapshot = Counter(cls.calls)
             cls.calls.clear()
+            cls.by_function.clear()
             return snapshot
 
 
@@ -93,41 +100,6 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int(self.timeout_ms - (time.monotonic() - self._started) * 1000))
-
-
-class ExecutionEnvironments:
-    """A function's warm execution environments, as Lambda keeps them.
-
-    Lambda runs one invocation at a time per environment and starts another (a cold
-    start) when all are busy. Handlers rely on that: they keep per-request state in
-    module globals (the REST resolver's current event). Concurrent local calls therefore
-    each get their own imported copy of the handler module."""
-
-    def __init__(self, spec: FunctionSpec, resolve: Resolver, extra_env: dict[str, str]) -> None:
-        self.spec = spec
-        self.resolve = resolve
-        self.extra_env = extra_env
-        self._lock = threading.Lock()
-        self._idle: list[Callable[..., Any]] = []
-        self.started = 0
-        self._idle.append(self._start())  # the first one at deploy: import errors surface there
-
-    def _start(self) -> Callable[..., Any]:
-        with self._lock:
-            instance = self.started
-            self.started += 1
-        return self.spec.load_handler(self.resolve, self.extra_env, instance)
-
-    def __call__(self, event: dict[str, Any], context: Any) -> Any:
-        with self._lock:
-            handler = self._idle.pop() if self._idle else None
-        if handler is None:
-            handler = self._start()
-        try:
-            return handler(event, context)
-        finally:
-            with self._lock:
-                self._idle.append(handler)
 
 
 @dataclass
@@ -150,6 +122,17 @@ class StreamMapping:
     on_failure_arn: str | None
     starting_position: str
     positions: dict[str, str | None] = field(default_factory=dict)  # shard id -> last sequence read
+
+
+@dataclass
+class QueueSource:
+    """An SQS event source mapping: the queue's messages in batches to a function."""
+
+    function_id: str
+    queue_arn: str
+    queue_url: str
+    batch_size: int
+    partial_failures: bool
 
 
 @dataclass
@@ -184,6 +167,7 @@ class LocalStack:
         self.routes: list[ApiRoute] = []
         self.streams: list[StreamMapping] = []
         self.rules: list[RuleDelivery] = []
+        self.queue_sources: list[QueueSource] = []
         self.resolve: Resolver = Resolver({})
         self.failures: list[str] = []  # what the pumps could not deliver, for the console
         self._lock = threading.Lock()
@@ -209,6 +193,7 @@ class LocalStack:
             "AWS::AccountId": self.account_id, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws",
         }
         attrs: dict[str, Any] = {}
+        queues: list[tuple[str, dict[str, Any]]] = []
         self.resolve = Resolver(refs, attrs, self.template.doc.get("Conditions", {}))
         # Order matters only for references; the template's resources reference buses,
         # tables and queues, which have no references among themselves except names.
@@ -230,12 +215,16 @@ class LocalStack:
                 refs[lid] = url
                 attrs.update({f"{lid}.QueueName": name, f"{lid}.QueueUrl": url,
                               f"{lid}.Arn": f"arn:aws:sqs:{self.region}:{self.account_id}:{name}"})
+                queues.append((url, props))
             elif kind == "AWS::SNS::Topic":
                 refs[lid] = self.client("sns").create_topic(Name=f"{self.stack_name}-{lid}")["TopicArn"]
             else:
                 # Functions, the API, the layer, alarms: nothing to create on moto; their
                 # work is done by the pumps below. A name keeps references resolvable.
                 refs[lid] = f"{self.stack_name}-{lid}"
+        # Queue attributes once every queue exists: a redrive policy names another queue.
+        for url, props in queues:
+            self._set_queue_attributes(url, self.resolve(props))
         # The sender must be a verified identity, as in a real SES account.
         if self.parameters.get("SenderEmail"):
             self.client("sesv2").create_email_identity(EmailIdentity=self.parameters["SenderEmail"])
@@ -243,6 +232,15 @@ class LocalStack:
         for spec in self.template.functions():
             self._load_function(spec)
         return self
+
+    def _set_queue_attributes(self, url: str, props: dict[str, Any]) -> None:
+        attributes = {name: str(props[name]) for name in ("VisibilityTimeout", "MessageRetentionPeriod",
+                                                          "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+                      if name in props}
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+        if attributes:
+            self.client("sqs").set_queue_attributes(QueueUrl=url, Attributes=attributes)
 
     def _create_table(self, lid: str, props: dict[str, Any], refs: dict[str, Any], attrs: dict[str, Any]) -> None:
         props = self.resolve(props)
@@ -270,7 +268,7 @@ class LocalStack:
 
     def _load_function(self, spec: FunctionSpec) -> None:
         self.specs[spec.logical_id] = spec
-        self.functions[spec.logical_id] = ExecutionEnvironments(spec, self.resolve, {"AWS_DEFAULT_REGION": self.region})
+        self.functions[spec.logical_id] = spec.load_handler(self.resolve, {"AWS_DEFAULT_REGION": self.region})
         for event in spec.events:
             props = self.resolve(event.properties)
             if event.type == "Api":
@@ -280,6 +278,14 @@ class LocalStack:
                 self.streams.append(self._stream_mapping(spec, props))
             elif event.type == "EventBridgeRule":
                 self.rules.append(self._rule_delivery(spec, event.name, props))
+            elif event.type == "SQS":
+                queue_name = props["Queue"].rsplit(":", 1)[-1]
+                self.queue_sources.append(QueueSource(
+                    function_id=spec.logical_id, queue_arn=props["Queue"],
+                    queue_url=self.client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"],
+                    batch_size=int(props.get("BatchSize", 10)),
+                    partial_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                ))
 
     def _stream_mapping(self, spec: FunctionSpec, props: dict[str, Any]) -> StreamMapping:
         from moto.events.models import EventPattern  # moto's own pattern matcher
@@ -309,12 +315,17 @@ class LocalStack:
             fn_props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         return RuleDelivery(spec.logical_id, rule_name, queue, attempts=1 + retries, dead_letter_arn=dlq)
 
-    def seed(self, path: Path = SEED_PATH) -> None:
-        """Put the demo forms and managers of a seed file in the table."""
+    def seed(self, path: Path = SEED_PATH, local_origin: str = "http://127.0.0.1:3000") -> None:
+        """Put the demo forms and managers of a seed file in the table. `${LOCAL_ORIGIN}`
+        and `${LOCAL_ORIGIN_BY_NAME}` in it become the local pages' origins, so the demo
+        form allows exactly the page that `make dev` serves, on whatever port."""
         from leadflow.models import FormConfig, Manager
         from leadflow.repository import LeadRepository
 
-        data = json.loads(path.read_text("utf-8"))
+        by_name = local_origin.replace("://127.0.0.1", "://localhost")
+        text = string.Template(path.read_text("utf-8")).safe_substitute(
+            LOCAL_ORIGIN=local_origin, LOCAL_ORIGIN_BY_NAME=by_name)
+        data = json.loads(text)
         repository = LeadRepository(self.table_name(), self.client("dynamodb"))
         for form in data.get("forms", []):
             repository.put_form(FormConfig.model_validate(form))
@@ -328,16 +339,22 @@ class LocalStack:
     # -- invoking ------------------------------------------------------------------------
 
     def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
-        """Call a function's handler as Lambda would, counting its AWS calls."""
+        """Call a function's handler as Lambda would, counting its AWS calls.
+
+        One invocation at a time in this process: Lambda never runs two in one process,
+        and Powertools relies on it (the REST resolver keeps the current event in a
+        class attribute, the Logger its keys per service), so concurrent local calls
+        would read each other's requests."""
         context = LambdaContext(
             function_name=f"{self.stack_name}-{function_id}",
             invoked_function_arn=f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.stack_name}-{function_id}",
         )
-        token = _in_function.set(function_id)
-        try:
-            return self.functions[function_id](event, context)
-        finally:
-            _in_function.reset(token)
+        with _one_invocation_at_a_time:
+            token = _in_function.set(function_id)
+            try:
+                return self.functions[function_id](event, context)
+            finally:
+                _in_function.reset(token)
 
     # -- API Gateway ---------------------------------------------------------------------
 
@@ -445,6 +462,41 @@ class LocalStack:
         }
         self._send_to_queue_arn(mapping.on_failure_arn, message)
 
+    # -- SQS event sources ---------------------------------------------------------------
+
+    def pump_queues(self) -> int:
+        """One batch from each SQS source. Messages the function reports as failed (or
+        all, on a function error) are left in the queue: they come back after the
+        visibility timeout, and the queue's redrive policy moves them to its DLQ."""
+        sqs = self.client("sqs")
+        delivered = 0
+        for source in self.queue_sources:
+            messages = sqs.receive_message(QueueUrl=source.queue_url, MaxNumberOfMessages=min(source.batch_size, 10),
+                                           AttributeNames=["All"]).get("Messages", [])
+            if not messages:
+                continue
+            delivered += len(messages)
+            event = {"Records": [self._sqs_record(m, source) for m in messages]}
+            try:
+                response = self.invoke(source.function_id, event)
+                failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])} \
+                    if source.partial_failures else set()
+            except Exception:  # noqa: BLE001 - a function error: the whole batch stays
+                failed = {m["MessageId"] for m in messages}
+            done = [m for m in messages if m["MessageId"] not in failed]
+            if done:
+                sqs.delete_message_batch(QueueUrl=source.queue_url, Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)])
+        return delivered
+
+    def _sqs_record(self, message: dict[str, Any], source: QueueSource) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
+            "attributes": message.get("Attributes", {}), "messageAttributes": {},
+            "md5OfBody": message.get("MD5OfBody", ""), "eventSource": "aws:sqs",
+            "eventSourceARN": source.queue_arn, "awsRegion": self.region,
+        }
+
     # -- EventBridge ---------------------------------------------------------------------
 
     def pump_events(self, wait_seconds: int = 0) -> int:
@@ -482,10 +534,10 @@ class LocalStack:
     # -- running -------------------------------------------------------------------------
 
     def drain(self, timeout: float = 10.0) -> None:
-        """Pump streams and events until both are quiet (for tests and the bench)."""
+        """Pump queues, streams and events until all are quiet (for tests and the bench)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.pump_streams() == 0 and self.pump_events() == 0:
+            if self.pump_queues() == 0 and self.pump_streams() == 0 and self.pump_events() == 0:
                 return
         raise TimeoutError("the local pipeline did not settle")
 
@@ -507,7 +559,8 @@ class LocalStack:
                 stop.wait(wait)
 
         threads = [threading.Thread(target=loop, args=(p,), daemon=True, name=n)
-                   for n, p in (("stream-pump", self.pump_streams), ("event-pump", self.pump_events))]
+                   for n, p in (("stream-pump", self.pump_streams), ("event-pump", self.pump_events),
+                                ("queue-pump", self.pump_queues))]
         for thread in threads:
             thread.start()
         return threads

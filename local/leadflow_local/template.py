@@ -119,22 +119,20 @@ class FunctionSpec:
     events: list[FunctionEvent]
     properties: dict[str, Any] = field(default_factory=dict)
 
-    def load_handler(self, resolve: Resolver, extra_env: Mapping[str, str] | None = None,
-                     instance: int = 0) -> Callable[..., Any]:
+    def load_handler(self, resolve: Resolver, extra_env: Mapping[str, str] | None = None) -> Callable[..., Any]:
         """Import the handler as Lambda would: with the function's environment set
-        (the module reads its settings at import, like a cold start). Each instance is
-        a separate module, like a separate execution environment."""
+        (the module reads its settings at import, like a cold start)."""
         env = {k: str(resolve(v)) for k, v in self.environment.items()}
         env.update(extra_env or {})
         os.environ.update(env)
         module_file, attr = self.handler.rsplit(".", 1)
-        module = import_fresh(self.logical_id, self.code_uri / f"{module_file}.py", instance)
+        module = import_fresh(self.logical_id, self.code_uri / f"{module_file}.py")
         return getattr(module, attr)
 
 
-def import_fresh(logical_id: str, path: Path, instance: int = 0) -> ModuleType:
+def import_fresh(logical_id: str, path: Path) -> ModuleType:
     """Import a handler file under a unique module name (every function has an app.py)."""
-    name = f"leadflow_fn_{logical_id}" + (f"_{instance}" if instance else "")
+    name = f"leadflow_fn_{logical_id}"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

@@ -83,7 +83,7 @@ def test_each_function_has_its_own_role(translated):
     roles = {lid for lid, r in translated["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
     functions = [r for r in translated["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     role_refs = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions]
-    assert len(functions) == 3
+    assert len(functions) == len(Template().functions()) >= 4
     assert len(set(role_refs)) == len(role_refs) and set(role_refs) <= roles
 
 
@@ -130,7 +130,7 @@ def test_every_dead_letter_queue_has_an_alarm():
 
 
 def test_capture_is_behind_the_public_post_route():
-    [api] = [e for e in Template().function("CaptureFunction").events if e.type == "Api"]
+    [api] = [e for e in Template().function("CaptureFunction").events if e.name == "Submit"]
     assert api.properties["Path"] == "/forms/{form_id}/submissions"
     assert api.properties["Method"].lower() == "post"
 
@@ -143,6 +143,34 @@ def test_every_function_code_uri_has_its_handler():
 
 def test_every_function_and_case_has_a_sample_event():
     events = {p.stem for p in (ROOT / "events").glob("*.json")}
-    assert {"capture-json", "capture-urlencoded", "score-new-submission", "notify-lead-assigned"} <= events
+    assert {"capture-json", "capture-urlencoded", "capture-multipart", "capture-preflight", "capture-honeypot",
+            "score-new-submission", "notify-lead-assigned", "store-fallback-queued"} <= events
     for path in Path(ROOT / "events").glob("*.json"):
         json.loads(path.read_text("utf-8"))  # every sample is valid JSON
+
+
+def test_waf_rate_limit_is_a_parameter_and_off_by_default():
+    doc = load_template()
+    assert doc["Parameters"]["EnableWafRateLimit"]["Default"] == "false"
+    acl = doc["Resources"]["ApiWebAcl"]
+    association = doc["Resources"]["ApiWebAclAssociation"]
+    assert acl["Condition"] == association["Condition"] == "UseWaf"
+    [rule] = acl["Properties"]["Rules"]
+    assert rule["Statement"]["RateBasedStatement"] == {"Limit": {"Ref": "WafRateLimit"}, "AggregateKeyType": "IP"}
+    assert rule["Action"] == {"Block": {}}
+
+
+def test_submissions_the_table_cannot_take_are_queued_and_drained():
+    capture = Template().function("CaptureFunction")
+    assert capture.environment["FALLBACK_QUEUE_URL"] == {"Ref": "FallbackQueue"}
+    [drain] = [e for e in Template().function("StoreFallbackFunction").events if e.type == "SQS"]
+    assert drain.properties["Queue"] == {"Fn::GetAtt": ["FallbackQueue", "Arn"]}
+    assert drain.properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    redrive = Template().resources["FallbackQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["FallbackDeadLetterQueue", "Arn"]}
+
+
+def test_capture_answers_the_cors_preflight_itself():
+    methods = {e.properties["Method"].lower() for e in Template().function("CaptureFunction").events
+               if e.type == "Api"}
+    assert methods == {"post", "options"}

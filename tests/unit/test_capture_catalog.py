@@ -10,6 +10,7 @@ from leadflow import capture
 from leadflow.capture import FormCatalog, capture_submission
 from leadflow.errors import CaptureError
 from leadflow.models import FormConfig, Lead, Submission
+from leadflow.repository import Recorded
 
 
 class FakeRepository:
@@ -24,9 +25,12 @@ class FakeRepository:
         self.get_form_calls.append(form_id)
         return self.forms.get(form_id)
 
-    def record_submission(self, submission: Submission, lead: Lead) -> Submission:
+    def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None) -> Recorded:
         self.recorded.append((submission, lead))
-        return submission
+        return Recorded(submission_id=submission.submission_id, lead_id=lead.lead_id, is_new_lead=True)
+
+    def count_post(self, form_id: str, client_key: str, window_start: int, window_seconds: int, limit: int) -> bool:
+        return True
 
 
 class FakeClock:
@@ -146,7 +150,7 @@ def test_capture_stores_a_valid_post(repository, received_at) -> None:
 
     assert len(repository.recorded) == 1
     submission, lead = repository.recorded[0]
-    assert captured.submission == submission
+    assert captured.submission_id == submission.submission_id and captured.outcome == "stored"
     assert captured.form.form_id == "spring"
     assert submission.lead_id == lead.lead_id
     assert submission.contact.email == "ana@acme.io"

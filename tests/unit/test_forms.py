@@ -131,7 +131,6 @@ def test_nested_json_value_is_a_422_naming_the_field(field: str, value: object) 
     "content_type",
     [
         "text/plain",
-        "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
         "application/xml",
         "",
         None,
@@ -253,7 +252,10 @@ def codes_of(error: CaptureError) -> set[tuple[str | None, str]]:
         ({"name": "Ana", "email": "ana@", "phone": "12"}, {("email", "invalid_email"), ("phone", "invalid_phone")}),
         # a valid phone does not excuse an invalid email: the visitor typed it, so it must be right
         ({"name": "Ana", "email": "not an email", "phone": "202-555-0173"}, {("email", "invalid_email")}),
-        ({"company": "Acme"}, {("name", "name_required"), ("email", "contact_required")}),
+        # company data alone is not a lead, and the visitor is told so plainly
+        ({"company": "Acme"}, {(None, "person_required"), ("name", "name_required"), ("email", "contact_required")}),
+        ({"Company Name": "Acme", "job_title": "CEO"},
+         {(None, "person_required"), ("name", "name_required"), ("email", "contact_required")}),
         ({}, {("name", "name_required"), ("email", "contact_required")}),
         ({"email": "bad@", "phone": "x"},
          {("name", "name_required"), ("email", "invalid_email"), ("phone", "invalid_phone")}),
@@ -406,3 +408,22 @@ def test_urlencoded_bytes_that_are_not_utf8_are_a_400_not_replacement_characters
     # THEN it is refused as an encoding problem instead of storing U+FFFD
     assert refused.value.status == 400
     assert refused.value.errors[0].code == "invalid_encoding"
+
+
+def test_the_fill_time_measured_in_the_browser_wins_over_clocks_that_disagree(make_form):
+    from datetime import datetime, timezone
+
+    from leadflow.forms import FormPost, spam_reason
+
+    form = make_form(min_fill_seconds=2.0)
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+    ahead_by_10s = int((now.timestamp() + 10 - 11) * 1000)  # shown 11 s ago, on a clock 10 s fast
+    person = FormPost.from_fields({"name": "Ana", "_shown_at": str(ahead_by_10s), "_fill_ms": "11000"})
+    bot = FormPost.from_fields({"name": "Bot", "_shown_at": str(ahead_by_10s), "_fill_ms": "400"})
+    no_script = FormPost.from_fields({"name": "Ana"})
+
+    assert spam_reason(form, person, now) is None
+    assert spam_reason(form, bot, now) == "too_fast"
+    assert spam_reason(form, no_script, now) is None
+    # without _fill_ms the skewed clock alone would have called the person a bot
+    assert spam_reason(form, FormPost.from_fields({"name": "Ana", "_shown_at": str(ahead_by_10s)}), now) == "too_fast"

@@ -21,7 +21,7 @@ def normalize_email(raw: str) -> str:
     NFKC-normalized and lowercased, so `Ana@Example.COM` and `ana@example.com` match."""
     try:
         checked = validate_email(raw.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
+    except (EmailNotValidError, UnicodeError) as exc:  # IDNA/punycode errors escape as UnicodeError
         raise InvalidContact("invalid_email", str(exc)) from None
     return unicodedata.normalize("NFKC", checked.normalized).lower()
 

@@ -18,6 +18,11 @@ class _FromEnv(BaseModel):
 
 class CaptureSettings(_FromEnv):
     table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    fallback_queue_url: str = Field(alias="FALLBACK_QUEUE_URL", min_length=1)
+
+
+class StoreFallbackSettings(_FromEnv):
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
 
 
 class ScoreSettings(_FromEnv):

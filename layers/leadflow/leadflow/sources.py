@@ -17,9 +17,12 @@ MEDIUM_KINDS: dict[str, ChannelKind] = {
 
 
 def channel_of(source: Source) -> ChannelKind:
-    """Seeds, nets or spears: the UTM medium decides; a bare referrer means inbound."""
+    """Seeds, nets or spears: the UTM medium decides; an ad click id or a bare referrer
+    means inbound."""
     if source.utm_medium:
         return MEDIUM_KINDS.get(source.utm_medium.strip().lower(), ChannelKind.UNKNOWN)
+    if source.gclid or source.fbclid:  # an ad click without UTM tags
+        return ChannelKind.INBOUND
     if source.referrer:
         return ChannelKind.INBOUND
     return ChannelKind.UNKNOWN

@@ -1,0 +1,34 @@
+"""store_fallback: submissions queued while the table was unavailable → the table."""
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadflow.capture import record_queued
+from leadflow.fallback import QueuedSubmission
+from leadflow.repository import LeadRepository
+from leadflow.settings import StoreFallbackSettings
+
+settings = StoreFallbackSettings.from_env()
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+repository = LeadRepository(settings.table_name)
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    queued = QueuedSubmission.model_validate_json(record.body)
+    record_queued(repository, queued)
+    logger.info("queued submission stored", extra={"submission_id": queued.submission.submission_id})
+    metrics.add_metric(name="QueuedSubmissionStored", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
