@@ -3,8 +3,8 @@
 moto runs in server mode inside this process and is the AWS; `LocalStack` creates
 template.yaml's resources on it and runs its wiring (API routes, the table's stream, the
 bus rules). This module adds what a developer needs around that: one HTTP port serving
-the demo landing page, the API, and a mailbox showing the emails managers received; and
-a clean start and stop.
+the demo landing page (with web/leadflow.js), the API, a mailbox showing the emails
+managers received and the stored leads as JSON; and a clean start and stop.
 
     PYTHONPATH=layers/leadflow:local python -m leadflow_local
 
@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,13 @@ from leadflow_local.stack import CallCounter, HttpResponse, LocalStack
 
 HOST = "127.0.0.1"
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"  # what landing pages include: leadflow.js
+HTML = "text/html; charset=utf-8"
 # Fixed paths only: nothing from the request ever becomes a file name.
-PAGES = {"/": "index.html", "/thank-you": "thank-you.html"}
+PAGES = {"/": (PAGES_DIR / "index.html", HTML), "/thank-you": (PAGES_DIR / "thank-you.html", HTML),
+         "/leadflow.js": (WEB_DIR / "leadflow.js", "text/javascript; charset=utf-8")}
 MAILBOX_PATH = "/_local/mailbox"
+LEADS_PATH = "/_local/leads.json"
 # API Gateway refuses larger payloads before the function runs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 # Headers this server computes itself; a function's value for them would lie about the body.
@@ -194,6 +199,42 @@ def _render_email(number: int, email: SentEmail) -> str:
 """
 
 
+# -- what the table holds ------------------------------------------------------------------
+
+
+def stored_leads(stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
+    """Every lead card with its submissions (oldest first), and the posts kept aside as
+    spam. A Scan: fine for a local tool on a demo table; no request path of Leadflow scans."""
+    from leadflow.repository import from_item  # the item format is the repository's to know
+
+    leads: dict[str, dict[str, Any]] = {}
+    submissions: dict[str, list[dict[str, Any]]] = {}
+    spam: list[dict[str, Any]] = []
+    pages = stack.client("dynamodb").get_paginator("scan").paginate(TableName=stack.table_name(),
+                                                                   ConsistentRead=True)
+    for item in (item for page in pages for item in page["Items"]):
+        pk, sk = item["PK"]["S"], item["SK"]["S"]
+        if pk.startswith("LEAD#") and sk == "LEAD":
+            leads[pk] = from_item(item)
+        elif pk.startswith("LEAD#") and sk.startswith("SUB#"):
+            submissions.setdefault(pk, []).append(from_item(item))
+        elif pk.startswith("SPAM#"):
+            spam.append(from_item(item))
+    for pk, lead in leads.items():
+        lead["submissions"] = sorted(submissions.get(pk, []), key=lambda s: str(s.get("received_at")))
+    return {"leads": sorted(leads.values(), key=lambda lead: str(lead.get("created_at"))),
+            "spam": sorted(spam, key=lambda item: str(item.get("received_at")))}
+
+
+def _plain(value: Any) -> Any:
+    """JSON for what DynamoDB returns besides JSON types: numbers are Decimals, sets are sets."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
+
+
 # -- HTTP ---------------------------------------------------------------------------------
 
 
@@ -232,8 +273,8 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             return None
         path = urlsplit(self.path).path
         if path in PAGES:
-            return HttpResponse(200, {"Content-Type": "text/html; charset=utf-8"},
-                                (PAGES_DIR / PAGES[path]).read_bytes())
+            file, content_type = PAGES[path]
+            return HttpResponse(200, {"Content-Type": content_type}, file.read_bytes())
         if path == MAILBOX_PATH:
             page = render_mailbox(self.server.mailbox.emails())
             return HttpResponse(200, {"Content-Type": "text/html; charset=utf-8",
@@ -241,6 +282,9 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         if path == f"{MAILBOX_PATH}.json":
             emails = [asdict(e) for e in self.server.mailbox.emails()]
             return HttpResponse(200, {"Content-Type": "application/json"}, json.dumps(emails).encode("utf-8"))
+        if path == LEADS_PATH:
+            stored = json.dumps(stored_leads(self.server.stack), default=_plain)
+            return HttpResponse(200, {"Content-Type": "application/json"}, stored.encode("utf-8"))
         return None
 
     def _api(self) -> HttpResponse:
@@ -354,7 +398,7 @@ def run(settings: DevSettings) -> int:
         cleanup.callback(moto.stop)
 
         stack = LocalStack(parameters={"LogLevel": settings.log_level}).deploy()
-        stack.seed()
+        stack.seed(local_origin=settings.base_url)
         mailbox = Mailbox(settings.aws_url)
         threads = stack.run_pumps(stop)
         threads.append(threading.Thread(target=watch_activity, args=(stack, mailbox, stop),
@@ -382,8 +426,8 @@ def _join(threads: list[threading.Thread]) -> None:
 
 def _print_banner(settings: DevSettings, stack: LocalStack) -> None:
     base = settings.base_url
-    print("", f"  Landing page   {base}/", f"  Mailbox        {base}{MAILBOX_PATH}", f"  API base       {base}",
-          sep="\n")
+    print("", f"  Landing page   {base}/", f"  Mailbox        {base}{MAILBOX_PATH}",
+          f"  Stored leads   {base}{LEADS_PATH}", f"  API base       {base}", sep="\n")
     for route in stack.routes:  # read from the template, like the routing itself
         print(f"                 {route.method} {base}{route.path}")
     print(f"  AWS (moto)     {settings.aws_url}  (dashboard {settings.aws_url}/moto-api/)", "",

@@ -148,6 +148,13 @@ class HttpClient:
         assert reply.status == 200, reply.text
         return list(reply.json())
 
+    def stored(self) -> dict[str, list[dict[str, Any]]]:
+        """What the table holds: `leads` (each with its `submissions`) and `spam`, as the
+        dev server's /_local/leads.json shows them."""
+        reply = self.request("GET", "/_local/leads.json")
+        assert reply.status == 200, reply.text
+        return dict(reply.json())
+
     def wait_for_email(self, marker: str, timeout: float = EMAIL_TIMEOUT_S) -> dict[str, Any]:
         """The email whose subject names this lead, once the pipeline has sent it."""
         deadline = time.monotonic() + timeout

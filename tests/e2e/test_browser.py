@@ -1,17 +1,19 @@
-"""A real browser (Debian's chromium, driven by Playwright) on the demo landing page."""
+"""A real browser (Debian's chromium, driven by Playwright) on the demo landing page,
+with leadflow.js (web/leadflow.js) and without JavaScript."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Response, Route, expect, sync_playwright
 
 if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
-    from conftest import LeadIdentity, RunningStack
+    from conftest import HttpClient, LeadIdentity, RunningStack
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +23,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 EMAIL_TIMEOUT_S = 5
 TIER_1 = {"olivia@sales.example.com", "layla@sales.example.com"}
+SUBMISSIONS = "/forms/demo/submissions"
+# The demo form's min_fill_seconds (the FormConfig default): a post sent sooner after the
+# form was shown is a bot's.
+MIN_FILL_MS = 2000
+# What the visitor reads: leadflow.js's thank-you, the demo form's consent wording, and
+# the server's messages in the form's language (English).
+THANKS = "Thank you! We received your request and will be in touch soon."
+CONSENT_TEXT = "I agree that Leadflow Demo may contact me about my request."
+INVALID_EMAIL = "Please check your email address."
+RATE_LIMITED = "Too many submissions. Please try again in a minute."
 
 
 @pytest.fixture(scope="module")
@@ -64,24 +76,67 @@ def email_in_mailbox(page: Page, base_url: str, marker: str) -> Locator:
     return article
 
 
+def take_your_time(page: Page) -> None:
+    """Wait until a person could have filled the form: Playwright types far faster than
+    people, and a post sent less than min_fill_seconds after leadflow.js stamped
+    `_shown_at` is kept aside as a bot's (page and server share this machine's clock)."""
+    page.wait_for_function(
+        "ms => { const shown = document.querySelector('input[name=_shown_at]');"
+        " return Boolean(shown && shown.value) && Date.now() - Number(shown.value) > ms; }",
+        arg=MIN_FILL_MS + 250)
+
+
+def send(page: Page) -> Response:
+    """Click Send; the API's answer to leadflow.js's request."""
+    with page.expect_response(lambda response: response.url.endswith(SUBMISSIONS)) as answer:
+        page.get_by_role("button", name="Send").click()
+    return answer.value
+
+
+def status_of(page: Page) -> Locator:
+    return page.locator("form [data-leadflow-status]")
+
+
+def stored_lead(http: HttpClient, email: str) -> dict[str, Any] | None:
+    """The lead card with this email (and its submissions), if one was stored."""
+    found = [lead for lead in http.stored()["leads"] if lead["contact"].get("email") == email]
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
 def test_a_visitor_from_a_campaign_reaches_the_right_manager_with_its_source(
-        page: Page, local_stack: RunningStack, new_lead: Callable[[], LeadIdentity]) -> None:
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
     base = local_stack.base_url
     lead = new_lead()
     name = f"Bea Browser {lead.tag}"
 
-    # GIVEN a visitor arriving from the spring newsletter
-    page.goto(f"{base}/?utm_source=newsletter&utm_medium=email&utm_campaign=spring")
+    # GIVEN a visitor arriving from an ad in the spring newsletter, who looks at another
+    # page of the site and comes back to the form, whose address no longer has the campaign
+    page.goto(f"{base}/?utm_source=newsletter&utm_medium=email&utm_campaign=spring&gclid=abc123")
+    page.get_by_role("link", name="Managers' mailbox").click()
+    page.get_by_role("link", name="Demo form", exact=True).click()
+    expect(page).to_have_url(f"{base}/")
 
     # WHEN they ask for a quote
     fill_hot_lead(page, lead, name)
-    page.get_by_role("button", name="Send").click()
+    take_your_time(page)
+    answer = send(page)
 
-    # THEN they are thanked
-    expect(page).to_have_url(f"{base}/thank-you")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
-    # AND a best closer got the email, with where the lead came from: the channel
-    # (utm_medium=email is inbound), the utm_source and the utm_campaign
+    # THEN leadflow.js sent it with fetch and they are thanked on the page itself
+    assert answer.request.resource_type == "fetch"
+    assert answer.request.headers["accept"] == "application/json"
+    assert answer.status == 202
+    expect(status_of(page)).to_have_text(THANKS)
+    expect(page).to_have_url(f"{base}/")
+    # AND the lead carries the first page's campaign, click id and address, and no referrer
+    # (the pages in between were the site's own): utm_medium=email is inbound
+    stored = stored_lead(http, lead.email_at("acme-corp.com"))
+    assert stored is not None
+    assert stored["source"] == {"form_id": "demo", "channel": "inbound", "utm_source": "newsletter",
+                                "utm_medium": "email", "utm_campaign": "spring", "gclid": "abc123",
+                                "landing_page": f"{base}/"}
+    # AND a best closer got the email, with where the lead came from: the channel, the
+    # utm_source and the utm_campaign
     article = email_in_mailbox(page, base, lead.tag)
     assert article.locator(".to").inner_text() in TIER_1
     expect(article.locator("h2")).to_contain_text("HOT")
@@ -90,9 +145,9 @@ def test_a_visitor_from_a_campaign_reaches_the_right_manager_with_its_source(
     expect(body.locator(".lead-source")).to_have_text("inbound / newsletter / spring")
 
 
-def test_the_form_works_without_javascript(browser: Browser, local_stack: RunningStack,
+def test_the_form_works_without_javascript(browser: Browser, local_stack: RunningStack, http: HttpClient,
                                            new_lead: Callable[[], LeadIdentity]) -> None:
-    # GIVEN a browser with JavaScript off (the source fields stay empty)
+    # GIVEN a browser with JavaScript off, on a campaign's link (which only a script can read)
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
@@ -100,15 +155,181 @@ def test_the_form_works_without_javascript(browser: Browser, local_stack: Runnin
         lead = new_lead()
         page.goto(f"{local_stack.base_url}/?utm_source=newsletter")
 
-        # WHEN the visitor fills and sends the form
+        # WHEN the visitor fills the form, agrees to be contacted and sends it
         fill_hot_lead(page, lead, f"Nora Noscript {lead.tag}")
+        page.get_by_label(CONSENT_TEXT).check()
         page.get_by_role("button", name="Send").click()
 
         # THEN the plain HTML post lands on the thank-you page
         expect(page).to_have_url(f"{local_stack.base_url}/thank-you")
         expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
-        # AND the lead is still handed out, its source unknown: the script really did not run
+        # AND the lead's source is only what the page's hidden fields say: the script really
+        # did not run (it would have sent the campaign and the full address)
+        stored = stored_lead(http, lead.email_at("acme-corp.com"))
+        assert stored is not None
+        assert stored["source"] == {"form_id": "demo", "channel": "unknown", "landing_page": "/"}
+        # AND the consent is kept as evidence: what the visitor agreed to, when, from where
+        consent = stored["submissions"][0]["consent"]
+        assert consent["given"] is True
+        assert (consent["text"], consent["version"], consent["ip"]) == (CONSENT_TEXT, "2026-11", "127.0.0.1")
+        assert consent["at"]
+        # AND the lead is still handed out, its source unknown
         article = email_in_mailbox(page, local_stack.base_url, lead.tag)
         expect(article.frame_locator("iframe").locator(".lead-source")).to_have_text("unknown")
     finally:
         context.close()
+
+
+def test_a_refused_email_is_explained_next_to_the_field_and_nothing_is_lost(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    base = local_stack.base_url
+    lead = new_lead()
+    name = f"Tess Typo {lead.tag}"
+
+    # GIVEN a visitor who forgot the end of their email address (the browser's own check
+    # lets it through; Leadflow's does not)
+    page.goto(f"{base}/")
+    fill_hot_lead(page, lead, name)
+    email = page.get_by_label("Work email")
+    email.fill(f"lead.{lead.tag}@acme-corp")
+    take_your_time(page)
+
+    # WHEN they send it
+    answer = send(page)
+
+    # THEN the server's message is said in the status and shown next to the field, which
+    # is marked invalid, described by the message and focused
+    assert answer.status == 422
+    expect(status_of(page)).to_have_text(INVALID_EMAIL)
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description(re.compile(re.escape(INVALID_EMAIL)))
+    expect(page.locator("#email + .leadflow-error")).to_have_text(INVALID_EMAIL)
+    expect(email).to_be_focused()
+    # AND they are still on the page with everything they typed
+    expect(page).to_have_url(f"{base}/")
+    expect(page.get_by_label("Name", exact=True)).to_have_value(name)
+    assert stored_lead(http, lead.email_at("acme-corp.com")) is None
+
+    # WHEN they correct it and send again
+    email.fill(lead.email_at("acme-corp.com"))
+    assert send(page).status == 202
+
+    # THEN they are thanked, the mark and the message are gone, and the lead is stored
+    expect(status_of(page)).to_have_text(THANKS)
+    expect(email).not_to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description("Leave an email, a phone number or both.")
+    expect(page.locator(".leadflow-error")).to_have_count(0)
+    assert stored_lead(http, lead.email_at("acme-corp.com")) is not None
+
+
+def test_a_multipart_form_is_sent_as_multipart(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    lead = new_lead()
+    # GIVEN a page whose form says enctype="multipart/form-data" (as some form builders do)
+    page.goto(f"{local_stack.base_url}/")
+    page.locator("form").evaluate("form => form.setAttribute('enctype', 'multipart/form-data')")
+    fill_hot_lead(page, lead, f"Mona Multipart {lead.tag}")
+    take_your_time(page)
+
+    # WHEN the visitor sends it
+    answer = send(page)
+
+    # THEN leadflow.js sends the browser's multipart body, which Leadflow reads like any other
+    assert answer.request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert answer.status == 202
+    expect(status_of(page)).to_have_text(THANKS)
+    stored = stored_lead(http, lead.email_at("acme-corp.com"))
+    assert stored is not None
+    assert stored["contact"]["name"] == f"Mona Multipart {lead.tag}"
+
+
+@pytest.mark.parametrize(("give_away", "reason"), [
+    pytest.param("document.querySelector('input[name=_gotcha]').value = 'https://cheap-pills.example'",
+                 "honeypot", id="fills-the-honeypot"),
+    pytest.param("document.querySelector('input[name=_shown_at]').value = String(Date.now())",
+                 "too_fast", id="sends-at-once"),
+])
+def test_a_bot_is_thanked_like_a_person_and_kept_apart_as_spam(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity],
+        give_away: str, reason: str) -> None:
+    lead = new_lead()
+    # GIVEN a bot on the page that fills in every field, the one people never see too, or
+    # sends the form the moment it appears
+    page.goto(f"{local_stack.base_url}/")
+    fill_hot_lead(page, lead, f"Robby Bot {lead.tag}")
+    expect(page.locator("input[name=_shown_at]")).to_have_value(re.compile(r"^\d+$"))  # leadflow.js saw the form
+    page.evaluate(give_away)
+
+    # WHEN it sends the form
+    answer = send(page)
+
+    # THEN it is answered exactly like a person: nothing tells it that it was caught
+    assert answer.status == 202
+    expect(status_of(page)).to_have_text(THANKS)
+    # AND no lead is stored, only the post, kept apart for review with the reason
+    stored = http.stored()
+    assert not [lead_ for lead_ in stored["leads"] if lead_["contact"].get("email") == lead.email_at("acme-corp.com")]
+    [spam] = [item for item in stored["spam"] if item["fields"].get("email") == lead.email_at("acme-corp.com")]
+    assert spam["reason"] == reason
+
+
+def test_when_the_network_fails_the_form_is_posted_the_classic_way(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    base = local_stack.base_url
+    lead = new_lead()
+
+    # GIVEN a visitor from a partner's site whose connection drops the script's request
+    def drop_the_fetch(route: Route) -> None:
+        if route.request.resource_type == "fetch":
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(f"**{SUBMISSIONS}", drop_the_fetch)
+    page.goto(f"{base}/?utm_source=partner-site&utm_medium=referral")
+    fill_hot_lead(page, lead, f"Nick Network {lead.tag}")
+    take_your_time(page)
+
+    # WHEN they send the form
+    page.get_by_role("button", name="Send").click()
+
+    # THEN leadflow.js posts it the classic way, and it lands on the thank-you page
+    expect(page).to_have_url(f"{base}/thank-you")
+    # AND the lead carries what the script had filled in: nothing was lost
+    stored = stored_lead(http, lead.email_at("acme-corp.com"))
+    assert stored is not None
+    assert stored["source"] == {"form_id": "demo", "channel": "referral", "utm_source": "partner-site",
+                                "utm_medium": "referral", "landing_page": f"{base}/"}
+
+
+def test_while_sending_the_button_waits_and_a_refusal_for_too_many_posts_is_explained(
+        page: Page, local_stack: RunningStack, new_lead: Callable[[], LeadIdentity]) -> None:
+    lead = new_lead()
+    # GIVEN a visitor whose posts the API holds, then refuses as too many (a canned answer,
+    # worded as the server's: the real limit, 30 a minute, is shared by the whole session)
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(f"**{SUBMISSIONS}", hold)
+    page.goto(f"{local_stack.base_url}/")
+    fill_hot_lead(page, lead, f"Rita Retry {lead.tag}")
+    button = page.get_by_role("button", name="Send")
+
+    # WHEN they send the form
+    with page.expect_request(f"**{SUBMISSIONS}"):
+        button.click()
+
+    # THEN the button waits while the request is on its way, and the status says so
+    expect(button).to_be_disabled()
+    expect(status_of(page)).to_have_text("Sending…")
+    deadline = time.monotonic() + 5
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    # AND once refused, the server's message is shown and the button works again
+    held[0].fulfill(status=429, headers={"Retry-After": "42"}, json={
+        "errors": [{"field": None, "code": "rate_limited", "message": RATE_LIMITED}]})
+    expect(status_of(page)).to_have_text(RATE_LIMITED)
+    expect(button).to_be_enabled()
+    expect(page).to_have_url(f"{local_stack.base_url}/")

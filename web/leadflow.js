@@ -1,0 +1,169 @@
+/*! leadflow.js: enhances forms that post to Leadflow. No dependencies, no build step.
+ *   <script src="leadflow.js" defer></script>
+ * Takes every <form data-leadflow>, and every form whose action ends in /forms/<id>/submissions.
+ * The form must work without it (a real action and method="post"). With it:
+ * - the visit's source (utm_*, gclid, fbclid, referrer and address of the visit's first page) is
+ *   kept in sessionStorage and sent in hidden inputs, created when the form lacks them;
+ * - `_shown_at` says when the form was first on screen, and `_fill_ms` how long the visitor took
+ *   (the server's too-fast-for-a-person check);
+ * - the form is sent with fetch; the thank-you or the server's messages are shown in the form's
+ *   [data-leadflow-status] element and next to the fields they are about;
+ * - if the network or the server fails, the form is posted the classic way: no lead is lost.
+ * Attributes of the form: data-leadflow-redirect="URL" (go there on success; empty: to the form's
+ * `_next` field), data-leadflow-thanks, data-leadflow-sending and data-leadflow-failed (texts).
+ */
+(() => {
+  "use strict";
+
+  const CAMPAIGN = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid"];
+  const SOURCE = [...CAMPAIGN, "referrer", "landing_page"];
+  const STORAGE_KEY = "leadflow:source";
+  const ENDPOINT = /\/forms\/[^/]+\/submissions\/?$/;
+  const TIMEOUT_MS = 20000; // then the classic post takes over
+  const TEXT = { sending: "Sending…", thanks: "Thank you! We received your request and will be in touch soon.",
+    failed: "The form could not be sent. Please try again." };
+  let notes = 0; // ids for error messages
+
+  // Decided on the visit's first page with this script and kept for the visit (sessionStorage:
+  // this tab, this site), so a form two pages later still sends the campaign the visitor came from.
+  function visitSource() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY));
+      if (saved && typeof saved === "object") return saved;
+    } catch (error) { /* storage off or corrupt: this page is the landing page */ }
+    const params = new URLSearchParams(location.search);
+    const source = {};
+    for (const name of CAMPAIGN) if (params.get(name)) source[name] = params.get(name);
+    // A referrer on this site is a page without this script, not where the visitor came from.
+    if (document.referrer && !document.referrer.startsWith(`${location.origin}/`)) source.referrer = document.referrer;
+    // No query string: the campaign is kept above, and a query may carry personal data.
+    source.landing_page = location.origin + location.pathname;
+    try { sessionStorage.setItem(STORAGE_KEY, JSON.stringify(source)); } catch (error) { /* as above */ }
+    return source;
+  }
+
+  function setHidden(form, name, value) {
+    let input = form.querySelector(`input[name="${name}"]`);
+    if (!input) form.append(input = Object.assign(document.createElement("input"), { type: "hidden", name }));
+    input.value = value;
+  }
+
+  // The control for a field as the server names it: `email` finds `Email` and `your-email` too.
+  function control(form, name) {
+    const key = (raw) => raw.toLowerCase().replace(/[\s\-.[\]]+/g, "_").replace(/^_+|_+$/g, "").replace(/^your_/, "");
+    return Array.from(form.elements).find((element) => element.name && key(element.name) === name);
+  }
+
+  function enhance(form) {
+    if (form.hasAttribute("data-leadflow-ready")) return;
+    form.setAttribute("data-leadflow-ready", "");
+    const text = (name) => form.getAttribute(`data-leadflow-${name}`) || TEXT[name];
+    const source = visitSource();
+    for (const name of SOURCE) if (source[name]) setHidden(form, name, String(source[name]));
+
+    const shown = () => setHidden(form, "_shown_at", String(Date.now()));
+    if ("IntersectionObserver" in window) {
+      const observer = new IntersectionObserver((entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) { shown(); observer.disconnect(); }
+      });
+      observer.observe(form);
+    } else shown();
+
+    // A live region present before anything is said in it, so screen readers announce the result.
+    let status = form.querySelector("[data-leadflow-status]");
+    if (!status) form.append(status = document.createElement("p"));
+    status.setAttribute("data-leadflow-status", "");
+    if (!status.hasAttribute("role")) status.setAttribute("role", "status");
+    if (!status.hasAttribute("aria-live")) status.setAttribute("aria-live", "polite");
+
+    let sending = false;
+    let marked = []; // [control, message, its aria-describedby before] for the last refusal
+    const buttons = (disabled) => form.querySelectorAll("button:not([type=button]):not([type=reset]), "
+      + "input[type=submit]").forEach((button) => { button.disabled = disabled; });
+    const settle = (state) => { sending = false; buttons(false); form.setAttribute("data-leadflow-state", state); };
+
+    function clearErrors() {
+      for (const [input, note, describedBy] of marked.reverse()) { // latest first: restores the original
+        if (describedBy) input.setAttribute("aria-describedby", describedBy);
+        else input.removeAttribute("aria-describedby");
+        input.removeAttribute("aria-invalid");
+        note.remove();
+      }
+      marked = [];
+    }
+
+    function showErrors(errors) {
+      for (const error of errors) {
+        const input = error.field && control(form, error.field);
+        if (!input || input.type === "hidden") continue; // said in the status only
+        const note = Object.assign(document.createElement("span"),
+          { id: `leadflow-error-${++notes}`, className: "leadflow-error", textContent: error.message });
+        const describedBy = input.getAttribute("aria-describedby");
+        input.after(note);
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", describedBy ? `${describedBy} ${note.id}` : note.id);
+        marked.push([input, note, describedBy]);
+      }
+      status.textContent = errors.map((error) => error.message).join(" ") || text("failed");
+      if (marked.length) marked[0][0].focus();
+    }
+
+    form.addEventListener("submit", async (event) => {
+      if (event.defaultPrevented) return; // the page's own checks said no
+      event.preventDefault();
+      if (sending) return; // a double click sends once
+      sending = true;
+      // The fill time measured here, on one clock: the server's too-fast check then
+      // doesn't depend on the visitor's clock agreeing with its own.
+      const shownAt = Number((form.elements.namedItem("_shown_at") || {}).value);
+      if (shownAt) setHidden(form, "_fill_ms", String(Date.now() - shownAt));
+      const data = new FormData(form, event.submitter); // before disabling: keeps the button's value
+      const multipart = (form.getAttribute("enctype") || "").toLowerCase() === "multipart/form-data";
+      buttons(true);
+      clearErrors();
+      form.setAttribute("data-leadflow-state", "sending");
+      status.textContent = text("sending");
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+      let response = null, answer = {};
+      try {
+        response = await fetch(new URL(form.getAttribute("action") || "", document.baseURI), {
+          method: "POST", headers: { Accept: "application/json" }, signal: abort.signal,
+          body: multipart ? data : new URLSearchParams(data),
+        });
+        answer = (await response.json().catch(() => null)) || {};
+      } catch (networkError) { /* offline, timed out, or an origin the form does not allow */ }
+      clearTimeout(timer);
+      if (!response || response.status >= 500) {
+        // The server stores a repeated post once, so posting again the classic way is safe.
+        status.textContent = "";
+        HTMLFormElement.prototype.submit.call(form); // works even with a control named "submit"
+        return;
+      }
+      if (!response.ok) {
+        settle("error");
+        showErrors(Array.isArray(answer.errors) ? answer.errors : [{ field: null, message: answer.message }]);
+        return;
+      }
+      const redirect = form.getAttribute("data-leadflow-redirect");
+      const next = form.querySelector("input[name=_next]");
+      if (redirect || (redirect !== null && next && next.value)) { location.assign(redirect || next.value); return; }
+      HTMLFormElement.prototype.reset.call(form); // hidden inputs keep their values
+      settle("sent");
+      status.textContent = text("thanks");
+    });
+    // Back on this page after a classic post (back/forward cache): the form is usable again.
+    window.addEventListener("pageshow", (event) => { if (event.persisted) settle("ready"); });
+  }
+
+  function enhanceAll() {
+    for (const form of document.querySelectorAll("form")) {
+      const action = new URL(form.getAttribute("action") || "", document.baseURI).pathname;
+      if (form.hasAttribute("data-leadflow") || ENDPOINT.test(action)) enhance(form);
+    }
+  }
+
+  window.Leadflow = { enhance }; // for forms added to the page later
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", enhanceAll);
+  else enhanceAll();
+})();
