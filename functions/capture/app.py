@@ -55,6 +55,12 @@ def refuse(error: CaptureError) -> Response:
     return refused(error, prefers_json(headers), header(headers, "origin"), header(headers, "referer"))
 
 
+@app.not_found
+def unknown_path(_error: Exception) -> Response:
+    # A path the routes can't read (`/forms/?/submissions`): the same error shape as the rest.
+    return refused(CaptureError.single(404, "not_found", "There is nothing at this address."), True)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
