@@ -14,6 +14,7 @@ functions' log level, default INFO).
 
 from __future__ import annotations
 
+import email.policy
 import html
 import json
 import logging
@@ -28,6 +29,7 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from email import message_from_string
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -106,35 +108,46 @@ class SentEmail:
 
 
 class Mailbox:
-    """The emails moto's SES accepted, read from moto's model dump (`/moto-api/data.json`).
+    """The emails moto's SES accepted, read from moto's SES store.
 
+    moto runs in this process, so the store is read directly: `/moto-api/data.json`
+    would serialize every backend (the whole table included) on each look, which takes
+    seconds once a few hundred leads exist and stalls moto for everyone meanwhile.
     moto keeps no send time, so each message is stamped when the mailbox first sees it;
     `watch_activity` looks as soon as a function has called SES, so stamps are within a
     poll interval of the truth even if nobody has the mailbox open."""
 
-    def __init__(self, aws_url: str) -> None:
-        self.data_url = f"{aws_url}/moto-api/data.json"
+    def __init__(self, account_id: str, region: str) -> None:
+        self.account_id = account_id
+        self.region = region
         self._first_seen: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def emails(self) -> list[SentEmail]:
         """Every email sent so far, newest first."""
-        with _direct.open(self.data_url, timeout=10) as response:
-            data = json.load(response)
-        # SES v2 SendEmail is stored by moto's v1 backend: data["ses"]["Message"] is a list
-        # of {id, source, subject, body, destinations: {ToAddresses: [...]}} in send order.
-        messages = data.get("ses", {}).get("Message", [])
+        from moto.ses.models import ses_backends
+
+        # SES v2 SendEmail is stored by moto's v1 backend, in send order.
+        messages = list(ses_backends[self.account_id][self.region].sent_messages)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._lock:
-            emails = [
-                SentEmail(
-                    message_id=m["id"], to=list(m.get("destinations", {}).get("ToAddresses", [])),
-                    subject=m.get("subject", ""), body=m.get("body", ""), source=m.get("source", ""),
-                    timestamp=self._first_seen.setdefault(m["id"], now),
-                )
-                for m in messages
-            ]
+            emails = [_sent_email(m, self._first_seen.setdefault(m.id, now)) for m in messages]
         return emails[::-1]
+
+
+def _sent_email(message: Any, timestamp: str) -> SentEmail:
+    """A moto SES message (simple, or raw MIME) as the mailbox shows it."""
+    raw = getattr(message, "raw_data", None)
+    if raw is None:
+        destinations = getattr(message, "destinations", None) or {}
+        return SentEmail(message_id=message.id, to=list(destinations.get("ToAddresses", [])),
+                         subject=message.subject or "", body=message.body or "", source=message.source or "",
+                         timestamp=timestamp)
+    parsed = message_from_string(raw, policy=email.policy.default)
+    part = parsed.get_body(preferencelist=("html", "plain"))
+    return SentEmail(message_id=message.id, to=list(getattr(message, "destinations", None) or []),
+                     subject=str(parsed.get("Subject", "")), body=part.get_content() if part else "",
+                     source=str(parsed.get("From", getattr(message, "source", ""))), timestamp=timestamp)
 
 
 def render_mailbox(emails: Iterable[SentEmail]) -> str:
@@ -349,10 +362,10 @@ def watch_activity(stack: LocalStack, mailbox: Mailbox, stop: threading.Event, i
             emails = mailbox.emails()
         except OSError:
             continue  # moto is stopping; nothing to report
-        for email in reversed(emails):
-            if email.message_id not in printed:
-                printed.add(email.message_id)
-                print(f"[leadflow-local] email to {', '.join(email.to)}: {email.subject}")
+        for sent in reversed(emails):
+            if sent.message_id not in printed:
+                printed.add(sent.message_id)
+                print(f"[leadflow-local] email to {', '.join(sent.to)}: {sent.subject}")
 
 
 def _port_is_free(port: int) -> bool:
@@ -399,7 +412,7 @@ def run(settings: DevSettings) -> int:
 
         stack = LocalStack(parameters={"LogLevel": settings.log_level}).deploy()
         stack.seed(local_origin=settings.base_url)
-        mailbox = Mailbox(settings.aws_url)
+        mailbox = Mailbox(stack.account_id, stack.region)
         threads = stack.run_pumps(stop)
         threads.append(threading.Thread(target=watch_activity, args=(stack, mailbox, stop),
                                         name="activity", daemon=True))

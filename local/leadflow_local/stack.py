@@ -11,6 +11,8 @@ What Lambda, API Gateway and EventBridge do in AWS is done here by three small p
 - `pump_events`  creates each EventBridgeRule on the bus with an SQS target, so moto's
                  own rule matching decides; it reads those queues and invokes the
                  function like an asynchronous invocation (retries, then the DLQ).
+- `pump_schedules` fires EventBridge Scheduler's one-time `at(...)` schedules that are
+                 due (moto stores schedules but never fires them), the same way.
 
 Everything is read from the template: names of functions, routes, patterns, batch sizes,
 retry counts and dead-letter targets are never restated here.
@@ -29,19 +31,48 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
+from zoneinfo import ZoneInfo
 
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from leadflow_local.atomic import serialize_moto_requests
+from leadflow_local.atomic import roll_back_only_what_a_transaction_touched, serialize_moto_requests
 from leadflow_local.template import ROOT, FunctionSpec, Resolver, Template
 
 SEED_PATH = ROOT / "local" / "seed.json"
+
+# Addresses the local SES treats as on its account-level suppression list (bounced or
+# complained), lowercase. moto has no suppression list; tests add to this set.
+SES_SUPPRESSED: set[str] = set()
+
+
+def support_ses_suppression_list() -> None:
+    """moto lacks SES v2 GetSuppressedDestination (it raises NotImplementedError): answer
+    it from SES_SUPPRESSED, NotFoundException meaning "not suppressed" as in AWS."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.sesv2.responses import SESV2Response
+
+    if getattr(SESV2Response, "_leadflow_suppression", False):
+        return
+
+    def get_suppressed_destination(self: Any) -> str:
+        address = unquote(self.path.rstrip("/").rsplit("/", 1)[-1])
+        if address.lower() not in SES_SUPPRESSED:
+            raise JsonRESTError("NotFoundException", f"{address} is not on the suppression list")
+        return json.dumps({"SuppressedDestination": {"EmailAddress": address, "Reason": "BOUNCE",
+                                                     "LastUpdateTime": time.time()}})
+
+    SESV2Response.get_suppressed_destination = get_suppressed_destination  # type: ignore[attr-defined]
+    # moto's server (make dev) routes only the paths its url table lists.
+    from moto.sesv2 import urls
+
+    urls.url_paths["{0}/v2/email/suppression/addresses/(?P<EmailAddress>[^/]+)$"] = SESV2Response.dispatch
+    SESV2Response._leadflow_suppression = True  # type: ignore[attr-defined]
 
 # -- counting AWS calls made by functions (not by the pumps) -----------------------------
 
@@ -172,8 +203,11 @@ class LocalStack:
         self.failures: list[str] = []  # what the pumps could not deliver, for the console
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
+        self.function_arns: dict[str, str] = {}  # Lambda ARN -> logical id, for Scheduler targets
         CallCounter.install()
         serialize_moto_requests()
+        roll_back_only_what_a_transaction_touched()
+        support_ses_suppression_list()
 
     # -- deploy --------------------------------------------------------------------------
 
@@ -222,6 +256,14 @@ class LocalStack:
                 # Functions, the API, the layer, alarms: nothing to create on moto; their
                 # work is done by the pumps below. A name keeps references resolvable.
                 refs[lid] = f"{self.stack_name}-{lid}"
+                # ARNs the code passes on (a Scheduler target, the role it assumes): a
+                # function's is the one `invoke` gives its context, so it maps back.
+                if kind == "AWS::Serverless::Function":
+                    arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.stack_name}-{lid}"
+                    attrs[f"{lid}.Arn"] = arn
+                    self.function_arns[arn] = lid
+                elif kind == "AWS::IAM::Role":
+                    attrs[f"{lid}.Arn"] = f"arn:aws:iam::{self.account_id}:role/{self.stack_name}-{lid}"
         # Queue attributes once every queue exists: a redrive policy names another queue.
         for url, props in queues:
             self._set_queue_attributes(url, self.resolve(props))
@@ -300,6 +342,15 @@ class LocalStack:
             filters=filters, on_failure_arn=on_failure, starting_position=props.get("StartingPosition", "LATEST"),
         )
 
+    def _async_invocation(self, spec: FunctionSpec) -> tuple[int, str | None]:
+        """Attempts and dead-letter ARN of a function's asynchronous invocations."""
+        wanted = ("EventInvokeConfig", "DeadLetterQueue")
+        fn_props = self.resolve({k: v for k, v in spec.properties.items() if k in wanted})
+        retries = int(fn_props.get("EventInvokeConfig", {}).get("MaximumRetryAttempts", 2))
+        dlq = fn_props.get("DeadLetterQueue", {}).get("TargetArn") or \
+            fn_props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        return 1 + retries, dlq
+
     def _rule_delivery(self, spec: FunctionSpec, event_name: str, props: dict[str, Any]) -> RuleDelivery:
         rule_name = f"{self.stack_name}-{spec.logical_id}-{event_name}"
         queue = self.client("sqs").create_queue(QueueName=f"{rule_name}-target")["QueueUrl"]
@@ -308,12 +359,8 @@ class LocalStack:
         bus = props.get("EventBusName", "default")
         events.put_rule(Name=rule_name, EventBusName=bus, EventPattern=json.dumps(props["Pattern"]))
         events.put_targets(Rule=rule_name, EventBusName=bus, Targets=[{"Id": "function", "Arn": queue_arn}])
-        wanted = ("EventInvokeConfig", "DeadLetterQueue")
-        fn_props = self.resolve({k: v for k, v in spec.properties.items() if k in wanted})
-        retries = int(fn_props.get("EventInvokeConfig", {}).get("MaximumRetryAttempts", 2))
-        dlq = fn_props.get("DeadLetterQueue", {}).get("TargetArn") or \
-            fn_props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
-        return RuleDelivery(spec.logical_id, rule_name, queue, attempts=1 + retries, dead_letter_arn=dlq)
+        attempts, dlq = self._async_invocation(spec)
+        return RuleDelivery(spec.logical_id, rule_name, queue, attempts=attempts, dead_letter_arn=dlq)
 
     def seed(self, path: Path = SEED_PATH, local_origin: str = "http://127.0.0.1:3000") -> None:
         """Put the demo forms and managers of a seed file in the table. `${LOCAL_ORIGIN}`
@@ -526,6 +573,35 @@ class LocalStack:
         if rule.dead_letter_arn:
             self._send_to_queue_arn(rule.dead_letter_arn, event)
 
+    # -- EventBridge Scheduler -----------------------------------------------------------
+
+    def pump_schedules(self, now: datetime | None = None) -> int:
+        """Fire the one-time `at(...)` schedules due by `now` (default: now; tests pass a
+        later time instead of waiting), as EventBridge Scheduler would: delete the
+        schedule (ActionAfterCompletion DELETE), then invoke its Lambda target
+        asynchronously with the target's Input (retries, then the function's DLQ).
+        Schedules whose target is not one of the template's functions are left alone."""
+        scheduler = self.client("scheduler")
+        now = now or datetime.now(timezone.utc)
+        fired = 0
+        for summary in scheduler.list_schedules().get("Schedules", []):
+            group = summary.get("GroupName") or "default"
+            schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
+            function_id = self.function_arns.get(schedule["Target"]["Arn"].split(":$")[0])
+            match = re.fullmatch(r"at\((.+)\)", schedule.get("ScheduleExpression", ""))
+            if function_id is None or match is None or schedule.get("State") == "DISABLED":
+                continue
+            zone = ZoneInfo(schedule.get("ScheduleExpressionTimezone") or "UTC")
+            if datetime.fromisoformat(match.group(1)).replace(tzinfo=zone) > now:
+                continue
+            if schedule.get("ActionAfterCompletion") == "DELETE":
+                scheduler.delete_schedule(Name=summary["Name"], GroupName=group)
+            attempts, dlq = self._async_invocation(self.specs[function_id])
+            delivery = RuleDelivery(function_id, f"schedule {summary['Name']}", "", attempts, dlq)
+            self._deliver_event(delivery, json.loads(schedule["Target"].get("Input") or "{}"))
+            fired += 1
+        return fired
+
     def _send_to_queue_arn(self, arn: str, body: dict[str, Any]) -> None:
         name = arn.rsplit(":", 1)[-1]
         sqs = self.client("sqs")
@@ -537,7 +613,8 @@ class LocalStack:
         """Pump queues, streams and events until all are quiet (for tests and the bench)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.pump_queues() == 0 and self.pump_streams() == 0 and self.pump_events() == 0:
+            if self.pump_queues() == 0 and self.pump_streams() == 0 and self.pump_events() == 0 \
+                    and self.pump_schedules() == 0:
                 return
         raise TimeoutError("the local pipeline did not settle")
 
@@ -560,7 +637,7 @@ class LocalStack:
 
         threads = [threading.Thread(target=loop, args=(p,), daemon=True, name=n)
                    for n, p in (("stream-pump", self.pump_streams), ("event-pump", self.pump_events),
-                                ("queue-pump", self.pump_queues))]
+                                ("queue-pump", self.pump_queues), ("schedule-pump", self.pump_schedules))]
         for thread in threads:
             thread.start()
         return threads

@@ -1,0 +1,71 @@
+"""The local stack keeps DynamoDB's semantics where moto alone would not."""
+
+import threading
+
+import pytest
+from botocore.exceptions import ClientError
+
+from leadflow_local.stack import LocalStack
+
+
+def stream_records(stack: LocalStack) -> list[dict]:
+    streams = stack.client("dynamodbstreams")
+    arn = stack.streams[0].stream_arn
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
+
+
+def test_a_cancelled_transaction_leaves_no_item_and_no_stream_record(stack):
+    ddb, table = stack.client("dynamodb"), stack.table_name()
+    ddb.put_item(TableName=table, Item={"PK": {"S": "B"}, "SK": {"S": "1"}, "v": {"N": "1"}})
+    before = len(stream_records(stack))
+
+    with pytest.raises(ClientError) as cancelled:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {"PK": {"S": "A"}, "SK": {"S": "1"}}}},
+            {"Update": {"TableName": table, "Key": {"PK": {"S": "B"}, "SK": {"S": "1"}},
+                        "UpdateExpression": "SET v = :two", "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+            {"ConditionCheck": {"TableName": table, "Key": {"PK": {"S": "C"}, "SK": {"S": "1"}},
+                                "ConditionExpression": "attribute_exists(PK)"}},
+        ])
+
+    assert cancelled.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert "Item" not in ddb.get_item(TableName=table, Key={"PK": {"S": "A"}, "SK": {"S": "1"}})
+    assert ddb.get_item(TableName=table, Key={"PK": {"S": "B"}, "SK": {"S": "1"}})["Item"]["v"] == {"N": "1"}
+    assert len(stream_records(stack)) == before
+    # and the next write is on the stream, right after the last real one
+    ddb.put_item(TableName=table, Item={"PK": {"S": "D"}, "SK": {"S": "1"}})
+    records = stream_records(stack)
+    assert len(records) == before + 1 and records[-1]["dynamodb"]["Keys"]["PK"] == {"S": "D"}
+
+
+def test_conditional_writes_from_many_threads_let_exactly_one_win(stack):
+    ddb, table = stack.client("dynamodb"), stack.table_name()
+    barrier = threading.Barrier(12)
+    winners: list[int] = []
+
+    def claim(n: int) -> None:
+        barrier.wait()
+        try:
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": table, "Item": {"PK": {"S": f"MINE#{n}"}, "SK": {"S": "1"}}}},
+                {"Put": {"TableName": table, "Item": {"PK": {"S": "CLAIM"}, "SK": {"S": "1"}, "by": {"N": str(n)}},
+                         "ConditionExpression": "attribute_not_exists(PK)"}},
+            ])
+            winners.append(n)
+        except ClientError:
+            pass
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    [winner] = winners
+    claim_item = ddb.get_item(TableName=table, Key={"PK": {"S": "CLAIM"}, "SK": {"S": "1"}})["Item"]
+    assert claim_item["by"] == {"N": str(winner)}
+    mine = [n for n in range(12) if "Item" in ddb.get_item(TableName=table, Key={"PK": {"S": f"MINE#{n}"},
+                                                                                   "SK": {"S": "1"}})]
+    assert mine == [winner]  # the losers' first writes were rolled back
