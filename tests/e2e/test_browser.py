@@ -333,3 +333,26 @@ def test_while_sending_the_button_waits_and_a_refusal_for_too_many_posts_is_expl
     expect(status_of(page)).to_have_text(RATE_LIMITED)
     expect(button).to_be_enabled()
     expect(page).to_have_url(f"{local_stack.base_url}/")
+
+
+def test_an_arabic_lead_reaches_its_manager_in_arabic_right_to_left(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    # GIVEN a hot lead on the Arabic demo form (the Emirates: Layla, who reads Arabic)
+    lead = new_lead()
+    name = f"ليلى {lead.tag}"
+    reply = http.post_json("/forms/demo-ar/submissions", {
+        "name": name, "email": lead.email_at("acme-corp.com"), "phone": "+971 50 123 4567",
+        "company": "شركة أكمي", "job_title": "VP Sales", "interest": "quote", "message": "نحتاج عرض سعر"})
+    assert reply.status == 202, reply.text
+
+    # WHEN the manager opens the mailbox
+    article = email_in_mailbox(page, local_stack.base_url, lead.tag)
+
+    # THEN the email is hers, and its body reads right to left, in Arabic
+    expect(article.locator(".to")).to_have_text("layla@sales.example.com")
+    body = article.frame_locator("iframe")
+    expect(body.locator("html")).to_have_attribute("dir", "rtl")
+    expect(body.locator("html")).to_have_attribute("lang", "ar")
+    expect(body.locator("body")).to_have_css("direction", "rtl")
+    expect(body.locator(".intro")).to_contain_text("عميل محتمل جديد")
+    expect(body.locator("a[href^='tel:']")).to_have_text("+971501234567")

@@ -1,8 +1,12 @@
 """notify: the assigned manager gets one email, escaped, and nothing is lost on failure."""
 
 import json
+import sys
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
@@ -100,20 +104,35 @@ def test_a_reassignment_to_another_manager_is_a_new_email(stack):
         ["olivia@sales.example.com"], ["layla@sales.example.com"]]
 
 
-def test_when_ses_refuses_the_event_is_retried_then_dead_lettered_and_sent_later(stack):
-    # GIVEN the sender identity is not verified (SES refuses every message)
+def notify_module(stack: LocalStack) -> Any:
+    return sys.modules["leadflow_fn_NotifyFunction"]
+
+
+def put_on_bus(stack: LocalStack, event: dict[str, Any]) -> None:
+    stack.client("events").put_events(Entries=[{
+        "EventBusName": f"{stack.stack_name}-leads", "Source": event["source"],
+        "DetailType": event["detail-type"], "Detail": json.dumps(event["detail"])}])
+
+
+def test_when_ses_throttles_the_event_is_retried_then_dead_lettered_and_sent_later(stack, monkeypatch):
+    # GIVEN SES answers every send with throttling
     event = load_event("notify-lead-assigned")
     seed_assignment(stack, event)
-    ses = ses_backends[DEFAULT_ACCOUNT_ID][stack.region]
-    identity = ses.email_identities.pop("leads@example.com")
+    client = notify_module(stack).mailer.client
+    real_send = client.send_email
+    throttled = ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "Maximum sending rate"},
+                             "ResponseMetadata": {"HTTPStatusCode": 429}}, "SendEmail")
+
+    def refuse(**kwargs: Any) -> Any:
+        raise throttled
+
+    monkeypatch.setattr(client, "send_email", refuse)
     attempts: list[str] = []
     handler = stack.functions["NotifyFunction"]
     stack.functions["NotifyFunction"] = lambda e, c: attempts.append(e["id"]) or handler(e, c)
 
     # WHEN the bus delivers the event to notify
-    stack.client("events").put_events(Entries=[{
-        "EventBusName": f"{stack.stack_name}-leads", "Source": event["source"],
-        "DetailType": event["detail-type"], "Detail": json.dumps(event["detail"])}])
+    put_on_bus(stack, event)
     stack.pump_events()
 
     # THEN it was tried as often as the template says, nothing was sent, and the event
@@ -124,6 +143,35 @@ def test_when_ses_refuses_the_event_is_retried_then_dead_lettered_and_sent_later
     assert dead["detail"]["submission_id"] == event["detail"]["submission_id"]
 
     # AND once SES accepts again, redriving the dead letter sends exactly one email
+    monkeypatch.setattr(client, "send_email", real_send)
+    stack.invoke("NotifyFunction", dead)
+    stack.invoke("NotifyFunction", dead)
+    assert len(sent(stack)) == 1
+
+
+def test_a_sandbox_rejection_is_dead_lettered_at_once_with_advice_and_no_address(stack, caplog):
+    # GIVEN SES refuses the message for good (sender or recipient not verified)
+    event = load_event("notify-lead-assigned")
+    seed_assignment(stack, event)
+    ses = ses_backends[DEFAULT_ACCOUNT_ID][stack.region]
+    identity = ses.email_identities.pop("leads@example.com")
+    attempts: list[str] = []
+    handler = stack.functions["NotifyFunction"]
+    stack.functions["NotifyFunction"] = lambda e, c: attempts.append(e["id"]) or handler(e, c)
+
+    put_on_bus(stack, event)
+    stack.pump_events()
+
+    # THEN one attempt only (retrying cannot help), the event is parked in the DLQ, and
+    # the log says what to do, naming the manager by id, not by address
+    assert len(attempts) == 1
+    [dead] = dead_letters(stack)
+    assert dead["detail"]["submission_id"] == event["detail"]["submission_id"]
+    [advice] = [r for r in caplog.records if "SES rejected" in r.getMessage()]
+    assert "verify the recipient" in advice.getMessage() and "production access" in advice.getMessage()
+    assert "olivia@" not in advice.getMessage() and advice.manager_id == "m-olivia"
+
+    # AND once verified, the redriven event sends exactly one email
     ses.email_identities["leads@example.com"] = identity
     stack.invoke("NotifyFunction", dead)
     stack.invoke("NotifyFunction", dead)
@@ -147,6 +195,7 @@ def test_a_post_reaches_the_right_managers_inbox_through_the_whole_pipeline(stac
     [message] = sent(stack)
     assert message.destinations["ToAddresses"] == ["diego@sales.example.com"]
     assert message.subject.startswith("[WARM ") and "María José Núñez" in message.subject
+    assert "Nuevo lead templado para ti, Diego Martín." in message.body and "Teléfono" in message.body
     assert stack.failures == []
 
 
@@ -171,3 +220,151 @@ def test_managers_are_models_the_email_can_use():
     managers = [Manager.model_validate(m) for m in json.loads(SEED_PATH.read_text("utf-8"))["managers"]]
     assert {m.tier for m in managers} == {1, 2, 3}
     assert any("es" in m.languages for m in managers) and any("ar" in m.languages for m in managers)
+
+
+def as_manager(event: dict[str, Any], manager_id: str, **detail: Any) -> dict[str, Any]:
+    copy = json.loads(json.dumps(event))
+    copy["detail"].update(manager_id=manager_id, **detail)
+    return copy
+
+
+def test_an_arabic_reading_manager_gets_the_email_in_arabic_right_to_left(stack):
+    event = as_manager(load_event("notify-lead-assigned"), "m-layla")
+    seed_assignment(stack, event, name=f"ليلى {HOSTILE}")
+
+    stack.invoke("NotifyFunction", event)
+
+    [message] = sent(stack)
+    assert message.destinations["ToAddresses"] == ["layla@sales.example.com"]
+    assert '<html lang="ar" dir="rtl">' in message.body
+    assert "عميل محتمل جديد (ساخن) لك يا Layla Haddad." in message.body
+    assert "يريد عرض سعر" in message.subject and message.subject.startswith("[HOT 95] ليلى")
+    assert "<script>" not in message.body and "&lt;script&gt;" in message.body
+
+
+def test_a_returning_lead_gets_a_short_came_back_email_saying_what_changed(stack):
+    event = as_manager(load_event("notify-lead-assigned"), "m-diego", is_new_lead=False,
+                       previous_temperature="warm")
+    seed_assignment(stack, event)
+
+    stack.invoke("NotifyFunction", event)
+
+    [message] = sent(stack)
+    assert message.subject.startswith("Ha vuelto, templado → caliente: [HOT 95] Jane Doe")
+    assert "Jane Doe ha vuelto con una nueva solicitud." in message.body
+    assert "Qué ha cambiado: templado → caliente (puntuación 95)." in message.body
+    assert "We need 40 seats before January." in message.body
+
+
+def test_a_suppressed_manager_address_is_recorded_and_the_admins_told_once(stack, monkeypatch):
+    from leadflow_local.stack import SES_SUPPRESSED
+
+    # GIVEN an admin address, and SES suppressing Olivia's (it bounced)
+    notify = notify_module(stack)
+    monkeypatch.setattr(notify, "follow_up", notify.FollowUp(reminders=notify.follow_up.reminders,
+                                                             admin_email="admins@example.com"))
+    event = load_event("notify-lead-assigned")
+    seed_assignment(stack, event)
+    seed_assignment(stack, as_manager(event, "m-olivia", submission_id="another"))
+    SES_SUPPRESSED.add("olivia@sales.example.com")
+    try:
+        stack.invoke("NotifyFunction", event)
+        stack.invoke("NotifyFunction", as_manager(event, "m-olivia", submission_id="another"))
+    finally:
+        SES_SUPPRESSED.discard("olivia@sales.example.com")
+
+    manager = LeadRepository(stack.table_name(), stack.client("dynamodb")).get_manager("m-olivia")
+    assert manager.email_status == "suppressed" and manager.email_status_at is not None
+    [alert] = sent(stack)  # nothing to Olivia; one alert, not one per lead
+    assert alert.destinations["ToAddresses"] == ["admins@example.com"]
+    assert "m-olivia" in alert.body and "suppression list" in alert.body
+
+
+def test_hot_leads_also_reach_the_optional_topic_without_contact_data():
+    from leadflow_local.stack import LocalStack
+
+    with mock_aws():
+        stack = LocalStack(parameters={"EnableHotLeadTopic": "true"}).deploy()
+        stack.seed()
+        sqs, sns = stack.client("sqs"), stack.client("sns")
+        url = sqs.create_queue(QueueName="team-chat")["QueueUrl"]
+        topic = stack.resolve({"Ref": "HotLeadTopic"})
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:team-chat",
+                      Attributes={"RawMessageDelivery": "true"})
+        event = load_event("notify-lead-assigned")
+        seed_assignment(stack, event)
+
+        stack.invoke("NotifyFunction", event)
+
+        [message] = sqs.receive_message(QueueUrl=url).get("Messages", [])
+        alert = json.loads(message["Body"])
+        assert alert["lead_id"] == event["detail"]["lead_id"] and alert["temperature"] == "hot"
+        assert alert["points"] == 95 and alert["manager_id"] == "m-olivia" and alert["name"] == "Jane Doe"
+        assert "jane.doe@acme-corp.com" not in message["Body"] and "+14155550134" not in message["Body"]
+
+
+def scored_event(stack: LocalStack, form_id: str, email: str | None, language: str = "en") -> dict[str, Any]:
+    """A `Lead Scored` event for a stored submission on `form_id`."""
+    from datetime import datetime, timezone
+
+    received = datetime.now(timezone.utc)
+    lead_id, submission_id = f"lead-{email}-{received.timestamp()}", f"sub-{received.timestamp()}"
+    contact = ContactCard(name=HOSTILE, email=email, phone="+14155550134")
+    submission = Submission(submission_id=submission_id, lead_id=lead_id, form_id=form_id, received_at=received,
+                            contact=contact, message=HOSTILE, source=Source(form_id=form_id), language=language)
+    stack.client("dynamodb").put_item(TableName=stack.table_name(), Item=to_item(
+        submission_key(lead_id, received, submission_id), "submission", submission))
+    return {"id": submission_id, "source": "leadflow", "detail-type": "Lead Scored", "detail": {
+        "lead_id": lead_id, "submission_id": submission_id, "received_at": received.isoformat(), "form_id": form_id,
+        "is_new_lead": True, "profile": "b2b", "rule_set_version": "1", "points": 40, "temperature": "warm",
+        "parts": [], "change": "first"}}
+
+
+def with_autoresponder(stack: LocalStack, form_id: str, **update: Any) -> None:
+    repository = LeadRepository(stack.table_name(), stack.client("dynamodb"))
+    repository.put_form(repository.get_form(form_id).model_copy(update={"autoresponder": True, **update}))
+
+
+def test_the_autoresponder_is_off_by_default(stack):
+    stack.invoke("NotifyFunction", scored_event(stack, "demo", "visitor@example.org"))
+
+    assert sent(stack) == []
+
+
+@pytest.mark.parametrize(("form_id", "expected_subject", "expected_text", "direction"), [
+    ("demo", "Thank you for your request", "We received your request", "ltr"),
+    ("demo-es", "Gracias por su solicitud", "Hemos recibido su solicitud", "ltr"),
+    ("demo-ar", "شكرًا لطلبك", "لقد استلمنا طلبك", "rtl"),
+])
+def test_the_autoresponder_thanks_the_visitor_in_the_forms_language(stack, form_id, expected_subject, expected_text,
+                                                                     direction):
+    with_autoresponder(stack, form_id)
+
+    stack.invoke("NotifyFunction", scored_event(stack, form_id, "visitor@example.org"))
+
+    [message] = sent(stack)
+    assert message.destinations["ToAddresses"] == ["visitor@example.org"]
+    assert message.source == "leads@example.com"
+    assert message.subject == expected_subject and expected_text in message.body
+    assert f'dir="{direction}"' in message.body
+    # No open relay: nothing the visitor typed is in the email, only the address
+    assert "script" not in message.body and "+14155550134" not in message.body
+
+
+def test_the_autoresponder_needs_an_email_and_is_rate_limited_per_address(stack):
+    with_autoresponder(stack, "demo", autoresponder_subject="Thanks from Acme")
+
+    stack.invoke("NotifyFunction", scored_event(stack, "demo", None))
+    for _ in range(5):
+        stack.invoke("NotifyFunction", scored_event(stack, "demo", "Visitor@Example.org"))
+    event = scored_event(stack, "demo", "other@example.org")
+    stack.invoke("NotifyFunction", event)
+    stack.invoke("NotifyFunction", event)  # a redelivery
+
+    recipients = [m.destinations["ToAddresses"][0] for m in sent(stack)]
+    assert recipients == ["Visitor@Example.org"] * 3 + ["other@example.org"]
+    assert {m.subject for m in sent(stack)} == {"Thanks from Acme"}
+    # The counter's key does not reveal the address
+    items = stack.client("dynamodb").scan(TableName=stack.table_name())["Items"]
+    counters = [item["PK"]["S"] for item in items if item["PK"]["S"].startswith("AUTOREPLY#")]
+    assert len(counters) == 2 and not any("example" in key.lower() for key in counters)

@@ -87,13 +87,21 @@ def test_each_function_has_its_own_role(translated):
     assert len(set(role_refs)) == len(role_refs) and set(role_refs) <= roles
 
 
+# Actions AWS offers no resource-level permission for: "*" is the only resource they take.
+NO_RESOURCE_LEVEL = {"ses:GetSuppressedDestination"}
+
+
 def test_policies_are_scoped_to_one_resource(translated):
-    # No statement of our roles grants an action on every resource.
+    # No statement of our roles grants an action on every resource (unless AWS allows no other).
     for lid, resource in translated["Resources"].items():
         if resource["Type"] != "AWS::IAM::Role":
             continue
         for policy in resource["Properties"].get("Policies", []):
-            for statement in policy["PolicyDocument"]["Statement"]:
+            document = policy.get("Fn::If", [None, policy])[1] if "Fn::If" in policy else policy
+            for statement in document["PolicyDocument"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                if set(actions) <= NO_RESOURCE_LEVEL:
+                    continue
                 assert statement.get("Resource") not in ("*", ["*"]), (lid, statement)
 
 
@@ -111,11 +119,39 @@ def test_score_stream_is_filtered_and_reports_partial_failures():
 
 def test_notify_has_retries_and_a_dead_letter_queue():
     spec = Template().function("NotifyFunction")
-    [rule] = [e for e in spec.events if e.type == "EventBridgeRule"]
-    assert rule.properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Assigned"]}
-    assert rule.properties["DeadLetterConfig"]["Type"] == "SQS"
+    rules = {e.name: e for e in spec.events if e.type == "EventBridgeRule"}
+    assert rules["LeadAssigned"].properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Assigned"]}
+    # The autoresponder: every scored submission, assigned or not
+    assert rules["LeadScored"].properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Scored"]}
+    for rule in rules.values():
+        assert rule.properties["DeadLetterConfig"]["Type"] == "SQS"
     assert spec.properties["DeadLetterQueue"]["Type"] == "SQS"
     assert spec.properties["EventInvokeConfig"]["MaximumRetryAttempts"] >= 1
+
+
+def test_speed_to_lead_is_wired_from_notify_through_the_scheduler_to_remind():
+    doc = load_template()
+    params = doc["Parameters"]
+    assert (params["SlaHotMinutes"]["Default"], params["SlaWarmMinutes"]["Default"],
+            params["SlaColdMinutes"]["Default"]) == (15, 240, 2880)
+    assert params["ReassignOnSecondMiss"]["Default"] == "true"
+    notify = Template().function("NotifyFunction").environment
+    assert notify["REMIND_FUNCTION_ARN"] == {"Fn::GetAtt": ["RemindFunction", "Arn"]}
+    assert notify["SCHEDULER_ROLE_ARN"] == {"Fn::GetAtt": ["ReminderSchedulerRole", "Arn"]}
+    role = doc["Resources"]["ReminderSchedulerRole"]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    remind = Template().function("RemindFunction")
+    assert remind.properties["DeadLetterQueue"]["TargetArn"] == {"Fn::GetAtt": ["RemindDeadLetterQueue", "Arn"]}
+    assert remind.environment["ADMIN_EMAIL"] == {"Fn::If": ["HasAdminEmail", {"Ref": "AdminEmail"},
+                                                           {"Ref": "AlarmEmail"}]}
+
+
+def test_the_hot_lead_topic_is_optional_and_off_by_default():
+    doc = load_template()
+    assert doc["Parameters"]["EnableHotLeadTopic"]["Default"] == "false"
+    assert doc["Resources"]["HotLeadTopic"]["Condition"] == "UseHotLeadTopic"
+    assert Template().function("NotifyFunction").environment["HOT_LEAD_TOPIC_ARN"] == {
+        "Fn::If": ["UseHotLeadTopic", {"Ref": "HotLeadTopic"}, ""]}
 
 
 def test_every_dead_letter_queue_has_an_alarm():
@@ -144,7 +180,8 @@ def test_every_function_code_uri_has_its_handler():
 def test_every_function_and_case_has_a_sample_event():
     events = {p.stem for p in (ROOT / "events").glob("*.json")}
     assert {"capture-json", "capture-urlencoded", "capture-multipart", "capture-preflight", "capture-honeypot",
-            "score-new-submission", "notify-lead-assigned", "store-fallback-queued"} <= events
+            "score-new-submission", "notify-lead-assigned", "store-fallback-queued", "notify-lead-scored",
+            "notify-returning-lead", "remind-first-miss", "remind-second-miss"} <= events
     for path in Path(ROOT / "events").glob("*.json"):
         json.loads(path.read_text("utf-8"))  # every sample is valid JSON
 

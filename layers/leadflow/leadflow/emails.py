@@ -1,4 +1,5 @@
-"""Rendering the emails managers receive, from Jinja2 template files.
+"""Rendering every email Leadflow sends, from Jinja2 template files and the wording of
+`email_catalog`, in the reader's language (Arabic right to left).
 
 Autoescaping is on for every HTML template: whatever a visitor typed is shown, never
 interpreted. Header fields are stripped of line breaks so nobody can inject headers."""
@@ -6,17 +7,15 @@ interpreted. Header fields are stripped of line breaks so nobody can inject head
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from leadflow.email_catalog import INTENTS, Words
 from leadflow.mailer import Email
-from leadflow.models import Lead, LeadAssigned, Manager, Submission
+from leadflow.models import FormConfig, Lead, LeadAssigned, Manager, ReminderDue, Submission
 
-INTENT_PHRASES = {
-    "quote": "wants a quote", "demo": "wants a demo", "pricing": "asks about pricing",
-    "buy": "wants to buy", "trial": "wants a trial", "question": "has a question",
-    "ebook": "downloaded the ebook", "newsletter": "joined the newsletter", "webinar": "joined a webinar",
-}
+INTENT_PHRASES = INTENTS["en"]
 
 
 @cache
@@ -34,35 +33,84 @@ def header_safe(text: str, limit: int = 200) -> str:
     return " ".join(cleaned.split())[:limit]
 
 
-def assignment_subject(lead: Lead, submission: Submission, assignment: LeadAssigned) -> str:
-    """`[HOT 87] Jane Doe — Acme — wants a quote`."""
-    parts = [f"[{assignment.temperature.value.upper()} {assignment.points}] {lead.contact.name}"]
+def manager_language(manager: Manager) -> str:
+    """The language a manager reads first (their emails are in it)."""
+    return manager.languages[0] if manager.languages else "en"
+
+
+def lead_url(console_url: str, lead_id: str) -> str:
+    return f"{console_url.rstrip('/')}/leads/{lead_id}" if console_url else ""
+
+
+def _render(kind: str, to: str, subject: str, words: Words, context: dict[str, Any],
+            reply_to: str | None = None) -> Email:
+    context = {**context, "t": words, "lang": words.language, "dir": words.direction}
+    env = _templates()
+    return Email(
+        to=header_safe(to, 320), subject=header_safe(subject),
+        text=env.get_template(f"{kind}.txt").render(context),
+        html=env.get_template(f"{kind}.html").render(context),
+        reply_to=header_safe(reply_to, 320) if reply_to else None,
+    )
+
+
+def assignment_subject(lead: Lead, submission: Submission, assignment: LeadAssigned,
+                       words: Words | None = None) -> str:
+    """`[HOT 87] Jane Doe — Acme — wants a quote`; `Came back, warm → hot: …` for a
+    returning lead, in the manager's language."""
+    t = words or Words("en")
+    parts = [f"[{t.tag(assignment.temperature)} {assignment.points}] {lead.contact.name}"]
     if lead.contact.company:
         parts.append(lead.contact.company)
     if submission.interest:
-        parts.append(INTENT_PHRASES.get(submission.interest, submission.interest))
-    prefix = "" if assignment.is_new_lead else "Came back: "
+        parts.append(t.intent(submission.interest))
+    prefix = "" if assignment.is_new_lead else f"{t.came_back}: "
     previous = assignment.previous_temperature
     if not assignment.is_new_lead and previous and previous != assignment.temperature:
-        prefix = f"Came back, {previous.value} → {assignment.temperature.value}: "  # e.g. a rise to hot
+        # e.g. a rise to hot
+        prefix = f"{t.came_back}, {t.temperature(previous)} → {t.temperature(assignment.temperature)}: "
     return header_safe(prefix + " — ".join(parts))
 
 
 def render_assignment_email(lead: Lead, submission: Submission, manager: Manager,
                             assignment: LeadAssigned, console_url: str = "") -> Email:
-    """The email telling a manager about their new (or returning) lead."""
+    """The email telling a manager about their new lead, or the short "came back" one
+    for a returning lead, in the manager's language. Replies go to the lead."""
+    words = Words(manager_language(manager))
     score = lead.score  # the latest scoring of this lead
     context = {
         "lead": lead, "submission": submission, "manager": manager, "assignment": assignment,
         "reasons": score.top_reasons() if score else [],
-        "lead_url": f"{console_url.rstrip('/')}/leads/{lead.lead_id}" if console_url else "",
+        "lead_url": lead_url(console_url, lead.lead_id),
     }
-    env = _templates()
-    return Email(
-        to=manager.email,
-        subject=assignment_subject(lead, submission, assignment),
-        text=env.get_template("assignment.txt").render(context),
-        html=env.get_template("assignment.html").render(context),
-        reply_to=header_safe(lead.contact.email) if lead.contact.email else None,
-    )
+    kind = "assignment" if assignment.is_new_lead or assignment.reassigned_from else "came_back"
+    return _render(kind, manager.email, assignment_subject(lead, submission, assignment, words), words, context,
+                   reply_to=lead.contact.email)
 
+
+def render_reminder_email(lead: Lead, manager: Manager, due: ReminderDue, minutes: int,
+                          console_url: str = "") -> Email:
+    """Speed-to-lead: the lead waits for a first call since `minutes`, in the manager's language."""
+    words = Words(manager_language(manager))
+    score = lead.score
+    tag = f"[{words.tag(due.temperature)} {score.points if score else ''}]".replace(" ]", "]")
+    subject = f"{tag} {words.reminder_subject.format(name=lead.contact.name)}"
+    context = {"lead": lead, "manager": manager, "due": due, "minutes": minutes,
+               "temperature": words.temperature(due.temperature), "lead_url": lead_url(console_url, lead.lead_id)}
+    return _render("reminder", manager.email, subject, words, context, reply_to=lead.contact.email)
+
+
+def render_autoresponder_email(form: FormConfig, to: str) -> Email:
+    """The thank-you a visitor gets, in the form's language. Nothing the visitor typed is
+    in it (only the recipient is theirs), so it cannot be used to mail others content."""
+    words = Words(form.language)
+    subject = form.autoresponder_subject or words.thanks_subject
+    return _render("autoresponder", to, subject, words, {"form": form})
+
+
+def render_admin_alert(to: str, subject: str, lines: list[str], console_url: str = "",
+                       lead_id: str | None = None) -> Email:
+    """A short alert to the admins (escalations, undeliverable managers), in English."""
+    words = Words("en")
+    context = {"lines": lines, "lead_url": lead_url(console_url, lead_id) if lead_id else ""}
+    return _render("admin_alert", to, subject, words, context)

@@ -1,11 +1,19 @@
-"""Sending email through SES v2."""
+"""Sending email through SES v2, with SES's failures sorted into what a retry can fix
+and what it cannot."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
+
+# Throttling and SES's own trouble: the caller raises, the invocation is retried with
+# backoff (Lambda's async retries), then the event goes to the dead-letter queue.
+_TRANSIENT = {"TooManyRequestsException", "ThrottlingException", "LimitExceededException",
+              "SendingPausedException", "ServiceUnavailable", "InternalFailure"}
 
 
 class Email(BaseModel):
@@ -16,13 +24,28 @@ class Email(BaseModel):
     reply_to: str | None = None
 
 
+class MailThrottled(Exception):
+    """SES is throttling or failing for a while: retry later."""
+
+
+class MailRejected(Exception):
+    """SES refused this message and retrying will not change it: in the sandbox, a
+    recipient (or the sender) that is not verified. `code` is SES's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
 class Mailer:
     def __init__(self, sender: str, client: Any | None = None) -> None:
         self.sender = sender
-        self.client = client or boto3.client("sesv2")
+        # botocore's own retries absorb short throttling bursts before we give up.
+        self.client = client or boto3.client("sesv2", config=Config(retries={"max_attempts": 4, "mode": "adaptive"}))
 
     def send(self, email: Email) -> str:
-        """Send one message with text and HTML parts; returns the SES message id."""
+        """Send one message with text and HTML parts; returns the SES message id.
+        Raises MailThrottled (retry) or MailRejected (do not)."""
         request: dict[str, Any] = {
             "FromEmailAddress": self.sender,
             "Destination": {"ToAddresses": [email.to]},
@@ -36,4 +59,25 @@ class Mailer:
         }
         if email.reply_to:
             request["ReplyToAddresses"] = [email.reply_to]
-        return str(self.client.send_email(**request)["MessageId"])
+        try:
+            return str(self.client.send_email(**request)["MessageId"])
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code, status = str(error.get("Code", "")), int(exc.response.get("ResponseMetadata", {}).get(
+                "HTTPStatusCode", 0))
+            if code in _TRANSIENT or status >= 500:
+                raise MailThrottled(code or str(status)) from exc
+            if code in ("MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException"):
+                raise MailRejected(code, str(error.get("Message", ""))) from exc
+            raise
+
+    def is_suppressed(self, address: str) -> bool:
+        """Whether SES's account-level suppression list holds the address (it bounced or
+        complained): SES would accept a message to it and silently drop it."""
+        try:
+            self.client.get_suppressed_destination(EmailAddress=address)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NotFoundException":
+                return False
+            raise
+        return True

@@ -24,6 +24,7 @@ class LeadStatus(StrEnum):
     NEW = "new"
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"  # no eligible manager: waits in the admins' queue
+    CONTACTED = "contacted"  # the manager reached the person: no more speed-to-lead reminders
 
 
 class ChannelKind(StrEnum):
@@ -83,6 +84,10 @@ class FormConfig(BaseModel):
     keep_custom_fields: bool = True
     consent_text: str | None = None  # the exact wording shown next to the checkbox
     consent_version: str | None = None
+    # A thank-you email to the visitor, in the form's language, from the fixed sender.
+    # Off by default: it mails whatever address a visitor typed (rate-limited per address).
+    autoresponder: bool = False
+    autoresponder_subject: str | None = None  # else the catalog's, in the form's language
 
 
 class Manager(BaseModel):
@@ -101,6 +106,9 @@ class Manager(BaseModel):
     on_leave_until: date | None = None
     open_leads: int = 0
     last_assigned_at: datetime | None = None
+    # "suppressed": SES will not deliver to `email` (bounces, complaints); set by notify.
+    email_status: str | None = None
+    email_status_at: datetime | None = None
 
 
 class ScorePart(BaseModel):
@@ -176,6 +184,8 @@ class Lead(BaseModel):
     score: Score | None = None
     manager_id: str | None = None
     assigned_at: datetime | None = None
+    contacted_at: datetime | None = None
+    reassigned_from: str | None = None  # the manager who missed the speed-to-lead SLA
 
 
 class Activity(BaseModel):
@@ -205,6 +215,8 @@ class LeadAssigned(BaseModel):
     # The lead's temperature before this submission (returning leads): lets the email
     # say what changed. Optional, so v1 consumers are unaffected.
     previous_temperature: Temperature | None = None
+    # Set when the lead was taken from a manager who missed its speed-to-lead SLA twice.
+    reassigned_from: str | None = None
 
 
 class LeadUnassigned(BaseModel):
@@ -255,3 +267,18 @@ class LeadScored(BaseModel):
     previous_points: int | None = None
     previous_temperature: Temperature | None = None
     change: TemperatureChange
+
+
+class ReminderDue(BaseModel):
+    """Input of a speed-to-lead schedule (EventBridge Scheduler → remind): ids only.
+    `attempt` 1 reminds the manager; 2 escalates to the admins (and may reassign)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: Literal["1"] = "1"
+    lead_id: str
+    manager_id: str
+    attempt: int = Field(ge=1, le=2)
+    temperature: Temperature
+    submission_id: str  # the submission that assigned the lead, with received_at its key
+    received_at: datetime

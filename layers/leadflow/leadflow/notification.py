@@ -1,17 +1,156 @@
-"""Telling a manager about the lead they were given."""
+"""Telling people about leads: the assigned manager (with a speed-to-lead reminder
+scheduled), an optional hot-lead topic, the admins when a manager cannot be reached, and
+the visitor's thank-you (autoresponder)."""
 
 from __future__ import annotations
 
-from leadflow.emails import render_assignment_email
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+
+from leadflow.emails import lead_url, render_admin_alert, render_assignment_email, render_autoresponder_email
 from leadflow.mailer import Mailer
-from leadflow.models import LeadAssigned
+from leadflow.models import (
+    Lead,
+    LeadAssigned,
+    LeadScored,
+    LeadStatus,
+    Manager,
+    ReminderDue,
+    Temperature,
+    utc_now,
+)
+from leadflow.reminders import Reminders, Sla, due_at
 from leadflow.repository import LeadRepository
+
+logger = logging.getLogger(__name__)
+
+SUPPRESSED = "suppressed"
+AUTOREPLY_WINDOW_SECONDS = 86400
+AUTOREPLY_PER_ADDRESS = 3  # thank-you emails per address and day, however many posts
+
+
+class HotLeadAlerts:
+    """An SNS topic that also hears of every hot lead (SMS, chat, ... without code).
+
+    The message carries ids, temperature, score, the manager, the lead's name and company
+    and the console link: enough to act on from a phone, but never the lead's email or
+    phone number (an SMS or chat channel is not where contact data should travel)."""
+
+    def __init__(self, topic_arn: str, client: Any | None = None) -> None:
+        self.topic_arn = topic_arn
+        self.client = client or boto3.client("sns")
+
+    def publish(self, lead: Lead, manager: Manager, assignment: LeadAssigned, console_url: str) -> None:
+        detail = {
+            "lead_id": lead.lead_id, "submission_id": assignment.submission_id,
+            "temperature": assignment.temperature.value, "points": assignment.points,
+            "manager_id": manager.manager_id, "manager_name": manager.name,
+            "name": lead.contact.name, "company": lead.contact.company,
+            "lead_url": lead_url(console_url, lead.lead_id),
+        }
+        text = f"HOT {assignment.points}: {lead.contact.name}"
+        if lead.contact.company:
+            text += f" ({lead.contact.company})"
+        text += f" → {manager.name}"
+        self.client.publish(TopicArn=self.topic_arn, Subject=f"Hot lead {assignment.points}"[:100],
+                            Message=json.dumps({"default": text, "email": text, "sqs": json.dumps(detail),
+                                                "lambda": json.dumps(detail), "http": json.dumps(detail),
+                                                "https": json.dumps(detail)}),
+                            MessageStructure="json")
+
+
+@dataclass
+class Notified:
+    """What telling the manager did, for the handler's log and metrics."""
+
+    message_id: str | None
+    reminder_scheduled: bool = False
+    suppressed: bool = False
+    hot_alert: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Who and what, besides the manager: the SLA, the reminders, the admins, the topic."""
+
+    reminders: Reminders | None = None
+    sla: Sla = Sla()
+    admin_email: str = ""
+    hot_alerts: HotLeadAlerts | None = None
 
 
 def notify_manager(assignment: LeadAssigned, repository: LeadRepository, mailer: Mailer,
-                   console_url: str = "") -> str:
-    """Email the assigned manager everything needed to call the lead; returns the message id."""
+                   console_url: str = "", follow_up: FollowUp | None = None,
+                   now: datetime | None = None) -> Notified:
+    """Email the assigned manager everything needed to call the lead, and start the
+    speed-to-lead clock.
+
+    The reminder is scheduled before the email is sent: a retry after a failed send finds
+    it there (ConflictException) and only sends, so nothing is done twice and no reminder
+    is lost. An address SES has suppressed gets no email: it is recorded on the manager
+    and the admins are told; the reminder still runs, so the lead escalates."""
+    follow_up = follow_up or FollowUp()
+    now = now or utc_now()
     lead, submission, manager = repository.get_assignment_context(
         assignment.lead_id, assignment.received_at, assignment.submission_id, assignment.manager_id,
     )
-    return mailer.send(render_assignment_email(lead, submission, manager, assignment, console_url))
+    result = Notified(message_id=None)
+    if follow_up.reminders and lead.status == LeadStatus.ASSIGNED and lead.manager_id == manager.manager_id:
+        start = lead.assigned_at or now
+        at = max(due_at(start, follow_up.sla, assignment.temperature), now + timedelta(minutes=1))
+        due = ReminderDue(lead_id=lead.lead_id, manager_id=manager.manager_id, attempt=1,
+                          temperature=assignment.temperature, submission_id=assignment.submission_id,
+                          received_at=assignment.received_at)
+        result.reminder_scheduled = follow_up.reminders.schedule(due, at)
+    if mailer.is_suppressed(manager.email):
+        result.suppressed = True
+        if repository.set_manager_email_status(manager.manager_id, SUPPRESSED, now) and follow_up.admin_email:
+            mailer.send(render_admin_alert(
+                follow_up.admin_email, f"Manager {manager.name} cannot receive email",
+                [f"SES suppresses the address of manager {manager.manager_id} ({manager.name}): it bounced or "
+                 "complained. Their leads are not emailed to them; fix the address in the roster, or remove it "
+                 "from the SES suppression list once it works again.",
+                 f"Lead {lead.lead_id} ({assignment.temperature.value}, {assignment.points}) waits for them; "
+                 "it escalates when its speed-to-lead reminder finds it uncontacted."],
+                console_url, lead.lead_id))
+    else:
+        result.message_id = mailer.send(render_assignment_email(lead, submission, manager, assignment, console_url))
+    if follow_up.hot_alerts and assignment.temperature == Temperature.HOT:
+        follow_up.hot_alerts.publish(lead, manager, assignment, console_url)
+        result.hot_alert = True
+    return result
+
+
+def address_key(address: str, salt: str) -> str:
+    """A rate-limit key for an email address that does not reveal it."""
+    return hashlib.sha256(f"{salt}:{address.strip().lower()}".encode()).hexdigest()[:32]
+
+
+def send_autoresponse(scored: LeadScored, repository: LeadRepository, mailer: Mailer,
+                      now: datetime | None = None, per_address: int = AUTOREPLY_PER_ADDRESS) -> str:
+    """Thank the visitor by email when their form asks for it; returns what happened:
+    `off`, `no_email`, `rate_limited` or `sent`.
+
+    No open relay: sender, subject and body come from the deployment and the form; the
+    visitor chooses only the recipient, and one address gets at most `per_address` a day."""
+    form = repository.get_form(scored.form_id)
+    if form is None or not form.autoresponder:
+        return "off"
+    stored = repository.get_submission(scored.lead_id, scored.received_at, scored.submission_id)
+    address = ((stored or {}).get("contact") or {}).get("email")
+    if not address:
+        return "no_email"
+    now = now or utc_now()
+    window = int(now.timestamp()) // AUTOREPLY_WINDOW_SECONDS * AUTOREPLY_WINDOW_SECONDS
+    if not repository.count_autoreply(address_key(address, repository.table_name), window,
+                                      AUTOREPLY_WINDOW_SECONDS, per_address):
+        return "rate_limited"
+    mailer.send(render_autoresponder_email(form, address))
+    return "sent"

@@ -600,3 +600,119 @@ class LeadRepository:
             Submission.model_validate(found[keys[1]["SK"]]),
             Manager.model_validate(found[keys[2]["SK"]]),
         )
+
+    # -- follow-up: managers' mail, autoresponder, contact, reassignment ---------------
+
+    def get_manager(self, manager_id: str) -> Manager | None:
+        item = self.client.get_item(TableName=self.table_name, Key=_wire(manager_key(manager_id)),
+                                    ConsistentRead=True).get("Item")
+        return Manager.model_validate(from_item(item)) if item else None
+
+    def set_manager_email_status(self, manager_id: str, status: str, at: datetime) -> bool:
+        """Record that a manager's address cannot receive email (e.g. "suppressed");
+        False when it was already recorded (so the admins are told once)."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name, Key=_wire(manager_key(manager_id)),
+                UpdateExpression="SET email_status = :status, email_status_at = :at",
+                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(email_status)"
+                                    " OR email_status <> :status)",
+                ExpressionAttributeValues=_wire({":status": status, ":at": _json_time(at)}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def count_autoreply(self, address_hash: str, window_start: int, window_seconds: int, limit: int) -> bool:
+        """Count a thank-you email to one address (hashed: no personal data in keys);
+        False when the address had `limit` in this window. Expires by TTL."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name, Key=_wire({"PK": f"AUTOREPLY#{address_hash}", "SK": str(window_start)}),
+                UpdateExpression="SET expires_at = :expires, item_type = :type ADD sent :one",
+                ConditionExpression="attribute_not_exists(sent) OR sent < :limit",
+                ExpressionAttributeValues=_wire({
+                    ":one": 1, ":limit": limit, ":type": "autoreply_counter",
+                    ":expires": window_start + window_seconds + 60,
+                }),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def mark_contacted(self, lead_id: str, at: datetime, by: str | None = None, note: str | None = None) -> bool:
+        """Move an assigned lead to contacted and keep the change in its history, in one
+        transaction; False when the lead is not assigned (already contacted, say)."""
+        activity = Activity(activity_id=uuid.uuid4().hex, lead_id=lead_id, at=at, kind="contacted",
+                            detail={k: v for k, v in (("by", by), ("note", note)) if v})
+        try:
+            self.client.transact_write_items(TransactItems=[
+                {"Update": {
+                    "TableName": self.table_name, "Key": _wire(lead_key(lead_id)),
+                    "UpdateExpression": "SET #status = :contacted, contacted_at = :at, GSI1SK = :gsk",
+                    "ConditionExpression": "#status = :assigned",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": _wire({
+                        ":contacted": LeadStatus.CONTACTED.value, ":assigned": LeadStatus.ASSIGNED.value,
+                        ":at": _json_time(at), ":gsk": f"{LeadStatus.CONTACTED.value}#{_json_time(at)}"}),
+                }},
+                {"Put": {"TableName": self.table_name, "Item": to_item(activity_key(activity), "activity", activity)}},
+            ])
+        except ClientError as exc:
+            _cancelled_conditions(exc)
+            return False
+        return True
+
+    def reassign_lead(self, lead_id: str, from_manager: Manager, to_manager: Manager, at: datetime,
+                      reason: str, today: date | None = None) -> None:
+        """Move an assigned, not yet contacted lead from one manager to another, with both
+        loads and a history entry, all or nothing. The new manager's counter goes up only
+        while they can take it (as in `record_assignment`): else ManagerUnavailable; a
+        lead that moved or was contacted meanwhile: LeadChanged."""
+        now = _json_time(at)
+        today_iso = (today or at.date()).isoformat()
+        activity = Activity(activity_id=uuid.uuid4().hex, lead_id=lead_id, at=at, kind="reassigned",
+                            detail={"from": from_manager.manager_id, "to": to_manager.manager_id, "reason": reason})
+        items: list[dict[str, Any]] = [
+            {"Update": {
+                "TableName": self.table_name, "Key": _wire(lead_key(lead_id)),
+                "UpdateExpression": "SET manager_id = :to, assigned_at = :now, reassigned_from = :from,"
+                                    " GSI1PK = :gpk, GSI1SK = :gsk",
+                "ConditionExpression": "#status = :assigned AND manager_id = :from",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": _wire({
+                    ":to": to_manager.manager_id, ":from": from_manager.manager_id, ":now": now,
+                    ":assigned": LeadStatus.ASSIGNED.value, ":gpk": f"MANAGER#{to_manager.manager_id}",
+                    ":gsk": f"{LeadStatus.ASSIGNED.value}#{now}"}),
+            }},
+            {"Update": {
+                "TableName": self.table_name, "Key": _wire(manager_key(to_manager.manager_id)),
+                "UpdateExpression": "SET last_assigned_at = :now ADD open_leads :one",
+                "ConditionExpression": (
+                    "active = :true AND open_leads < #capacity AND (attribute_not_exists(on_leave_until)"
+                    " OR attribute_type(on_leave_until, :null) OR on_leave_until < :today)"),
+                "ExpressionAttributeNames": {"#capacity": "capacity"},
+                "ExpressionAttributeValues": _wire({":now": now, ":one": 1, ":true": True, ":null": "NULL",
+                                                    ":today": today_iso}),
+            }},
+            {"Put": {"TableName": self.table_name, "Item": to_item(activity_key(activity), "activity", activity)}},
+        ]
+        if from_manager.open_leads > 0:
+            items.append({"Update": {
+                "TableName": self.table_name, "Key": _wire(manager_key(from_manager.manager_id)),
+                "UpdateExpression": "ADD open_leads :minus_one", "ConditionExpression": "open_leads > :zero",
+                "ExpressionAttributeValues": _wire({":minus_one": -1, ":zero": 0}),
+            }})
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            codes = _cancellation_codes(exc) + ["None"] * len(items)
+            if codes[1] == "ConditionalCheckFailed":
+                raise ManagerUnavailable(to_manager.manager_id) from exc
+            raise LeadChanged(lead_id) from exc

@@ -7,6 +7,8 @@ import os
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadflow.reminders import Sla
+
 
 class _FromEnv(BaseModel):
     model_config = ConfigDict(populate_by_name=True, frozen=True)
@@ -30,7 +32,28 @@ class ScoreSettings(_FromEnv):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
 
 
-class NotifySettings(_FromEnv):
+class _FollowUpSettings(_FromEnv):
     table_name: str = Field(alias="TABLE_NAME", min_length=1)
     sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
     console_url: str = Field(alias="CONSOLE_URL", default="")
+    # Speed-to-lead: minutes until a lead of each temperature must have been called.
+    sla_hot_minutes: int = Field(alias="SLA_HOT_MINUTES", default=15, ge=1)
+    sla_warm_minutes: int = Field(alias="SLA_WARM_MINUTES", default=240, ge=1)
+    sla_cold_minutes: int = Field(alias="SLA_COLD_MINUTES", default=2880, ge=1)
+    scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", default="")
+    reminder_dead_letter_arn: str = Field(alias="REMINDER_DLQ_ARN", default="")
+    admin_email: str = Field(alias="ADMIN_EMAIL", default="")
+
+    def sla(self) -> Sla:
+        return Sla(hot=self.sla_hot_minutes, warm=self.sla_warm_minutes, cold=self.sla_cold_minutes)
+
+
+class NotifySettings(_FollowUpSettings):
+    remind_function_arn: str = Field(alias="REMIND_FUNCTION_ARN", default="")  # empty: no reminders
+    hot_lead_topic_arn: str = Field(alias="HOT_LEAD_TOPIC_ARN", default="")  # empty: no hot-lead topic
+    dead_letter_queue_url: str = Field(alias="DEAD_LETTER_QUEUE_URL", default="")
+
+
+class RemindSettings(_FollowUpSettings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    reassign_on_second_miss: bool = Field(alias="REASSIGN_ON_SECOND_MISS", default=True)

@@ -1,0 +1,215 @@
+"""Speed-to-lead: a reminder at the SLA, escalation and reassignment on a second miss,
+cancelled by marking the lead contacted; the local stack fires due schedules itself."""
+
+import html
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from leadflow.email_catalog import Words
+from leadflow.follow_up import mark_contacted
+from leadflow.models import ContactCard, ReminderDue
+from leadflow.reminders import Reminders, ReminderTarget
+from leadflow.repository import LeadRepository
+from leadflow_local.stack import CallCounter, LocalStack
+
+ADMINS = "admins@example.com"
+
+
+def deploy(**parameters: str) -> LocalStack:
+    local = LocalStack(parameters={"AdminEmail": ADMINS, **parameters}).deploy()
+    local.seed()
+    CallCounter.reset()
+    return local
+
+
+@pytest.fixture
+def stack() -> Iterator[LocalStack]:
+    with mock_aws():
+        yield deploy()
+
+
+def sent(stack: LocalStack) -> list[Any]:
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][stack.region].sent_messages)
+
+
+def to(message: Any) -> str:
+    return message.destinations["ToAddresses"][0]
+
+
+def schedules(stack: LocalStack) -> dict[str, dict[str, Any]]:
+    scheduler = stack.client("scheduler")
+    return {s["Name"]: scheduler.get_schedule(Name=s["Name"]) for s in scheduler.list_schedules()["Schedules"]}
+
+
+def repository(stack: LocalStack) -> LeadRepository:
+    return LeadRepository(stack.table_name(), stack.client("dynamodb"))
+
+
+def post_hot_lead(stack: LocalStack, email: str = "jane@acme-corp.com") -> str:
+    """A hot lead through the whole pipeline; returns its lead id."""
+    body = {"name": "Jane Doe", "email": email, "phone": "+14155550134", "company": "Acme Corp",
+            "job_title": "VP Sales", "interest": "quote", "country": "US"}
+    response = stack.handle_http("POST", "/forms/demo/submissions", {"Content-Type": "application/json"},
+                                 json.dumps(body).encode())
+    assert response.status == 202, response.body
+    stack.drain()
+    lead_id = repository(stack).find_lead_id(ContactCard(name="Jane Doe", email=email))
+    assert lead_id
+    return lead_id
+
+
+def later(minutes: float) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(minutes=minutes)
+
+
+def test_an_assignment_schedules_one_reminder_at_the_hot_sla(stack):
+    # WHEN a hot lead is assigned and its manager emailed
+    lead_id = post_hot_lead(stack)
+
+    # THEN one one-time schedule waits for the SLA of a hot lead (15 minutes by default)
+    [(name, schedule)] = schedules(stack).items()
+    assert name.startswith(f"lead-{lead_id}-") and name.endswith("-1")
+    at = datetime.fromisoformat(schedule["ScheduleExpression"][3:-1]).replace(tzinfo=timezone.utc)
+    assigned = repository(stack).get_lead(lead_id).assigned_at
+    assert timedelta(minutes=14) < at - assigned <= timedelta(minutes=16)
+    assert schedule["ActionAfterCompletion"] == "DELETE"
+    assert schedule["Target"]["Arn"].endswith(":function:leadflow-local-RemindFunction")
+    assert schedule["Target"]["DeadLetterConfig"]["Arn"].endswith(":leadflow-local-RemindDeadLetterQueue")
+    assert json.loads(schedule["Target"]["Input"])["attempt"] == 1
+    # AND nothing is due yet
+    assert stack.pump_schedules() == 0
+
+
+def test_a_redelivered_assignment_creates_no_second_schedule(stack):
+    lead_id = post_hot_lead(stack)
+    lead = repository(stack).get_lead(lead_id)
+    event = {"detail-type": "Lead Assigned", "id": "again", "detail": {
+        "lead_id": lead_id, "submission_id": "x", "received_at": lead.created_at.isoformat(),
+        "manager_id": lead.manager_id, "form_id": "demo", "points": 90, "temperature": "hot", "is_new_lead": True}}
+    # notify's idempotency would stop a plain redelivery; the schedule's name stops a new one.
+    reminders = Reminders(ReminderTarget("arn:aws:lambda:us-east-1:123456789012:function:leadflow-local-RemindFunction",
+                                         "arn:aws:iam::123456789012:role/r"), stack.client("scheduler"))
+    due = ReminderDue.model_validate({**event["detail"], "attempt": 1})
+    assert reminders.schedule(due, later(15)) is False
+    assert len(schedules(stack)) == 1
+
+
+def test_an_uncontacted_lead_reminds_its_manager_then_escalates_and_is_reassigned(stack):
+    # GIVEN a hot lead assigned to a tier-1 manager, who does not call
+    lead_id = post_hot_lead(stack)
+    repo = repository(stack)
+    first = repo.get_lead(lead_id).manager_id
+    first_email = repo.get_manager(first).email
+    assert [to(m) for m in sent(stack)] == [first_email]
+
+    # WHEN the SLA passes
+    assert stack.pump_schedules(now=later(16)) == 1
+    stack.drain()
+
+    # THEN the manager is reminded, in their language, and a second schedule waits
+    reminder = sent(stack)[-1]
+    assert to(reminder) == first_email and "Reminder: call Jane Doe now" in reminder.subject
+    assert 'href="tel:+14155550134"' in reminder.body
+    [(name, schedule)] = schedules(stack).items()
+    assert name.endswith("-2") and json.loads(schedule["Target"]["Input"])["attempt"] == 2
+
+    # WHEN the SLA passes again
+    assert stack.pump_schedules(now=later(40)) == 1
+    stack.drain()
+
+    # THEN the admins are told, the lead went to the next eligible manager, who got the
+    # full email, and both managers' loads moved
+    lead = repo.get_lead(lead_id)
+    assert lead.manager_id != first and lead.reassigned_from == first
+    second = repo.get_manager(lead.manager_id)
+    recipients = [to(m) for m in sent(stack)]
+    assert recipients[2:] == [ADMINS, second.email]
+    assert "Not contacted" in sent(stack)[2].subject and second.name in sent(stack)[2].body
+    words = Words(second.languages[0])
+    assert html.escape(words.intro_reassigned.format(temperature=words.hot, manager=second.name)) in sent(stack)[3].body
+    assert repo.get_manager(first).open_leads == 0 and second.open_leads == 1
+    assert [a.kind for a in repo.list_activities(lead_id)] == ["reassigned"]
+    # AND the new manager's own SLA clock runs
+    [name] = schedules(stack)
+    assert name.endswith("-1") and name != f"lead-{lead_id}-"
+    assert stack.failures == []
+
+
+def test_without_reassignment_the_second_miss_only_escalates():
+    with mock_aws():
+        stack = deploy(ReassignOnSecondMiss="false")
+        lead_id = post_hot_lead(stack)
+        first = repository(stack).get_lead(lead_id).manager_id
+
+        stack.pump_schedules(now=later(16))
+        stack.pump_schedules(now=later(40))
+        stack.drain()
+
+        assert repository(stack).get_lead(lead_id).manager_id == first
+        assert to(sent(stack)[-1]) == ADMINS and "please step in" in sent(stack)[-1].body
+        assert schedules(stack) == {}
+
+
+def test_marking_the_lead_contacted_cancels_its_reminder(stack):
+    lead_id = post_hot_lead(stack)
+    reminders = Reminders(ReminderTarget("unused", "unused"), stack.client("scheduler"))
+
+    assert mark_contacted(lead_id, repository(stack), reminders, by="m-olivia", note="called, demo booked") is True
+
+    lead = repository(stack).get_lead(lead_id)
+    assert lead.status == "contacted" and lead.contacted_at is not None
+    [activity] = repository(stack).list_activities(lead_id)
+    assert activity.kind == "contacted" and activity.detail == {"by": "m-olivia", "note": "called, demo booked"}
+    assert schedules(stack) == {}
+    assert stack.pump_schedules(now=later(60 * 24)) == 0
+    assert len(sent(stack)) == 1  # the assignment email only
+    # Marking it again changes nothing
+    assert mark_contacted(lead_id, repository(stack), reminders) is False
+
+
+def test_a_reminder_that_fires_after_contact_does_nothing(stack):
+    lead_id = post_hot_lead(stack)
+    # The cancel comes late: the lead is contacted but its schedule still fires.
+    assert repository(stack).mark_contacted(lead_id, datetime.now(timezone.utc)) is True
+
+    assert stack.pump_schedules(now=later(16)) == 1
+    stack.drain()
+
+    assert len(sent(stack)) == 1 and schedules(stack) == {}
+
+
+def test_a_reminder_that_keeps_failing_is_retried_then_dead_lettered(stack):
+    post_hot_lead(stack)
+    attempts: list[dict[str, Any]] = []
+
+    def broken(event: dict[str, Any], context: Any) -> None:
+        attempts.append(event)
+        raise RuntimeError("table unavailable")
+
+    stack.functions["RemindFunction"] = broken
+    stack.pump_schedules(now=later(16))
+
+    assert len(attempts) == 1 + stack.specs["RemindFunction"].properties["EventInvokeConfig"]["MaximumRetryAttempts"]
+    sqs = stack.client("sqs")
+    url = sqs.get_queue_url(QueueName=f"{stack.stack_name}-RemindDeadLetterQueue")["QueueUrl"]
+    [message] = sqs.receive_message(QueueUrl=url).get("Messages", [])
+    assert json.loads(message["Body"]) == attempts[0]  # the reminder itself: nothing is lost
+
+
+def test_reminders_are_idempotent_under_redelivery(stack):
+    post_hot_lead(stack)
+    [schedule] = schedules(stack).values()
+    due = json.loads(schedule["Target"]["Input"])
+
+    stack.invoke("RemindFunction", due)
+    stack.invoke("RemindFunction", due)
+
+    assert len(sent(stack)) == 2  # the assignment, then one reminder
+    assert len(schedules(stack)) == 2  # attempt 1 (not fired here) and attempt 2
