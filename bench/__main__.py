@@ -1,0 +1,165 @@
+"""`make bench`: run every figure, print one table, write bench/results.json.
+
+    PYTHONPATH=layers/leadflow:local python -m bench
+
+Environment: BENCH_COLD_RUNS (fresh processes per cold-start case, default 15).
+A figure that fails is reported as failed and the others still run; the exit code
+says whether all of them succeeded."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bench import aws_calls, cold_start, handler_time, throughput
+from bench.measure import use_offline_aws
+
+RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
+COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "15"))
+
+
+def _progress(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def measure_all() -> dict[str, Any]:
+    """Every figure in one run, in an order where none disturbs the next: the
+    subprocess figures first, then the in-process ones (stubbed, then moto)."""
+    use_offline_aws()
+    figures: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
+        ("cold_start", f"cold init: {COLD_RUNS} fresh processes per case", lambda: cold_start.run(COLD_RUNS)),
+        ("throughput", f"end to end: {throughput.LEADS} leads through python -m leadflow_local", throughput.run),
+        ("handler_time", "handler time with AWS stubbed", handler_time.run),
+        ("aws_calls", f"AWS calls per lead: {aws_calls.LEADS} new + returning leads on moto", aws_calls.run),
+    ]
+    results: dict[str, Any] = {"meta": {
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+        # Other work on the machine moves every figure but the call counts: this says how much there was.
+        "load_average_at_start": round(os.getloadavg()[0], 2),
+    }}
+    started = time.perf_counter()
+    for key, label, measure in figures:
+        _progress(f"{label}...")
+        begun = time.perf_counter()
+        try:
+            results[key] = measure()
+        except Exception as error:  # noqa: BLE001 - one broken figure must not hide the others
+            results[key] = {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}
+        results[key]["seconds"] = round(time.perf_counter() - begun, 1)
+    results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
+    results["meta"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
+    return results
+
+
+# -- the table -----------------------------------------------------------------------------
+
+
+def _rows(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A text table: the first column left-aligned, the figures right-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+
+    return [line(header), "  " + "  ".join("-" * w for w in widths), *map(line, rows)]
+
+
+def _failed(figure: dict[str, Any]) -> list[str]:
+    return [f"  FAILED: {figure['error']}"] if "error" in figure else []
+
+
+def _cold_start(figure: dict[str, Any]) -> list[str]:
+    lines = [f"1. Cold init: import of the handler module, median of {figure.get('runs', '?')} fresh processes"]
+    if "error" in figure:
+        return lines + _failed(figure)
+    rows = [[("baseline: " + figure["baseline"]) if name == cold_start.BASELINE else name,
+             f"{c['median_ms']:.0f}", f"{c['min_ms']:.0f}-{c['max_ms']:.0f}", f"{c['ratio_to_baseline']:.2f}x"]
+            for name, c in figure["cases"].items()]
+    return lines + _rows(["case", "median ms", "range ms", "vs baseline"], rows)
+
+
+def _handler_time(figure: dict[str, Any]) -> list[str]:
+    lines = [f"2. Handler time per request, every AWS call stubbed "
+             f"({figure.get('iterations', '?')} calls after {figure.get('warmup', '?')} warm-up)"]
+    if "error" in figure:
+        return lines + _failed(figure)
+    rows = [[label, f"{c['p50_ms']:.3f}", f"{c['p99_ms']:.3f}",
+             " ".join(f"{op.split('.')[1]}x{n:g}" for op, n in c["stubbed_calls_per_request"].items())]
+            for label, c in figure["cases"].items()]
+    return lines + _rows(["case", "p50 ms", "p99 ms", "stubbed AWS calls per request"], rows)
+
+
+def _aws_calls(figure: dict[str, Any]) -> list[str]:
+    lines = [f"3. AWS API calls per lead, whole pipeline (moto, {figure.get('leads', '?')} leads each)"]
+    if "error" in figure:
+        return lines + _failed(figure)
+    new, back = figure["new_lead"], figure["returning_lead"]
+    operations = sorted(set(new["by_operation"]) | set(back["by_operation"]))
+    rows = [[op, f"{new['by_operation'].get(op, 0):g}", f"{back['by_operation'].get(op, 0):g}"] for op in operations]
+    for name in dict.fromkeys([*new["by_function"], *back["by_function"]]):
+        runs = {new["invocations"].get(name, 0), back["invocations"].get(name, 0)}
+        invocations = "/".join(f"{n:g}" for n in sorted(runs))  # usually the same for both
+        rows.append([f"  by {name} ({invocations} invocation{'s' if max(runs) > 1 else ''})",
+                     f"{new['by_function'].get(name, 0):g}", f"{back['by_function'].get(name, 0):g}"])
+    rows.append(["total", f"{new['total']:g}", f"{back['total']:g}"])
+    return lines + _rows(["operation", "new lead", "returning lead"], rows)
+
+
+def _throughput(figure: dict[str, Any]) -> list[str]:
+    lines = [f"4. End to end through python -m leadflow_local "
+             f"({figure.get('leads', throughput.LEADS)} leads, {figure.get('clients', throughput.CLIENTS)} clients)"]
+    if "error" in figure:
+        return lines + _failed(figure)
+    latency = figure["post_latency"]
+    rows = [
+        ["leads/s (first post to last email)", f"{figure['leads_per_s']:.2f}"],
+        ["first post to last email, s", f"{figure['first_post_to_last_email_s']:.2f}"],
+        ["all posts answered, s", f"{figure['all_posts_answered_s']:.2f}"],
+        ["posts/s (capture only)", f"{figure['posted'] / figure['all_posts_answered_s']:.1f}"],
+        ["POST latency p50 ms", f"{latency['p50_ms']:.0f}"],
+        ["POST latency p99 ms", f"{latency['p99_ms']:.0f}"],
+        ["posts sent / accepted (202)", f"{figure['posted']} / {figure['accepted']}"],
+        ["emails in the mailbox", f"{figure['emails_sent']}"],
+        ["one read of /_local/mailbox.json, p50 ms", f"{figure['mailbox_reads']['p50_ms']:.0f}"],
+    ]
+    lines += _rows(["figure", "value"], rows)
+    if not figure["complete"]:
+        lines.append(f"  INCOMPLETE within the {figure['budget_s']} s budget (other statuses: "
+                     f"{figure['refused_statuses'] or 'none'}); the server's log is in results.json")
+    if figure["server_exit_code"] != 0:
+        lines.append(f"  the local stack did not stop cleanly on SIGINT (exit code {figure['server_exit_code']})")
+    return lines
+
+
+def render(results: dict[str, Any]) -> str:
+    meta = results["meta"]
+    lines = [f"Leadflow bench, {meta['started_at']}, Python {meta['python']}, {meta['cpus']} CPUs, "
+             f"{meta['total_seconds']:.0f} s, load average {meta['load_average_at_start']:.1f} at start "
+             f"and {meta['load_average_at_end']:.1f} at end", ""]
+    for figure in (_cold_start(results["cold_start"]), _handler_time(results["handler_time"]),
+                   _aws_calls(results["aws_calls"]), _throughput(results["throughput"])):
+        lines += [*figure, ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    results = measure_all()
+    print(render(results))
+    RESULTS_PATH.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+    print(f"Figures written to {RESULTS_PATH}")
+    failed = [key for key, figure in results.items() if "error" in figure]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
