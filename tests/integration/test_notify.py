@@ -368,3 +368,21 @@ def test_the_autoresponder_needs_an_email_and_is_rate_limited_per_address(stack)
     items = stack.client("dynamodb").scan(TableName=stack.table_name())["Items"]
     counters = [item["PK"]["S"] for item in items if item["PK"]["S"].startswith("AUTOREPLY#")]
     assert len(counters) == 2 and not any("example" in key.lower() for key in counters)
+
+
+def test_the_bus_wakes_the_autoresponder_only_for_forms_that_thank_visitors(stack):
+    # GIVEN two visitors, one on a form without autoresponder and one on a form with it
+    calls: list[str] = []
+    handler = stack.functions["NotifyFunction"]
+    stack.functions["NotifyFunction"] = lambda e, c: calls.append(e["detail-type"]) or handler(e, c)
+    with_autoresponder(stack, "demo-es")
+    for form_id, email in (("demo", "ana@acme-corp.com"), ("demo-es", "sofia@consultora.es")):
+        stack.handle_http("POST", f"/forms/{form_id}/submissions", {"Content-Type": "application/json"},
+                          json.dumps({"name": "X", "email": email, "interest": "quote"}).encode())
+
+    # WHEN the pipeline settles
+    stack.drain()
+
+    # THEN notify ran for two assignments and one thank-you, not for the other form's score
+    assert sorted(calls) == ["Lead Assigned", "Lead Assigned", "Lead Scored"]
+    assert "sofia@consultora.es" in [m.destinations["ToAddresses"][0] for m in sent(stack)]

@@ -122,7 +122,8 @@ def test_notify_has_retries_and_a_dead_letter_queue():
     rules = {e.name: e for e in spec.events if e.type == "EventBridgeRule"}
     assert rules["LeadAssigned"].properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Assigned"]}
     # The autoresponder: every scored submission, assigned or not
-    assert rules["LeadScored"].properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Scored"]}
+    assert rules["LeadScored"].properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Scored"],
+                                                      "detail": {"autoresponder": [True]}}
     for rule in rules.values():
         assert rule.properties["DeadLetterConfig"]["Type"] == "SQS"
     assert spec.properties["DeadLetterQueue"]["Type"] == "SQS"

@@ -371,6 +371,7 @@ def build_submission(form: FormConfig, valid: ValidatedForm, received_at: dateti
         contact=valid.contact, interest=valid.interest, message=valid.message,
         fields=valid.extra, source=valid.source, language=form.language, consent=consent,
         scoring_profile=form.scoring_profile,
+        autoresponder=form.autoresponder and valid.contact.email is not None,
     )
     lead = Lead(
         lead_id=lead_id, contact=valid.contact, source=valid.source,

@@ -167,6 +167,9 @@ class Submission(BaseModel):
     language: str = "en"
     consent: Consent | None = None
     scoring_profile: Literal["b2b", "b2c"] = "b2b"  # the form's: which default rules score it
+    # The form thanks visitors by email and this one gave an address: decided at capture,
+    # where the form is known, so the bus only wakes the autoresponder when it will write.
+    autoresponder: bool = False
     is_new_lead: bool = True
 
 
@@ -267,6 +270,7 @@ class LeadScored(BaseModel):
     previous_points: int | None = None
     previous_temperature: Temperature | None = None
     change: TemperatureChange
+    autoresponder: bool = False  # the rule for the visitor's thank-you filters on it
 
 
 class ReminderDue(BaseModel):

@@ -194,6 +194,7 @@ def _announce(submission: Submission, score: Score, previous_points: int | None,
         temperature=score.temperature, parts=score.parts, previous_points=previous_points,
         previous_temperature=previous_temperature,
         change=temperature_change(previous_temperature, score.temperature),
+        autoresponder=submission.autoresponder,
     )
     assignment: LeadAssigned | LeadUnassigned
     if manager_id:
