@@ -350,15 +350,20 @@ class LeadRepository:
     def count_post(self, form_id: str, client_key: str, window_start: int, window_seconds: int,
                    limit: int) -> bool:
         """Count a post against a client's limit for this form and window; False when the
-        limit is reached. One atomic, conditional ADD; the counter expires by TTL."""
+        limit is reached."""
+        return self._count_in_window(f"RATE#{form_id}#{client_key}", "rate_counter", window_start,
+                                     window_seconds, limit)
+
+    def _count_in_window(self, pk: str, item_type: str, window_start: int, window_seconds: int, limit: int) -> bool:
+        """One atomic, conditional ADD on a counter that expires by TTL after its window;
+        False (nothing counted) when it already reached `limit`."""
         try:
             self.client.update_item(
-                TableName=self.table_name, Key=_wire({"PK": f"RATE#{form_id}#{client_key}", "SK": str(window_start)}),
+                TableName=self.table_name, Key=_wire({"PK": pk, "SK": str(window_start)}),
                 UpdateExpression="SET expires_at = :expires, item_type = :type ADD hits :one",
                 ConditionExpression="attribute_not_exists(hits) OR hits < :limit",
                 ExpressionAttributeValues=_wire({
-                    ":one": 1, ":limit": limit, ":type": "rate_counter",
-                    ":expires": window_start + window_seconds + 60,
+                    ":one": 1, ":limit": limit, ":type": item_type, ":expires": window_start + window_seconds + 60,
                 }),
             )
         except ClientError as exc:
@@ -627,22 +632,9 @@ class LeadRepository:
 
     def count_autoreply(self, address_hash: str, window_start: int, window_seconds: int, limit: int) -> bool:
         """Count a thank-you email to one address (hashed: no personal data in keys);
-        False when the address had `limit` in this window. Expires by TTL."""
-        try:
-            self.client.update_item(
-                TableName=self.table_name, Key=_wire({"PK": f"AUTOREPLY#{address_hash}", "SK": str(window_start)}),
-                UpdateExpression="SET expires_at = :expires, item_type = :type ADD sent :one",
-                ConditionExpression="attribute_not_exists(sent) OR sent < :limit",
-                ExpressionAttributeValues=_wire({
-                    ":one": 1, ":limit": limit, ":type": "autoreply_counter",
-                    ":expires": window_start + window_seconds + 60,
-                }),
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        False when the address had `limit` in this window."""
+        return self._count_in_window(f"AUTOREPLY#{address_hash}", "autoreply_counter", window_start,
+                                     window_seconds, limit)
 
     def mark_contacted(self, lead_id: str, at: datetime, by: str | None = None, note: str | None = None) -> bool:
         """Move an assigned lead to contacted and keep the change in its history, in one
