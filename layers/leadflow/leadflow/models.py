@@ -25,6 +25,22 @@ class LeadStatus(StrEnum):
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"  # no eligible manager: waits in the admins' queue
     CONTACTED = "contacted"  # the manager reached the person: no more speed-to-lead reminders
+    QUALIFIED = "qualified"  # a real opportunity: need, budget and timing confirmed
+    CONVERTED = "converted"  # became a customer: a CONTACT item holds the person from now on
+    REJECTED = "rejected"  # closed, with a RejectionReason
+    POSTPONED = "postponed"  # not now: back to its manager on `follow_up_on`
+
+
+class RejectionReason(StrEnum):
+    """Why a lead was closed without a sale: a fixed list, so reports can count them."""
+
+    NO_BUDGET = "no_budget"
+    NO_NEED = "no_need"
+    COMPETITOR = "competitor"
+    NO_RESPONSE = "no_response"
+    NOT_A_FIT = "not_a_fit"
+    SPAM = "spam"
+    OTHER = "other"
 
 
 class ChannelKind(StrEnum):
@@ -189,6 +205,22 @@ class Lead(BaseModel):
     assigned_at: datetime | None = None
     contacted_at: datetime | None = None
     reassigned_from: str | None = None  # the manager who missed the speed-to-lead SLA
+    status_changed_at: datetime | None = None  # the last lifecycle change (leadflow.lifecycle)
+    rejection_reason: RejectionReason | None = None
+    follow_up_on: date | None = None  # while postponed: the day it goes back to its manager
+    contact_id: str | None = None  # once converted: the CONTACT item
+    converted_at: datetime | None = None
+
+
+class Contact(BaseModel):
+    """A customer (a CONTACT item), made from a converted lead; the lead keeps its history."""
+
+    contact_id: str
+    lead_id: str
+    contact: ContactCard
+    manager_id: str | None = None
+    created_at: datetime
+    created_by: str
 
 
 class Activity(BaseModel):
@@ -286,3 +318,28 @@ class ReminderDue(BaseModel):
     temperature: Temperature
     submission_id: str  # the submission that assigned the lead, with received_at its key
     received_at: datetime
+
+
+class LeadStatusChanged(BaseModel):
+    """Detail of the `Lead Status Changed` event, one per lifecycle change: ids only."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: Literal["1"] = "1"
+    lead_id: str
+    from_status: LeadStatus
+    to_status: LeadStatus
+    by: str  # who changed it (a manager or admin id)
+    reason: RejectionReason | None = None  # set when rejected
+    at: datetime
+
+
+class LeadConverted(BaseModel):
+    """Detail of the `Lead Converted` event: the lead became the contact `contact_id`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: Literal["1"] = "1"
+    lead_id: str
+    contact_id: str
+    at: datetime

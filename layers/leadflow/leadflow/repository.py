@@ -12,6 +12,7 @@
 | double post| DOUBLE#<fingerprint>  (TTL 10 min)      | DOUBLE                      |
 | rate count | RATE#<form_id>#<client hash> (TTL)      | <window start>              |
 | spam       | SPAM#<form_id>  (TTL 30 days)           | <received_at>#<id>          |
+| contact    | CONTACT#<contact_id>                    | CONTACT                     |
 
 Managers share one partition (a team is tens of people, not millions) so the scorer
 reads the whole roster with one strongly consistent Query, never a Scan.
@@ -33,6 +34,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from leadflow.models import (
     Activity,
+    Contact,
     ContactCard,
     FormConfig,
     Lead,
@@ -122,6 +124,10 @@ def double_submit_key(fingerprint: str) -> dict[str, str]:
 
 def activity_key(activity: Activity) -> dict[str, str]:
     return {"PK": f"LEAD#{activity.lead_id}", "SK": f"ACT#{activity.at.isoformat()}#{activity.activity_id}"}
+
+
+def contact_key(contact_id: str) -> dict[str, str]:
+    return {"PK": f"CONTACT#{contact_id}", "SK": "CONTACT"}
 
 
 def form_key(form_id: str) -> dict[str, str]:
@@ -707,4 +713,89 @@ class LeadRepository:
             codes = _cancellation_codes(exc) + ["None"] * len(items)
             if codes[1] == "ConditionalCheckFailed":
                 raise ManagerUnavailable(to_manager.manager_id) from exc
+            raise LeadChanged(lead_id) from exc
+
+    # -- lifecycle: status changes, notes, conversion ----------------------------------
+
+    def change_lead_status(self, lead_id: str, from_status: LeadStatus, to_status: LeadStatus,
+                           activity: Activity, *, rejection_reason: str | None = None,
+                           follow_up_on: date | None = None) -> None:
+        """Move a lead from `from_status` to `to_status` with its history entry, in one
+        transaction. The write is conditional on `from_status`, so of two concurrent
+        changes one wins and the other gets LeadChanged; nothing is overwritten."""
+        at = _json_time(activity.at)
+        sets = ["#status = :to", "status_changed_at = :at", "GSI1SK = :gsk"]
+        removes: list[str] = []
+        values: dict[str, Any] = {":to": to_status.value, ":from": from_status.value, ":at": at,
+                                  ":gsk": f"{to_status.value}#{at}"}
+        if rejection_reason:
+            sets.append("rejection_reason = :reason")
+            values[":reason"] = rejection_reason
+        if follow_up_on:
+            # The manager's list (GSI1) sorts postponed leads by the day they come back.
+            sets.append("follow_up_on = :follow_up_on")
+            values.update({":follow_up_on": follow_up_on.isoformat(),
+                           ":gsk": f"{to_status.value}#{follow_up_on.isoformat()}"})
+        else:
+            removes.append("follow_up_on")
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        self._transact_on_lead(lead_id, [
+            {"Update": {
+                "TableName": self.table_name, "Key": _wire(lead_key(lead_id)), "UpdateExpression": update,
+                "ConditionExpression": "#status = :from", "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": _wire(values),
+            }},
+            {"Put": {"TableName": self.table_name, "Item": to_item(activity_key(activity), "activity", activity)}},
+        ])
+
+    def convert_lead(self, from_status: LeadStatus, contact: Contact, activity: Activity) -> None:
+        """Create the contact and mark its lead converted, with the history entry, all or
+        nothing; LeadChanged when the lead left `from_status` (or was converted) meanwhile.
+        The lead and its submissions and activities stay: the contact points back at it."""
+        at = _json_time(activity.at)
+        self._transact_on_lead(contact.lead_id, [
+            {"Update": {
+                "TableName": self.table_name, "Key": _wire(lead_key(contact.lead_id)),
+                "UpdateExpression": "SET #status = :to, status_changed_at = :at, converted_at = :at,"
+                                    " contact_id = :contact, GSI1SK = :gsk REMOVE follow_up_on",
+                "ConditionExpression": "#status = :from AND attribute_not_exists(contact_id)",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": _wire({
+                    ":to": LeadStatus.CONVERTED.value, ":from": from_status.value, ":at": at,
+                    ":contact": contact.contact_id, ":gsk": f"{LeadStatus.CONVERTED.value}#{at}"}),
+            }},
+            {"Put": {"TableName": self.table_name, "Item": to_item(contact_key(contact.contact_id), "contact", contact),
+                     "ConditionExpression": "attribute_not_exists(PK)"}},
+            {"Put": {"TableName": self.table_name, "Item": to_item(activity_key(activity), "activity", activity)}},
+        ])
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        item = self.client.get_item(TableName=self.table_name, Key=_wire(contact_key(contact_id)),
+                                    ConsistentRead=True).get("Item")
+        return Contact.model_validate(from_item(item)) if item else None
+
+    def add_lead_activity(self, activity: Activity) -> bool:
+        """Add a history entry to an existing lead; False when there is no such lead."""
+        try:
+            self._transact_on_lead(activity.lead_id, [
+                {"ConditionCheck": {"TableName": self.table_name, "Key": _wire(lead_key(activity.lead_id)),
+                                    "ConditionExpression": "attribute_exists(PK)"}},
+                {"Put": {"TableName": self.table_name,
+                         "Item": to_item(activity_key(activity), "activity", activity)}},
+            ])
+        except LeadChanged:
+            return False
+        return True
+
+    def _transact_on_lead(self, lead_id: str, items: list[dict[str, Any]]) -> None:
+        """One transaction whose conditions are about the lead: LeadChanged when they fail
+        (the lead moved, or is gone) or another write on it got in the way (a conflict:
+        read again and decide again); any other error is raised as it is."""
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            codes = _cancellation_codes(exc) if exc.response["Error"]["Code"] == "TransactionCanceledException" else []
+            lost = {"ConditionalCheckFailed", "TransactionConflict"}
+            if not lost.intersection(codes) or any(c not in lost | {"None"} for c in codes):
+                raise
             raise LeadChanged(lead_id) from exc

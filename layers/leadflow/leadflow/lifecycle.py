@@ -1,0 +1,217 @@
+"""A lead's life after assignment: the statuses it may move through, who moved it and
+why, notes on the way, and conversion into a contact.
+
+Every change is written conditionally on the status it was read in, with its history
+entry, in one transaction: of two managers changing a lead at once one wins and the
+other is told the lead's status now (TransitionNotAllowed), never overwrites it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime
+from types import MappingProxyType
+
+from leadflow import follow_up
+from leadflow.events import EventPublisher
+from leadflow.models import (
+    Activity,
+    Contact,
+    Lead,
+    LeadConverted,
+    LeadStatus,
+    LeadStatusChanged,
+    RejectionReason,
+    utc_now,
+)
+from leadflow.reminders import Reminders
+from leadflow.repository import LeadChanged, LeadRepository
+
+LEAD_STATUS_CHANGED = "Lead Status Changed"
+LEAD_CONVERTED = "Lead Converted"
+
+S = LeadStatus
+# Where a lead may go from each status; converted and rejected are final.
+TRANSITIONS: Mapping[LeadStatus, frozenset[LeadStatus]] = MappingProxyType({
+    S.NEW: frozenset({S.ASSIGNED}),
+    S.UNASSIGNED: frozenset({S.ASSIGNED}),
+    S.ASSIGNED: frozenset({S.CONTACTED, S.REJECTED, S.POSTPONED}),
+    S.CONTACTED: frozenset({S.QUALIFIED, S.REJECTED, S.POSTPONED}),
+    S.QUALIFIED: frozenset({S.CONVERTED, S.REJECTED, S.POSTPONED}),
+    S.POSTPONED: frozenset({S.ASSIGNED}),  # back to its manager, on the follow-up date
+    S.CONVERTED: frozenset(),
+    S.REJECTED: frozenset(),
+})
+
+MAX_NOTE_LENGTH = 2000
+# A write that lost to another one on the same lead is read and decided again this often.
+MAX_ATTEMPTS = 3
+
+
+class LeadNotFound(LookupError):
+    """No lead with this id (the API answers 404)."""
+
+
+class TransitionNotAllowed(Exception):
+    """The lead cannot go to `to_status` from where it is now (the API answers 409,
+    naming `allowed`). Also what the loser of two concurrent changes gets."""
+
+    def __init__(self, lead_id: str, current: LeadStatus, to_status: LeadStatus) -> None:
+        self.lead_id = lead_id
+        self.current = current
+        self.to_status = to_status
+        self.allowed: tuple[LeadStatus, ...] = allowed_next(current)
+        super().__init__(f"lead {lead_id} is {current.value}: it can go to "
+                         f"{', '.join(s.value for s in self.allowed) or 'nothing'}, not {to_status.value}")
+
+
+class InvalidChange(ValueError):
+    """A change missing what it needs (a reason, a date) or carrying what it must not;
+    `code` is stable for the API's 400 (e.g. reason_required, follow_up_required)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def allowed_next(status: LeadStatus) -> tuple[LeadStatus, ...]:
+    """The statuses a lead in `status` may move to, in a stable order (for messages)."""
+    return tuple(sorted(TRANSITIONS.get(status, frozenset())))
+
+
+def check_change(current: LeadStatus, to_status: LeadStatus, *, reason: str | None = None,
+                 follow_up_on: date | None = None, note: str | None = None,
+                 today: date | None = None, lead_id: str = "") -> RejectionReason | None:
+    """Whether a lead in `current` may go to `to_status` with these details; returns the
+    rejection reason (for `rejected`). Raises TransitionNotAllowed or InvalidChange."""
+    if to_status not in TRANSITIONS.get(current, frozenset()):
+        raise TransitionNotAllowed(lead_id, current, to_status)
+    _check_note(note)
+    code: RejectionReason | None = None
+    if to_status == S.REJECTED:
+        if not reason:
+            raise InvalidChange("reason_required", "a rejected lead needs a reason: "
+                                + ", ".join(r.value for r in RejectionReason))
+        try:
+            code = RejectionReason(reason)
+        except ValueError:
+            raise InvalidChange("reason_unknown", f"unknown reason {reason!r}: use one of "
+                                + ", ".join(r.value for r in RejectionReason)) from None
+    elif reason:
+        raise InvalidChange("reason_not_expected", "a reason is only given when rejecting a lead")
+    if to_status == S.POSTPONED:
+        if follow_up_on is None:
+            raise InvalidChange("follow_up_required", "a postponed lead needs a follow-up date")
+        if follow_up_on <= (today or utc_now().date()):
+            raise InvalidChange("follow_up_not_in_future", "the follow-up date must be after today")
+    elif follow_up_on is not None:
+        raise InvalidChange("follow_up_not_expected", "a follow-up date is only given when postponing a lead")
+    return code
+
+
+def change_status(repository: LeadRepository, publisher: EventPublisher, lead_id: str, to_status: LeadStatus | str,
+                  *, by: str, reason: str | None = None, note: str | None = None, follow_up_on: date | None = None,
+                  now: datetime | None = None, reminders: Reminders | None = None) -> LeadStatusChanged:
+    """Move a lead to `to_status` on behalf of `by` (a manager or admin id), with a
+    history entry, and publish `Lead Status Changed`; returns that event.
+
+    `rejected` needs a `reason` (a RejectionReason; `note` holds any free text),
+    `postponed` a `follow_up_on` day after today. `contacted` goes through
+    follow_up.mark_contacted, which also cancels the lead's speed-to-lead reminders
+    (given `reminders`); leaving `assigned` any other way cancels them too.
+    `converted` goes through `convert`, which creates the contact.
+    `assigned` only returns a lead to the manager it has (after a postponement):
+    choosing a manager for an unassigned lead is assignment's job."""
+    to_status = LeadStatus(to_status)
+    now = now or utc_now()
+    for _ in range(MAX_ATTEMPTS):
+        lead = _get_lead(repository, lead_id)
+        code = check_change(lead.status, to_status, reason=reason, follow_up_on=follow_up_on, note=note,
+                            today=now.date(), lead_id=lead_id)
+        if to_status == S.CONVERTED:
+            convert(repository, publisher, lead_id, by, note=note, now=now)
+            return LeadStatusChanged(lead_id=lead_id, from_status=lead.status, to_status=S.CONVERTED, by=by, at=now)
+        if to_status == S.ASSIGNED and not lead.manager_id:
+            raise InvalidChange("manager_required", "this lead has no manager: assign one instead")
+        if _write_change(repository, lead, to_status, by=by, reason=code, note=note, follow_up_on=follow_up_on,
+                         now=now, reminders=reminders):
+            event = LeadStatusChanged(lead_id=lead_id, from_status=lead.status, to_status=to_status, by=by,
+                                      reason=code, at=now)
+            publisher.publish(LEAD_STATUS_CHANGED, event)
+            return event
+    raise LeadChanged(lead_id)  # kept losing to other writes on the lead: the caller may retry
+
+
+def _write_change(repository: LeadRepository, lead: Lead, to_status: LeadStatus, *, by: str,
+                  reason: RejectionReason | None, note: str | None, follow_up_on: date | None, now: datetime,
+                  reminders: Reminders | None) -> bool:
+    """The conditional write; False when the lead changed since it was read."""
+    if to_status == S.CONTACTED:
+        return follow_up.mark_contacted(lead.lead_id, repository, reminders, by=by, at=now, note=note)
+    detail = {"from": lead.status.value, "by": by, "reason": reason.value if reason else None, "note": note,
+              "follow_up_on": follow_up_on.isoformat() if follow_up_on else None}
+    activity = Activity(activity_id=uuid.uuid4().hex, lead_id=lead.lead_id, at=now, kind=to_status.value,
+                        detail={k: v for k, v in detail.items() if v})
+    try:
+        repository.change_lead_status(lead.lead_id, lead.status, to_status, activity,
+                                      rejection_reason=reason.value if reason else None, follow_up_on=follow_up_on)
+    except LeadChanged:
+        return False
+    if lead.status == S.ASSIGNED and reminders is not None:
+        reminders.cancel(lead.lead_id)  # no speed-to-lead reminders for a closed or postponed lead
+    return True
+
+
+def convert(repository: LeadRepository, publisher: EventPublisher, lead_id: str, by: str, *,
+            note: str | None = None, now: datetime | None = None) -> Contact:
+    """Turn a qualified lead into a contact (a CONTACT item with the lead's contact card
+    and `lead_id`) and mark the lead converted, with a history entry, all or nothing;
+    publishes `Lead Status Changed` and `Lead Converted`. The lead keeps its history."""
+    now = now or utc_now()
+    _check_note(note)
+    for _ in range(MAX_ATTEMPTS):
+        lead = _get_lead(repository, lead_id)
+        check_change(lead.status, S.CONVERTED, today=now.date(), lead_id=lead_id)
+        contact = Contact(contact_id=uuid.uuid4().hex, lead_id=lead_id, contact=lead.contact,
+                          manager_id=lead.manager_id, created_at=now, created_by=by)
+        detail = {"from": lead.status.value, "by": by, "contact_id": contact.contact_id, "note": note}
+        activity = Activity(activity_id=uuid.uuid4().hex, lead_id=lead_id, at=now, kind=S.CONVERTED.value,
+                            detail={k: v for k, v in detail.items() if v})
+        try:
+            repository.convert_lead(lead.status, contact, activity)
+        except LeadChanged:
+            continue
+        publisher.publish_all([
+            (LEAD_STATUS_CHANGED, LeadStatusChanged(lead_id=lead_id, from_status=lead.status,
+                                                    to_status=S.CONVERTED, by=by, at=now)),
+            (LEAD_CONVERTED, LeadConverted(lead_id=lead_id, contact_id=contact.contact_id, at=now)),
+        ])
+        return contact
+    raise LeadChanged(lead_id)
+
+
+def add_note(repository: LeadRepository, lead_id: str, text: str, by: str, *,
+             now: datetime | None = None) -> Activity:
+    """A manager's note in the lead's history (a `note` activity); the status is untouched."""
+    text = text.strip()
+    if not text:
+        raise InvalidChange("note_empty", "a note needs some text")
+    _check_note(text)
+    activity = Activity(activity_id=uuid.uuid4().hex, lead_id=lead_id, at=now or utc_now(), kind="note",
+                        detail={"by": by, "note": text})
+    if not repository.add_lead_activity(activity):
+        raise LeadNotFound(lead_id)
+    return activity
+
+
+def _check_note(note: str | None) -> None:
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        raise InvalidChange("note_too_long", f"a note has at most {MAX_NOTE_LENGTH} characters")
+
+
+def _get_lead(repository: LeadRepository, lead_id: str) -> Lead:
+    lead = repository.get_lead(lead_id)
+    if lead is None:
+        raise LeadNotFound(lead_id)
+    return lead
