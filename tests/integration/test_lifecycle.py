@@ -22,28 +22,24 @@ from leadflow.lifecycle import (
     change_status,
     convert,
 )
-from leadflow.models import ContactCard, Lead, LeadStatus
+from leadflow.models import Lead, LeadStatus
 from leadflow.reminders import Reminders, ReminderTarget
 from leadflow.repository import LeadRepository
 from leadflow_local.stack import LocalStack
+from support import post_hot_lead as post_assigned_lead
+from support import repository_of
 
 S = LeadStatus
 
 
 def repository(stack: LocalStack) -> LeadRepository:
-    return LeadRepository(stack.table_name(), stack.client("dynamodb"))
+    return repository_of(stack)
 
 
 def post_hot_lead(stack: LocalStack, email: str = "jane@acme-corp.com") -> str:
-    """A hot lead through the whole pipeline (captured, scored, assigned); its id."""
-    body = {"name": "Jane Doe", "email": email, "phone": "+14155550134", "company": "Acme Corp",
-            "job_title": "VP Sales", "interest": "quote", "country": "US"}
-    response = stack.handle_http("POST", "/forms/demo/submissions", {"Content-Type": "application/json"},
-                                 json.dumps(body).encode())
-    assert response.status == 202, response.body
-    stack.drain()
-    lead_id = repository(stack).find_lead_id(ContactCard(name="Jane Doe", email=email))
-    assert lead_id and repository(stack).get_lead(lead_id).status == S.ASSIGNED
+    """A hot lead through the whole pipeline, assigned to a manager; its id."""
+    lead_id = post_assigned_lead(stack, email)
+    assert repository(stack).get_lead(lead_id).status == S.ASSIGNED
     return lead_id
 
 

@@ -14,10 +14,11 @@ from moto.ses.models import ses_backends
 
 from leadflow.email_catalog import Words
 from leadflow.follow_up import mark_contacted
-from leadflow.models import ContactCard, ReminderDue
+from leadflow.models import ReminderDue
 from leadflow.reminders import Reminders, ReminderTarget
 from leadflow.repository import LeadRepository
 from leadflow_local.stack import CallCounter, LocalStack
+from support import post_hot_lead, repository_of
 
 ADMINS = "admins@example.com"
 
@@ -49,20 +50,7 @@ def schedules(stack: LocalStack) -> dict[str, dict[str, Any]]:
 
 
 def repository(stack: LocalStack) -> LeadRepository:
-    return LeadRepository(stack.table_name(), stack.client("dynamodb"))
-
-
-def post_hot_lead(stack: LocalStack, email: str = "jane@acme-corp.com") -> str:
-    """A hot lead through the whole pipeline; returns its lead id."""
-    body = {"name": "Jane Doe", "email": email, "phone": "+14155550134", "company": "Acme Corp",
-            "job_title": "VP Sales", "interest": "quote", "country": "US"}
-    response = stack.handle_http("POST", "/forms/demo/submissions", {"Content-Type": "application/json"},
-                                 json.dumps(body).encode())
-    assert response.status == 202, response.body
-    stack.drain()
-    lead_id = repository(stack).find_lead_id(ContactCard(name="Jane Doe", email=email))
-    assert lead_id
-    return lead_id
+    return repository_of(stack)
 
 
 def later(minutes: float) -> datetime:

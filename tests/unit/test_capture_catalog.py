@@ -1,4 +1,4 @@
-"""FormCatalog (per-container cache of form configs) and capture_submission, against fakes."""
+"""FormCatalog (per-container cache of form configs) and the capture service, against fakes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from leadflow import capture
-from leadflow.capture import FormCatalog, capture_submission
+from leadflow.capture import CaptureService, FormCatalog, PostedForm
 from leadflow.errors import CaptureError
 from leadflow.models import FormConfig, Lead, Submission
 from leadflow.repository import Recorded
@@ -139,14 +139,14 @@ def test_a_form_created_after_a_404_is_found_once_the_ttl_has_passed(repository,
     assert repository.get_form_calls == ["new", "new"]
 
 
-# -- capture_submission -------------------------------------------------------------------------
+# -- the capture service -------------------------------------------------------------------------
 
 
 def test_capture_stores_a_valid_post(repository, received_at) -> None:
     body = json.dumps({"name": "Ana Pérez", "email": "Ana@Acme.io", "interest": "Quote"})
 
-    captured = capture_submission(FormCatalog(repository), repository, "spring", body=body,
-                                  content_type="application/json", is_base64=False, received_at=received_at)
+    service = CaptureService(FormCatalog(repository), repository, clock=lambda: received_at)
+    captured = service.capture(PostedForm(form_id="spring", body=body, content_type="application/json"))
 
     assert len(repository.recorded) == 1
     submission, lead = repository.recorded[0]
@@ -171,8 +171,8 @@ def test_capture_stores_a_valid_post(repository, received_at) -> None:
 )
 def test_nothing_is_stored_unless_the_whole_post_is_valid(repository, form_id, body, content_type, status) -> None:
     with pytest.raises(CaptureError) as caught:
-        capture_submission(FormCatalog(repository), repository, form_id, body=body,
-                           content_type=content_type, is_base64=False)
+        CaptureService(FormCatalog(repository), repository).capture(
+            PostedForm(form_id=form_id, body=body, content_type=content_type))
 
     assert caught.value.status == status
     assert repository.recorded == []

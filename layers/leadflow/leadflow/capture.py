@@ -189,11 +189,3 @@ def record_queued(repository: LeadRepository, queued: QueuedSubmission) -> None:
     no-op, so the queue's at-least-once delivery stores it exactly once."""
     repository.record_submission(queued.submission, queued.lead, queued.fingerprint)
 
-
-def capture_submission(
-    forms: FormCatalog, repository: LeadRepository, form_id: str, *, body: str | None,
-    content_type: str | None, is_base64: bool, received_at: datetime | None = None,
-) -> Captured:
-    """Capture one post without the HTTP context (no origin, no client IP, no fallback)."""
-    service = CaptureService(forms, repository, clock=(lambda: received_at) if received_at else utc_now)
-    return service.capture(PostedForm(form_id=form_id, body=body, content_type=content_type, is_base64=is_base64))

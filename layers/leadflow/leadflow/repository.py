@@ -458,6 +458,28 @@ class LeadRepository:
         ).get("Item")
         return from_item(item) if item else None
 
+    def _take_lead(self, manager_id: str, now: str, today_iso: str) -> dict[str, Any]:
+        """Count one more open lead for a manager, only while they can take it: active,
+        not on leave, below capacity. The one place that rule is written for DynamoDB."""
+        return {"Update": {
+            "TableName": self.table_name, "Key": _wire(manager_key(manager_id)),
+            "UpdateExpression": "SET last_assigned_at = :now ADD open_leads :one",
+            "ConditionExpression": (
+                "active = :true AND open_leads < #capacity AND (attribute_not_exists(on_leave_until)"
+                " OR attribute_type(on_leave_until, :null) OR on_leave_until < :today)"),
+            "ExpressionAttributeNames": {"#capacity": "capacity"},
+            "ExpressionAttributeValues": _wire({":now": now, ":one": 1, ":true": True, ":null": "NULL",
+                                                ":today": today_iso}),
+        }}
+
+    def _release_lead(self, manager_id: str) -> dict[str, Any]:
+        """Count one open lead less for a manager, never below zero."""
+        return {"Update": {
+            "TableName": self.table_name, "Key": _wire(manager_key(manager_id)),
+            "UpdateExpression": "ADD open_leads :minus_one", "ConditionExpression": "open_leads > :zero",
+            "ExpressionAttributeValues": _wire({":minus_one": -1, ":zero": 0}),
+        }}
+
     def record_assignment(self, submission: Submission, score: Score, manager: Manager | None,
                           new_assignment: bool, *, previous: Score | None = None,
                           expected_manager_id: str | None = None, released: Manager | None = None,
@@ -500,24 +522,10 @@ class LeadRepository:
         counter_at = release_at = -1
         if new_assignment and manager:
             counter_at = len(items)
-            items.append({"Update": {
-                "TableName": self.table_name, "Key": _wire(manager_key(manager.manager_id)),
-                "UpdateExpression": "SET last_assigned_at = :now ADD open_leads :one",
-                "ConditionExpression": (
-                    "active = :true AND open_leads < #capacity AND (attribute_not_exists(on_leave_until)"
-                    " OR attribute_type(on_leave_until, :null) OR on_leave_until < :today)"),
-                "ExpressionAttributeNames": {"#capacity": "capacity"},
-                "ExpressionAttributeValues": _wire({":now": now, ":one": 1, ":true": True, ":null": "NULL",
-                                                    ":today": today_iso}),
-            }})
+            items.append(self._take_lead(manager.manager_id, now, today_iso))
         if new_assignment and released and released.open_leads > 0:
             release_at = len(items)
-            items.append({"Update": {
-                "TableName": self.table_name, "Key": _wire(manager_key(released.manager_id)),
-                "UpdateExpression": "ADD open_leads :minus_one",
-                "ConditionExpression": "open_leads > :zero",
-                "ExpressionAttributeValues": _wire({":minus_one": -1, ":zero": 0}),
-            }})
+            items.append(self._release_lead(released.manager_id))
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
@@ -687,24 +695,11 @@ class LeadRepository:
                     ":assigned": LeadStatus.ASSIGNED.value, ":gpk": f"MANAGER#{to_manager.manager_id}",
                     ":gsk": f"{LeadStatus.ASSIGNED.value}#{now}"}),
             }},
-            {"Update": {
-                "TableName": self.table_name, "Key": _wire(manager_key(to_manager.manager_id)),
-                "UpdateExpression": "SET last_assigned_at = :now ADD open_leads :one",
-                "ConditionExpression": (
-                    "active = :true AND open_leads < #capacity AND (attribute_not_exists(on_leave_until)"
-                    " OR attribute_type(on_leave_until, :null) OR on_leave_until < :today)"),
-                "ExpressionAttributeNames": {"#capacity": "capacity"},
-                "ExpressionAttributeValues": _wire({":now": now, ":one": 1, ":true": True, ":null": "NULL",
-                                                    ":today": today_iso}),
-            }},
+            self._take_lead(to_manager.manager_id, now, today_iso),
             {"Put": {"TableName": self.table_name, "Item": to_item(activity_key(activity), "activity", activity)}},
         ]
         if from_manager.open_leads > 0:
-            items.append({"Update": {
-                "TableName": self.table_name, "Key": _wire(manager_key(from_manager.manager_id)),
-                "UpdateExpression": "ADD open_leads :minus_one", "ConditionExpression": "open_leads > :zero",
-                "ExpressionAttributeValues": _wire({":minus_one": -1, ":zero": 0}),
-            }})
+            items.append(self._release_lead(from_manager.manager_id))
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
