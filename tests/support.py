@@ -49,3 +49,35 @@ def post_hot_lead(stack: Any, email: str = "jane@acme-corp.com") -> str:
     lead_id = repository_of(stack).find_lead_id(ContactCard(name="Jane Doe", email=email))
     assert lead_id
     return lead_id
+
+
+def claims_of(manager_id: str | None = None, *, admin: bool = False, sub: str | None = None) -> dict[str, str]:
+    """The claims API Gateway's Cognito authorizer passes on for a user (all strings)."""
+    claims = {"sub": sub or f"user-{manager_id or 'admin'}", "token_use": "id"}
+    if manager_id:
+        claims["custom:manager_id"] = manager_id
+    if admin:
+        claims["cognito:groups"] = "admins"
+    return claims
+
+
+def api_event(method: str, path: str, *, claims: dict[str, str] | None, body: Any = None,
+              query: dict[str, str] | None = None, resource: str | None = None,
+              path_params: dict[str, str] | None = None) -> dict[str, Any]:
+    """A REST proxy event for the leads API as it arrives after the Cognito authorizer
+    (`claims` None: no authorizer context, as on a route without one)."""
+    text = body if isinstance(body, str) or body is None else json.dumps(body)
+    return {
+        "resource": resource or path, "path": path, "httpMethod": method.upper(),
+        "headers": {"Content-Type": "application/json"}, "multiValueHeaders": {},
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "pathParameters": path_params or None, "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource or path, "httpMethod": method.upper(), "path": f"/v1{path}",
+            "stage": "v1", "requestId": "test-request", "accountId": "123456789012", "apiId": "local",
+            "identity": {"sourceIp": "127.0.0.1"},
+            **({"authorizer": {"claims": claims}} if claims is not None else {}),
+        },
+        "body": text, "isBase64Encoded": False,
+    }

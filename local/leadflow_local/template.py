@@ -126,6 +126,10 @@ class FunctionSpec:
         env.update(extra_env or {})
         os.environ.update(env)
         module_file, attr = self.handler.rsplit(".", 1)
+        # Lambda puts the function's code directory on sys.path, so a handler may import
+        # its sibling modules (give them names no other function uses).
+        if str(self.code_uri) not in sys.path:
+            sys.path.insert(0, str(self.code_uri))
         module = import_fresh(self.logical_id, self.code_uri / f"{module_file}.py")
         return getattr(module, attr)
 

@@ -87,8 +87,8 @@ def test_each_function_has_its_own_role(translated):
     assert len(set(role_refs)) == len(role_refs) and set(role_refs) <= roles
 
 
-# Actions AWS offers no resource-level permission for: "*" is the only resource they take.
-NO_RESOURCE_LEVEL = {"ses:GetSuppressedDestination"}
+# Actions AWS authorizes on no resource narrower than "*" (per the service authorization reference).
+NO_RESOURCE_LEVEL = {"ses:GetSuppressedDestination", "scheduler:ListSchedules"}
 
 
 def test_policies_are_scoped_to_one_resource(translated):

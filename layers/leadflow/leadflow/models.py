@@ -332,6 +332,9 @@ class LeadStatusChanged(BaseModel):
     by: str  # who changed it (a manager or admin id)
     reason: RejectionReason | None = None  # set when rejected
     at: datetime
+    # Rejected, and the manager chose to say goodbye: notify sends the farewell email
+    # (with the short questionnaire link) to the lead.
+    farewell: bool = False
 
 
 class LeadConverted(BaseModel):

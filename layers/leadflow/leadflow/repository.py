@@ -55,7 +55,7 @@ def fast_client(service: str) -> Any:
                                                retries={"max_attempts": 2, "mode": "standard"}))
 
 _deserializer = TypeDeserializer()
-_KEY_ATTRS = ("PK", "SK", "GSI1PK", "GSI1SK", "item_type", "expires_at")
+_KEY_ATTRS = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "item_type", "expires_at")
 
 
 class AlreadyScored(Exception):

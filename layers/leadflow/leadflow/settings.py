@@ -52,8 +52,41 @@ class NotifySettings(_FollowUpSettings):
     remind_function_arn: str = Field(alias="REMIND_FUNCTION_ARN", default="")  # empty: no reminders
     hot_lead_topic_arn: str = Field(alias="HOT_LEAD_TOPIC_ARN", default="")  # empty: no hot-lead topic
     dead_letter_queue_url: str = Field(alias="DEAD_LETTER_QUEUE_URL", default="")
+    # Signed links in manager emails (leadflow.action_links); empty URL: no links.
+    public_api_url: str = Field(alias="PUBLIC_API_URL", default="")
+    action_link_secret_arn: str = Field(alias="ACTION_LINK_SECRET_ARN", default="")
+    action_link_days: int = Field(alias="ACTION_LINK_DAYS", default=7, ge=1, le=30)
 
 
 class RemindSettings(_FollowUpSettings):
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
     reassign_on_second_miss: bool = Field(alias="REASSIGN_ON_SECOND_MISS", default=True)
+
+
+class _LifecycleSettings(_FromEnv):
+    """What a function that changes leads needs: the table, the bus, and the Scheduler
+    target that brings a postponed lead back (and the SLA of its new clock)."""
+
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    sla_hot_minutes: int = Field(alias="SLA_HOT_MINUTES", default=15, ge=1)
+    sla_warm_minutes: int = Field(alias="SLA_WARM_MINUTES", default=240, ge=1)
+    sla_cold_minutes: int = Field(alias="SLA_COLD_MINUTES", default=2880, ge=1)
+    remind_function_arn: str = Field(alias="REMIND_FUNCTION_ARN", default="")  # empty: no schedules
+    scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", default="")
+    reminder_dead_letter_arn: str = Field(alias="REMINDER_DLQ_ARN", default="")
+
+    def sla(self) -> Sla:
+        return Sla(hot=self.sla_hot_minutes, warm=self.sla_warm_minutes, cold=self.sla_cold_minutes)
+
+
+class ApiSettings(_LifecycleSettings):
+    pass
+
+
+class ActionsSettings(_LifecycleSettings):
+    action_link_secret_arn: str = Field(alias="ACTION_LINK_SECRET_ARN", min_length=1)
+
+
+class ReportSettings(_FromEnv):
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)

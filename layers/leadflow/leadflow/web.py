@@ -143,3 +143,13 @@ def _page(status: int, language: str, title: str, content: str, headers: dict[st
             f'<title>{html.escape(title)}</title><meta name="viewport" content="width=device-width"></head>'
             f"<body><main><h1>{html.escape(title)}</h1>{content}</main></body></html>")
     return Response(status_code=status, content_type="text/html; charset=utf-8", body=page, headers=headers or {})
+
+
+def api_error(status: int, code: str, message_text: str, *, errors: list[dict] | None = None,
+              **details: object) -> Response:
+    """The leads API's errors, in capture's shape (`errors`: field, code, message), with
+    any details a client acts on beside it (e.g. the `allowed` statuses of a 409)."""
+    body: dict = {"errors": errors or [{"field": None, "code": code, "message": message_text}], **details}
+    if errors:
+        body["code"] = code
+    return _json(status, body)

@@ -1,0 +1,79 @@
+"""api: the leads API for managers (their own leads) and admins (every lead, reports,
+channel costs, erasure). Cognito authorizes every route (template.yaml); the routes
+live in the *_routes modules next to this file, the rules in the layer."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+import erasure_routes
+import leads_routes
+import report_routes
+from leadflow.access import Forbidden, NotAuthenticated
+from leadflow.lifecycle import InvalidChange, LeadNotFound, TransitionNotAllowed
+from leadflow.repository import LeadChanged
+from leadflow.web import api_error
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+# Validation from the type hints, which also makes the OpenAPI document (openapi.json).
+app = APIGatewayRestResolver(enable_validation=True)
+app.include_router(leads_routes.router)
+app.include_router(report_routes.router)
+app.include_router(erasure_routes.router)
+
+
+@app.exception_handler(NotAuthenticated)
+def not_authenticated(_error: NotAuthenticated) -> Response:
+    return api_error(401, "not_authenticated", "sign in first")
+
+
+@app.exception_handler(Forbidden)
+def forbidden(error: Forbidden) -> Response:
+    return api_error(403, error.code, str(error))
+
+
+@app.exception_handler(LeadNotFound)
+def lead_not_found(_error: LeadNotFound) -> Response:
+    return api_error(404, "lead_not_found", "there is no such lead")
+
+
+@app.exception_handler(TransitionNotAllowed)
+def transition_not_allowed(error: TransitionNotAllowed) -> Response:
+    return api_error(409, "transition_not_allowed", str(error), status=error.current.value,
+                     allowed=[s.value for s in error.allowed])
+
+
+@app.exception_handler(LeadChanged)
+def lead_changed(_error: LeadChanged) -> Response:
+    return api_error(409, "lead_changed", "the lead changed while you acted on it: read it again")
+
+
+@app.exception_handler(InvalidChange)
+def invalid_change(error: InvalidChange) -> Response:
+    return api_error(400, error.code, str(error))
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_request(error: RequestValidationError) -> Response:
+    # Field paths and pydantic's messages only: never the submitted values.
+    fields = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "code": str(e.get("type")),
+               "message": str(e.get("msg"))} for e in error.errors()]
+    return api_error(400, "invalid_request", "the request is not valid", errors=fields)
+
+
+@app.not_found
+def unknown_path(_error: Exception) -> Response:
+    return api_error(404, "not_found", "there is nothing at this address")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)
