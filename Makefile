@@ -9,7 +9,7 @@ LOCAL_PATH := PYTHONPATH=layers/leadflow:local
 # Root (CI, containers) installs system packages directly; others go through sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install dev test bench lint browser clean
+.PHONY: install dev test bench lint browser clean token openapi
 
 install: $(STAMP)
 
@@ -28,12 +28,24 @@ browser:
 dev: install
 	$(LOCAL_PATH) $(BIN)/python -m leadflow_local
 
+# A Cognito ID token from the running `make dev`: make -s token USER=olivia@sales.example.com
+# (the seed's admin by default). USER is also every shell's login name, so only a USER
+# given on make's command line picks the user.
+token: install
+	@$(LOCAL_PATH) $(BIN)/python -m leadflow_local.token $(if $(filter command line,$(origin USER)),$(USER))
+
 # pytest exits non-zero when it collects no tests, so an empty run fails.
 test: install browser
 	$(BIN)/python -m pytest
 
 bench: install
 	$(LOCAL_PATH) $(BIN)/python -m bench
+
+# openapi.json: the leads API's OpenAPI document, generated from the code (Powertools);
+# tests/template/test_openapi.py fails when the checked-in file is stale.
+openapi: install
+	TABLE_NAME=openapi EVENT_BUS_NAME=openapi AWS_DEFAULT_REGION=us-east-1 PYTHONPATH=layers/leadflow \
+		$(BIN)/python functions/api/app.py openapi.json
 
 lint: install
 	$(BIN)/ruff check layers functions local tests bench

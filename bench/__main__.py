@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench import aws_calls, cold_start, handler_time, throughput
+from bench import aws_calls, cold_start, handler_time, reads, throughput
 from bench.measure import use_offline_aws
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
@@ -39,6 +39,7 @@ def measure_all() -> dict[str, Any]:
         ("throughput", f"end to end: {throughput.LEADS} leads through python -m leadflow_local", throughput.run),
         ("handler_time", "handler time with AWS stubbed", handler_time.run),
         ("aws_calls", f"AWS calls per lead: {aws_calls.LEADS} new + returning leads on moto", aws_calls.run),
+        ("reads", f"leads API reads with {' and '.join(f'{n:,}' for n in reads.SIZES)} leads on moto", reads.run),
     ]
     results: dict[str, Any] = {"meta": {
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -141,13 +142,33 @@ def _throughput(figure: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _reads(figure: dict[str, Any]) -> list[str]:
+    sizes = figure.get("leads", list(reads.SIZES))
+    lines = [f"5. Leads API reads with {' and '.join(f'{n:,}' for n in sizes)} leads in the table "
+             f"(median of {figure.get('repeats', '?')} requests each, through the local HTTP entry)"]
+    if "error" in figure:
+        return lines + _failed(figure)
+    small, large = (figure["sizes"][str(n)]["cases"] for n in sizes)
+    rows = []
+    for label, a in small.items():
+        b, ratio = large[label], figure["ratio_large_to_small"][label]
+        rows.append([label, f"{a['items_read']}/{b['items_read']}",
+                     f"{a['dynamodb_requests']}/{b['dynamodb_requests']}",
+                     f"{a['p50_ms_without_moto']:.1f}/{b['p50_ms_without_moto']:.1f}",
+                     f"{ratio['p50_without_moto']:.2f}x", f"{a['p50_ms']:.0f}/{b['p50_ms']:.0f}"])
+    lines += _rows(["request", "items read", "DynamoDB requests", "p50 ms w/o moto", "ratio", "p50 ms total"], rows)
+    lines.append("  (a/b: with the smaller/larger table. 'w/o moto' leaves out time inside moto, which walks the "
+                 "whole table for every GSI Query; DynamoDB reads an index partition by key.)")
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     meta = results["meta"]
     lines = [f"Leadflow bench, {meta['started_at']}, Python {meta['python']}, {meta['cpus']} CPUs, "
              f"{meta['total_seconds']:.0f} s, load average {meta['load_average_at_start']:.1f} at start "
              f"and {meta['load_average_at_end']:.1f} at end", ""]
     for figure in (_cold_start(results["cold_start"]), _handler_time(results["handler_time"]),
-                   _aws_calls(results["aws_calls"]), _throughput(results["throughput"])):
+                   _aws_calls(results["aws_calls"]), _throughput(results["throughput"]), _reads(results["reads"])):
         lines += [*figure, ""]
     return "\n".join(lines)
 

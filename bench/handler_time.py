@@ -75,6 +75,8 @@ FIXED_ANSWERS: dict[str, dict[str, Any]] = {
     "events.PutEvents": {"FailedEntryCount": 0, "Entries": [{"EventId": "x"}]},
     "sesv2.SendEmail": {"MessageId": "m"},
     "sns.Publish": {"MessageId": "m"},
+    # The action links' key (read once per container, then cached).
+    "secretsmanager.GetSecretValue": {"ARN": "bench-ActionLinkSecret", "SecretString": "k" * 64},
 }
 
 

@@ -1,5 +1,50 @@
-"""Placeholder: replaced by the helper that owns these routes."""
+"""POST /erasures: an admin erases a person by email or phone (leadflow.erasure)."""
 
+from __future__ import annotations
+
+import api_context
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from leadflow.access import require_admin
+from leadflow.erasure import ErasureRecord, ErasureRefused, ErasureRequest, erase_person
+from leadflow.web import api_error
+
 router = Router()
+logger = Logger(child=True)
+
+_ERR = "errors, each with a machine-readable `code`"
+
+
+@router.post(
+    "/erasures", tags=["erasure"], summary="Erase a person by email or phone",
+    description=("Admins only. Deletes the person's submissions, history and identities and anonymizes their "
+                 "lead card (and contact), keeping its status, source channel, score and manager so reports "
+                 "still add up; records the erasure (with a SHA-256 of the identifier, never the identifier) "
+                 "and publishes `Lead Erased`. Nothing found still answers 200, with no leads: every request "
+                 "that names someone is recorded. Give `email`, or `phone` (E.164, or national with `country`)."),
+    responses={200: {"description": "the erasure record (no personal data)"},
+               400: {"description": f"{_ERR}: `email_or_phone_required` (give exactly one), `country_required` "
+                                    "(a phone without +<country code>), `invalid_email`, `invalid_phone`, "
+                                    "`invalid_request`"},
+               403: {"description": f"{_ERR}: `admins_only`"}},
+)
+def erase(request: ErasureRequest) -> ErasureRecord:
+    caller = api_context.caller(router)
+    require_admin(caller)
+    record = erase_person(api_context.repository, request, by=caller.actor, publisher=api_context.publisher,
+                          reminders=api_context.reminders)
+    # Ids and counts only: the request's email or phone never reaches the logs.
+    logger.info("person erased", extra={
+        "erasure_id": record.erasure_id, "by": record.by, "matched_by": record.matched_by,
+        "lead_ids": record.lead_ids, "related_lead_ids": record.related_lead_ids,
+        "counts": record.counts.model_dump(), "events_published": record.events_published,
+    })
+    return record
+
+
+@router.exception_handler(ErasureRefused)
+def erasure_refused(error: ErasureRefused) -> Response:
+    # The message names the problem, never the value that was sent.
+    return api_error(400, error.code, str(error))

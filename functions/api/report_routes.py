@@ -1,5 +1,44 @@
-"""Placeholder: replaced by the helper that owns these routes."""
+"""Reports and channel costs (admins only): `GET /reports` reads the counters the report
+function keeps (one Query per day or month covered, never a read per lead);
+`PUT /reports/costs` enters what a channel cost in a month."""
 
+from __future__ import annotations
+
+from typing import Annotated
+
+from api_context import caller, repository
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from leadflow.access import require_admin
+from leadflow.models import utc_now
+from leadflow.reports import ChannelCost, ChannelCostInput, InvalidReportQuery, Report, enter_channel_cost, read_report
+from leadflow.web import api_error
 
 router = Router()
+
+
+@router.exception_handler(InvalidReportQuery)
+def invalid_report_query(error: InvalidReportQuery) -> Response:
+    return api_error(400, error.code, str(error))
+
+
+@router.get("/reports", summary="Leads, contacts, conversions and costs per channel, campaign, temperature, "
+                                "manager and score band for the leads created in a period")
+def get_report(
+    period: Annotated[str | None, Query(description="2026-11 (a month, the default: this one), 2026-11-25 (a day), "
+                                                    "2026-11-01..2026-11-15 (up to 31 days), 2026-09..2026-11 "
+                                                    "(up to 12 months); UTC")] = None,
+    by: Annotated[str | None, Query(description="dimensions, comma-separated: channel, campaign, temperature, "
+                                                "manager, band (default: all); the `all` row always comes")] = None,
+) -> Report:
+    require_admin(caller(router))
+    return read_report(repository, period, by, today=utc_now().date())
+
+
+@router.put("/reports/costs", summary="Enter (or replace) a channel's cost for a month")
+def put_channel_cost(cost: ChannelCostInput) -> ChannelCost:
+    who = caller(router)
+    require_admin(who)
+    return enter_channel_cost(repository, cost, by=who.actor, now=utc_now())

@@ -1,6 +1,7 @@
-"""notify: `Lead Assigned` on the bus → one email to the assigned manager (and the
-speed-to-lead reminder, and the hot-lead topic); `Lead Scored` → the visitor's
-thank-you when their form has the autoresponder on."""
+"""notify: `Lead Assigned` on the bus → one email to the assigned manager, with the
+signed action links (and the speed-to-lead reminder, and the hot-lead topic);
+`Lead Scored` → the visitor's thank-you when their form has the autoresponder on;
+`Lead Status Changed` with `farewell` → the rejected lead's goodbye and questionnaire."""
 
 import json
 
@@ -14,9 +15,10 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from leadflow.lifecycle import LEAD_STATUS_CHANGED
 from leadflow.mailer import Mailer, MailRejected
-from leadflow.models import LeadAssigned, LeadScored
-from leadflow.notification import FollowUp, HotLeadAlerts, notify_manager, send_autoresponse
+from leadflow.models import LeadAssigned, LeadScored, LeadStatusChanged
+from leadflow.notification import FollowUp, HotLeadAlerts, notify_manager, send_autoresponse, send_farewell
 from leadflow.reminders import Reminders, ReminderTarget
 from leadflow.repository import LeadRepository
 from leadflow.routing import LEAD_SCORED
@@ -28,11 +30,14 @@ tracer = Tracer()
 metrics = Metrics()
 repository = LeadRepository(settings.table_name)
 mailer = Mailer(settings.sender_email)
+# The signed links in emails, when the deployment has a public URL and a key for them.
+links = settings.action_links()
 follow_up = FollowUp(
     reminders=Reminders(ReminderTarget(settings.remind_function_arn, settings.scheduler_role_arn,
                                        settings.reminder_dead_letter_arn)) if settings.remind_function_arn else None,
     sla=settings.sla(), admin_email=settings.admin_email,
     hot_alerts=HotLeadAlerts(settings.hot_lead_topic_arn) if settings.hot_lead_topic_arn else None,
+    links=links,
 )
 # Idempotency records live in the same table, under one partition, removed by its TTL.
 persistence = DynamoDBPersistenceLayer(
@@ -46,6 +51,13 @@ autoreply_persistence = DynamoDBPersistenceLayer(
     static_pk_value="IDEMPOTENCY#autoresponder", expiry_attr="expires_at",
 )
 autoreply_idempotency = IdempotencyConfig(event_key_jmespath="submission_id", expires_after_seconds=7 * 86400)
+farewell_persistence = DynamoDBPersistenceLayer(
+    table_name=settings.table_name, key_attr="PK", sort_key_attr="SK",
+    static_pk_value="IDEMPOTENCY#farewell", expiry_attr="expires_at",
+)
+# One farewell per lead: a rejected lead stays rejected, so its id is the key; kept
+# longer than any redelivery or dead-letter redrive could come.
+farewell_idempotency = IdempotencyConfig(event_key_jmespath="lead_id", expires_after_seconds=30 * 86400)
 
 
 @idempotent_function(data_keyword_argument="assignment", persistence_store=persistence, config=idempotency)
@@ -74,6 +86,17 @@ def send_thank_you(scored: LeadScored) -> dict:
     return {"outcome": outcome}
 
 
+@idempotent_function(data_keyword_argument="changed", persistence_store=farewell_persistence,
+                     config=farewell_idempotency)
+@tracer.capture_method
+def send_farewell_email(changed: LeadStatusChanged) -> dict:
+    outcome = send_farewell(changed, repository, mailer, links)
+    logger.info("farewell", extra={"lead_id": changed.lead_id, "outcome": outcome})
+    if outcome == "sent":
+        metrics.add_metric(name="FarewellSent", unit=MetricUnit.Count, value=1)
+    return {"outcome": outcome}
+
+
 def park_rejected(event: dict, error: MailRejected, who: dict) -> dict:
     """SES refused for good (in the sandbox: an unverified recipient). Retrying cannot
     help, so the event goes straight to the dead-letter queue, to be redriven once the
@@ -95,6 +118,7 @@ def park_rejected(event: dict, error: MailRejected, who: dict) -> dict:
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     idempotency.register_lambda_context(context)
     autoreply_idempotency.register_lambda_context(context)
+    farewell_idempotency.register_lambda_context(context)
     if event.get("detail-type") == LEAD_SCORED:
         scored = LeadScored.model_validate(event["detail"])
         try:
@@ -104,6 +128,15 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
             # worth a dead letter or an alarm: the lead itself is safe.
             logger.warning(f"SES rejected the thank-you email ({error.code}); in the SES sandbox only verified "
                            "recipients get it", extra={"lead_id": scored.lead_id, "form_id": scored.form_id})
+            return {"rejected": error.code}
+    if event.get("detail-type") == LEAD_STATUS_CHANGED:
+        changed = LeadStatusChanged.model_validate(event["detail"])
+        try:
+            return send_farewell_email(changed=changed)
+        except MailRejected as error:
+            # As for the thank-you: an address SES refuses is the lead's, not worth an alarm.
+            logger.warning(f"SES rejected the farewell email ({error.code}); in the SES sandbox only verified "
+                           "recipients get it", extra={"lead_id": changed.lead_id})
             return {"rejected": error.code}
     assignment = LeadAssigned.model_validate(event["detail"])
     try:

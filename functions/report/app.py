@@ -1,5 +1,34 @@
-"""Placeholder: replaced by the helper that owns the report counters."""
+"""report: `Lead Scored` (new leads), `Lead Status Changed` and `Lead Converted` on the
+bus → the report counters (atomic ADDs, with the lead's report mark in the same
+transaction, so a redelivered event counts nothing). A failure is retried by Lambda,
+then the event goes to the dead-letter queue (template.yaml)."""
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadflow.reports import count_event
+from leadflow.repository import LeadRepository
+from leadflow.settings import ReportSettings
+
+settings = ReportSettings.from_env()
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+repository = LeadRepository(settings.table_name)
+_METRICS = {"counted": "ReportCounted", "already_counted": "ReportAlreadyCounted",
+            "lead_missing": "ReportLeadMissing", "ignored": "ReportIgnored"}
 
 
-def lambda_handler(event: dict, context: object) -> dict:
-    return {}
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
+    counted = count_event(event.detail_type, event.detail, repository)
+    # Ids only: the events carry no contact data, and none is logged.
+    logger.info("report counters", extra={"detail_type": event.detail_type, "lead_id": counted.lead_id,
+                                          "fact": counted.fact or "lead", "outcome": counted.outcome})
+    metrics.add_metric(name=_METRICS[counted.outcome], unit=MetricUnit.Count, value=1)
+    return {"outcome": counted.outcome}

@@ -410,7 +410,8 @@ def run(settings: DevSettings) -> int:
         moto = _start_moto(settings.aws_port)
         cleanup.callback(moto.stop)
 
-        stack = LocalStack(parameters={"LogLevel": settings.log_level}).deploy()
+        # Signed links in emails point at this server, not at an execute-api host.
+        stack = LocalStack(parameters={"LogLevel": settings.log_level}, public_url=settings.base_url).deploy()
         stack.seed(local_origin=settings.base_url)
         mailbox = Mailbox(stack.account_id, stack.region)
         threads = stack.run_pumps(stop)
@@ -426,7 +427,10 @@ def run(settings: DevSettings) -> int:
         cleanup.callback(httpd.shutdown)
 
         _print_banner(settings, stack)
-        stop.wait()
+        # Waking now and then lets the main thread run the SIGINT handler: when the kernel
+        # hands the signal to another thread, a wait without a timeout would never return.
+        while not stop.wait(0.5):
+            pass
         print("[leadflow-local] stopping", flush=True)
     print("[leadflow-local] stopped", flush=True)
     return 0
@@ -442,7 +446,13 @@ def _print_banner(settings: DevSettings, stack: LocalStack) -> None:
     print("", f"  Landing page   {base}/", f"  Mailbox        {base}{MAILBOX_PATH}",
           f"  Stored leads   {base}{LEADS_PATH}", f"  API base       {base}", sep="\n")
     for route in stack.routes:  # read from the template, like the routing itself
-        print(f"                 {route.method} {base}{route.path}")
+        needs = "  (ID token)" if route.authorizer else ""
+        print(f"                 {route.method} {base}{route.path}{needs}")
+    # The routes marked above want a Cognito ID token: one command gets one.
+    port = "" if settings.aws_port == 4566 else f"AWS_PORT={settings.aws_port} "
+    print(f"  ID token       {port}make -s token USER=<email>   (default: the admin)",
+          f"                 users: {', '.join(stack.passwords) or 'none seeded'} (local/seed.json)",
+          f'                 curl -H "Authorization: $({port}make -s token)" {base}/leads', sep="\n")
     print(f"  AWS (moto)     {settings.aws_url}  (dashboard {settings.aws_url}/moto-api/)", "",
           "Leadflow local stack ready (Ctrl-C to stop)", sep="\n", flush=True)
 

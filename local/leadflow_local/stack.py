@@ -4,7 +4,8 @@ It works against any boto3 endpoint: moto in-process (`mock_aws`, used by the
 integration tests and the bench) or moto's server (`make dev`, the end-to-end tests).
 What Lambda, API Gateway and EventBridge do in AWS is done here by three small pumps:
 
-- `handle_http`  turns an HTTP request into an API Gateway REST proxy event;
+- `handle_http`  turns an HTTP request into an API Gateway REST proxy event, after
+                 checking the route's Cognito authorizer as API Gateway would (auth.py);
 - `pump_streams` polls the table's stream and delivers batches to stream functions,
                  honouring FilterCriteria, BatchSize, partial batch failures, bisection,
                  MaximumRetryAttempts and the OnFailure destination;
@@ -24,6 +25,7 @@ import base64
 import contextvars
 import json
 import re
+import secrets
 import string
 import threading
 import time
@@ -42,6 +44,17 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from leadflow_local.atomic import roll_back_only_what_a_transaction_touched, serialize_moto_requests
+from leadflow_local.auth import (
+    PASSWORD_FLOWS,
+    CognitoAuthorizer,
+    TokenVerifier,
+    Unauthorized,
+    authorizer_claims,
+    cognito_authorizer,
+    route_authorizer,
+    sign_in,
+)
+from leadflow_local.moto_speed import query_reads_one_partition
 from leadflow_local.template import ROOT, FunctionSpec, Resolver, Template
 
 SEED_PATH = ROOT / "local" / "seed.json"
@@ -139,6 +152,7 @@ class ApiRoute:
     path: str  # template form: /forms/{form_id}/submissions
     function_id: str
     regex: re.Pattern[str]
+    authorizer: CognitoAuthorizer | None = None  # None: a public route
 
 
 @dataclass
@@ -187,8 +201,11 @@ class LocalStack:
 
     def __init__(self, template: Template | None = None, *, stack_name: str = "leadflow-local",
                  region: str = "us-east-1", account_id: str = "123456789012",
-                 parameters: dict[str, str] | None = None) -> None:
+                 parameters: dict[str, str] | None = None, public_url: str = "http://127.0.0.1:3000") -> None:
         self.template = template or Template()
+        # Where the template's API is reachable from outside (the dev server's base URL):
+        # what the functions get wherever the template gives them the API's execute-api URL.
+        self.public_url = public_url.rstrip("/")
         self.stack_name = stack_name
         self.region = region
         self.account_id = account_id
@@ -204,9 +221,15 @@ class LocalStack:
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self.function_arns: dict[str, str] = {}  # Lambda ARN -> logical id, for Scheduler targets
+        self.environments: dict[str, dict[str, str]] = {}  # logical id -> the function's environment
+        self.user_pools: dict[str, str] = {}  # logical id -> user pool id
+        self.user_pool_clients: dict[str, str] = {}  # logical id -> app client id
+        self.passwords: dict[str, str] = {}  # seeded users' (lowercase) usernames -> their demo password
+        self._verifier: TokenVerifier | None = None
         CallCounter.install()
         serialize_moto_requests()
         roll_back_only_what_a_transaction_touched()
+        query_reads_one_partition()
         support_ses_suppression_list()
 
     # -- deploy --------------------------------------------------------------------------
@@ -229,9 +252,9 @@ class LocalStack:
         attrs: dict[str, Any] = {}
         queues: list[tuple[str, dict[str, Any]]] = []
         self.resolve = Resolver(refs, attrs, self.template.doc.get("Conditions", {}))
-        # Order matters only for references; the template's resources reference buses,
-        # tables and queues, which have no references among themselves except names.
-        for lid, res in self.template.resources.items():
+        # Referenced resources first (an app client needs its pool's id).
+        for lid in self.template.creation_order():
+            res = self.template.resources[lid]
             kind, props = res["Type"], res.get("Properties", {})
             if "Condition" in res and not self.resolve.condition(res["Condition"]):
                 continue
@@ -250,8 +273,8 @@ class LocalStack:
                 attrs.update({f"{lid}.QueueName": name, f"{lid}.QueueUrl": url,
                               f"{lid}.Arn": f"arn:aws:sqs:{self.region}:{self.account_id}:{name}"})
                 queues.append((url, props))
-            elif kind == "AWS::SNS::Topic":
-                refs[lid] = self.client("sns").create_topic(Name=f"{self.stack_name}-{lid}")["TopicArn"]
+            elif kind in self._CREATORS:
+                getattr(self, self._CREATORS[kind])(lid, self.resolve(props), refs, attrs)
             else:
                 # Functions, the API, the layer, alarms: nothing to create on moto; their
                 # work is done by the pumps below. A name keeps references resolvable.
@@ -274,6 +297,61 @@ class LocalStack:
         for spec in self.template.functions():
             self._load_function(spec)
         return self
+
+    # Resources made through their AWS API from the template's own properties.
+    _CREATORS = {
+        "AWS::SNS::Topic": "_create_topic",
+        "AWS::Cognito::UserPool": "_create_user_pool",
+        "AWS::Cognito::UserPoolClient": "_create_user_pool_client",
+        "AWS::Cognito::UserPoolGroup": "_create_user_pool_group",
+        "AWS::SecretsManager::Secret": "_create_secret",
+    }
+
+    def _create_topic(self, lid: str, props: dict[str, Any], refs: dict[str, Any], attrs: dict[str, Any]) -> None:
+        arn = self.client("sns").create_topic(Name=f"{self.stack_name}-{lid}")["TopicArn"]
+        refs[lid] = arn
+        attrs[f"{lid}.TopicName"] = f"{self.stack_name}-{lid}"
+
+    def _request(self, service: str, operation: str, props: dict[str, Any], **fixed: Any) -> dict[str, Any]:
+        """An API request from a resource's CloudFormation properties: those the
+        operation takes (the names are the same for these resources) plus `fixed`."""
+        shape = self.client(service).meta.service_model.operation_model(operation).input_shape
+        return {**{k: v for k, v in props.items() if k in shape.members}, **fixed}
+
+    def _create_user_pool(self, lid: str, props: dict[str, Any], refs: dict[str, Any], attrs: dict[str, Any]) -> None:
+        name = props.get("UserPoolName") or f"{self.stack_name}-{lid}"
+        pool = self.client("cognito-idp").create_user_pool(
+            **self._request("cognito-idp", "CreateUserPool", props, PoolName=name))["UserPool"]
+        self.user_pools[lid] = refs[lid] = pool["Id"]
+        provider = f"cognito-idp.{self.region}.amazonaws.com/{pool['Id']}"
+        attrs.update({f"{lid}.Arn": pool["Arn"], f"{lid}.UserPoolId": pool["Id"], f"{lid}.ProviderName": provider,
+                      f"{lid}.ProviderURL": f"https://{provider}"})
+
+    def _create_user_pool_client(self, lid: str, props: dict[str, Any], refs: dict[str, Any],
+                                 attrs: dict[str, Any]) -> None:
+        name = props.get("ClientName") or f"{self.stack_name}-{lid}"
+        client = self.client("cognito-idp").create_user_pool_client(
+            **self._request("cognito-idp", "CreateUserPoolClient", props, ClientName=name))["UserPoolClient"]
+        self.user_pool_clients[lid] = refs[lid] = client["ClientId"]
+        attrs.update({f"{lid}.ClientId": client["ClientId"], f"{lid}.Name": name})
+
+    def _create_user_pool_group(self, lid: str, props: dict[str, Any], refs: dict[str, Any],
+                                attrs: dict[str, Any]) -> None:
+        name = props.get("GroupName") or f"{self.stack_name}-{lid}"
+        self.client("cognito-idp").create_group(**self._request("cognito-idp", "CreateGroup", props, GroupName=name))
+        refs[lid] = name
+
+    def _create_secret(self, lid: str, props: dict[str, Any], refs: dict[str, Any], attrs: dict[str, Any]) -> None:
+        """A secret; with GenerateSecretString, a random value made as its properties say
+        (CloudFormation asks Secrets Manager for one at deploy). Ref is the ARN, as there."""
+        value = props.get("SecretString")
+        if value is None:
+            value = generate_secret_string(props.get("GenerateSecretString", {}))
+        request = self._request("secretsmanager", "CreateSecret", props,
+                                Name=props.get("Name") or f"{self.stack_name}-{lid}", SecretString=value)
+        arn = self.client("secretsmanager").create_secret(**request)["ARN"]
+        refs[lid] = arn
+        attrs[f"{lid}.Id"] = arn
 
     def _set_queue_attributes(self, url: str, props: dict[str, Any]) -> None:
         attributes = {name: str(props[name]) for name in ("VisibilityTimeout", "MessageRetentionPeriod",
@@ -310,12 +388,16 @@ class LocalStack:
 
     def _load_function(self, spec: FunctionSpec) -> None:
         self.specs[spec.logical_id] = spec
-        self.functions[spec.logical_id] = spec.load_handler(self.resolve, {"AWS_DEFAULT_REGION": self.region})
+        environment = {"AWS_DEFAULT_REGION": self.region, **self._local_api_urls(spec)}
+        self.environments[spec.logical_id] = {
+            **{k: str(self.resolve(v)) for k, v in spec.environment.items()}, **environment}
+        self.functions[spec.logical_id] = spec.load_handler(self.resolve, environment)
         for event in spec.events:
             props = self.resolve(event.properties)
             if event.type == "Api":
                 regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(props["Path"])) + "$")
-                self.routes.append(ApiRoute(props["Method"].upper(), props["Path"], spec.logical_id, regex))
+                self.routes.append(ApiRoute(props["Method"].upper(), props["Path"], spec.logical_id, regex,
+                                            self._route_authorizer(event.properties)))
             elif event.type == "DynamoDB":
                 self.streams.append(self._stream_mapping(spec, props))
             elif event.type == "EventBridgeRule":
@@ -328,6 +410,34 @@ class LocalStack:
                     batch_size=int(props.get("BatchSize", 10)),
                     partial_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
                 ))
+
+    def _local_api_urls(self, spec: FunctionSpec) -> dict[str, str]:
+        """The function's variables that hold one of the template's APIs' execute-api URL
+        (such as the signed links' PUBLIC_API_URL), pointing at `public_url` instead: the
+        local server serves the routes at its root, without the stage."""
+        suffix = self.resolve({"Ref": "AWS::URLSuffix"})
+        bases = [f"https://{self.resolve({'Ref': lid})}.execute-api.{self.region}.{suffix}/"
+                 f"{self.template.api_properties(lid).get('StageName', '')}".rstrip("/")
+                 for lid in self.template.of_type("AWS::Serverless::Api")]
+        local = {}
+        for name, value in spec.environment.items():
+            resolved = str(self.resolve(value))
+            for base in bases:
+                if resolved == base or resolved.startswith(base + "/"):
+                    local[name] = self.public_url + resolved[len(base):]
+        return local
+
+    def _route_authorizer(self, event_props: dict[str, Any]) -> CognitoAuthorizer | None:
+        """The authorizer API Gateway runs before this route's function (None: public)."""
+        api_ref = event_props.get("RestApiId")
+        if not (isinstance(api_ref, dict) and api_ref.get("Ref") in self.template.resources):
+            return None  # SAM's implicit API: no Auth in this template's Globals
+        api = self.template.api_properties(api_ref["Ref"])
+        auth = api.get("Auth", {})
+        name = route_authorizer(auth, event_props.get("Auth"), event_props["Method"])
+        if name is None:
+            return None
+        return cognito_authorizer(name, self.resolve(auth.get("Authorizers", {})[name]))
 
     def _stream_mapping(self, spec: FunctionSpec, props: dict[str, Any]) -> StreamMapping:
         from moto.events.models import EventPattern  # moto's own pattern matcher
@@ -378,6 +488,42 @@ class LocalStack:
             repository.put_form(FormConfig.model_validate(form))
         for manager in data.get("managers", []):
             repository.put_manager(Manager.model_validate(manager))
+        self._seed_users(data.get("users", []), {m["manager_id"] for m in data.get("managers", [])})
+
+    def _seed_users(self, users: list[dict[str, Any]], manager_ids: set[str]) -> None:
+        """The demo sign-ins: a user per manager (`custom:manager_id`) and admins (groups),
+        each with a permanent password, so a token is one USER_PASSWORD_AUTH away."""
+        if not users:
+            return
+        (pool_id,) = self.user_pools.values()
+        cognito = self.client("cognito-idp")
+        for user in users:
+            email, manager_id = user["email"], user.get("manager_id")
+            if manager_id is not None and manager_ids and manager_id not in manager_ids:
+                raise ValueError(f"seed user {email}: no manager {manager_id!r} in the seed")
+            attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+            if manager_id is not None:
+                attributes.append({"Name": "custom:manager_id", "Value": manager_id})
+            cognito.admin_create_user(UserPoolId=pool_id, Username=email, UserAttributes=attributes,
+                                      MessageAction="SUPPRESS")
+            cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=user["password"],
+                                            Permanent=True)
+            for group in user.get("groups", []):
+                cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
+            self.passwords[email.lower()] = user["password"]
+
+    def id_token(self, username: str, password: str | None = None) -> str:
+        """A user's Cognito ID token, signed in as `make token` does (USER_PASSWORD_AUTH);
+        the seeded users' password is known. For tests and tools."""
+        password = password if password is not None else self.passwords[username.lower()]
+        return sign_in(self.client("cognito-idp"), self._password_client_id(), username, password)
+
+    def _password_client_id(self) -> str:
+        for lid, client_id in self.user_pool_clients.items():
+            flows = self.template.resources[lid].get("Properties", {}).get("ExplicitAuthFlows", [])
+            if PASSWORD_FLOWS & set(flows):
+                return client_id
+        raise LookupError("no app client of the template allows USER_PASSWORD_AUTH")
 
     def table_name(self) -> str:
         (lid,) = self.template.of_type("AWS::DynamoDB::Table")
@@ -407,16 +553,30 @@ class LocalStack:
 
     def handle_http(self, method: str, path: str, headers: dict[str, str], body: bytes,
                     query: str = "", source_ip: str = "127.0.0.1") -> HttpResponse:
-        """Serve one request through the template's API routes (REST proxy integration)."""
+        """Serve one request through the template's API routes (REST proxy integration),
+        after the route's Cognito authorizer: without a valid ID token, 401 and the
+        function never runs."""
         for route in self.routes:
             match = route.regex.match(path)
             if match and route.method in (method.upper(), "ANY"):
-                event = api_gateway_event(route, match.groupdict(), method, path, headers, body, query, source_ip)
+                claims = None
+                if route.authorizer is not None:
+                    try:
+                        claims = authorizer_claims(self.token_verifier().verify(route.authorizer, headers))
+                    except Unauthorized as refused:
+                        return _unauthorized(str(refused))
+                event = api_gateway_event(route, match.groupdict(), method, path, headers, body, query, source_ip,
+                                          claims)
                 return _http_response(self.invoke(route.function_id, event))
         known_path = any(r.regex.match(path) for r in self.routes)
         status = 405 if known_path else 404
         message = {"message": "Method Not Allowed" if known_path else "Missing Authentication Token"}
         return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(message).encode())
+
+    def token_verifier(self) -> TokenVerifier:
+        if self._verifier is None:
+            self._verifier = TokenVerifier(self.client("cognito-idp"), self.region)
+        return self._verifier
 
     # -- streams -------------------------------------------------------------------------
 
@@ -651,9 +811,32 @@ def _forget_moto_iterators(account_id: str, region: str) -> None:
     dynamodbstreams_backends[account_id][region].shard_iterators.clear()
 
 
+def generate_secret_string(spec: dict[str, Any]) -> str:
+    """What Secrets Manager generates for a GenerateSecretString: a random password of
+    PasswordLength (default 32) from the character classes it does not exclude, or, with
+    SecretStringTemplate and GenerateStringKey, that JSON with the password added."""
+    alphabet = "".join(chars for flag, chars in (
+        ("ExcludeLowercase", string.ascii_lowercase), ("ExcludeUppercase", string.ascii_uppercase),
+        ("ExcludeNumbers", string.digits), ("ExcludePunctuation", string.punctuation),
+    ) if not spec.get(flag)) + (" " if spec.get("IncludeSpace") else "")
+    alphabet = "".join(c for c in alphabet if c not in spec.get("ExcludeCharacters", ""))
+    password = "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
+    if "SecretStringTemplate" in spec and "GenerateStringKey" in spec:
+        return json.dumps({**json.loads(spec["SecretStringTemplate"]), spec["GenerateStringKey"]: password})
+    return password
+
+
+def _unauthorized(message: str) -> HttpResponse:
+    """API Gateway's own 401 when its Cognito authorizer refuses a request."""
+    return HttpResponse(401, {"Content-Type": "application/json", "x-amzn-ErrorType": "UnauthorizedException"},
+                        json.dumps({"message": message}).encode())
+
+
 def api_gateway_event(route: ApiRoute, path_params: dict[str, str], method: str, path: str,
-                      headers: dict[str, str], body: bytes, query: str, source_ip: str) -> dict[str, Any]:
-    """An API Gateway REST (v1) proxy event, as the deployed API would send it."""
+                      headers: dict[str, str], body: bytes, query: str, source_ip: str,
+                      claims: dict[str, str] | None = None) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event, as the deployed API would send it; `claims`
+    are the Cognito authorizer's, on a route that has one."""
     try:
         text: str | None = body.decode("utf-8") if body else None
         is_base64 = False
@@ -671,6 +854,7 @@ def api_gateway_event(route: ApiRoute, path_params: dict[str, str], method: str,
             "requestId": str(uuid.uuid4()), "requestTimeEpoch": int(time.time() * 1000),
             "accountId": "123456789012", "apiId": "local",
             "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent") or headers.get("user-agent")},
+            **({"authorizer": {"claims": claims}} if claims is not None else {}),
         },
         "body": text, "isBase64Encoded": is_base64,
     }

@@ -101,6 +101,28 @@ class Resolver:
         return re.sub(r"\$\{([^}!]+)\}", replace, text)
 
 
+def references(value: Any) -> set[str]:
+    """Names a template value refers to through Ref, Fn::GetAtt and Fn::Sub (logical ids
+    and parameters alike; pseudo parameters such as AWS::Region included)."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= references(item)
+    elif isinstance(value, dict):
+        for key, arg in value.items():
+            if key == "Ref" and isinstance(arg, str):
+                found.add(arg)
+            elif key == "Fn::GetAtt":
+                found.add(arg[0] if isinstance(arg, list) else str(arg).split(".", 1)[0])
+            elif key == "Fn::Sub":
+                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+                names = {name.split(".", 1)[0] for name in re.findall(r"\$\{([^}!]+)\}", text)}
+                found |= (names - set(variables)) | references(variables)
+            else:
+                found |= references(arg)
+    return found
+
+
 @dataclass
 class FunctionEvent:
     name: str
@@ -159,6 +181,33 @@ class Template:
 
     def of_type(self, *types: str) -> dict[str, dict[str, Any]]:
         return {lid: r for lid, r in self.resources.items() if r.get("Type") in types}
+
+    def creation_order(self) -> list[str]:
+        """Logical ids with every resource after those it references (Ref, GetAtt, Sub,
+        DependsOn), otherwise in template order, as CloudFormation would create them."""
+        order: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(lid: str) -> None:
+            if lid in order or lid in visiting or lid not in self.resources:
+                return  # done, a cycle (CloudFormation refuses those), or not a resource
+            visiting.add(lid)
+            resource = self.resources[lid]
+            depends = resource.get("DependsOn", [])
+            for dependency in sorted(references(resource.get("Properties", {}))) + \
+                    ([depends] if isinstance(depends, str) else list(depends)):
+                visit(dependency)
+            visiting.discard(lid)
+            order.append(lid)
+
+        for lid in self.resources:
+            visit(lid)
+        return order
+
+    def api_properties(self, logical_id: str) -> dict[str, Any]:
+        """An AWS::Serverless::Api's properties with the template's Globals applied."""
+        defaults = self.doc.get("Globals", {}).get("Api", {})
+        return {**defaults, **self.resources[logical_id].get("Properties", {})}
 
     def functions(self) -> list[FunctionSpec]:
         defaults = self.doc.get("Globals", {}).get("Function", {})

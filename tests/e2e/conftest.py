@@ -43,6 +43,7 @@ class RunningStack:
     base_url: str
     process: subprocess.Popen[str]
     output: list[str] = field(default_factory=list)
+    aws_port: int = 0  # the stack's moto, where `make token` signs in
 
     def log_tail(self, lines: int = 60) -> str:
         """The server's last lines, to explain a failing assertion."""
@@ -62,6 +63,7 @@ def local_stack() -> Iterator[RunningStack]:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
     )
     stack = RunningStack(f"http://127.0.0.1:{env['PORT']}", process)
+    stack.aws_port = int(env["AWS_PORT"])
     ready = threading.Event()
 
     def read_output() -> None:
@@ -192,3 +194,22 @@ def new_lead() -> Callable[[], LeadIdentity]:
         return LeadIdentity(tag=f"{number % 16**8:08x}", phone=f"+1 415 {digits // 10**4:03d} {digits % 10**4:04d}")
 
     return make
+
+
+@pytest.fixture(scope="session")
+def id_token(local_stack: RunningStack) -> Callable[..., str]:
+    """A seeded user's Cognito ID token (default: the admin), got the way the README says:
+    `make token`, i.e. `python -m leadflow_local.token`, against the running stack."""
+    tokens: dict[str | None, str] = {}
+
+    def sign_in(user: str | None = None) -> str:
+        if user not in tokens:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+            env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local"]), AWS_PORT=str(local_stack.aws_port))
+            done = subprocess.run([sys.executable, "-m", "leadflow_local.token", *([user] if user else [])],
+                                  cwd=ROOT, env=env, capture_output=True, text=True, timeout=30, check=False)
+            assert done.returncode == 0, done.stderr
+            tokens[user] = done.stdout.strip()
+        return tokens[user]
+
+    return sign_in

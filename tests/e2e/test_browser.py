@@ -356,3 +356,65 @@ def test_an_arabic_lead_reaches_its_manager_in_arabic_right_to_left(
     expect(body.locator("body")).to_have_css("direction", "rtl")
     expect(body.locator(".intro")).to_contain_text("عميل محتمل جديد")
     expect(body.locator("a[href^='tel:']")).to_have_text("+971501234567")
+
+
+def test_a_manager_closes_a_lead_from_the_email_and_the_lead_answers_the_farewell(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    base = local_stack.base_url
+    lead = new_lead()
+    name = f"Fiona Farewell {lead.tag}"
+    address = lead.email_at("acme-corp.com")
+    reply = http.post_json(SUBMISSIONS, {"name": name, "email": address, "phone": lead.phone, "company": "Acme Corp",
+                                         "job_title": "VP Sales", "interest": "quote", "country": "US"})
+    # (US: Olivia's territory, so an English email whatever other tests left in the queues)
+    assert reply.status == 202, reply.text
+
+    # GIVEN the manager's email in the mailbox, with its "Not interested" link
+    article = email_in_mailbox(page, base, lead.tag)
+    link = article.frame_locator("iframe").locator("a.action-not-interested")
+    expect(link).to_have_text("Not interested")
+    href = link.get_attribute("href")
+    assert href and href.startswith(f"{base}/actions/")
+
+    # WHEN the manager opens it
+    page.goto(href)
+
+    # THEN a confirmation page shows the lead and what the button will do, and nothing changed yet
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not interested")
+    expect(page.locator(".lead-name")).to_have_text(name)
+    expect(page.locator(".lead-company")).to_have_text("Acme Corp")
+    assert stored_lead(http, address)["status"] == "assigned"
+
+    # WHEN they choose a reason, write a note, ask for a farewell and confirm
+    page.get_by_label("Reason").select_option("no_budget")
+    page.get_by_label("Note (optional)").fill("Budget frozen until next year")
+    page.get_by_label("Send them a short goodbye email with two questions").check()
+    page.get_by_role("button", name="Close the lead").click()
+
+    # THEN the page says it is done, and the lead is closed with that reason
+    expect(page.get_by_role("heading", level=1)).to_have_text("Done")
+    expect(page.locator("main")).to_contain_text(f"{name} is closed as not interested.")
+    stored = stored_lead(http, address)
+    assert (stored["status"], stored["rejection_reason"]) == ("rejected", "no_budget")
+
+    # AND the lead gets a goodbye whose questionnaire they answer
+    page.goto(f"{base}/_local/mailbox")
+    farewell = page.locator("article.email").filter(has=page.locator(".to", has_text=address))
+    deadline = time.monotonic() + EMAIL_TIMEOUT_S
+    while farewell.count() == 0:
+        if time.monotonic() > deadline:
+            pytest.fail(f"no farewell to {address} in the mailbox after {EMAIL_TIMEOUT_S} s")
+        time.sleep(0.25)
+        page.reload()
+    expect(farewell.locator("h2")).to_have_text("Thank you for your interest")
+    questionnaire = farewell.frame_locator("iframe").locator("a.feedback-link").get_attribute("href")
+    assert questionnaire and questionnaire.startswith(f"{base}/feedback/")
+    page.goto(questionnaire)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two quick questions")
+    page.get_by_label("The timing").check()
+    page.get_by_label("Anything you would like to tell us? (optional)").fill("Maybe next year")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("main")).to_contain_text("Thank you for your answer")
+    # AND going back to the form and sending it again keeps the first answer only
+    page.goto(questionnaire)
+    expect(page.locator("main")).to_contain_text("We already have your answer.")

@@ -1,6 +1,7 @@
 """notify: the assigned manager gets one email, escaped, and nothing is lost on failure."""
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -386,3 +387,147 @@ def test_the_bus_wakes_the_autoresponder_only_for_forms_that_thank_visitors(stac
     # THEN notify ran for two assignments and one thank-you, not for the other form's score
     assert sorted(calls) == ["Lead Assigned", "Lead Assigned", "Lead Scored"]
     assert "sofia@consultora.es" in [m.destinations["ToAddresses"][0] for m in sent(stack)]
+
+
+# -- the signed action links and the farewell ------------------------------------------------
+
+
+def action_tokens(body: str) -> dict[str, str]:
+    return {name: url.rsplit("/", 1)[1]
+            for name, url in re.findall(r'<a class="action-([a-z-]+)" href="([^"]+)"', body)}
+
+
+def deployed_keys(stack: LocalStack) -> Any:
+    from leadflow.action_links import SecretKeys
+
+    return SecretKeys(stack.environments["NotifyFunction"]["ACTION_LINK_SECRET_ARN"], stack.client("secretsmanager"))
+
+
+def test_the_managers_email_carries_links_signed_with_the_deployed_key(stack):
+    from datetime import datetime, timedelta, timezone
+
+    from leadflow.action_links import verify
+
+    event = load_event("notify-lead-assigned")
+    seed_assignment(stack, event)
+    stack.client("dynamodb").update_item(
+        TableName=stack.table_name(), Key={"PK": {"S": f"LEAD#{event['detail']['lead_id']}"}, "SK": {"S": "LEAD"}},
+        UpdateExpression="SET manager_id = :m, #s = :s", ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":m": {"S": "m-olivia"}, ":s": {"S": "assigned"}})
+
+    stack.invoke("NotifyFunction", event)
+
+    [message] = sent(stack)
+    tokens = action_tokens(message.body)
+    assert set(tokens) == {"contacted", "not-interested", "call-later"}
+    now = datetime.now(timezone.utc)
+    for name, token in tokens.items():
+        claims = verify(token, deployed_keys(stack).verification_keys(), now=now)
+        assert (claims.lead_id, claims.manager_id, claims.action.value.replace("_", "-")) == (
+            event["detail"]["lead_id"], "m-olivia", name)
+        assert now + timedelta(days=6) < claims.expires_at() <= now + timedelta(days=7)
+    assert f"{stack.public_url}/actions/" in message.body
+
+
+def test_an_email_about_a_lead_no_longer_theirs_has_no_links(stack):
+    # The seeded lead has no manager (as if moved on meanwhile): a link would only say so
+    event = load_event("notify-lead-assigned")
+    seed_assignment(stack, event)
+
+    stack.invoke("NotifyFunction", event)
+
+    [message] = sent(stack)
+    assert "/actions/" not in message.body
+
+
+def test_when_the_key_cannot_be_read_the_email_still_goes_without_links(stack, monkeypatch, caplog):
+    event = load_event("notify-lead-assigned")
+    seed_assignment(stack, event)
+    stack.client("dynamodb").update_item(
+        TableName=stack.table_name(), Key={"PK": {"S": f"LEAD#{event['detail']['lead_id']}"}, "SK": {"S": "LEAD"}},
+        UpdateExpression="SET manager_id = :m", ExpressionAttributeValues={":m": {"S": "m-olivia"}})
+    keys = notify_module(stack).links.keys
+
+    def denied(**kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetSecretValue")
+
+    monkeypatch.setattr(keys.client, "get_secret_value", denied)
+
+    stack.invoke("NotifyFunction", event)
+
+    [message] = sent(stack)
+    assert message.subject.startswith("[HOT 95] Jane Doe") and "/actions/" not in message.body
+    assert any("action links left out" in r.getMessage() for r in caplog.records)
+
+
+def seed_rejected_lead(stack: LocalStack, event: dict[str, Any], email: str | None = "jane.doe@acme-corp.com",
+                       status: str = "rejected", language: str = "en") -> None:
+    """The lead a farewell sample event names, rejected, with one submission in `language`."""
+    from datetime import datetime, timezone
+
+    received = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+    lead_id = event["detail"]["lead_id"]
+    contact = ContactCard(name=HOSTILE, email=email, phone="+14155550134", company="Acme Corp")
+    source = Source(form_id="demo", channel=ChannelKind.INBOUND)
+    lead = Lead(lead_id=lead_id, contact=contact, source=source, created_at=received, last_seen_at=received,
+                status=status, manager_id="m-olivia")
+    submission = Submission(submission_id="s-1", lead_id=lead_id, form_id="demo", received_at=received,
+                            contact=contact, source=source, language=language, message=HOSTILE)
+    ddb = stack.client("dynamodb")
+    ddb.put_item(TableName=stack.table_name(), Item=to_item(lead_key(lead_id), "lead", lead))
+    ddb.put_item(TableName=stack.table_name(),
+                 Item=to_item(submission_key(lead_id, received, "s-1"), "submission", submission))
+
+
+def test_a_rejected_lead_gets_one_farewell_in_its_language_with_its_questionnaire(stack):
+    from leadflow.action_links import LinkAction, verify
+
+    event = load_event("notify_farewell")
+    seed_rejected_lead(stack, event, language="ar")
+
+    stack.invoke("NotifyFunction", event)
+    stack.invoke("NotifyFunction", event)  # redelivered
+    stack.invoke("NotifyFunction", {**event, "id": "published-again"})
+
+    [message] = sent(stack)
+    assert message.destinations["ToAddresses"] == ["jane.doe@acme-corp.com"]
+    assert message.subject == "شكرًا لاهتمامك" and '<html lang="ar" dir="rtl">' in message.body
+    assert "script" not in message.body and "Olivia Closer" in message.body
+    [url] = re.findall(r'class="feedback-link" href="([^"]+)"', message.body)
+    assert url.startswith(f"{stack.public_url}/feedback/")
+    claims = verify(url.rsplit("/", 1)[1], deployed_keys(stack).verification_keys(), kinds=[LinkAction.FEEDBACK])
+    assert claims.lead_id == event["detail"]["lead_id"] and claims.manager_id is None
+
+
+@pytest.mark.parametrize(("email", "status", "suppressed", "outcome"), [
+    (None, "rejected", False, "no_email"), ("jane.doe@acme-corp.com", "assigned", False, "not_rejected"),
+    ("jane.doe@acme-corp.com", "rejected", True, "suppressed"),
+], ids=["no-email", "not-rejected", "suppressed"])
+def test_no_farewell_without_an_address_a_rejection_or_a_deliverable_address(stack, email, status, suppressed,
+                                                                             outcome):
+    from leadflow_local.stack import SES_SUPPRESSED
+
+    event = load_event("notify_farewell")
+    seed_rejected_lead(stack, event, email=email, status=status)
+    if suppressed:
+        SES_SUPPRESSED.add("jane.doe@acme-corp.com")
+    try:
+        result = stack.invoke("NotifyFunction", event)
+    finally:
+        SES_SUPPRESSED.discard("jane.doe@acme-corp.com")
+
+    assert sent(stack) == [] and result["outcome"] == outcome
+
+
+def test_the_bus_wakes_notify_for_a_farewell_only(stack):
+    calls: list[str] = []
+    handler = stack.functions["NotifyFunction"]
+    stack.functions["NotifyFunction"] = lambda e, c: calls.append(e["detail"].get("farewell")) or handler(e, c)
+    event = load_event("notify_farewell")
+    seed_rejected_lead(stack, event)
+
+    put_on_bus(stack, {**event, "detail": {**event["detail"], "farewell": False}})
+    put_on_bus(stack, event)
+    stack.pump_events()
+
+    assert calls == [True] and len(sent(stack)) == 1

@@ -4,7 +4,7 @@ cancelled by marking the lead contacted; the local stack fires due schedules its
 import html
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -13,12 +13,14 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from leadflow.email_catalog import Words
+from leadflow.events import EventPublisher
 from leadflow.follow_up import mark_contacted
-from leadflow.models import ReminderDue
+from leadflow.lifecycle import change_status
+from leadflow.models import LeadStatus, ReminderDue
 from leadflow.reminders import Reminders, ReminderTarget
 from leadflow.repository import LeadRepository
 from leadflow_local.stack import CallCounter, LocalStack
-from support import post_hot_lead, repository_of
+from support import load_event, post_hot_lead, repository_of
 
 ADMINS = "admins@example.com"
 
@@ -105,6 +107,8 @@ def test_an_uncontacted_lead_reminds_its_manager_then_escalates_and_is_reassigne
     reminder = sent(stack)[-1]
     assert to(reminder) == first_email and "Reminder: call Jane Doe now" in reminder.subject
     assert 'href="tel:+14155550134"' in reminder.body
+    # with the same signed links as the first email (contacted, not interested, call later)
+    assert reminder.body.count(f"{stack.public_url}/actions/") >= 3
     [(name, schedule)] = schedules(stack).items()
     assert name.endswith("-2") and json.loads(schedule["Target"]["Input"])["attempt"] == 2
 
@@ -201,3 +205,53 @@ def test_reminders_are_idempotent_under_redelivery(stack):
 
     assert len(sent(stack)) == 2  # the assignment, then one reminder
     assert len(schedules(stack)) == 2  # attempt 1 (not fired here) and attempt 2
+
+
+# -- follow-ups: a postponed lead's day has come --------------------------------------------
+
+
+def test_remind_takes_both_kinds_of_schedule_input(stack):
+    # The sample inputs (for `sam local invoke -e`): a follow-up, and a speed-to-lead
+    # reminder as schedules made before `kind` existed wrote it; both for unknown leads.
+    follow_up = load_event("remind_follow_up")
+    reminder = load_event("remind-first-miss")
+    assert follow_up["kind"] == "follow_up" and "kind" not in reminder
+
+    assert stack.invoke("RemindFunction", follow_up) == {"outcome": "not_due"}
+    assert stack.invoke("RemindFunction", reminder) == {"outcome": "not_due"}
+    assert sent(stack) == [] and schedules(stack) == {}
+
+
+def test_a_lead_back_from_a_postponement_gets_a_new_speed_to_lead_clock(stack):
+    # GIVEN a lead whose manager was reminded once, then called and postponed it
+    lead_id = post_hot_lead(stack)
+    repo = repository(stack)
+    manager = repo.get_manager(repo.get_lead(lead_id).manager_id)
+    assert stack.pump_schedules(now=later(16)) == 1
+    stack.drain()
+    assert "Reminder: call Jane Doe now" in sent(stack)[-1].subject
+    arn = next(a for a, lid in stack.function_arns.items() if lid == "RemindFunction")
+    reminders = Reminders(ReminderTarget(arn, "arn:aws:iam::123456789012:role/r"), stack.client("scheduler"))
+    publisher = EventPublisher(f"{stack.stack_name}-leads", stack.client("events"))
+    change_status(repo, publisher, lead_id, LeadStatus.CONTACTED, by=manager.manager_id, reminders=reminders)
+    follow_up_on = (datetime.now(timezone.utc) + timedelta(days=2)).date()
+    change_status(repo, publisher, lead_id, LeadStatus.POSTPONED, by=manager.manager_id,
+                  follow_up_on=follow_up_on, reminders=reminders)
+    assert list(schedules(stack)) == [f"lead-{lead_id}-back-{follow_up_on.strftime('%Y%m%d')}"]
+
+    # WHEN its day comes, it goes back to the manager, who is emailed
+    assert stack.pump_schedules(now=datetime.combine(follow_up_on, time(8, 1), tzinfo=timezone.utc)) == 1
+    assert [to(m) for m in sent(stack)] == [manager.email] * 3
+    back = sent(stack)[-1]
+    assert "Call back today: Jane Doe" in back.subject and f"{stack.public_url}/actions/" in back.body
+
+    # THEN the new clock's first reminder is its own (not taken for the first clock's,
+    # which already fired) and is followed by its second attempt
+    assert stack.pump_schedules(now=later(16)) == 1
+    stack.drain()
+    assert [to(m) for m in sent(stack)] == [manager.email] * 4
+    assert "Reminder: call Jane Doe now" in sent(stack)[-1].subject
+    [(name, schedule)] = schedules(stack).items()
+    due = json.loads(schedule["Target"]["Input"])
+    assert (due["attempt"], due["returned_on"]) == (2, follow_up_on.isoformat())
+    assert stack.failures == []

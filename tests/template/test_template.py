@@ -212,3 +212,94 @@ def test_capture_answers_the_cors_preflight_itself():
     methods = {e.properties["Method"].lower() for e in Template().function("CaptureFunction").events
                if e.type == "Api"}
     assert methods == {"post", "options"}
+
+
+# -- who may call what -------------------------------------------------------------------
+
+# The only routes anyone may call without a Cognito ID token. A new public route means
+# adding it here, on purpose. Landing pages post anonymously (capture and its CORS
+# preflight); the pages behind the links in emails take the signed token in their path
+# as the credential (a mail client has no Cognito session).
+PUBLIC_ROUTES = {
+    ("/forms/{form_id}/submissions", "post"), ("/forms/{form_id}/submissions", "options"),
+    ("/actions/{token}", "get"), ("/actions/{token}", "post"),
+    ("/feedback/{token}", "get"), ("/feedback/{token}", "post"),
+}
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"}
+
+
+def rest_api_methods(translated: dict[str, Any]) -> list[tuple[str, str, str, list[dict[str, Any]]]]:
+    """(api, path, method, security requirements) of every method of every REST API."""
+    methods = []
+    for lid, resource in translated["Resources"].items():
+        if resource["Type"] != "AWS::ApiGateway::RestApi":
+            continue
+        body = resource["Properties"].get("Body") or resource["Properties"]["DefinitionBody"]
+        for path, operations in body["paths"].items():
+            for method, operation in operations.items():
+                if method.lower() in HTTP_METHODS:
+                    methods.append((lid, path, method.lower(), operation.get("security", body.get("security", []))))
+    return methods
+
+
+def routes_without_cognito(translated: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(path, method) for _, path, method, security in rest_api_methods(translated)
+            if not any("CognitoAuth" in requirement for requirement in security)}
+
+
+def test_only_capture_its_preflight_and_the_signed_link_pages_are_public(translated):
+    assert len(rest_api_methods(translated)) > len(PUBLIC_ROUTES)
+    assert routes_without_cognito(translated) == PUBLIC_ROUTES
+
+
+def test_a_route_without_the_authorizer_is_caught(translated):
+    # The check above can fail: a leads route whose authorizer was switched off shows up.
+    broken = json.loads(json.dumps(translated))
+    broken["Resources"]["LeadsApi"]["Properties"]["Body"]["paths"]["/leads"]["get"]["security"] = [{"NONE": []}]
+    del broken["Resources"]["LeadsApi"]["Properties"]["Body"]["paths"]["/reports"]["get"]["security"]
+    assert routes_without_cognito(broken) == PUBLIC_ROUTES | {("/leads", "get"), ("/reports", "get")}
+
+
+def test_the_authorizer_takes_tokens_of_the_template_user_pool(translated):
+    [api] = [r for r in translated["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    scheme = api["Properties"]["Body"]["securityDefinitions"]["CognitoAuth"]
+    assert scheme["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools", "providerARNs": [{"Fn::GetAtt": ["LeadsUserPool", "Arn"]}]}
+    assert scheme["name"] == "Authorization" and scheme["in"] == "header"
+    assert translated["Resources"]["LeadsUserPool"]["Type"] == "AWS::Cognito::UserPool"
+
+
+def test_the_local_stack_protects_the_routes_sam_protects(translated):
+    # The local stack reads the template's Auth itself (leadflow_local.auth); it must come
+    # to the same answer as SAM's translation for every route.
+    from leadflow_local.auth import route_authorizer
+
+    template = Template()
+    local = {}
+    for spec in template.functions():
+        for event in (e for e in spec.events if e.type == "Api"):
+            auth = template.api_properties(event.properties["RestApiId"]["Ref"]).get("Auth", {})
+            name = route_authorizer(auth, event.properties.get("Auth"), event.properties["Method"])
+            local[(event.properties["Path"], event.properties["Method"].lower())] = name
+    translated_routes = {(path, method): next((name for req in security for name in req if name != "NONE"), None)
+                         for _, path, method, security in rest_api_methods(translated)}
+    assert local == translated_routes
+
+
+def test_users_cannot_choose_whose_leads_they_see():
+    from leadflow.access import ADMINS_GROUP, MANAGER_ID_CLAIM
+
+    resources = Template().resources
+    pool = resources["LeadsUserPool"]["Properties"]
+    # Nobody signs themselves up; an admin creates each user.
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert MANAGER_ID_CLAIM in {f"custom:{attribute['Name']}" for attribute in pool["Schema"]}
+    clients = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Cognito::UserPoolClient"]
+    assert clients
+    for client in clients:
+        # Without WriteAttributes a client may write every attribute, custom:manager_id included.
+        assert "WriteAttributes" in client
+        assert MANAGER_ID_CLAIM not in client["WriteAttributes"]
+        assert not any(a.startswith("custom:") for a in client["WriteAttributes"])
+    groups = {r["Properties"]["GroupName"] for r in resources.values() if r["Type"] == "AWS::Cognito::UserPoolGroup"}
+    assert ADMINS_GROUP in groups

@@ -119,3 +119,87 @@ def test_admin_alerts_escape_what_they_quote():
 
     assert "<script" not in email.html and ESCAPED in email.html
     assert "\n" not in email.subject
+
+
+# -- the signed links: in managers' emails, their pages, the farewell and its questionnaire --
+
+FAREWELL = {"en": "Thank you for your interest", "es": "Gracias por su interés", "ar": "شكرًا لاهتمامك"}
+ACT = {"en": "Not interested", "es": "No le interesa", "ar": "غير مهتم"}
+
+
+@pytest.fixture
+def actions():
+    from leadflow.action_links import ActionLinks, StaticKeys
+
+    return ActionLinks("https://api.example.com/v1", StaticKeys(b"k" * 64)).for_manager("lead-1", "m-1")
+
+
+@pytest.mark.parametrize(("language", "direction"), LANGUAGES.items())
+def test_the_action_links_are_labelled_in_the_managers_language(hostile, actions, language, direction):
+    lead, submission, manager, assignment = hostile(language)
+
+    email = render_assignment_email(lead, submission, manager, assignment, actions=actions)
+
+    assert_safe(email, direction, language)
+    assert f">{ACT[language]}</a>" in email.html and f"- {ACT[language]}: {actions.not_interested}" in email.text
+    assert Words(language).act_note.format(days=7) in email.html
+
+
+@pytest.mark.parametrize(("language", "direction"), LANGUAGES.items())
+def test_the_farewell_in_each_language_carries_the_questionnaire_and_replies_go_to_the_manager(
+        make_form, make_manager, language, direction):
+    from leadflow.emails import render_farewell_email
+
+    form = make_form(name="Acme", language="en")
+    manager = make_manager(name="Marta Ruiz", email="marta@seller.example")
+
+    email = render_farewell_email("jane@acme.io\r\nBcc: x@y.example", language, "https://api.example.com/v1/feedback/t.s",
+                                  form, manager)
+
+    assert email.subject == FAREWELL[language] and f'<html lang="{language}" dir="{direction}">' in email.html
+    assert 'href="https://api.example.com/v1/feedback/t.s"' in email.html
+    assert "https://api.example.com/v1/feedback/t.s" in email.text
+    assert Words(language).farewell_link in email.html and "Marta Ruiz" in email.text
+    assert email.to == "jane@acme.io Bcc: x@y.example" and email.reply_to == "marta@seller.example"
+
+
+def test_a_farewell_without_links_configured_still_says_goodbye(make_form):
+    from leadflow.emails import render_farewell_email
+
+    email = render_farewell_email("jane@acme.io", "es", "", make_form(), None)
+
+    assert "feedback" not in email.html and Words("es").farewell_body in email.text and email.reply_to is None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_choice_on_the_pages_has_words_in_every_language(language):
+    from leadflow.email_catalog import STRINGS
+    from leadflow.link_pages import FeedbackReason
+    from leadflow.models import LeadStatus, RejectionReason
+
+    words = STRINGS[language]
+    for key in ([f"reason_{r.value}" for r in RejectionReason] + [f"status_{s.value}" for s in LeadStatus]
+                + [f"feedback_{f.value}" for f in FeedbackReason]):
+        assert words.get(key), (language, key)
+    assert set(STRINGS[language]) == set(STRINGS["en"])
+
+
+@pytest.mark.parametrize(("language", "direction"), LANGUAGES.items())
+@pytest.mark.parametrize("kind", ["contacted", "not_interested", "call_later"])
+def test_the_confirmation_pages_in_each_language_escape_the_lead(hostile, language, direction, kind):
+    from leadflow.emails import render_page
+
+    lead, *_ = hostile(language)
+    words = Words(language)
+    context = {"action": kind, "lead": lead, "error": HOSTILE, "title": words[f"page_{kind}_title"],
+               "text": words[f"page_{kind}_text"].format(name=lead.contact.name),
+               "button": words[f"page_{kind}_button"],
+               "values": {"reason": "", "note": HOSTILE, "follow_up_on": "", "farewell": ""},
+               "reasons": ["no_budget"], "can_farewell": True, "min_date": "2026-03-15",
+               "default_date": "2026-03-21", "max_note": 2000}
+
+    html = render_page("action", words, "confirm", context)
+
+    assert f'<html lang="{language}" dir="{direction}">' in html and '<body data-code="confirm">' in html
+    assert "<script" not in html and ESCAPED in html
+    assert words[f"page_{kind}_button"] in html

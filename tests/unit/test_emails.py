@@ -234,3 +234,52 @@ def test_every_script_survives_rendering(render) -> None:
         assert "Анна Каренина" in part
         assert "株式会社テスト" in part
         assert "مرحبا، أريد عرض سعر" in part
+
+
+# -- the signed action links -------------------------------------------------------------
+
+
+@pytest.fixture
+def actions():
+    from leadflow.action_links import ActionLinks, StaticKeys
+
+    return ActionLinks("https://api.example.com/v1", StaticKeys(b"k" * 64), days=5).for_manager("lead-1", "m-1")
+
+
+@pytest.mark.parametrize("is_new_lead", [True, False], ids=["new", "came-back"])
+def test_the_action_links_are_in_both_parts_when_configured(make_submission, make_lead, make_assignment, manager,
+                                                           actions, is_new_lead) -> None:
+    submission = make_submission(is_new_lead=is_new_lead)
+    email = render_assignment_email(make_lead(submission), submission, manager,
+                                    make_assignment(submission, manager, 75, HOT, is_new_lead=is_new_lead),
+                                    actions=actions)
+
+    for url, label, css in ((actions.contacted, "Contacted", "action-contacted"),
+                            (actions.not_interested, "Not interested", "action-not-interested"),
+                            (actions.call_later, "Call later", "action-call-later")):
+        assert f'<a class="{css}" href="{url}"' in email.html and f">{label}</a>" in email.html
+        assert f"- {label}: {url}" in email.text
+    for part in (email.text, email.html):
+        assert "the links work for 5 days" in part
+
+
+def test_no_action_links_without_configuration(render) -> None:
+    email = render()
+
+    for part in (email.text, email.html):
+        assert "/actions/" not in part and "Act from this email" not in part
+
+
+def test_the_reminder_carries_the_action_links_too(make_submission, make_lead, manager, actions) -> None:
+    from leadflow.emails import render_reminder_email
+    from leadflow.models import ReminderDue
+
+    submission = make_submission()
+    due = ReminderDue(lead_id="lead-1", manager_id=manager.manager_id, attempt=1, temperature=HOT,
+                      submission_id=submission.submission_id, received_at=submission.received_at)
+
+    email = render_reminder_email(make_lead(submission), manager, due, 16, actions=actions)
+    without = render_reminder_email(make_lead(submission), manager, due, 16)
+
+    assert f'href="{actions.contacted}"' in email.html and actions.call_later in email.text
+    assert "/actions/" not in without.html and "/actions/" not in without.text

@@ -1,20 +1,33 @@
 """The lead lifecycle as data: which status may follow which, and what each change needs
-(a reason to reject, a follow-up date to postpone)."""
+(a reason to reject, a follow-up date to postpone) or may carry (a farewell); the
+names and times of the schedules that bring a postponed lead back."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import hashlib
+import re
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from leadflow.lifecycle import (
+    CLOSED,
     TRANSITIONS,
     InvalidChange,
     TransitionNotAllowed,
     allowed_next,
     check_change,
 )
-from leadflow.models import LeadStatus, RejectionReason
+from leadflow.models import FollowUpDue, LeadStatus, RejectionReason, ReminderDue, ScheduledDue
+from leadflow.reminders import (
+    at_expression,
+    follow_up_at,
+    follow_up_schedule_name,
+    schedule_name,
+    schedule_prefix,
+)
+from support import load_event
 
 S = LeadStatus
 TODAY = date(2026, 3, 14)
@@ -137,3 +150,60 @@ def test_the_table_is_checked_before_the_details():
     # A lead that cannot be rejected is told so (409), not that the reason is missing (400).
     with pytest.raises(TransitionNotAllowed):
         check_change(S.REJECTED, S.REJECTED, today=TODAY)
+
+
+# -- a farewell goes with a rejection only -------------------------------------------------
+
+
+def test_a_rejection_may_carry_a_farewell():
+    assert check_change(S.QUALIFIED, S.REJECTED, reason="no_budget", farewell=True, today=TODAY) == "no_budget"
+
+
+@pytest.mark.parametrize(("current", "to_status"), sorted(ALLOWED - {(a, b) for a, b in ALLOWED if b == S.REJECTED}))
+def test_a_farewell_with_any_other_change_is_refused(current, to_status):
+    with pytest.raises(InvalidChange) as invalid:
+        check_change(current, to_status, farewell=True, today=TODAY, **details(to_status))
+    assert invalid.value.code == "farewell_not_expected"
+
+
+def test_closed_statuses_are_the_final_ones():
+    # A closed lead leaves its manager's load; the final statuses are exactly those.
+    assert CLOSED == {s for s in LeadStatus if not TRANSITIONS[s]}
+
+
+# -- the schedules that bring a postponed lead back ------------------------------------------
+
+LEAD = "0f5e1a2b3c4d4e5f8a9b0c1d2e3f4a5b"
+
+
+def test_a_follow_up_fires_at_eight_utc_on_its_day_under_the_leads_prefix():
+    assert follow_up_at(TOMORROW) == datetime(2026, 3, 15, 8, 0, tzinfo=timezone.utc)
+    assert at_expression(follow_up_at(TOMORROW)) == "at(2026-03-15T08:00:00)"
+    name = follow_up_schedule_name(LEAD, TOMORROW)
+    assert name == f"lead-{LEAD}-back-20260315" and name.startswith(schedule_prefix(LEAD))
+
+
+def test_a_returned_leads_clock_has_names_of_its_own():
+    first = schedule_name(LEAD, "m-olivia", 1)
+    returned = schedule_name(LEAD, "m-olivia", 1, returned_on=TOMORROW)
+    assert returned != first and returned.endswith("-1") and returned.startswith(schedule_prefix(LEAD))
+    assert schedule_name(LEAD, "m-olivia", 1, returned_on=TOMORROW + timedelta(days=7)) != returned
+    # (unchanged for the first clock: schedules already waiting keep their names)
+    assert first == f"lead-{LEAD}-{hashlib.sha256(b'm-olivia').hexdigest()[:8]}-1"
+
+
+@pytest.mark.parametrize("lead_id", [LEAD, "x" * 80])
+def test_schedule_names_fit_schedulers_limit(lead_id):
+    for name in (follow_up_schedule_name(lead_id, TOMORROW), schedule_name(lead_id, "m" * 60, 2, TOMORROW)):
+        assert len(name) <= 64 and re.fullmatch(r"[0-9a-zA-Z_.-]+", name)
+
+
+def test_schedule_inputs_are_told_apart_by_kind():
+    adapter = TypeAdapter(ScheduledDue)
+    follow_up = adapter.validate_python(load_event("remind_follow_up"))
+    assert isinstance(follow_up, FollowUpDue) and follow_up.follow_up_on == date(2026, 12, 7)
+    # A speed-to-lead input written before `kind` existed is still a reminder.
+    reminder = adapter.validate_python(load_event("remind-first-miss"))
+    assert isinstance(reminder, ReminderDue) and reminder.kind == "reminder" and reminder.returned_on is None
+    with pytest.raises(ValidationError):
+        adapter.validate_python({**load_event("remind_follow_up"), "kind": "birthday"})

@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from leadflow.action_links import ManagerLinks
 from leadflow.email_catalog import INTENTS, Words
 from leadflow.mailer import Email
 from leadflow.models import FormConfig, Lead, LeadAssigned, Manager, ReminderDue, Submission
@@ -73,15 +74,17 @@ def assignment_subject(lead: Lead, submission: Submission, assignment: LeadAssig
 
 
 def render_assignment_email(lead: Lead, submission: Submission, manager: Manager,
-                            assignment: LeadAssigned, console_url: str = "") -> Email:
+                            assignment: LeadAssigned, console_url: str = "",
+                            actions: ManagerLinks | None = None) -> Email:
     """The email telling a manager about their new lead, or the short "came back" one
-    for a returning lead, in the manager's language. Replies go to the lead."""
+    for a returning lead, in the manager's language. Replies go to the lead. `actions`:
+    the signed "contacted / not interested / call later" links, when configured."""
     words = Words(manager_language(manager))
     score = lead.score  # the latest scoring of this lead
     context = {
         "lead": lead, "submission": submission, "manager": manager, "assignment": assignment,
         "reasons": score.top_reasons() if score else [],
-        "lead_url": lead_url(console_url, lead.lead_id),
+        "lead_url": lead_url(console_url, lead.lead_id), "actions": actions,
     }
     kind = "assignment" if assignment.is_new_lead or assignment.reassigned_from else "came_back"
     return _render(kind, manager.email, assignment_subject(lead, submission, assignment, words), words, context,
@@ -89,14 +92,31 @@ def render_assignment_email(lead: Lead, submission: Submission, manager: Manager
 
 
 def render_reminder_email(lead: Lead, manager: Manager, due: ReminderDue, minutes: int,
-                          console_url: str = "") -> Email:
-    """Speed-to-lead: the lead waits for a first call since `minutes`, in the manager's language."""
+                          console_url: str = "", actions: ManagerLinks | None = None) -> Email:
+    """Speed-to-lead: the lead waits for a first call since `minutes`, in the manager's
+    language, with the signed action links when given."""
     words = Words(manager_language(manager))
     score = lead.score
     tag = f"[{words.tag(due.temperature)} {score.points if score else ''}]".replace(" ]", "]")
     subject = f"{tag} {words.reminder_subject.format(name=lead.contact.name)}"
-    context = {"lead": lead, "manager": manager, "due": due, "minutes": minutes,
-               "temperature": words.temperature(due.temperature), "lead_url": lead_url(console_url, lead.lead_id)}
+    intro = words.reminder_intro.format(name=lead.contact.name, temperature=words.temperature(due.temperature),
+                                        minutes=minutes)
+    context = {"lead": lead, "manager": manager, "due": due, "intro": intro,
+               "lead_url": lead_url(console_url, lead.lead_id), "actions": actions}
+    return _render("reminder", manager.email, subject, words, context, reply_to=lead.contact.email)
+
+
+def render_follow_up_email(lead: Lead, manager: Manager, due: ReminderDue, console_url: str = "",
+                           actions: ManagerLinks | None = None) -> Email:
+    """A postponed lead is back on its follow-up day: call them today (with the links)."""
+    words = Words(manager_language(manager))
+    score = lead.score
+    tag = f"[{words.tag(due.temperature)} {score.points if score else ''}]".replace(" ]", "]")
+    subject = f"{tag} {words.follow_up_subject.format(name=lead.contact.name)}"
+    intro = words.follow_up_intro.format(name=lead.contact.name, temperature=words.temperature(due.temperature))
+    # The reminder's layout (the person, how to reach them, the links) with its own words.
+    context = {"lead": lead, "manager": manager, "due": due, "intro": intro,
+               "lead_url": lead_url(console_url, lead.lead_id), "actions": actions}
     return _render("reminder", manager.email, subject, words, context, reply_to=lead.contact.email)
 
 
@@ -106,6 +126,26 @@ def render_autoresponder_email(form: FormConfig, to: str) -> Email:
     words = Words(form.language)
     subject = form.autoresponder_subject or words.thanks_subject
     return _render("autoresponder", to, subject, words, {"form": form})
+
+
+def render_farewell_email(to: str, language: str, feedback_url: str = "", form: FormConfig | None = None,
+                          manager: Manager | None = None) -> Email:
+    """The goodbye a rejected lead gets when their manager chose to send one, in the
+    lead's language, with the questionnaire link (when links are configured). Like the
+    autoresponder, nothing the visitor typed is in it (not even their name): the lead
+    only chooses the recipient, so it cannot carry anyone's text to anyone. Replies go
+    to the manager."""
+    words = Words(language)
+    context = {"form": form, "manager": manager, "feedback_url": feedback_url}
+    return _render("farewell", to, words.farewell_subject, words, context,
+                   reply_to=manager.email if manager else None)
+
+
+def render_page(kind: str, words: Words, code: str, context: dict[str, Any]) -> str:
+    """One of the pages behind the signed links (`page_<kind>.html`), in `words`'
+    language; `code` is the page's machine-readable outcome (on its <body>)."""
+    context = {**context, "t": words, "lang": words.language, "dir": words.direction, "code": code}
+    return _templates().get_template(f"page_{kind}.html").render(context)
 
 
 def render_admin_alert(to: str, subject: str, lines: list[str], console_url: str = "",

@@ -1,19 +1,33 @@
-"""Speed-to-lead follow-up: what happens when a lead's SLA runs out uncontacted
-(remind the manager; on a second miss tell the admins and, by policy, reassign), and
-marking a lead contacted, which stops all of it."""
+"""Follow-up: what happens when a lead's SLA runs out uncontacted (remind the manager;
+on a second miss tell the admins and, by policy, reassign), marking a lead contacted,
+which stops all of it, and a postponed lead coming back on its follow-up day."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from leadflow.assignment import AssignmentPolicy, choose_manager
-from leadflow.emails import render_admin_alert, render_reminder_email
+from leadflow.action_links import ActionLinks
+from leadflow.assignment import AssignmentPolicy, can_hold_leads, choose_manager
+from leadflow.emails import render_admin_alert, render_follow_up_email, render_reminder_email
 from leadflow.events import EventPublisher
-from leadflow.mailer import Mailer
-from leadflow.models import Lead, LeadAssigned, LeadStatus, Manager, ReminderDue, utc_now
-from leadflow.notification import SUPPRESSED
+from leadflow.lifecycle import LEAD_STATUS_CHANGED
+from leadflow.mailer import Email, Mailer, MailRejected
+from leadflow.models import (
+    Activity,
+    FollowUpDue,
+    Lead,
+    LeadAssigned,
+    LeadStatus,
+    LeadStatusChanged,
+    Manager,
+    ReminderDue,
+    Temperature,
+    utc_now,
+)
+from leadflow.notification import SUPPRESSED, manager_links
 from leadflow.reminders import Reminders, Sla, due_at
 from leadflow.repository import LeadChanged, LeadRepository, ManagerUnavailable
 from leadflow.routing import LEAD_ASSIGNED, RuleSets
@@ -21,6 +35,9 @@ from leadflow.routing import LEAD_ASSIGNED, RuleSets
 logger = logging.getLogger(__name__)
 
 MAX_REASSIGN_ATTEMPTS = 3
+MAX_RETURN_ATTEMPTS = 3
+# Who moves a lead when nobody did: the `by` of the change and its history entry.
+SYSTEM = "system"
 
 
 def mark_contacted(lead_id: str, repository: LeadRepository, reminders: Reminders | None,
@@ -41,6 +58,7 @@ class ReminderPolicy:
     reassign_on_second_miss: bool = True
     admin_email: str = ""
     console_url: str = ""
+    links: ActionLinks | None = None  # the signed links in the emails; None: without them
 
 
 def handle_reminder(due: ReminderDue, repository: LeadRepository, mailer: Mailer, reminders: Reminders,
@@ -65,7 +83,8 @@ def handle_reminder(due: ReminderDue, repository: LeadRepository, mailer: Mailer
     if due.attempt == 1:
         reminders.schedule(due.model_copy(update={"attempt": 2}), due_at(now, policy.sla, due.temperature))
         if manager is not None and manager.email_status != SUPPRESSED:
-            mailer.send(render_reminder_email(lead, manager, due, minutes, policy.console_url))
+            mailer.send(render_reminder_email(lead, manager, due, minutes, policy.console_url,
+                                              actions=manager_links(policy.links, lead, manager, now)))
         return "reminded"
     # The lead's scoring profile says which tiers may take it (the rule set's assignment policy).
     profile = (lead.score.profile if lead.score else None) or "b2b"
@@ -127,3 +146,88 @@ def _announce(due: ReminderDue, lead: Lead, manager_id: str, publisher: EventPub
         temperature=lead.score.temperature if lead.score else due.temperature, is_new_lead=True,
         reassigned_from=due.manager_id,
     ))
+
+
+# -- back from a postponement ---------------------------------------------------------
+
+
+def bring_back(due: FollowUpDue, repository: LeadRepository, mailer: Mailer, reminders: Reminders,
+               publisher: EventPublisher, policy: ReminderPolicy, now: datetime | None = None) -> str:
+    """A postponed lead's follow-up day has come (its schedule fired): the lead goes back
+    to the manager who holds it as a fresh assignment (`assigned`, by `system`, with a
+    history entry), `Lead Status Changed` postponed → assigned is published, a new
+    speed-to-lead clock starts and the manager is emailed to call back today.
+
+    Returns `returned`; `resumed` when a previous try returned the lead but failed
+    before its event and email were out (they go out now); `not_due` when the lead is
+    gone, was picked up, closed or postponed to another day meanwhile, or this very
+    follow-up was already done (a redelivery changes nothing).
+
+    The manager gets the lead back even when they are inactive or away: the lead is
+    still counted in their load, and the clock's second miss escalates to the admins
+    and reassigns it (only a manager who can hold leads is emailed)."""
+    now = now or utc_now()
+    for _ in range(MAX_RETURN_ATTEMPTS):
+        lead = repository.get_lead(due.lead_id)
+        if lead is None:
+            return "not_due"
+        if lead.return_pending == due.follow_up_on:
+            # The return's time is its assigned_at (the lead may have moved on since).
+            _announce_return(due, lead, lead.assigned_at or now, repository, mailer, reminders, publisher, policy)
+            return "resumed"
+        if lead.status != LeadStatus.POSTPONED or lead.follow_up_on != due.follow_up_on or not lead.manager_id:
+            return "not_due"
+        activity = Activity(activity_id=uuid.uuid4().hex, lead_id=lead.lead_id, at=now, kind=LeadStatus.ASSIGNED.value,
+                            detail={"from": LeadStatus.POSTPONED.value, "by": SYSTEM,
+                                    "follow_up_on": due.follow_up_on.isoformat()})
+        try:
+            repository.return_postponed_lead(lead.lead_id, activity, follow_up_on=due.follow_up_on)
+        except LeadChanged:
+            continue  # read again: picked up or closed meanwhile, or a conflicting write
+        returned = lead.model_copy(update={"status": LeadStatus.ASSIGNED, "assigned_at": now,
+                                           "status_changed_at": now, "follow_up_on": None})
+        _announce_return(due, returned, now, repository, mailer, reminders, publisher, policy)
+        return "returned"
+    raise LeadChanged(due.lead_id)
+
+
+def _announce_return(due: FollowUpDue, lead: Lead, at: datetime, repository: LeadRepository, mailer: Mailer,
+                     reminders: Reminders, publisher: EventPublisher, policy: ReminderPolicy) -> None:
+    """What follows a return, in an order that a retry can repeat: the clock (its
+    schedule name makes it once), the event, the email last (a manager is not emailed
+    twice), then the lead forgets the return was pending."""
+    clock = None
+    if lead.status == LeadStatus.ASSIGNED and lead.manager_id:
+        clock = _start_clock(due, lead, at, repository, reminders, policy)
+    publisher.publish(LEAD_STATUS_CHANGED, LeadStatusChanged(
+        lead_id=lead.lead_id, from_status=LeadStatus.POSTPONED, to_status=LeadStatus.ASSIGNED, by=SYSTEM, at=at))
+    manager = repository.get_manager(lead.manager_id) if clock and lead.manager_id else None
+    if clock and manager and can_hold_leads(manager, at.date()) and manager.email_status != SUPPRESSED:
+        try:
+            mailer.send(_call_back_email(lead, manager, clock, policy))
+        except MailRejected as exc:  # retrying cannot help; the SLA clock still runs
+            logger.warning("call-back email refused", extra={"lead_id": lead.lead_id, "code": exc.code})
+    repository.return_announced(lead.lead_id, due.follow_up_on)
+
+
+def _start_clock(due: FollowUpDue, lead: Lead, at: datetime, repository: LeadRepository, reminders: Reminders,
+                 policy: ReminderPolicy) -> ReminderDue | None:
+    """A new speed-to-lead clock for the returned lead: attempt 1 at the SLA of its
+    temperature, on the lead's latest submission (the one a reassignment announces)."""
+    submission = repository.latest_submission(lead.lead_id)
+    if submission is None:  # nothing left to call about (erased): no clock
+        logger.warning("returned lead without a submission: no SLA clock", extra={"lead_id": lead.lead_id})
+        return None
+    temperature = lead.score.temperature if lead.score else Temperature.COLD
+    clock = ReminderDue(lead_id=lead.lead_id, manager_id=lead.manager_id or due.manager_id, attempt=1,
+                        temperature=temperature, submission_id=submission.submission_id,
+                        received_at=submission.received_at, returned_on=due.follow_up_on)
+    # A retry may come after the SLA of a hot lead: the reminder is then due at once.
+    reminders.schedule(clock, max(due_at(at, policy.sla, temperature), utc_now() + timedelta(minutes=1)))
+    return clock
+
+
+def _call_back_email(lead: Lead, manager: Manager, clock: ReminderDue, policy: ReminderPolicy) -> Email:
+    """The "call back today" email, with the signed links."""
+    return render_follow_up_email(lead, manager, clock, policy.console_url,
+                                  actions=manager_links(policy.links, lead, manager))

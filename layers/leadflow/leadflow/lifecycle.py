@@ -8,16 +8,19 @@ other is told the lead's status now (TransitionNotAllowed), never overwrites it.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from types import MappingProxyType
 
-from leadflow import follow_up
+from botocore.exceptions import ClientError
+
 from leadflow.events import EventPublisher
 from leadflow.models import (
     Activity,
     Contact,
+    FollowUpDue,
     Lead,
     LeadConverted,
     LeadStatus,
@@ -25,8 +28,10 @@ from leadflow.models import (
     RejectionReason,
     utc_now,
 )
-from leadflow.reminders import Reminders
+from leadflow.reminders import Reminders, follow_up_schedule_name
 from leadflow.repository import LeadChanged, LeadRepository
+
+logger = logging.getLogger(__name__)
 
 LEAD_STATUS_CHANGED = "Lead Status Changed"
 LEAD_CONVERTED = "Lead Converted"
@@ -43,6 +48,8 @@ TRANSITIONS: Mapping[LeadStatus, frozenset[LeadStatus]] = MappingProxyType({
     S.CONVERTED: frozenset(),
     S.REJECTED: frozenset(),
 })
+# A closed lead is no longer in its manager's load (Manager.open_leads).
+CLOSED = frozenset({S.CONVERTED, S.REJECTED})
 
 MAX_NOTE_LENGTH = 2000
 # A write that lost to another one on the same lead is read and decided again this often.
@@ -82,7 +89,7 @@ def allowed_next(status: LeadStatus) -> tuple[LeadStatus, ...]:
 
 def check_change(current: LeadStatus, to_status: LeadStatus, *, reason: str | None = None,
                  follow_up_on: date | None = None, note: str | None = None,
-                 today: date | None = None, lead_id: str = "") -> RejectionReason | None:
+                 today: date | None = None, lead_id: str = "", farewell: bool = False) -> RejectionReason | None:
     """Whether a lead in `current` may go to `to_status` with these details; returns the
     rejection reason (for `rejected`). Raises TransitionNotAllowed or InvalidChange."""
     if to_status not in TRANSITIONS.get(current, frozenset()):
@@ -100,6 +107,8 @@ def check_change(current: LeadStatus, to_status: LeadStatus, *, reason: str | No
                                 + ", ".join(r.value for r in RejectionReason)) from None
     elif reason:
         raise InvalidChange("reason_not_expected", "a reason is only given when rejecting a lead")
+    elif farewell:
+        raise InvalidChange("farewell_not_expected", "a farewell email is only sent when rejecting a lead")
     if to_status == S.POSTPONED:
         if follow_up_on is None:
             raise InvalidChange("follow_up_required", "a postponed lead needs a follow-up date")
@@ -112,62 +121,115 @@ def check_change(current: LeadStatus, to_status: LeadStatus, *, reason: str | No
 
 def change_status(repository: LeadRepository, publisher: EventPublisher, lead_id: str, to_status: LeadStatus | str,
                   *, by: str, reason: str | None = None, note: str | None = None, follow_up_on: date | None = None,
-                  now: datetime | None = None, reminders: Reminders | None = None) -> LeadStatusChanged:
+                  now: datetime | None = None, reminders: Reminders | None = None,
+                  farewell: bool = False) -> LeadStatusChanged:
     """Move a lead to `to_status` on behalf of `by` (a manager or admin id), with a
     history entry, and publish `Lead Status Changed`; returns that event.
 
-    `rejected` needs a `reason` (a RejectionReason; `note` holds any free text),
-    `postponed` a `follow_up_on` day after today. `contacted` goes through
-    follow_up.mark_contacted, which also cancels the lead's speed-to-lead reminders
-    (given `reminders`); leaving `assigned` any other way cancels them too.
-    `converted` goes through `convert`, which creates the contact.
-    `assigned` only returns a lead to the manager it has (after a postponement):
-    choosing a manager for an unassigned lead is assignment's job."""
+    `rejected` needs a `reason` (a RejectionReason; `note` holds any free text) and may
+    say goodbye (`farewell`: notify emails the lead, who must have an email address);
+    `postponed` needs a `follow_up_on` day after today, when a schedule brings the lead
+    back to its manager (given `reminders`). `converted` goes through `convert`, which
+    creates the contact. `assigned` only gives a postponed lead back to the manager it
+    has, early: choosing a manager for an unassigned lead is assignment's job.
+
+    A rejected or converted lead no longer counts in its manager's load, in the same
+    transaction. With `reminders`, whatever the lead was waiting for (a speed-to-lead
+    reminder, a follow-up) is cancelled once it has moved."""
     to_status = LeadStatus(to_status)
     now = now or utc_now()
     for _ in range(MAX_ATTEMPTS):
         lead = _get_lead(repository, lead_id)
         code = check_change(lead.status, to_status, reason=reason, follow_up_on=follow_up_on, note=note,
-                            today=now.date(), lead_id=lead_id)
+                            today=now.date(), lead_id=lead_id, farewell=farewell)
+        if farewell and not lead.contact.email:
+            raise InvalidChange("farewell_needs_email", "this lead has no email address to send a farewell to")
         if to_status == S.CONVERTED:
-            convert(repository, publisher, lead_id, by, note=note, now=now)
+            convert(repository, publisher, lead_id, by, note=note, now=now, reminders=reminders)
             return LeadStatusChanged(lead_id=lead_id, from_status=lead.status, to_status=S.CONVERTED, by=by, at=now)
         if to_status == S.ASSIGNED and not lead.manager_id:
             raise InvalidChange("manager_required", "this lead has no manager: assign one instead")
-        if _write_change(repository, lead, to_status, by=by, reason=code, note=note, follow_up_on=follow_up_on,
-                         now=now, reminders=reminders):
+        written, keep = _write_change(repository, lead, to_status, by=by, reason=code, note=note,
+                                      follow_up_on=follow_up_on, now=now, reminders=reminders, farewell=farewell)
+        if written:
             event = LeadStatusChanged(lead_id=lead_id, from_status=lead.status, to_status=to_status, by=by,
-                                      reason=code, at=now)
+                                      reason=code, at=now, farewell=farewell)
             publisher.publish(LEAD_STATUS_CHANGED, event)
+            _cancel_pending(reminders, lead_id, keep=keep)
             return event
     raise LeadChanged(lead_id)  # kept losing to other writes on the lead: the caller may retry
 
 
 def _write_change(repository: LeadRepository, lead: Lead, to_status: LeadStatus, *, by: str,
                   reason: RejectionReason | None, note: str | None, follow_up_on: date | None, now: datetime,
-                  reminders: Reminders | None) -> bool:
-    """The conditional write; False when the lead changed since it was read."""
+                  reminders: Reminders | None, farewell: bool) -> tuple[bool, str | None]:
+    """The conditional write: (False, _) when the lead changed since it was read; else
+    (True, the name of the follow-up schedule a postponement created, if any)."""
     if to_status == S.CONTACTED:
-        return follow_up.mark_contacted(lead.lead_id, repository, reminders, by=by, at=now, note=note)
+        return repository.mark_contacted(lead.lead_id, now, by=by, note=note), None
     detail = {"from": lead.status.value, "by": by, "reason": reason.value if reason else None, "note": note,
-              "follow_up_on": follow_up_on.isoformat() if follow_up_on else None}
+              "follow_up_on": follow_up_on.isoformat() if follow_up_on else None,
+              "farewell": "yes" if farewell else None}
     activity = Activity(activity_id=uuid.uuid4().hex, lead_id=lead.lead_id, at=now, kind=to_status.value,
                         detail={k: v for k, v in detail.items() if v})
+    follow_up_schedule: str | None = None
     try:
-        repository.change_lead_status(lead.lead_id, lead.status, to_status, activity,
-                                      rejection_reason=reason.value if reason else None, follow_up_on=follow_up_on)
+        if to_status == S.ASSIGNED and lead.status == S.POSTPONED:
+            repository.return_postponed_lead(lead.lead_id, activity)  # picked up before its day
+        else:
+            if to_status == S.POSTPONED and follow_up_on is not None and reminders is not None:
+                # Scheduled before the write: a postponed lead must never be left without
+                # its way back. Should the write lose, the schedule finds the lead not
+                # postponed to that day when it fires, and does nothing.
+                follow_up_schedule = schedule_return(reminders, lead, follow_up_on)
+            repository.change_lead_status(lead.lead_id, lead.status, to_status, activity,
+                                          rejection_reason=reason.value if reason else None,
+                                          follow_up_on=follow_up_on,
+                                          release_manager_id=_manager_to_release(repository, lead, to_status))
     except LeadChanged:
-        return False
-    if lead.status == S.ASSIGNED and reminders is not None:
-        reminders.cancel(lead.lead_id)  # no speed-to-lead reminders for a closed or postponed lead
-    return True
+        return False, None
+    return True, follow_up_schedule
+
+
+def schedule_return(reminders: Reminders, lead: Lead, follow_up_on: date) -> str:
+    """The one-time schedule that gives a postponed lead back to its manager on
+    `follow_up_on` (reminders.FOLLOW_UP_TIME); returns its name."""
+    reminders.schedule_follow_up(FollowUpDue(lead_id=lead.lead_id, manager_id=lead.manager_id or "",
+                                             follow_up_on=follow_up_on))
+    return follow_up_schedule_name(lead.lead_id, follow_up_on)
+
+
+def _manager_to_release(repository: LeadRepository, lead: Lead, to_status: LeadStatus) -> str | None:
+    """The manager whose load drops with this change. A rejected or converted lead is
+    closed: not theirs to work any more. A postponed one stays counted, since it comes
+    back to them without asking for room. None when their count is 0 already (never
+    below zero: should it drop to 0 between this read and the write, the write fails,
+    the lead is read again and the change is made without the release)."""
+    if to_status not in CLOSED or not lead.manager_id:
+        return None
+    manager = repository.get_manager(lead.manager_id)
+    return manager.manager_id if manager is not None and manager.open_leads > 0 else None
+
+
+def _cancel_pending(reminders: Reminders | None, lead_id: str, keep: str | None = None) -> None:
+    """Delete the schedules the lead was waiting on in its old status. Best effort: a
+    schedule left behind finds the lead moved on when it fires and does nothing, so a
+    failure here must not turn a change that is written and announced into an error."""
+    if reminders is None:
+        return
+    try:
+        reminders.cancel(lead_id, keep=keep)
+    except ClientError as exc:
+        logger.warning("pending schedules not cancelled", extra={"lead_id": lead_id,
+                                                                 "error": exc.response["Error"]["Code"]})
 
 
 def convert(repository: LeadRepository, publisher: EventPublisher, lead_id: str, by: str, *,
-            note: str | None = None, now: datetime | None = None) -> Contact:
+            note: str | None = None, now: datetime | None = None, reminders: Reminders | None = None) -> Contact:
     """Turn a qualified lead into a contact (a CONTACT item with the lead's contact card
     and `lead_id`) and mark the lead converted, with a history entry, all or nothing;
-    publishes `Lead Status Changed` and `Lead Converted`. The lead keeps its history."""
+    its manager's load drops by one in the same transaction. Publishes `Lead Status
+    Changed` and `Lead Converted`. The lead keeps its history."""
     now = now or utc_now()
     _check_note(note)
     for _ in range(MAX_ATTEMPTS):
@@ -179,7 +241,8 @@ def convert(repository: LeadRepository, publisher: EventPublisher, lead_id: str,
         activity = Activity(activity_id=uuid.uuid4().hex, lead_id=lead_id, at=now, kind=S.CONVERTED.value,
                             detail={k: v for k, v in detail.items() if v})
         try:
-            repository.convert_lead(lead.status, contact, activity)
+            repository.convert_lead(lead.status, contact, activity,
+                                    release_manager_id=_manager_to_release(repository, lead, S.CONVERTED))
         except LeadChanged:
             continue
         publisher.publish_all([
@@ -187,6 +250,7 @@ def convert(repository: LeadRepository, publisher: EventPublisher, lead_id: str,
                                                     to_status=S.CONVERTED, by=by, at=now)),
             (LEAD_CONVERTED, LeadConverted(lead_id=lead_id, contact_id=contact.contact_id, at=now)),
         ])
+        _cancel_pending(reminders, lead_id)
         return contact
     raise LeadChanged(lead_id)
 

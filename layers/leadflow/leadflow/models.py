@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 
 def utc_now() -> datetime:
@@ -208,8 +208,12 @@ class Lead(BaseModel):
     status_changed_at: datetime | None = None  # the last lifecycle change (leadflow.lifecycle)
     rejection_reason: RejectionReason | None = None
     follow_up_on: date | None = None  # while postponed: the day it goes back to its manager
+    # The follow-up day of a return from postponement whose event and email are not out
+    # yet: a retried follow-up finishes them (leadflow.follow_up.bring_back).
+    return_pending: date | None = None
     contact_id: str | None = None  # once converted: the CONTACT item
     converted_at: datetime | None = None
+    erased_at: datetime | None = None  # the person was erased (leadflow.erasure): the card is anonymous
 
 
 class Contact(BaseModel):
@@ -312,12 +316,44 @@ class ReminderDue(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     schema_version: Literal["1"] = "1"
+    # Optional, so the inputs of schedules made before FollowUpDue existed still read.
+    kind: Literal["reminder"] = "reminder"
     lead_id: str
     manager_id: str
     attempt: int = Field(ge=1, le=2)
     temperature: Temperature
     submission_id: str  # the submission that assigned the lead, with received_at its key
     received_at: datetime
+    # Set on the clock started when a postponed lead came back on that day: a lead can
+    # have several clocks with one manager, and each needs its own schedule name and
+    # idempotency record.
+    returned_on: date | None = None
+
+
+class FollowUpDue(BaseModel):
+    """Input of a follow-up schedule (EventBridge Scheduler → remind): the postponed lead
+    goes back to its manager on `follow_up_on`, unless it was picked up or closed before."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: Literal["1"] = "1"
+    kind: Literal["follow_up"] = "follow_up"
+    lead_id: str
+    manager_id: str  # who postponed it (the lead returns to whoever holds it then)
+    follow_up_on: date
+
+
+def _scheduled_kind(value: object) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return kind or "reminder"
+
+
+# What a Leadflow schedule hands the remind function: told apart by `kind`, which
+# speed-to-lead inputs written before it existed do not carry.
+ScheduledDue = Annotated[
+    Annotated[ReminderDue, Tag("reminder")] | Annotated[FollowUpDue, Tag("follow_up")],
+    Discriminator(_scheduled_kind),
+]
 
 
 class LeadStatusChanged(BaseModel):

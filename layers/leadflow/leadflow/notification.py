@@ -1,25 +1,36 @@
 """Telling people about leads: the assigned manager (with a speed-to-lead reminder
-scheduled), an optional hot-lead topic, the admins when a manager cannot be reached, and
-the visitor's thank-you (autoresponder)."""
+scheduled and the signed action links), an optional hot-lead topic, the admins when a
+manager cannot be reached, the visitor's thank-you (autoresponder), and a rejected
+lead's farewell with its questionnaire."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 
-from leadflow.emails import lead_url, render_admin_alert, render_assignment_email, render_autoresponder_email
+from leadflow.action_links import ActionLinks, KeyUnavailable, ManagerLinks
+from leadflow.emails import (
+    lead_url,
+    render_admin_alert,
+    render_assignment_email,
+    render_autoresponder_email,
+    render_farewell_email,
+)
 from leadflow.mailer import Mailer
 from leadflow.models import (
+    Activity,
     Lead,
     LeadAssigned,
     LeadScored,
     LeadStatus,
+    LeadStatusChanged,
     Manager,
     ReminderDue,
     Temperature,
@@ -84,6 +95,21 @@ class FollowUp:
     sla: Sla = Sla()
     admin_email: str = ""
     hot_alerts: HotLeadAlerts | None = None
+    links: ActionLinks | None = None  # the signed links in emails; None: emails without them
+
+
+def manager_links(links: ActionLinks | None, lead: Lead, manager: Manager,
+                  now: datetime | None = None) -> ManagerLinks | None:
+    """The manager's "contacted / not interested / call later" links for a lead of
+    theirs, or None (not configured, or the key cannot be read: the email matters more
+    than its links, so it goes without them and the log says why)."""
+    if links is None or lead.manager_id != manager.manager_id:
+        return None
+    try:
+        return links.for_manager(lead.lead_id, manager.manager_id, now)
+    except KeyUnavailable as error:
+        logger.warning("action links left out of the email: %s", error, extra={"lead_id": lead.lead_id})
+        return None
 
 
 def notify_manager(assignment: LeadAssigned, repository: LeadRepository, mailer: Mailer,
@@ -121,7 +147,9 @@ def notify_manager(assignment: LeadAssigned, repository: LeadRepository, mailer:
                  "it escalates when its speed-to-lead reminder finds it uncontacted."],
                 console_url, lead.lead_id))
     else:
-        result.message_id = mailer.send(render_assignment_email(lead, submission, manager, assignment, console_url))
+        actions = manager_links(follow_up.links, lead, manager, now)
+        result.message_id = mailer.send(render_assignment_email(lead, submission, manager, assignment, console_url,
+                                                                actions))
     if follow_up.hot_alerts and assignment.temperature == Temperature.HOT:
         follow_up.hot_alerts.publish(lead, manager, assignment, console_url)
         result.hot_alert = True
@@ -153,4 +181,42 @@ def send_autoresponse(scored: LeadScored, repository: LeadRepository, mailer: Ma
                                       AUTOREPLY_WINDOW_SECONDS, per_address):
         return "rate_limited"
     mailer.send(render_autoresponder_email(form, address))
+    return "sent"
+
+
+def send_farewell(changed: LeadStatusChanged, repository: LeadRepository, mailer: Mailer,
+                  links: ActionLinks | None = None, now: datetime | None = None) -> str:
+    """Say goodbye to a rejected lead whose manager chose to, in the lead's language,
+    with the questionnaire link; returns what happened: `not_rejected` (the lead is not,
+    or no longer exists), `no_email`, `suppressed` or `sent`.
+
+    The recipient is the lead's own address and nothing they typed is in the email; SES's
+    suppression list is honoured (an address that bounced or complained gets nothing)."""
+    now = now or utc_now()
+    lead = repository.get_lead(changed.lead_id)
+    if not changed.farewell or lead is None or lead.status != LeadStatus.REJECTED:
+        return "not_rejected"
+    if not lead.contact.email:
+        return "no_email"
+    if mailer.is_suppressed(lead.contact.email):
+        return "suppressed"
+    latest = repository.latest_submission(lead.lead_id)
+    form = repository.get_form(lead.source.form_id)
+    # The person's language: that of the form they last posted (their lead's first, else).
+    language = latest.language if latest else (form.language if form else "en")
+    manager = repository.get_manager(lead.manager_id) if lead.manager_id else None
+    feedback_url = ""
+    if links is not None:
+        try:
+            feedback_url = links.feedback(lead.lead_id, now)
+        except KeyUnavailable as error:
+            logger.warning("questionnaire link left out of the farewell: %s", error, extra={"lead_id": lead.lead_id})
+    mailer.send(render_farewell_email(lead.contact.email, language, feedback_url, form, manager))
+    # In the lead's history, for the manager. Best effort: failing here after the email
+    # went would make the retry send it twice.
+    try:
+        repository.add_lead_activity(Activity(activity_id=uuid.uuid4().hex, lead_id=lead.lead_id, at=now,
+                                              kind="farewell_sent", detail={"by": changed.by, "language": language}))
+    except Exception:  # noqa: BLE001 - see above
+        logger.warning("farewell sent, not recorded in the lead's history", extra={"lead_id": lead.lead_id})
     return "sent"

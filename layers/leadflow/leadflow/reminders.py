@@ -1,25 +1,30 @@
-"""Speed-to-lead: one-time EventBridge Scheduler schedules that wake `remind` when a
-lead's first-contact SLA runs out.
+"""One-time EventBridge Scheduler schedules that wake `remind`: speed-to-lead (a
+lead's first-contact SLA runs out) and follow-up (a postponed lead's day has come).
 
-Schedules are named from the lead, the manager and the attempt, so a redelivered event
-cannot create two (CreateSchedule answers ConflictException: it is already there), and
-`cancel` finds a lead's pending schedules by name prefix. Schedules delete themselves
-after firing (ActionAfterCompletion DELETE)."""
+Schedules are named from the lead and what they are for (the manager and attempt, or
+the follow-up day), so a redelivered event cannot create two (CreateSchedule answers
+ConflictException: it is already there), and `cancel` finds all of a lead's pending
+schedules by name prefix. Schedules delete themselves after firing
+(ActionAfterCompletion DELETE)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from leadflow.models import ReminderDue, Temperature
+from leadflow.models import FollowUpDue, ReminderDue, Temperature
 
 GROUP = "default"
+# A postponed lead is back at the start of its follow-up day. Managers have no time zone
+# yet: 08:00 UTC is morning in Europe and Africa, and before dawn of the same day in the
+# Americas, so everyone finds it waiting when their day starts.
+FOLLOW_UP_TIME = time(8, 0, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -48,10 +53,21 @@ def schedule_prefix(lead_id: str) -> str:
     return f"lead-{lead_id}-"[:50]
 
 
-def schedule_name(lead_id: str, manager_id: str, attempt: int) -> str:
-    """`lead-<lead id>-<manager hash>-<attempt>`: at most 64 characters of [0-9a-zA-Z-_]."""
-    manager = hashlib.sha256(manager_id.encode("utf-8")).hexdigest()[:8]
-    return f"{schedule_prefix(lead_id)}{manager}-{attempt}"
+def schedule_name(lead_id: str, manager_id: str, attempt: int, returned_on: date | None = None) -> str:
+    """`lead-<lead id>-<clock hash>-<attempt>`: at most 64 characters of [0-9a-zA-Z-_].
+    The clock is the manager, and the day the lead came back from a postponement: the
+    new clock must not collide with the first one's schedules."""
+    clock = manager_id + (f"#{returned_on.isoformat()}" if returned_on else "")
+    return f"{schedule_prefix(lead_id)}{hashlib.sha256(clock.encode('utf-8')).hexdigest()[:8]}-{attempt}"
+
+
+def follow_up_schedule_name(lead_id: str, follow_up_on: date) -> str:
+    """`lead-<lead id>-back-<yyyymmdd>`: under the lead's prefix, so `cancel` finds it."""
+    return f"{schedule_prefix(lead_id)}back-{follow_up_on.strftime('%Y%m%d')}"
+
+
+def follow_up_at(follow_up_on: date) -> datetime:
+    return datetime.combine(follow_up_on, FOLLOW_UP_TIME)
 
 
 def at_expression(moment: datetime) -> str:
@@ -66,6 +82,16 @@ class Reminders:
 
     def schedule(self, due: ReminderDue, at: datetime) -> bool:
         """Create the one-time schedule for `due` at `at`; False when it already exists."""
+        return self._create(schedule_name(due.lead_id, due.manager_id, due.attempt, due.returned_on), due, at,
+                            {"lead_id": due.lead_id, "attempt": due.attempt})
+
+    def schedule_follow_up(self, due: FollowUpDue) -> bool:
+        """Create the schedule that brings a postponed lead back on its follow-up day
+        (at FOLLOW_UP_TIME); False when it already exists."""
+        return self._create(follow_up_schedule_name(due.lead_id, due.follow_up_on), due,
+                            follow_up_at(due.follow_up_on), {"lead_id": due.lead_id, "kind": due.kind})
+
+    def _create(self, name: str, due: ReminderDue | FollowUpDue, at: datetime, description: dict[str, Any]) -> bool:
         target: dict[str, Any] = {
             "Arn": self.target.function_arn, "RoleArn": self.target.role_arn,
             "Input": due.model_dump_json(),
@@ -75,10 +101,10 @@ class Reminders:
             target["DeadLetterConfig"] = {"Arn": self.target.dead_letter_arn}
         try:
             self.client.create_schedule(
-                Name=schedule_name(due.lead_id, due.manager_id, due.attempt), GroupName=GROUP,
+                Name=name, GroupName=GROUP,
                 ScheduleExpression=at_expression(at), ScheduleExpressionTimezone="UTC",
                 FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE", Target=target,
-                Description=json.dumps({"lead_id": due.lead_id, "attempt": due.attempt}),
+                Description=json.dumps(description),
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConflictException":
@@ -86,15 +112,17 @@ class Reminders:
             raise
         return True
 
-    def cancel(self, lead_id: str) -> int:
-        """Delete every pending schedule of a lead; returns how many were deleted."""
+    def cancel(self, lead_id: str, *, keep: str | None = None) -> int:
+        """Delete every pending schedule of a lead but the one named `keep` (a follow-up
+        just created for it); returns how many were deleted."""
         prefix = schedule_prefix(lead_id)
         names: list[str] = []
         kwargs: dict[str, Any] = {"GroupName": GROUP, "NamePrefix": prefix}
         while True:
             page = self.client.list_schedules(**kwargs)
             # Filtered here too: some implementations (moto) ignore NamePrefix.
-            names += [s["Name"] for s in page.get("Schedules", []) if s["Name"].startswith(prefix)]
+            names += [s["Name"] for s in page.get("Schedules", [])
+                      if s["Name"].startswith(prefix) and s["Name"] != keep]
             if not page.get("NextToken"):
                 break
             kwargs["NextToken"] = page["NextToken"]

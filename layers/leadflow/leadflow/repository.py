@@ -20,6 +20,7 @@ reads the whole roster with one strongly consistent Query, never a Scan.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -106,8 +107,36 @@ class Recorded:
     duplicate: bool = False
 
 
+@dataclass(frozen=True)
+class LeadIndexPage:
+    """One Query of a lead index: the lead cards (after any filter), where to go on
+    (None: the key range is done), and how many items DynamoDB read for it."""
+
+    leads: list[Lead]
+    last_key: dict[str, str] | None
+    items_read: int
+
+
+@dataclass(frozen=True)
+class LeadFile:
+    """A lead with everything kept under it, newest first; `complete` is False when the
+    lead has more items than one read returns (the oldest are left out)."""
+
+    lead: Lead
+    submissions: list[dict[str, Any]]
+    activities: list[Activity]
+    complete: bool
+
+
 def lead_key(lead_id: str) -> dict[str, str]:
     return {"PK": f"LEAD#{lead_id}", "SK": "LEAD"}
+
+
+def lead_created_keys(lead_id: str, created_at: datetime) -> dict[str, str]:
+    """GSI2 keys of a lead card: every lead by creation month, for admins' lists and the
+    export. A fixed-width UTC time, so the keys sort by time and a day is a key range."""
+    created = created_at.astimezone(timezone.utc) if created_at.tzinfo else created_at
+    return {"GSI2PK": f"LEADS#{created:%Y-%m}", "GSI2SK": f"{created:%Y-%m-%dT%H:%M:%S.%f}Z#{lead_id}"}
 
 
 def submission_key(lead_id: str, received_at: datetime, submission_id: str) -> dict[str, str]:
@@ -243,8 +272,9 @@ class LeadRepository:
         submission (the fallback queue, a retry after a timeout) or the same post (a
         double click) never stores anything twice."""
         now = submission.received_at
+        card_keys = {**lead_key(lead.lead_id), **lead_created_keys(lead.lead_id, lead.created_at)}
         items = [
-            {"Put": {"TableName": self.table_name, "Item": to_item(lead_key(lead.lead_id), "lead", lead),
+            {"Put": {"TableName": self.table_name, "Item": to_item(card_keys, "lead", lead),
                      "ConditionExpression": "attribute_not_exists(PK)"}},
             self._put_submission(submission),
         ]
@@ -310,7 +340,10 @@ class LeadRepository:
             {"Update": {
                 "TableName": self.table_name, "Key": _wire(lead_key(lead_id)),
                 "UpdateExpression": update + " ADD submission_count :one",
-                "ConditionExpression": "attribute_exists(PK)", "ExpressionAttributeValues": _wire(values),
+                # An erased lead takes no more posts: its identities are gone with the
+                # person, so the retry (LeadVanished) makes the returning person a new lead.
+                "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(erased_at)",
+                "ExpressionAttributeValues": _wire(values),
             }},
         ]
         if fingerprint:
@@ -483,6 +516,7 @@ class LeadRepository:
     def record_assignment(self, submission: Submission, score: Score, manager: Manager | None,
                           new_assignment: bool, *, previous: Score | None = None,
                           expected_manager_id: str | None = None, released: Manager | None = None,
+                          released_holds_it: bool = True,
                           today: date | None = None) -> None:
         """Write the score and the manager on the submission and the lead, and move the
         lead between managers' loads, all or nothing.
@@ -495,7 +529,8 @@ class LeadRepository:
           and below capacity, checked by DynamoDB in the same step: else
           ManagerUnavailable. Concurrent writers therefore can never overbook anyone.
         - `released`: the inactive or away manager the lead is taken from; their count
-          goes down (never below zero)."""
+          goes down (never below zero), unless `released_holds_it` is False: a rejected or
+          converted lead was taken off their load when it closed."""
         now = utc_now().isoformat()
         today_iso = (today or utc_now().date()).isoformat()
         score_doc = score.model_dump(mode="json")
@@ -523,7 +558,7 @@ class LeadRepository:
         if new_assignment and manager:
             counter_at = len(items)
             items.append(self._take_lead(manager.manager_id, now, today_iso))
-        if new_assignment and released and released.open_leads > 0:
+        if new_assignment and released and released_holds_it and released.open_leads > 0:
             release_at = len(items)
             items.append(self._release_lead(released.manager_id))
         try:
@@ -659,7 +694,9 @@ class LeadRepository:
             self.client.transact_write_items(TransactItems=[
                 {"Update": {
                     "TableName": self.table_name, "Key": _wire(lead_key(lead_id)),
-                    "UpdateExpression": "SET #status = :contacted, contacted_at = :at, GSI1SK = :gsk",
+                    # A lead back from a postponement keeps the time of its first contact.
+                    "UpdateExpression": "SET #status = :contacted, contacted_at = if_not_exists(contacted_at, :at),"
+                                        " GSI1SK = :gsk",
                     "ConditionExpression": "#status = :assigned",
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": _wire({
@@ -714,10 +751,12 @@ class LeadRepository:
 
     def change_lead_status(self, lead_id: str, from_status: LeadStatus, to_status: LeadStatus,
                            activity: Activity, *, rejection_reason: str | None = None,
-                           follow_up_on: date | None = None) -> None:
+                           follow_up_on: date | None = None, release_manager_id: str | None = None) -> None:
         """Move a lead from `from_status` to `to_status` with its history entry, in one
         transaction. The write is conditional on `from_status`, so of two concurrent
-        changes one wins and the other gets LeadChanged; nothing is overwritten."""
+        changes one wins and the other gets LeadChanged; nothing is overwritten.
+        `release_manager_id`: the manager whose load drops by one with it (a closed lead
+        is no longer theirs to work); LeadChanged too if their count is 0 by now."""
         at = _json_time(activity.at)
         sets = ["#status = :to", "status_changed_at = :at", "GSI1SK = :gsk"]
         removes: list[str] = []
@@ -734,21 +773,26 @@ class LeadRepository:
         else:
             removes.append("follow_up_on")
         update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        self._transact_on_lead(lead_id, [
+        items: list[dict[str, Any]] = [
             {"Update": {
                 "TableName": self.table_name, "Key": _wire(lead_key(lead_id)), "UpdateExpression": update,
                 "ConditionExpression": "#status = :from", "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": _wire(values),
             }},
             {"Put": {"TableName": self.table_name, "Item": to_item(activity_key(activity), "activity", activity)}},
-        ])
+        ]
+        if release_manager_id:
+            items.append(self._release_lead(release_manager_id))
+        self._transact_on_lead(lead_id, items)
 
-    def convert_lead(self, from_status: LeadStatus, contact: Contact, activity: Activity) -> None:
+    def convert_lead(self, from_status: LeadStatus, contact: Contact, activity: Activity, *,
+                     release_manager_id: str | None = None) -> None:
         """Create the contact and mark its lead converted, with the history entry, all or
         nothing; LeadChanged when the lead left `from_status` (or was converted) meanwhile.
-        The lead and its submissions and activities stay: the contact points back at it."""
+        The lead and its submissions and activities stay: the contact points back at it.
+        `release_manager_id`: as in `change_lead_status`."""
         at = _json_time(activity.at)
-        self._transact_on_lead(contact.lead_id, [
+        items: list[dict[str, Any]] = [
             {"Update": {
                 "TableName": self.table_name, "Key": _wire(lead_key(contact.lead_id)),
                 "UpdateExpression": "SET #status = :to, status_changed_at = :at, converted_at = :at,"
@@ -762,12 +806,60 @@ class LeadRepository:
             {"Put": {"TableName": self.table_name, "Item": to_item(contact_key(contact.contact_id), "contact", contact),
                      "ConditionExpression": "attribute_not_exists(PK)"}},
             {"Put": {"TableName": self.table_name, "Item": to_item(activity_key(activity), "activity", activity)}},
-        ])
+        ]
+        if release_manager_id:
+            items.append(self._release_lead(release_manager_id))
+        self._transact_on_lead(contact.lead_id, items)
 
     def get_contact(self, contact_id: str) -> Contact | None:
         item = self.client.get_item(TableName=self.table_name, Key=_wire(contact_key(contact_id)),
                                     ConsistentRead=True).get("Item")
         return Contact.model_validate(from_item(item)) if item else None
+
+    # -- lifecycle: back from a postponement -------------------------------------------
+
+    def return_postponed_lead(self, lead_id: str, activity: Activity, *, follow_up_on: date | None = None) -> None:
+        """Give a postponed lead back to the manager it has, as a fresh assignment
+        (`assigned_at` and the manager's queue position are now), with its history entry,
+        in one transaction. Its manager's load is untouched: a postponed lead stays counted.
+
+        `follow_up_on`: the return made by the follow-up schedule of that day. It happens
+        only while the lead is still postponed to that day, and leaves `return_pending`
+        set until `return_announced`, so a retry after a failure finishes the return's
+        event and email instead of finding nothing to do. LeadChanged when the lead moved
+        (picked up, postponed to another day) meanwhile."""
+        at = _json_time(activity.at)
+        sets = ["#status = :assigned", "assigned_at = :at", "status_changed_at = :at", "GSI1SK = :gsk"]
+        condition = "#status = :postponed AND attribute_exists(manager_id)"
+        values: dict[str, Any] = {":assigned": LeadStatus.ASSIGNED.value, ":postponed": LeadStatus.POSTPONED.value,
+                                  ":at": at, ":gsk": f"{LeadStatus.ASSIGNED.value}#{at}"}
+        if follow_up_on:
+            sets.append("return_pending = :day")
+            condition += " AND follow_up_on = :day"
+            values[":day"] = follow_up_on.isoformat()
+        self._transact_on_lead(lead_id, [
+            {"Update": {
+                "TableName": self.table_name, "Key": _wire(lead_key(lead_id)),
+                "UpdateExpression": "SET " + ", ".join(sets) + " REMOVE follow_up_on",
+                "ConditionExpression": condition, "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": _wire(values),
+            }},
+            {"Put": {"TableName": self.table_name, "Item": to_item(activity_key(activity), "activity", activity)}},
+        ])
+
+    def return_announced(self, lead_id: str, follow_up_on: date) -> None:
+        """The return of `follow_up_on` is announced and its manager emailed: forget it."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name, Key=_wire(lead_key(lead_id)), UpdateExpression="REMOVE return_pending",
+                ConditionExpression="return_pending = :day",
+                ExpressionAttributeValues=_wire({":day": follow_up_on.isoformat()}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    # (the clock of a returned lead uses `latest_submission`, in the farewell section)
 
     def add_lead_activity(self, activity: Activity) -> bool:
         """Add a history entry to an existing lead; False when there is no such lead."""
@@ -794,3 +886,327 @@ class LeadRepository:
             if not lost.intersection(codes) or any(c not in lost | {"None"} for c in codes):
                 raise
             raise LeadChanged(lead_id) from exc
+
+    # -- signed links: the farewell and its questionnaire --------------------------------
+    # The answer marker: LEAD#<lead_id> / FEEDBACK, in the lead's partition (erased with it).
+
+    def latest_submission(self, lead_id: str) -> Submission | None:
+        """A lead's most recent submission (its `language` is the person's): one Query
+        reading one item."""
+        page = self.client.query(
+            TableName=self.table_name, ConsistentRead=True, ScanIndexForward=False, Limit=1,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :sub)",
+            ExpressionAttributeValues=_wire({":pk": f"LEAD#{lead_id}", ":sub": "SUB#"}),
+        )
+        items = page.get("Items", [])
+        return Submission.model_validate(from_item(items[0])) if items else None
+
+    def has_feedback(self, lead_id: str) -> bool:
+        """Whether the lead already answered its farewell questionnaire."""
+        return "Item" in self.client.get_item(TableName=self.table_name, ConsistentRead=True,
+                                              Key=_wire({"PK": f"LEAD#{lead_id}", "SK": "FEEDBACK"}),
+                                              ProjectionExpression="PK")
+
+    def record_feedback(self, activity: Activity) -> str:
+        """Keep a lead's questionnaire answer (a `feedback` history entry) once: the entry
+        and a marker written only if absent, in one transaction with a check that the
+        lead exists. Returns `recorded`, `already` (answered before) or `no_lead`."""
+        marker = to_item({"PK": f"LEAD#{activity.lead_id}", "SK": "FEEDBACK"}, "feedback_marker",
+                         answered_at=_json_time(activity.at), activity_id=activity.activity_id)
+        try:
+            self.client.transact_write_items(TransactItems=[
+                {"ConditionCheck": {"TableName": self.table_name, "Key": _wire(lead_key(activity.lead_id)),
+                                    "ConditionExpression": "attribute_exists(PK)"}},
+                {"Put": {"TableName": self.table_name, "Item": marker,
+                         "ConditionExpression": "attribute_not_exists(PK)"}},
+                {"Put": {"TableName": self.table_name, "Item": to_item(activity_key(activity), "activity", activity)}},
+            ])
+        except ClientError as exc:
+            codes = _cancelled_conditions(exc)
+            return "no_lead" if codes[0] == "ConditionalCheckFailed" else "already"
+        return "recorded"
+
+    # -- erasure ---------------------------------------------------------------------------
+    # leadflow.erasure decides what goes and what stays; here it is read and written.
+    # The erasure record: ERASURE#<erasure_id> / ERASURE (no personal data).
+
+    # Noted on a large lead's card before its extra items go, so an erasure interrupted
+    # after deleting the submissions that named an identity still finds it on a retry.
+    ERASING_IDENTITIES = "erasing_identities"
+    MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+    _BATCH_WRITE_ITEMS = 25  # and per BatchWriteItem
+    _BATCH_GET_KEYS = 100
+
+    def identity_owners(self, identity_pks: list[str]) -> dict[str, str]:
+        """Identity key (PK, e.g. `IDENT#EMAIL#ana@example.com`) → the lead it points at,
+        for those that exist (strongly consistent)."""
+        owners: dict[str, str] = {}
+        for start in range(0, len(identity_pks), self._BATCH_GET_KEYS):
+            keys = [_wire({"PK": pk, "SK": "IDENT"}) for pk in identity_pks[start:start + self._BATCH_GET_KEYS]]
+            request: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True,
+                                                         "ProjectionExpression": "PK, lead_id"}}
+            while request:
+                page = self.client.batch_get_item(RequestItems=request)
+                owners.update({i["PK"]["S"]: i["lead_id"]["S"] for i in page["Responses"].get(self.table_name, [])
+                               if "lead_id" in i})
+                request = page.get("UnprocessedKeys") or {}
+        return owners
+
+    def lead_partition(self, lead_id: str) -> list[dict[str, Any]]:
+        """Every item of a lead's partition (card, submissions, history, anything else
+        kept there), as plain Python with their keys: one paginated Query."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name, "ConsistentRead": True, "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": _wire({":pk": f"LEAD#{lead_id}"}),
+        }
+        while True:
+            page = self.client.query(**kwargs)
+            items += [{k: _deserializer.deserialize(v) for k, v in i.items()} for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def get_contact_item(self, contact_id: str) -> dict[str, Any] | None:
+        """A contact as stored (every attribute, keys left out), for anonymizing it."""
+        item = self.client.get_item(TableName=self.table_name, Key=_wire(contact_key(contact_id)),
+                                    ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def erase_lead(self, lead_id: str, *, submission_count: int | None, card_sets: dict[str, Any],
+                   card_removes: list[str], deletes: list[dict[str, str]], identity_pks: list[str],
+                   activity: Activity, contact_id: str | None = None, contact_sets: dict[str, Any] | None = None,
+                   contact_removes: list[str] | None = None) -> None:
+        """Anonymize a lead card (and its contact), delete its identities and the other
+        items of its partition (`deletes`), and add the `erased` history entry: in one
+        transaction, conditional on the card still having `submission_count` (no
+        submission arrived since it was read): else LeadChanged, read again.
+
+        When everything does not fit one transaction, the identities are first noted on
+        the card and the oldest `deletes` removed in batches (each delete is idempotent);
+        the transaction then does the rest."""
+        final: list[dict[str, Any]] = [
+            {"Update": self._erasure_update(lead_key(lead_id), card_sets, [*card_removes, self.ERASING_IDENTITIES],
+                                            submission_count)},
+            {"Put": {"TableName": self.table_name, "Item": to_item(activity_key(activity), "activity", activity)}},
+        ]
+        if contact_id and contact_sets is not None:
+            final.append({"Update": self._erasure_update(contact_key(contact_id), contact_sets,
+                                                         contact_removes or [], None)})
+        final += [{"Delete": {
+            "TableName": self.table_name, "Key": _wire({"PK": pk, "SK": "IDENT"}),
+            # Only while it still names this lead (it never names another, but be sure).
+            "ConditionExpression": "attribute_not_exists(PK) OR lead_id = :lead",
+            "ExpressionAttributeValues": _wire({":lead": lead_id}),
+        }} for pk in identity_pks]
+        room = self.MAX_TRANSACTION_ITEMS - len(final)
+        early, last = deletes[:max(len(deletes) - room, 0)], deletes[max(len(deletes) - room, 0):]
+        if early:
+            self._transact_on_lead(lead_id, [{"Update": {
+                "TableName": self.table_name, "Key": _wire(lead_key(lead_id)),
+                "UpdateExpression": "SET #noted = :pks", "ConditionExpression": "attribute_exists(PK)",
+                "ExpressionAttributeNames": {"#noted": self.ERASING_IDENTITIES},
+                "ExpressionAttributeValues": _wire({":pks": identity_pks}),
+            }}])
+            self.delete_items(early)
+        final += [{"Delete": {"TableName": self.table_name, "Key": _wire(key)}} for key in last]
+        self._transact_on_lead(lead_id, final)
+
+    def _erasure_update(self, key: dict[str, str], sets: dict[str, Any], removes: list[str],
+                        submission_count: int | None) -> dict[str, Any]:
+        """An UpdateItem of an existing item setting and removing attributes by name
+        (placeholders for every name: `source`, `status`... are reserved words)."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        set_parts: list[str] = []
+        for i, (name, value) in enumerate(sets.items()):
+            names[f"#s{i}"] = name
+            values[f":s{i}"] = _exact_numbers(value)
+            set_parts.append(f"#s{i} = :s{i}")
+        remove_parts: list[str] = []
+        for i, name in enumerate(n for n in removes if n not in sets):
+            names[f"#r{i}"] = name
+            remove_parts.append(f"#r{i}")
+        condition = "attribute_exists(PK)"
+        if key["SK"] == "LEAD":
+            names["#count"] = "submission_count"
+            if submission_count is None:
+                condition += " AND attribute_not_exists(#count)"
+            else:
+                condition += " AND #count = :count"
+                values[":count"] = submission_count
+        update = " ".join(part for part in (
+            "SET " + ", ".join(set_parts) if set_parts else "",
+            "REMOVE " + ", ".join(remove_parts) if remove_parts else "") if part)
+        op: dict[str, Any] = {"TableName": self.table_name, "Key": _wire(key), "UpdateExpression": update,
+                              "ConditionExpression": condition, "ExpressionAttributeNames": names}
+        if values:
+            op["ExpressionAttributeValues"] = _wire(values)
+        return op
+
+    def delete_items(self, keys: list[dict[str, str]]) -> None:
+        """Delete items by key in batches of 25, retrying what DynamoDB leaves
+        unprocessed (with backoff); deleting an absent item is no error."""
+        for start in range(0, len(keys), self._BATCH_WRITE_ITEMS):
+            request: dict[str, Any] = {self.table_name: [
+                {"DeleteRequest": {"Key": _wire(k)}} for k in keys[start:start + self._BATCH_WRITE_ITEMS]]}
+            for attempt in range(8):
+                request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+                if not request:
+                    break
+                time.sleep(min(0.05 * 2 ** attempt, 2.0))
+            if request:
+                raise RuntimeError(f"{len(request[self.table_name])} deletes left unprocessed (throttled)")
+
+    def delete_autoreply_counters(self, address_hash: str) -> int:
+        """Delete the thank-you counters of one address (hashed, as `count_autoreply`
+        keys them); returns how many there were."""
+        page = self.client.query(
+            TableName=self.table_name, ConsistentRead=True, ProjectionExpression="PK, SK",
+            KeyConditionExpression="PK = :pk", ExpressionAttributeValues=_wire({":pk": f"AUTOREPLY#{address_hash}"}),
+        )  # one per day, kept a day: a single page
+        keys = [{"PK": i["PK"]["S"], "SK": i["SK"]["S"]} for i in page.get("Items", [])]
+        self.delete_items(keys)
+        return len(keys)
+
+    def put_erasure(self, erasure_id: str, record: BaseModel) -> None:
+        """Keep the record of an erasure (written once per request)."""
+        self.client.put_item(TableName=self.table_name, Item=to_item(
+            {"PK": f"ERASURE#{erasure_id}", "SK": "ERASURE"}, "erasure", record),
+            ConditionExpression="attribute_not_exists(PK)")
+
+    def get_erasure(self, erasure_id: str) -> dict[str, Any] | None:
+        item = self.client.get_item(TableName=self.table_name, Key=_wire({"PK": f"ERASURE#{erasure_id}",
+                                                                          "SK": "ERASURE"})).get("Item")
+        return from_item(item) if item else None
+
+    # -- reports ---------------------------------------------------------------------------
+    # Counter items `STAT#<period>` / `<dimension>#<value>` (period: a UTC day 2026-11-25
+    # or month 2026-11) whose numbers change only by ADD; channel costs `STAT#<month>` /
+    # `cost#<channel>`; one report mark per lead `STATMARK#<lead_id>` / `MARK` (no TTL: it
+    # says where the lead is counted and which facts were, for as long as it can move).
+
+    @staticmethod
+    def report_mark_key(lead_id: str) -> dict[str, str]:
+        return {"PK": f"STATMARK#{lead_id}", "SK": "MARK"}
+
+    def get_report_mark(self, lead_id: str) -> dict[str, Any] | None:
+        item = self.client.get_item(TableName=self.table_name, Key=_wire(self.report_mark_key(lead_id)),
+                                    ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def save_report_mark(self, mark: dict[str, Any], expected_version: int | None,
+                         increments: dict[tuple[str, str], dict[str, int]]) -> bool:
+        """Write a lead's report mark and add to the counters, all or nothing. The mark is
+        written only if it is still at `expected_version` (None: if there is none), so an
+        event counts once however often it is delivered. False when the mark changed
+        since it was read (or a concurrent write got in the way): read again."""
+        put: dict[str, Any] = {"TableName": self.table_name,
+                               "Item": to_item(self.report_mark_key(mark["lead_id"]), "report_mark", **mark)}
+        if expected_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            put["ConditionExpression"] = "version = :expected"
+            put["ExpressionAttributeValues"] = _wire({":expected": expected_version})
+        items: list[dict[str, Any]] = [{"Put": put}]
+        for (period, cell), counters in increments.items():
+            names = {f"#c{i}": name for i, name in enumerate(counters)}
+            values: dict[str, Any] = {f":c{i}": amount for i, amount in enumerate(counters.values())}
+            values[":type"] = "report_counter"
+            items.append({"Update": {
+                "TableName": self.table_name, "Key": _wire({"PK": f"STAT#{period}", "SK": cell}),
+                "UpdateExpression": "SET item_type = :type ADD " + ", ".join(f"{n} :c{i}" for i, n in enumerate(names)),
+                "ExpressionAttributeNames": names, "ExpressionAttributeValues": _wire(values),
+            }})
+        try:
+            self._transact_on_lead(mark["lead_id"], items)
+        except LeadChanged:
+            return False
+        return True
+
+    def report_items(self, period: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every counter and cost item of one day or month: (sort key, attributes). One
+        item per dimension value, so a few pages at most whatever the number of leads."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name, "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": _wire({":pk": f"STAT#{period}"}),
+        }
+        while True:
+            page = self.client.query(**kwargs)
+            out += [(i["SK"]["S"], from_item(i)) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return out
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def put_channel_cost(self, month: str, channel: str, cost: dict[str, Any]) -> None:
+        """An admin's figure for a channel and month; entered again, it replaces the last."""
+        self.client.put_item(TableName=self.table_name,
+                             Item=to_item({"PK": f"STAT#{month}", "SK": f"cost#{channel}"}, "channel_cost", **cost))
+
+    # -- queries: lists, lead detail, export ----------------------------------------------
+
+    def query_lead_index(self, index: str, partition: str, low: str, high: str, *, limit: int,
+                         start_key: dict[str, str] | None = None, status: str | None = None,
+                         temperature: str | None = None) -> LeadIndexPage:
+        """One Query of GSI1 (queues) or GSI2 (leads by month): the lead cards whose sort
+        key is in [low, high] in one partition, newest first, reading at most `limit`
+        items; `status` and `temperature` filter after the read (DynamoDB's semantics:
+        the page may hold fewer, and still go on)."""
+        pk, sk = {"GSI1": ("GSI1PK", "GSI1SK"), "GSI2": ("GSI2PK", "GSI2SK")}[index]
+        values: dict[str, Any] = {":pk": partition, ":low": low, ":high": high}
+        names = {"#pk": pk, "#sk": sk}
+        filters = []
+        if status:
+            filters.append("#status = :status")
+            names["#status"] = "status"
+            values[":status"] = status
+        if temperature:
+            filters.append("#score.#temperature = :temperature")
+            names.update({"#score": "score", "#temperature": "temperature"})
+            values[":temperature"] = temperature
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name, "IndexName": index, "Limit": limit, "ScanIndexForward": False,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :low AND :high",
+            "ExpressionAttributeNames": names, "ExpressionAttributeValues": _wire(values),
+        }
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+        if start_key:
+            kwargs["ExclusiveStartKey"] = _wire(start_key)
+        page = self.client.query(**kwargs)
+        leads = [Lead.model_validate(from_item(i)) for i in page.get("Items", []) if i.get("SK", {}).get("S") == "LEAD"]
+        last = page.get("LastEvaluatedKey")
+        return LeadIndexPage(leads=leads, last_key={k: v["S"] for k, v in last.items()} if last else None,
+                             items_read=int(page.get("ScannedCount", len(page.get("Items", [])))))
+
+    def get_lead_file(self, lead_id: str, max_items: int = 500) -> LeadFile | None:
+        """The lead card, its submissions and its history, newest first, from one Query on
+        the lead's partition (paged, at most `max_items` items); None without a lead."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name, "ConsistentRead": True, "ScanIndexForward": False,
+            "KeyConditionExpression": "PK = :pk", "ExpressionAttributeValues": _wire({":pk": f"LEAD#{lead_id}"}),
+        }
+        lead: Lead | None = None
+        submissions: list[dict[str, Any]] = []
+        activities: list[Activity] = []
+        read = 0
+        complete = False
+        while read < max_items:
+            page = self.client.query(**kwargs, Limit=max_items - read)
+            for item in page.get("Items", []):
+                sort_key = item["SK"]["S"]
+                if sort_key == "LEAD":
+                    lead = Lead.model_validate(from_item(item))
+                elif sort_key.startswith("SUB#"):
+                    submissions.append(from_item(item))
+                elif sort_key.startswith("ACT#"):
+                    activities.append(Activity.model_validate(from_item(item)))
+            read += len(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                complete = True
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        if lead is None:  # sorted after more submissions than one read returns, or absent
+            lead = None if complete else self.get_lead(lead_id)
+        return LeadFile(lead=lead, submissions=submissions, activities=activities, complete=complete) if lead else None

@@ -16,6 +16,7 @@ from leadflow.events import EventPublisher
 from leadflow.models import (
     LeadAssigned,
     LeadScored,
+    LeadStatus,
     LeadUnassigned,
     Manager,
     Score,
@@ -126,6 +127,8 @@ def score_and_assign(submission: Submission, repository: LeadRepository, publish
             repository.record_assignment(
                 submission, score, decision.manager, decision.new_assignment, previous=previous,
                 expected_manager_id=current_id, released=released, today=today,
+                # A closed lead left its manager's load when it closed: not a second time.
+                released_holds_it=state is None or state.lead.status not in CLOSED_STATUSES,
             )
         except AlreadyScored:
             return _replay(submission, repository, publisher)
@@ -141,6 +144,9 @@ def score_and_assign(submission: Submission, repository: LeadRepository, publish
             publisher, attempts=attempt,
         )
     raise LeadChanged(f"{submission.lead_id}: still changing after {MAX_ATTEMPTS} attempts")
+
+
+CLOSED_STATUSES = frozenset({LeadStatus.REJECTED, LeadStatus.CONVERTED})
 
 
 def _released(decision: Assignment, roster: list[Manager]) -> Manager | None:

@@ -7,6 +7,7 @@ import os
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadflow.action_links import ActionLinks, SecretKeys
 from leadflow.reminders import Sla
 
 
@@ -43,6 +44,16 @@ class _FollowUpSettings(_FromEnv):
     scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", default="")
     reminder_dead_letter_arn: str = Field(alias="REMINDER_DLQ_ARN", default="")
     admin_email: str = Field(alias="ADMIN_EMAIL", default="")
+    # Signed links in manager emails (leadflow.action_links); empty URL: no links.
+    public_api_url: str = Field(alias="PUBLIC_API_URL", default="")
+    action_link_secret_arn: str = Field(alias="ACTION_LINK_SECRET_ARN", default="")
+    action_link_days: int = Field(alias="ACTION_LINK_DAYS", default=7, ge=1, le=30)
+
+    def action_links(self) -> ActionLinks | None:
+        """The signed links of this deployment's emails; None without a public URL and key."""
+        if not (self.public_api_url and self.action_link_secret_arn):
+            return None
+        return ActionLinks(self.public_api_url, SecretKeys(self.action_link_secret_arn), days=self.action_link_days)
 
     def sla(self) -> Sla:
         return Sla(hot=self.sla_hot_minutes, warm=self.sla_warm_minutes, cold=self.sla_cold_minutes)
@@ -52,10 +63,6 @@ class NotifySettings(_FollowUpSettings):
     remind_function_arn: str = Field(alias="REMIND_FUNCTION_ARN", default="")  # empty: no reminders
     hot_lead_topic_arn: str = Field(alias="HOT_LEAD_TOPIC_ARN", default="")  # empty: no hot-lead topic
     dead_letter_queue_url: str = Field(alias="DEAD_LETTER_QUEUE_URL", default="")
-    # Signed links in manager emails (leadflow.action_links); empty URL: no links.
-    public_api_url: str = Field(alias="PUBLIC_API_URL", default="")
-    action_link_secret_arn: str = Field(alias="ACTION_LINK_SECRET_ARN", default="")
-    action_link_days: int = Field(alias="ACTION_LINK_DAYS", default=7, ge=1, le=30)
 
 
 class RemindSettings(_FollowUpSettings):
@@ -86,6 +93,7 @@ class ApiSettings(_LifecycleSettings):
 
 class ActionsSettings(_LifecycleSettings):
     action_link_secret_arn: str = Field(alias="ACTION_LINK_SECRET_ARN", min_length=1)
+    console_url: str = Field(alias="CONSOLE_URL", default="")  # empty: the pages link to no console
 
 
 class ReportSettings(_FromEnv):

@@ -145,10 +145,11 @@ def _page(status: int, language: str, title: str, content: str, headers: dict[st
     return Response(status_code=status, content_type="text/html; charset=utf-8", body=page, headers=headers or {})
 
 
-def api_error(status: int, code: str, message_text: str, *, errors: list[dict] | None = None,
+def api_error(status: int, code: str, message_text: str, /, *, errors: list[dict] | None = None,
               **details: object) -> Response:
     """The leads API's errors, in capture's shape (`errors`: field, code, message), with
-    any details a client acts on beside it (e.g. the `allowed` statuses of a 409)."""
+    any details a client acts on beside it (e.g. the lead's `status` and the `allowed`
+    statuses of a 409: positional-only parameters leave those names free)."""
     body: dict = {"errors": errors or [{"field": None, "code": code, "message": message_text}], **details}
     if errors:
         body["code"] = code

@@ -1,0 +1,96 @@
+"""openapi.json: the leads API's OpenAPI document, generated from the code by Powertools
+(`make openapi`), checked in, and describing exactly the routes template.yaml gives
+LeadsApiFunction, behind the template's Cognito authorizer."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadflow_local.template import ROOT, Template
+
+CHECKED_IN = ROOT / "openapi.json"
+API_FUNCTION = "LeadsApiFunction"
+
+
+def generate(target: Path) -> dict[str, Any]:
+    """The document as the code makes it now: the same command as `make openapi`, in a
+    process of its own (importing the handler reads its settings from the environment)."""
+    env = {**os.environ, "TABLE_NAME": "openapi", "EVENT_BUS_NAME": "openapi", "AWS_DEFAULT_REGION": "us-east-1",
+           "PYTHONPATH": str(ROOT / "layers" / "leadflow")}
+    subprocess.run([sys.executable, str(ROOT / "functions" / "api" / "app.py"), str(target)], env=env, check=True,
+                   cwd=ROOT, capture_output=True, timeout=120)
+    return json.loads(target.read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> dict[str, Any]:
+    return generate(tmp_path_factory.mktemp("openapi") / "openapi.json")
+
+
+def operations(document: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(path, method.upper()) for path, methods in document["paths"].items() for method in methods}
+
+
+def template_routes(function_id: str) -> set[tuple[str, str]]:
+    [spec] = [s for s in Template().functions() if s.logical_id == function_id]
+    return {(e.properties["Path"], e.properties["Method"].upper()) for e in spec.events if e.type == "Api"}
+
+
+def test_the_checked_in_document_is_what_the_code_generates(generated):
+    checked_in = json.loads(CHECKED_IN.read_text("utf-8"))
+    assert checked_in == generated, "openapi.json is stale: run `make openapi` and commit it"
+
+
+def test_the_document_has_exactly_the_routes_of_the_leads_api_function_in_the_template(generated):
+    # Capture and the signed-link pages are other functions with their own resolvers:
+    # this document describes the authenticated leads API only.
+    assert operations(generated) == template_routes(API_FUNCTION)
+
+
+def test_the_route_check_can_fail():
+    # A route the template lacks, or one the code lacks, is a difference.
+    routes = template_routes(API_FUNCTION)
+    document = {"paths": {path: {method.lower(): {}} for path, method in routes}}
+    assert operations(document) == routes
+    document["paths"]["/leads/{lead_id}/archive"] = {"post": {}}
+    assert operations(document) != routes
+
+
+def test_every_operation_needs_the_cognito_token_the_template_asks_for(generated):
+    template = Template()
+    auth = template.resources["LeadsApi"]["Properties"]["Auth"]
+    [scheme] = generated["components"]["securitySchemes"]
+    assert scheme == auth["DefaultAuthorizer"] and set(auth["Authorizers"]) == {scheme}
+    assert generated["security"] == [{scheme: []}]
+    assert generated["components"]["securitySchemes"][scheme]["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+    assert not any("security" in op for methods in generated["paths"].values() for op in methods.values())
+    stage = template.resources["LeadsApi"]["Properties"]["StageName"]
+    assert [s["url"] for s in generated["servers"]] == [f"/{stage}"]
+    assert generated["info"]["title"] == "Leadflow"
+
+
+def test_errors_are_documented_as_this_api_answers_them(generated):
+    # Invalid requests are 400 here, never Powertools' default 422; every error is an ApiError.
+    for path, methods in generated["paths"].items():
+        for method, operation in methods.items():
+            codes = set(operation["responses"])
+            assert "422" not in codes and {"400", "401"} <= codes, (path, method)
+            for code, response in operation["responses"].items():
+                if code.startswith("4"):
+                    assert response["content"]["application/json"]["schema"] == {
+                        "$ref": "#/components/schemas/ApiError"}, (path, method, code)
+    export = generated["paths"]["/exports/leads"]["get"]["responses"]["200"]
+    assert list(export["content"]) == ["text/csv"] and {"Link", "X-Next-Cursor"} <= set(export["headers"])
+
+
+def test_the_document_is_valid_openapi(generated):
+    from openapi_spec_validator import validate
+
+    validate(generated)
