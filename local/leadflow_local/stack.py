@@ -226,6 +226,9 @@ class LocalStack:
         self.user_pool_clients: dict[str, str] = {}  # logical id -> app client id
         self.passwords: dict[str, str] = {}  # seeded users' (lowercase) usernames -> their demo password
         self._verifier: TokenVerifier | None = None
+        # Scheduler: each schedule's details by (ARN, created, last modified), so a poll
+        # reads only the schedules it has not seen as they are, not every pending one.
+        self._schedules_seen: dict[tuple[str, Any, Any], dict[str, Any]] = {}
         CallCounter.install()
         serialize_moto_requests()
         roll_back_only_what_a_transaction_touched()
@@ -744,9 +747,18 @@ class LocalStack:
         scheduler = self.client("scheduler")
         now = now or datetime.now(timezone.utc)
         fired = 0
-        for summary in scheduler.list_schedules().get("Schedules", []):
+        # Every page: moto, like Scheduler, lists 50 at a time, newest first, so the first
+        # page alone would leave the oldest, earliest-due schedules unfired.
+        summaries = [summary for page in scheduler.get_paginator("list_schedules").paginate()
+                     for summary in page.get("Schedules", [])]
+        listed = {(s["Arn"], s.get("CreationDate"), s.get("LastModificationDate")): s for s in summaries}
+        # Forget what was deleted or changed since the last poll.
+        self._schedules_seen = {key: seen for key, seen in self._schedules_seen.items() if key in listed}
+        for key, summary in listed.items():
             group = summary.get("GroupName") or "default"
-            schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
+            schedule = self._schedules_seen.get(key)
+            if schedule is None:
+                schedule = self._schedules_seen[key] = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
             function_id = self.function_arns.get(schedule["Target"]["Arn"].split(":$")[0])
             match = re.fullmatch(r"at\((.+)\)", schedule.get("ScheduleExpression", ""))
             if function_id is None or match is None or schedule.get("State") == "DISABLED":
@@ -756,6 +768,7 @@ class LocalStack:
                 continue
             if schedule.get("ActionAfterCompletion") == "DELETE":
                 scheduler.delete_schedule(Name=summary["Name"], GroupName=group)
+                self._schedules_seen.pop(key, None)
             attempts, dlq = self._async_invocation(self.specs[function_id])
             delivery = RuleDelivery(function_id, f"schedule {summary['Name']}", "", attempts, dlq)
             self._deliver_event(delivery, json.loads(schedule["Target"].get("Input") or "{}"))

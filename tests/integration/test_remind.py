@@ -3,6 +3,7 @@ cancelled by marking the lead contacted; the local stack fires due schedules its
 
 import html
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
@@ -255,3 +256,61 @@ def test_a_lead_back_from_a_postponement_gets_a_new_speed_to_lead_clock(stack):
     due = json.loads(schedule["Target"]["Input"])
     assert (due["attempt"], due["returned_on"]) == (2, follow_up_on.isoformat())
     assert stack.failures == []
+
+
+def create_due_schedules(stack: LocalStack, count: int, input_of: Any = lambda n: {"n": n}) -> list[str]:
+    """`count` one-time schedules for the remind function, each due a minute apart."""
+    scheduler = stack.client("scheduler")
+    arn = next(a for a, lid in stack.function_arns.items() if lid == "RemindFunction")
+    start = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    names = [f"waiting-{n:03d}" for n in range(count)]
+    for n, name in enumerate(names):
+        scheduler.create_schedule(
+            Name=name, ScheduleExpression=f"at({(start + timedelta(minutes=n)).isoformat()})",
+            FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
+            Target={"Arn": arn, "RoleArn": "arn:aws:iam::123456789012:role/r", "Input": json.dumps(input_of(n))})
+    return names
+
+
+def test_every_due_schedule_fires_however_many_are_waiting(stack):
+    # GIVEN more schedules than Scheduler lists on one page (50), oldest due first
+    received: list[dict[str, Any]] = []
+    stack.functions["RemindFunction"] = lambda event, context: received.append(event)
+    create_due_schedules(stack, 120)
+
+    # WHEN all are due
+    fired = stack.pump_schedules(now=later(180))
+
+    # THEN each fired once and was deleted, the oldest included
+    assert fired == 120
+    assert sorted(event["n"] for event in received) == list(range(120))
+    assert schedules(stack) == {}
+    assert stack.pump_schedules(now=later(180)) == 0
+
+
+def test_a_poll_reads_only_the_schedules_it_has_not_seen_as_they_are(stack):
+    # GIVEN 60 schedules that are not due yet, read once by a first poll
+    received: list[dict[str, Any]] = []
+    stack.functions["RemindFunction"] = lambda event, context: received.append(event)
+    names = create_due_schedules(stack, 60)
+    assert stack.pump_schedules(now=later(-10)) == 0
+    calls: Counter[str] = Counter()
+    stack.client("scheduler").meta.events.register(
+        "before-call.scheduler.*", lambda model, **_: calls.update([model.name]))
+
+    # WHEN the next poll runs with nothing changed
+    assert stack.pump_schedules(now=later(-10)) == 0
+
+    # THEN it lists them (two pages) and fetches none of them again
+    assert calls == {"ListSchedules": 2}
+
+    # WHEN one schedule is changed (another input), and all come due
+    scheduler = stack.client("scheduler")
+    changed = scheduler.get_schedule(Name=names[7])
+    scheduler.update_schedule(Name=names[7], ScheduleExpression=changed["ScheduleExpression"],
+                              FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
+                              Target={**changed["Target"], "Input": json.dumps({"n": "changed"})})
+    assert stack.pump_schedules(now=later(180)) == 60
+
+    # THEN the changed one was read again and fired with what it says now
+    assert sorted(str(event["n"]) for event in received) == sorted([str(n) for n in range(60) if n != 7] + ["changed"])
