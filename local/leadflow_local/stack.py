@@ -768,7 +768,6 @@ class LocalStack:
                 continue
             if schedule.get("ActionAfterCompletion") == "DELETE":
                 scheduler.delete_schedule(Name=summary["Name"], GroupName=group)
-                self._schedules_seen.pop(key, None)
             attempts, dlq = self._async_invocation(self.specs[function_id])
             delivery = RuleDelivery(function_id, f"schedule {summary['Name']}", "", attempts, dlq)
             self._deliver_event(delivery, json.loads(schedule["Target"].get("Input") or "{}"))

@@ -258,8 +258,9 @@ def test_a_lead_back_from_a_postponement_gets_a_new_speed_to_lead_clock(stack):
     assert stack.failures == []
 
 
-def create_due_schedules(stack: LocalStack, count: int, input_of: Any = lambda n: {"n": n}) -> list[str]:
-    """`count` one-time schedules for the remind function, each due a minute apart."""
+def create_waiting_schedules(stack: LocalStack, count: int) -> list[str]:
+    """`count` one-time schedules for the remind function, due a minute apart from now,
+    each with its number as its input."""
     scheduler = stack.client("scheduler")
     arn = next(a for a, lid in stack.function_arns.items() if lid == "RemindFunction")
     start = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
@@ -268,7 +269,7 @@ def create_due_schedules(stack: LocalStack, count: int, input_of: Any = lambda n
         scheduler.create_schedule(
             Name=name, ScheduleExpression=f"at({(start + timedelta(minutes=n)).isoformat()})",
             FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
-            Target={"Arn": arn, "RoleArn": "arn:aws:iam::123456789012:role/r", "Input": json.dumps(input_of(n))})
+            Target={"Arn": arn, "RoleArn": "arn:aws:iam::123456789012:role/r", "Input": json.dumps({"n": n})})
     return names
 
 
@@ -276,7 +277,7 @@ def test_every_due_schedule_fires_however_many_are_waiting(stack):
     # GIVEN more schedules than Scheduler lists on one page (50), oldest due first
     received: list[dict[str, Any]] = []
     stack.functions["RemindFunction"] = lambda event, context: received.append(event)
-    create_due_schedules(stack, 120)
+    create_waiting_schedules(stack, 120)
 
     # WHEN all are due
     fired = stack.pump_schedules(now=later(180))
@@ -292,7 +293,7 @@ def test_a_poll_reads_only_the_schedules_it_has_not_seen_as_they_are(stack):
     # GIVEN 60 schedules that are not due yet, read once by a first poll
     received: list[dict[str, Any]] = []
     stack.functions["RemindFunction"] = lambda event, context: received.append(event)
-    names = create_due_schedules(stack, 60)
+    names = create_waiting_schedules(stack, 60)
     assert stack.pump_schedules(now=later(-10)) == 0
     calls: Counter[str] = Counter()
     stack.client("scheduler").meta.events.register(
