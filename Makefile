@@ -44,11 +44,10 @@ bench: install
 # openapi.json: the leads API's OpenAPI document, generated from the code (Powertools);
 # tests/template/test_openapi.py fails when the checked-in file is stale.
 openapi: install
-	TABLE_NAME=openapi EVENT_BUS_NAME=openapi AWS_DEFAULT_REGION=us-east-1 PYTHONPATH=layers/leadflow \
-		$(BIN)/python functions/api/app.py openapi.json
+	PYTHONPATH=layers/leadflow:cli $(BIN)/python -m leadflow_cli.openapi openapi.json
 
 lint: install
-	$(BIN)/ruff check layers functions local tests bench
+	$(BIN)/ruff check layers functions local cli tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache bench/results.json

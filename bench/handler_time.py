@@ -3,7 +3,7 @@
 Every AWS API call is answered at once by `CannedAws`, which replaces botocore's
 `BaseClient._make_api_call`: no request is built, signed, sent or parsed, so what is
 timed is the handler, Powertools (event parsing, logging, metrics, batch processing,
-idempotency) and the domain. The canned items are built with the repository's own
+idempotency) and the domain. The canned items are built with the storage kernel's
 `to_item` helpers from the demo seed, so the handlers read what they would read in AWS.
 
 Idempotency is stubbed, not switched off: PutItem (the in-progress record) and
@@ -25,8 +25,9 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from bench.measure import FUNCTIONS, dummy_resolver, functions_output_discarded, load_event, summary_ms
-from leadflow.models import FormConfig, Lead, LeadStatus, Manager, Submission
-from leadflow.repository import form_key, from_item, lead_key, manager_key, submission_key, to_item
+from leadflow.shared.models import FormConfig, Lead, LeadStatus, Manager, Submission
+from leadflow.storage.codec import from_item, to_item
+from leadflow.storage.keys import form_key, lead_key, manager_key, submission_key
 from leadflow_local.stack import SEED_PATH, LambdaContext
 from leadflow_local.template import Template
 

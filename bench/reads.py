@@ -12,7 +12,7 @@ The first part is the one this figure compares between the two sizes.
 
 The leads are written straight into the table (lead cards with their index keys, and
 the report counters the report function would have added for them, computed by
-`leadflow.reports.plan_count`), so seeding 100,000 leads takes a minute, not hours of
+`leadflow.reporting.counters.plan_count`), so seeding 100,000 leads takes a minute, not hours of
 pipeline; the reads are the real API's."""
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ from botocore.client import BaseClient
 from moto import mock_aws
 
 from bench.measure import functions_output_discarded
-from leadflow.models import ChannelKind, ContactCard, Lead, LeadStatus, Score, Source, Temperature
-from leadflow.reports import CountPlan, plan_count
-from leadflow.repository import lead_created_keys, lead_key, to_item
+from leadflow.reporting.counters import CountPlan, plan_count
+from leadflow.shared.models import ChannelKind, ContactCard, Lead, LeadStatus, Score, Source, Temperature
+from leadflow.storage.codec import to_item
+from leadflow.storage.keys import lead_created_keys, lead_key
 from leadflow_local.stack import LocalStack
 
 SIZES = (10_000, 100_000)

@@ -1,6 +1,7 @@
 """What several test suites share: sample events and reading the table back."""
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +30,50 @@ def items_of(table: Any, item_type: str) -> list[dict[str, Any]]:
     return [i for i in all_items(table) if i.get("item_type") == item_type]
 
 
-def repository_of(stack: Any) -> Any:
-    """The domain's repository on the local stack's table."""
-    from leadflow.repository import LeadRepository
+@dataclass(frozen=True)
+class Stores:
+    """Each part's store on one table, for tests that arrange or read what handlers do."""
 
-    return LeadRepository(stack.table_name(), stack.client("dynamodb"))
+    table: Any
+    capture: Any
+    routing: Any
+    roster: Any
+    notification: Any
+    lifecycle: Any
+    reporting: Any
+    listing: Any
+    privacy: Any
+
+    def history(self, lead_id: str) -> list[Any]:
+        """A lead's history entries, oldest first."""
+        from leadflow.shared.models import Activity
+        from leadflow.storage.codec import from_item, wire
+
+        items = self.table.query(ConsistentRead=True, KeyConditionExpression="PK = :pk AND begins_with(SK, :act)",
+                                 ExpressionAttributeValues=wire({":pk": f"LEAD#{lead_id}", ":act": "ACT#"}))
+        return [Activity.model_validate(from_item(i)) for i in items]
+
+
+def stores_of(stack: Any) -> Stores:
+    """The parts' stores on the local stack's table."""
+    from leadflow.capture.store import CaptureStore
+    from leadflow.lifecycle.store import LifecycleStore
+    from leadflow.notification.store import NotificationStore
+    from leadflow.privacy.store import ErasureStore
+    from leadflow.reporting.store import ListingStore, ReportingStore
+    from leadflow.routing.roster import Roster
+    from leadflow.routing.store import RoutingStore
+    from leadflow.storage.table import Table
+
+    table = Table(stack.table_name(), stack.client("dynamodb"))
+    return Stores(table=table, capture=CaptureStore(table), routing=RoutingStore(table), roster=Roster(table),
+                  notification=NotificationStore(table), lifecycle=LifecycleStore(table),
+                  reporting=ReportingStore(table), listing=ListingStore(table), privacy=ErasureStore(table))
 
 
 def post_hot_lead(stack: Any, email: str = "jane@acme-corp.com") -> str:
     """A hot lead through the whole pipeline (captured, scored, assigned); its lead id."""
-    from leadflow.models import ContactCard
+    from leadflow.shared.models import ContactCard
 
     body = {"name": "Jane Doe", "email": email, "phone": "+14155550134", "company": "Acme Corp",
             "job_title": "VP Sales", "interest": "quote", "country": "US"}
@@ -46,7 +81,7 @@ def post_hot_lead(stack: Any, email: str = "jane@acme-corp.com") -> str:
                                  json.dumps(body).encode())
     assert response.status == 202, response.body
     stack.drain()
-    lead_id = repository_of(stack).find_lead_id(ContactCard(name="Jane Doe", email=email))
+    lead_id = stores_of(stack).capture.find_lead_id(ContactCard(name="Jane Doe", email=email))
     assert lead_id
     return lead_id
 

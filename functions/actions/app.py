@@ -1,7 +1,7 @@
 """actions: the pages behind the signed links in emails. GET shows a confirmation page
 (mail scanners open every link), POST acts: a manager's "contacted", "not interested",
 "call later" (`/actions/{token}`), a rejected lead's questionnaire (`/feedback/{token}`).
-No Cognito here: the signed token in the path is the credential (leadflow.link_pages)."""
+No Cognito here: the signed token in the path is the credential (leadflow.lifecycle.links)."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -9,24 +9,21 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadflow.action_links import SecretKeys
-from leadflow.events import EventPublisher
-from leadflow.link_pages import LinkPages, Page
-from leadflow.reminders import Reminders, ReminderTarget
-from leadflow.repository import LeadRepository
-from leadflow.settings import ActionsSettings
+from leadflow.lifecycle.links.pages import LinkPages, Page
+from leadflow.lifecycle.links.signing import SecretKeys
+from leadflow.lifecycle.schedules import reminders_for
+from leadflow.lifecycle.store import LifecycleStore
+from leadflow.shared.bus import EventPublisher
+from leadflow.shared.settings import ActionsSettings
+from leadflow.storage.table import Table
 
 settings = ActionsSettings.from_env()
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-pages = LinkPages(
-    LeadRepository(settings.table_name), EventPublisher(settings.event_bus_name),
-    SecretKeys(settings.action_link_secret_arn),
-    reminders=Reminders(ReminderTarget(settings.remind_function_arn, settings.scheduler_role_arn,
-                                       settings.reminder_dead_letter_arn)) if settings.remind_function_arn else None,
-    console_url=settings.console_url,
-)
+pages = LinkPages(LifecycleStore(Table(settings.table_name)), EventPublisher(settings.event_bus_name),
+                  SecretKeys(settings.action_link_secret_arn), reminders=reminders_for(settings),
+                  console_url=settings.console_url)
 app = APIGatewayRestResolver()
 
 

@@ -1,4 +1,4 @@
-"""POST /erasures: an admin erases a person by email or phone (leadflow.erasure)."""
+"""POST /erasures: an admin erases a person by email or phone (leadflow.privacy)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from leadflow.access import require_admin
-from leadflow.erasure import ErasureRecord, ErasureRefused, ErasureRequest, erase_person
-from leadflow.web import api_error
+from leadflow.privacy.erasure import ErasureRecord, ErasureRefused, ErasureRequest
+from leadflow.privacy.service import erase_person
+from leadflow.shared.access import require_admin
+from leadflow.shared.http import api_error
 
 router = Router()
 logger = Logger(child=True)
@@ -33,7 +34,7 @@ _ERR = "errors, each with a machine-readable `code`"
 def erase(request: ErasureRequest) -> ErasureRecord:
     caller = api_context.caller(router)
     require_admin(caller)
-    record = erase_person(api_context.repository, request, by=caller.actor, publisher=api_context.publisher,
+    record = erase_person(api_context.erasures, request, by=caller.actor, publisher=api_context.publisher,
                           reminders=api_context.reminders)
     # Ids and counts only: the request's email or phone never reaches the logs.
     logger.info("person erased", extra={

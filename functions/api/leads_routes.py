@@ -1,6 +1,6 @@
-"""The leads: a manager's own, or every lead for admins (leadflow.access). Lists with
-opaque cursors (leadflow.listing), one lead with its submissions and history, the moves
-of its lifecycle (leadflow.lifecycle), notes, and the CSV export.
+"""The leads: a manager's own, or every lead for admins (leadflow.shared.access). Lists
+with opaque cursors (leadflow.reporting.listing), one lead with its submissions and
+history, the moves of its lifecycle (leadflow.lifecycle), notes, and the CSV export.
 
 Every action answers the same shape, `LeadChangeResult`: the lead as it is now (read
 again after the change) and what was done (the status change, the note, the contact)."""
@@ -15,89 +15,34 @@ import api_context
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import BaseModel, Field
 
-from leadflow import lifecycle
-from leadflow.access import Caller, check_lead_access
-from leadflow.listing import (
-    MAX_CURSOR_LENGTH,
-    LeadSummary,
-    SubmissionView,
-    lead_query,
-    leads_csv,
-    list_leads,
-    submission_view,
-    summary_of,
+from leadflow.lifecycle import service as lifecycle
+from leadflow.lifecycle.requests import (
+    Conversion,
+    LeadChangeResult,
+    NoteInput,
+    Postponement,
+    Rejection,
+    StatusChange,
 )
-from leadflow.models import Activity, Lead, LeadStatus, LeadStatusChanged, RejectionReason, Temperature
+from leadflow.lifecycle.transitions import LeadNotFound, allowed_next
+from leadflow.reporting.export import CSV_COLUMNS, leads_csv
+from leadflow.reporting.listing import MAX_CURSOR_LENGTH, lead_query, list_leads
+from leadflow.reporting.views import LeadDetail, LeadList, submission_view, summary_of
+from leadflow.shared.access import Caller, check_lead_access
+from leadflow.shared.models import Lead, LeadStatus, RejectionReason, Temperature
 
 router = Router()
 
 MAX_LIST_LIMIT = 100
 MAX_EXPORT_LIMIT = 500
 LEAD_ID = Path(description="the lead's id", pattern=r"^[A-Za-z0-9_-]{1,64}$")
-NOTE = Field(default=None, max_length=lifecycle.MAX_NOTE_LENGTH, description="free text kept in the lead's history")
 
 _ERR = "errors, each with a machine-readable `code`"
 NOT_YOURS = {403: {"description": f"{_ERR}: `not_your_lead` (another manager's), `no_manager`"},
              404: {"description": f"{_ERR}: `lead_not_found`"}}
 REFUSED = {409: {"description": f"{_ERR}: `transition_not_allowed` (with the lead's `status` and the `allowed` "
                                 "statuses), `lead_changed` (another change got there first: read it again)"}}
-
-
-# -- bodies and answers ------------------------------------------------------------------
-
-class LeadList(BaseModel):
-    leads: list[LeadSummary]
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null: this was the last. "
-                                                "A page may hold fewer leads than `limit` (even none) and still "
-                                                "have one")
-
-
-class LeadDetail(BaseModel):
-    lead: Lead = Field(description="the lead card: the person (to call them), the source, the score with its "
-                                   "reasons, where the lead stands")
-    submissions: list[SubmissionView] = Field(description="every form post of the person, newest first")
-    history: list[Activity] = Field(description="every change and note, newest first")
-    complete: bool = Field(description="false for the rare lead with more items than one read returns: the oldest "
-                                       "are left out")
-
-
-class StatusChange(BaseModel):
-    status: LeadStatus = Field(description="where the lead goes; see the transitions in the description")
-    reason: RejectionReason | None = Field(default=None, description="required when rejecting, else absent")
-    note: str | None = NOTE
-    follow_up_on: date | None = Field(default=None, description="required when postponing (a day after today), "
-                                                                 "else absent")
-
-
-class NoteInput(BaseModel):
-    text: str = Field(min_length=1, max_length=lifecycle.MAX_NOTE_LENGTH)
-
-
-class Rejection(BaseModel):
-    reason: RejectionReason
-    note: str | None = NOTE
-    farewell: bool = Field(default=False, description="email the person a short goodbye with a questionnaire link")
-
-
-class Postponement(BaseModel):
-    follow_up_on: date = Field(description="the day the lead comes back to its manager (after today)")
-    note: str | None = NOTE
-
-
-class Conversion(BaseModel):
-    note: str | None = NOTE
-
-
-class LeadChangeResult(BaseModel):
-    """What every action on a lead answers: the lead now, and what was done."""
-
-    lead: Lead
-    change: LeadStatusChanged | None = Field(default=None, description="the status change (as published on the "
-                                                                       "bus as `Lead Status Changed`)")
-    note: Activity | None = Field(default=None, description="the note added to the history")
-    contact_id: str | None = Field(default=None, description="converted: the contact created from the lead")
 
 
 # -- lists -------------------------------------------------------------------------------
@@ -133,7 +78,7 @@ def get_leads(status: StatusParam = None, temperature: TemperatureParam = None, 
               cursor: CursorParam = None) -> LeadList:
     query = lead_query(api_context.caller(router), manager_id=manager_id, status=status, temperature=temperature,
                        date_from=date_from, date_to=date_to)
-    page = list_leads(api_context.repository, query, limit=limit, cursor=cursor)
+    page = list_leads(api_context.listing, query, limit=limit, cursor=cursor)
     return LeadList(leads=[summary_of(lead) for lead in page.leads], next_cursor=page.next_cursor)
 
 
@@ -144,10 +89,7 @@ def get_leads(status: StatusParam = None, temperature: TemperatureParam = None, 
                 "`X-Next-Cursor` and in `Link: <?...&cursor=...>; rel=\"next\"`; neither header on the last page. "
                 "Cells a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage "
                 "return) start with an apostrophe. Holds the leads' emails and phone numbers: handle with care."),
-            responses={200: {"description": "CSV: " + ", ".join(
-                ("lead_id", "created_at", "status", "temperature", "points", "manager_id", "channel", "utm_source",
-                 "utm_medium", "utm_campaign", "form_id", "name", "email", "phone", "company", "country",
-                 "contacted_at", "converted_at", "rejection_reason")),
+            responses={200: {"description": "CSV: " + ", ".join(CSV_COLUMNS),
                 "content": {"text/csv": {"schema": {"type": "string"}}},
                 "headers": {"X-Next-Cursor": {"description": "the next page's cursor", "schema": {"type": "string"}},
                             "Link": {"description": "the next page, rel=\"next\"", "schema": {"type": "string"}}}},
@@ -159,7 +101,7 @@ def export_leads(status: StatusParam = None, temperature: TemperatureParam = Non
                  cursor: CursorParam = None) -> Response[str]:
     query = lead_query(api_context.caller(router), manager_id=manager_id, status=status, temperature=temperature,
                        date_from=date_from, date_to=date_to)
-    page = list_leads(api_context.repository, query, limit=limit, cursor=cursor)
+    page = list_leads(api_context.listing, query, limit=limit, cursor=cursor)
     headers = {"Content-Disposition": 'attachment; filename="leads.csv"', "Cache-Control": "no-store"}
     if page.next_cursor:
         params = {k: v for k, v in (router.current_event.query_string_parameters or {}).items() if k != "cursor"}
@@ -176,9 +118,9 @@ def export_leads(status: StatusParam = None, temperature: TemperatureParam = Non
             responses={200: {"description": "the lead, its submissions and its history, newest first"}, **NOT_YOURS})
 def get_lead(lead_id: Annotated[str, LEAD_ID]) -> LeadDetail:
     who = api_context.caller(router)
-    found = api_context.repository.get_lead_file(lead_id)
+    found = api_context.listing.get_lead_file(lead_id)
     if found is None:
-        raise lifecycle.LeadNotFound(lead_id)
+        raise LeadNotFound(lead_id)
     check_lead_access(who, found.lead)
     return LeadDetail(lead=found.lead, submissions=[submission_view(s) for s in found.submissions],
                       history=found.activities, complete=found.complete)
@@ -187,17 +129,17 @@ def get_lead(lead_id: Annotated[str, LEAD_ID]) -> LeadDetail:
 def _own_lead(lead_id: str) -> Caller:
     """The caller, once they may act on this lead (404 / 403 otherwise)."""
     who = api_context.caller(router)
-    lead = api_context.repository.get_lead(lead_id)
+    lead = api_context.leads.get_lead(lead_id)
     if lead is None:
-        raise lifecycle.LeadNotFound(lead_id)
+        raise LeadNotFound(lead_id)
     check_lead_access(who, lead)
     return who
 
 
 def _now(lead_id: str) -> Lead:
-    lead = api_context.repository.get_lead(lead_id)
+    lead = api_context.leads.get_lead(lead_id)
     if lead is None:  # erased between the change and this read
-        raise lifecycle.LeadNotFound(lead_id)
+        raise LeadNotFound(lead_id)
     return lead
 
 
@@ -205,7 +147,7 @@ def _change(lead_id: str, status: LeadStatus, *, reason: RejectionReason | None 
             follow_up_on: date | None = None, farewell: bool = False) -> LeadChangeResult:
     who = _own_lead(lead_id)
     event = lifecycle.change_status(
-        api_context.repository, api_context.publisher, lead_id, status, by=who.actor,
+        api_context.leads, api_context.publisher, lead_id, status, by=who.actor,
         reason=reason.value if reason else None, note=note, follow_up_on=follow_up_on, farewell=farewell,
         reminders=api_context.reminders)
     lead = _now(lead_id)
@@ -217,7 +159,7 @@ ACTION_ERRORS = {400: {"description": f"{_ERR}: `reason_required`, `reason_unkno
                                       "`follow_up_required`, `follow_up_not_in_future`, `follow_up_not_expected`, "
                                       "`manager_required`, `note_too_long`, `invalid_request`"},
                  **NOT_YOURS, **REFUSED}
-TRANSITIONS = "; ".join(f"{s.value} → {', '.join(t.value for t in lifecycle.allowed_next(s)) or 'nothing (final)'}"
+TRANSITIONS = "; ".join(f"{s.value} → {', '.join(t.value for t in allowed_next(s)) or 'nothing (final)'}"
                         for s in LeadStatus)
 
 
@@ -253,7 +195,7 @@ def postpone(lead_id: Annotated[str, LEAD_ID], postponement: Postponement) -> Le
 def convert(lead_id: Annotated[str, LEAD_ID],
             conversion: Annotated[Conversion | None, Body()] = None) -> Response[LeadChangeResult]:
     who = _own_lead(lead_id)
-    contact = lifecycle.convert(api_context.repository, api_context.publisher, lead_id, who.actor,
+    contact = lifecycle.convert(api_context.leads, api_context.publisher, lead_id, who.actor,
                                 note=conversion.note if conversion else None)
     result = LeadChangeResult(lead=_now(lead_id), contact_id=contact.contact_id)
     return Response(status_code=201, content_type="application/json", body=result)
@@ -265,6 +207,6 @@ def convert(lead_id: Annotated[str, LEAD_ID],
                         **NOT_YOURS})
 def add_note(lead_id: Annotated[str, LEAD_ID], note: NoteInput) -> Response[LeadChangeResult]:
     who = _own_lead(lead_id)
-    activity = lifecycle.add_note(api_context.repository, lead_id, note.text, who.actor)
+    activity = lifecycle.add_note(api_context.leads, lead_id, note.text, who.actor)
     result = LeadChangeResult(lead=_now(lead_id), note=activity)
     return Response(status_code=201, content_type="application/json", body=result)

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from api_context import caller, repository
+from api_context import caller, reports
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from leadflow.access import require_admin
-from leadflow.models import utc_now
-from leadflow.reports import ChannelCost, ChannelCostInput, InvalidReportQuery, Report, enter_channel_cost, read_report
-from leadflow.web import api_error
+from leadflow.reporting.costs import ChannelCost, ChannelCostInput, enter_channel_cost
+from leadflow.reporting.periods import InvalidReportQuery
+from leadflow.reporting.reports import Report, read_report
+from leadflow.shared.access import require_admin
+from leadflow.shared.clock import utc_now
+from leadflow.shared.http import api_error
 
 router = Router()
 
@@ -34,11 +36,11 @@ def get_report(
                                                 "manager, band (default: all); the `all` row always comes")] = None,
 ) -> Report:
     require_admin(caller(router))
-    return read_report(repository, period, by, today=utc_now().date())
+    return read_report(reports, period, by, today=utc_now().date())
 
 
 @router.put("/reports/costs", summary="Enter (or replace) a channel's cost for a month")
 def put_channel_cost(cost: ChannelCostInput) -> ChannelCost:
     who = caller(router)
     require_admin(who)
-    return enter_channel_cost(repository, cost, by=who.actor, now=utc_now())
+    return enter_channel_cost(reports, cost, by=who.actor, now=utc_now())

@@ -6,12 +6,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadflow.capture import CaptureService, FormCatalog, PostedForm
-from leadflow.errors import CaptureError
-from leadflow.fallback import FallbackQueue
-from leadflow.repository import LeadRepository, fast_client
-from leadflow.settings import CaptureSettings
-from leadflow.web import accepted, header, prefers_json, preflight, refused
+from leadflow.capture.errors import CaptureError
+from leadflow.capture.fallback import FallbackQueue
+from leadflow.capture.http import accepted, header, prefers_json, preflight, refused
+from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
+from leadflow.capture.store import CaptureStore
+from leadflow.shared import aws
+from leadflow.shared.settings import CaptureSettings
+from leadflow.storage.table import Table
 
 settings = CaptureSettings.from_env()
 logger = Logger()
@@ -19,9 +21,9 @@ tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayRestResolver()
 # A visitor is waiting: few, quick retries, then the fallback queue takes the post.
-repository = LeadRepository(settings.table_name, fast_client("dynamodb"))
-forms = FormCatalog(repository)
-capture = CaptureService(forms, repository, FallbackQueue(settings.fallback_queue_url))
+store = CaptureStore(Table(settings.table_name, aws.client("dynamodb", "person_waiting")))
+forms = FormCatalog(store)
+capture = CaptureService(forms, store, FallbackQueue(settings.fallback_queue_url))
 
 
 @app.post("/forms/<form_id>/submissions")

@@ -4,142 +4,143 @@ signed action links (and the speed-to-lead reminder, and the hot-lead topic);
 `Lead Status Changed` with `farewell` → the rejected lead's goodbye and questionnaire."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadflow.lifecycle import LEAD_STATUS_CHANGED
-from leadflow.mailer import Mailer, MailRejected
-from leadflow.models import LeadAssigned, LeadScored, LeadStatusChanged
-from leadflow.notification import FollowUp, HotLeadAlerts, notify_manager, send_autoresponse, send_farewell
-from leadflow.reminders import Reminders, ReminderTarget
-from leadflow.repository import LeadRepository
-from leadflow.routing import LEAD_SCORED
-from leadflow.settings import NotifySettings
+from leadflow.lifecycle.links.signing import action_links
+from leadflow.lifecycle.schedules import reminders_for
+from leadflow.notification.autoresponder import send_autoresponse
+from leadflow.notification.farewell import send_farewell
+from leadflow.notification.hot_leads import HotLeadAlerts
+from leadflow.notification.mailer import Mailer, MailRejected
+from leadflow.notification.manager_email import FollowUp, notify_manager
+from leadflow.notification.store import NotificationStore
+from leadflow.shared import aws
+from leadflow.shared.events import (
+    LEAD_ASSIGNED,
+    LEAD_SCORED,
+    LEAD_STATUS_CHANGED,
+    LeadAssigned,
+    LeadScored,
+    LeadStatusChanged,
+    parse_detail,
+)
+from leadflow.shared.idempotency import once_per, records
+from leadflow.shared.settings import NotifySettings
+from leadflow.storage.table import Table
 
 settings = NotifySettings.from_env()
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-repository = LeadRepository(settings.table_name)
+store = NotificationStore(Table(settings.table_name))
 mailer = Mailer(settings.sender_email)
 # The signed links in emails, when the deployment has a public URL and a key for them.
-links = settings.action_links()
+links = action_links(settings)
 follow_up = FollowUp(
-    reminders=Reminders(ReminderTarget(settings.remind_function_arn, settings.scheduler_role_arn,
-                                       settings.reminder_dead_letter_arn)) if settings.remind_function_arn else None,
-    sla=settings.sla(), admin_email=settings.admin_email,
-    hot_alerts=HotLeadAlerts(settings.hot_lead_topic_arn) if settings.hot_lead_topic_arn else None,
-    links=links,
+    reminders=reminders_for(settings), sla=settings.sla(), admin_email=settings.admin_email,
+    hot_alerts=HotLeadAlerts(settings.hot_lead_topic_arn) if settings.hot_lead_topic_arn else None, links=links,
 )
-# Idempotency records live in the same table, under one partition, removed by its TTL.
-persistence = DynamoDBPersistenceLayer(
-    table_name=settings.table_name, key_attr="PK", sort_key_attr="SK",
-    static_pk_value="IDEMPOTENCY#notify", expiry_attr="expires_at",
-)
-# One email per submission and manager: a redelivered event sends nothing.
-idempotency = IdempotencyConfig(event_key_jmespath="[submission_id, manager_id]", expires_after_seconds=7 * 86400)
-autoreply_persistence = DynamoDBPersistenceLayer(
-    table_name=settings.table_name, key_attr="PK", sort_key_attr="SK",
-    static_pk_value="IDEMPOTENCY#autoresponder", expiry_attr="expires_at",
-)
-autoreply_idempotency = IdempotencyConfig(event_key_jmespath="submission_id", expires_after_seconds=7 * 86400)
-farewell_persistence = DynamoDBPersistenceLayer(
-    table_name=settings.table_name, key_attr="PK", sort_key_attr="SK",
-    static_pk_value="IDEMPOTENCY#farewell", expiry_attr="expires_at",
-)
-# One farewell per lead: a rejected lead stays rejected, so its id is the key; kept
-# longer than any redelivery or dead-letter redrive could come.
-farewell_idempotency = IdempotencyConfig(event_key_jmespath="lead_id", expires_after_seconds=30 * 86400)
+# One email per submission and manager, one thank-you per submission, and one farewell
+# per lead (a rejected lead stays rejected; kept longer than any redrive could come).
+per_assignment = once_per("[submission_id, manager_id]", days=7)
+per_submission = once_per("submission_id", days=7)
+per_lead = once_per("lead_id", days=30)
 
 
-@idempotent_function(data_keyword_argument="assignment", persistence_store=persistence, config=idempotency)
+@idempotent_function(data_keyword_argument="assignment", persistence_store=records(settings.table_name, "notify"),
+                     config=per_assignment)
 @tracer.capture_method
 def send_assignment_email(assignment: LeadAssigned) -> dict:
-    result = notify_manager(assignment, repository, mailer, settings.console_url, follow_up)
+    result = notify_manager(assignment, store, mailer, settings.console_url, follow_up)
     logger.info("manager notified", extra={
         "lead_id": assignment.lead_id, "manager_id": assignment.manager_id, "message_id": result.message_id,
         "reminder_scheduled": result.reminder_scheduled, "suppressed": result.suppressed,
     })
-    metrics.add_metric(name="ManagerSuppressed" if result.suppressed else "ManagerNotified",
-                       unit=MetricUnit.Count, value=1)
+    count("ManagerSuppressed" if result.suppressed else "ManagerNotified")
     if result.hot_alert:
-        metrics.add_metric(name="HotLeadAlerted", unit=MetricUnit.Count, value=1)
+        count("HotLeadAlerted")
     return {"message_id": result.message_id, "suppressed": result.suppressed}
 
 
-@idempotent_function(data_keyword_argument="scored", persistence_store=autoreply_persistence,
-                     config=autoreply_idempotency)
+@idempotent_function(data_keyword_argument="scored", persistence_store=records(settings.table_name, "autoresponder"),
+                     config=per_submission)
 @tracer.capture_method
 def send_thank_you(scored: LeadScored) -> dict:
-    outcome = send_autoresponse(scored, repository, mailer)
+    outcome = send_autoresponse(scored, store, mailer)
     logger.info("autoresponder", extra={"lead_id": scored.lead_id, "form_id": scored.form_id, "outcome": outcome})
     if outcome == "sent":
-        metrics.add_metric(name="AutoresponderSent", unit=MetricUnit.Count, value=1)
+        count("AutoresponderSent")
     return {"outcome": outcome}
 
 
-@idempotent_function(data_keyword_argument="changed", persistence_store=farewell_persistence,
-                     config=farewell_idempotency)
+@idempotent_function(data_keyword_argument="changed", persistence_store=records(settings.table_name, "farewell"),
+                     config=per_lead)
 @tracer.capture_method
 def send_farewell_email(changed: LeadStatusChanged) -> dict:
-    outcome = send_farewell(changed, repository, mailer, links)
+    outcome = send_farewell(changed, store, mailer, links)
     logger.info("farewell", extra={"lead_id": changed.lead_id, "outcome": outcome})
     if outcome == "sent":
-        metrics.add_metric(name="FarewellSent", unit=MetricUnit.Count, value=1)
+        count("FarewellSent")
     return {"outcome": outcome}
 
 
-def park_rejected(event: dict, error: MailRejected, who: dict) -> dict:
-    """SES refused for good (in the sandbox: an unverified recipient). Retrying cannot
-    help, so the event goes straight to the dead-letter queue, to be redriven once the
-    address is verified; the log says what to do and names ids, not addresses."""
+def park_rejected(event: dict, assignment: LeadAssigned, error: MailRejected) -> dict:
+    """SES refused a manager's email for good (in the sandbox: an unverified recipient).
+    Retrying cannot help, so the event goes straight to the dead-letter queue, to be
+    redriven once the address is verified; the log says what to do and names ids."""
     logger.error(
         f"SES rejected the email ({error.code}). If the account is in the SES sandbox, verify the recipient "
         "(or its domain) in SES, or request production access; then redrive the notify dead-letter queue.",
-        extra=who,
+        extra={"lead_id": assignment.lead_id, "manager_id": assignment.manager_id},
     )
-    metrics.add_metric(name="EmailRejected", unit=MetricUnit.Count, value=1)
+    count("EmailRejected")
     if settings.dead_letter_queue_url:
-        boto3.client("sqs").send_message(QueueUrl=settings.dead_letter_queue_url, MessageBody=json.dumps(event))
+        aws.client("sqs").send_message(QueueUrl=settings.dead_letter_queue_url, MessageBody=json.dumps(event))
     return {"rejected": error.code}
+
+
+def visitor_refused(kind: str) -> Callable[[dict, Any, MailRejected], dict]:
+    """An address of the visitor's that SES refuses (in the sandbox: any unverified one)
+    is not worth a dead letter or an alarm: the lead itself is safe."""
+
+    def warn(_event: dict, detail: Any, error: MailRejected) -> dict:
+        ids = {name: getattr(detail, name) for name in ("lead_id", "form_id") if hasattr(detail, name)}
+        logger.warning(f"SES rejected the {kind} email ({error.code}); in the SES sandbox only verified "
+                       "recipients get it", extra=ids)
+        return {"rejected": error.code}
+
+    return warn
+
+
+def count(name: str) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+# detail-type → (what to send, what to do when SES refuses it for good)
+ROUTES: dict[str, tuple[Callable[[Any], dict], Callable[[dict, Any, MailRejected], dict]]] = {
+    LEAD_ASSIGNED: (lambda detail: send_assignment_email(assignment=detail), park_rejected),
+    LEAD_SCORED: (lambda detail: send_thank_you(scored=detail), visitor_refused("thank-you")),
+    LEAD_STATUS_CHANGED: (lambda detail: send_farewell_email(changed=detail), visitor_refused("farewell")),
+}
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    idempotency.register_lambda_context(context)
-    autoreply_idempotency.register_lambda_context(context)
-    farewell_idempotency.register_lambda_context(context)
-    if event.get("detail-type") == LEAD_SCORED:
-        scored = LeadScored.model_validate(event["detail"])
-        try:
-            return send_thank_you(scored=scored)
-        except MailRejected as error:
-            # A visitor's address SES refuses (in the sandbox: any unverified one) is not
-            # worth a dead letter or an alarm: the lead itself is safe.
-            logger.warning(f"SES rejected the thank-you email ({error.code}); in the SES sandbox only verified "
-                           "recipients get it", extra={"lead_id": scored.lead_id, "form_id": scored.form_id})
-            return {"rejected": error.code}
-    if event.get("detail-type") == LEAD_STATUS_CHANGED:
-        changed = LeadStatusChanged.model_validate(event["detail"])
-        try:
-            return send_farewell_email(changed=changed)
-        except MailRejected as error:
-            # As for the thank-you: an address SES refuses is the lead's, not worth an alarm.
-            logger.warning(f"SES rejected the farewell email ({error.code}); in the SES sandbox only verified "
-                           "recipients get it", extra={"lead_id": changed.lead_id})
-            return {"rejected": error.code}
-    assignment = LeadAssigned.model_validate(event["detail"])
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
+    for config in (per_assignment, per_submission, per_lead):
+        config.register_lambda_context(context)
+    send, refused = ROUTES[event.detail_type]
+    detail = parse_detail(event.detail_type, event.detail)
     try:
-        return send_assignment_email(assignment=assignment)
+        return send(detail)
     except MailRejected as error:
-        return park_rejected(event, error, {"lead_id": assignment.lead_id, "manager_id": assignment.manager_id})
+        return refused(event.raw_event, detail, error)

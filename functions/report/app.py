@@ -8,15 +8,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadflow.reports import count_event
-from leadflow.repository import LeadRepository
-from leadflow.settings import ReportSettings
+from leadflow.reporting.counters import count_event
+from leadflow.reporting.store import ReportingStore
+from leadflow.shared.settings import ReportSettings
+from leadflow.storage.table import Table
 
 settings = ReportSettings.from_env()
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-repository = LeadRepository(settings.table_name)
+store = ReportingStore(Table(settings.table_name))
 _METRICS = {"counted": "ReportCounted", "already_counted": "ReportAlreadyCounted",
             "lead_missing": "ReportLeadMissing", "ignored": "ReportIgnored"}
 
@@ -26,7 +27,7 @@ _METRICS = {"counted": "ReportCounted", "already_counted": "ReportAlreadyCounted
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
-    counted = count_event(event.detail_type, event.detail, repository)
+    counted = count_event(event.detail_type, event.detail, store)
     # Ids only: the events carry no contact data, and none is logged.
     logger.info("report counters", extra={"detail_type": event.detail_type, "lead_id": counted.lead_id,
                                           "fact": counted.fact or "lead", "outcome": counted.outcome})

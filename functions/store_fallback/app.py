@@ -6,23 +6,24 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadflow.capture import record_queued
-from leadflow.fallback import QueuedSubmission
-from leadflow.repository import LeadRepository
-from leadflow.settings import StoreFallbackSettings
+from leadflow.capture.fallback import QueuedSubmission
+from leadflow.capture.service import record_queued
+from leadflow.capture.store import CaptureStore
+from leadflow.shared.settings import StoreFallbackSettings
+from leadflow.storage.table import Table
 
 settings = StoreFallbackSettings.from_env()
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-repository = LeadRepository(settings.table_name)
+store = CaptureStore(Table(settings.table_name))
 
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     queued = QueuedSubmission.model_validate_json(record.body)
-    record_queued(repository, queued)
+    record_queued(store, queued)
     logger.info("queued submission stored", extra={"submission_id": queued.submission.submission_id})
     metrics.add_metric(name="QueuedSubmissionStored", unit=MetricUnit.Count, value=1)
 

@@ -218,7 +218,7 @@ def _render_email(number: int, email: SentEmail) -> str:
 def stored_leads(stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
     """Every lead card with its submissions (oldest first), and the posts kept aside as
     spam. A Scan: fine for a local tool on a demo table; no request path of Leadflow scans."""
-    from leadflow.repository import from_item  # the item format is the repository's to know
+    from leadflow.storage.codec import from_item  # the item format is the storage kernel's to know
 
     leads: dict[str, dict[str, Any]] = {}
     submissions: dict[str, list[dict[str, Any]]] = {}

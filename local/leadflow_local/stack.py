@@ -479,18 +479,20 @@ class LocalStack:
         """Put the demo forms and managers of a seed file in the table. `${LOCAL_ORIGIN}`
         and `${LOCAL_ORIGIN_BY_NAME}` in it become the local pages' origins, so the demo
         form allows exactly the page that `make dev` serves, on whatever port."""
-        from leadflow.models import FormConfig, Manager
-        from leadflow.repository import LeadRepository
+        from leadflow.capture.store import CaptureStore
+        from leadflow.routing.roster import Roster
+        from leadflow.shared.models import FormConfig, Manager
+        from leadflow.storage.table import Table
 
         by_name = local_origin.replace("://127.0.0.1", "://localhost")
         text = string.Template(path.read_text("utf-8")).safe_substitute(
             LOCAL_ORIGIN=local_origin, LOCAL_ORIGIN_BY_NAME=by_name)
         data = json.loads(text)
-        repository = LeadRepository(self.table_name(), self.client("dynamodb"))
+        table = Table(self.table_name(), self.client("dynamodb"))
         for form in data.get("forms", []):
-            repository.put_form(FormConfig.model_validate(form))
+            CaptureStore(table).put_form(FormConfig.model_validate(form))
         for manager in data.get("managers", []):
-            repository.put_manager(Manager.model_validate(manager))
+            Roster(table).put(Manager.model_validate(manager))
         self._seed_users(data.get("users", []), {m["manager_id"] for m in data.get("managers", [])})
 
     def _seed_users(self, users: list[dict[str, Any]], manager_ids: set[str]) -> None:

@@ -13,12 +13,11 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from leadflow import SOURCE
-from leadflow.action_links import ActionLinks, LinkAction, LinkClaims, SecretKeys, sign
-from leadflow.lifecycle import LEAD_STATUS_CHANGED
-from leadflow.models import ContactCard, LeadStatus
+from leadflow.lifecycle.links.signing import ActionLinks, LinkAction, LinkClaims, SecretKeys, sign
+from leadflow.shared.events import LEAD_STATUS_CHANGED, SOURCE
+from leadflow.shared.models import ContactCard, LeadStatus
 from leadflow_local.stack import CallCounter, HttpResponse, LocalStack, api_gateway_event
-from support import load_event, post_hot_lead, repository_of
+from support import load_event, post_hot_lead, stores_of
 
 S = LeadStatus
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -102,7 +101,7 @@ def partition(stack: LocalStack, lead_id: str) -> list[dict[str, Any]]:
 
 
 def kinds(stack: LocalStack, lead_id: str) -> list[str]:
-    return [a.kind for a in repository_of(stack).list_activities(lead_id)]
+    return [a.kind for a in stores_of(stack).history(lead_id)]
 
 
 # -- a manager acts from the email --------------------------------------------------------
@@ -153,15 +152,15 @@ def test_the_email_carries_three_links_whose_pages_show_the_lead_and_change_noth
 
 def test_contacted_from_the_email_changes_the_lead_with_history_and_an_event(stack, sent_emails, bus):
     lead_id, links = lead_with_links(stack, sent_emails)
-    manager_id = repository_of(stack).get_lead(lead_id).manager_id
+    manager_id = stores_of(stack).lifecycle.get_lead(lead_id).manager_id
 
     response = post(stack, links["contacted"], {"note": "Called, demo on Friday"})
 
     assert response.status == 200 and code_of(response) == "contacted"
     assert "Jane Doe is marked as contacted." in page(response)
-    lead = repository_of(stack).get_lead(lead_id)
+    lead = stores_of(stack).lifecycle.get_lead(lead_id)
     assert lead.status == S.CONTACTED and lead.contacted_at is not None
-    [activity] = [a for a in repository_of(stack).list_activities(lead_id) if a.kind == "contacted"]
+    [activity] = [a for a in stores_of(stack).history(lead_id) if a.kind == "contacted"]
     assert activity.detail["by"] == manager_id and activity.detail["note"] == "Called, demo on Friday"
     [event] = bus.received()
     assert (event["from_status"], event["to_status"], event["by"]) == ("assigned", "contacted", manager_id)
@@ -175,9 +174,9 @@ def test_not_interested_closes_the_lead_with_the_chosen_reason_and_note_and_no_f
 
     assert response.status == 200 and code_of(response) == "rejected"
     assert "Jane Doe is closed as not interested." in page(response) and "goodbye" not in page(response)
-    lead = repository_of(stack).get_lead(lead_id)
+    lead = stores_of(stack).lifecycle.get_lead(lead_id)
     assert lead.status == S.REJECTED and lead.rejection_reason == "competitor"
-    [activity] = [a for a in repository_of(stack).list_activities(lead_id) if a.kind == "rejected"]
+    [activity] = [a for a in stores_of(stack).history(lead_id) if a.kind == "rejected"]
     assert activity.detail["reason"] == "competitor" and activity.detail["note"] == f"Went with X {HOSTILE}"
     [event] = bus.received()
     assert event["to_status"] == "rejected" and event["reason"] == "competitor" and event["farewell"] is False
@@ -193,7 +192,7 @@ def test_call_later_postpones_the_lead_to_the_chosen_day(stack, sent_emails, bus
 
     assert response.status == 200 and code_of(response) == "postponed"
     assert f"Jane Doe comes back to you on {day.isoformat()}." in page(response)
-    lead = repository_of(stack).get_lead(lead_id)
+    lead = stores_of(stack).lifecycle.get_lead(lead_id)
     assert lead.status == S.POSTPONED and lead.follow_up_on == day
     assert "postponed" in kinds(stack, lead_id)
     [event] = bus.received()
@@ -241,10 +240,10 @@ def test_acting_twice_is_refused_saying_where_the_lead_stands(stack, sent_emails
 def test_a_link_to_a_lead_that_was_reassigned_or_is_gone_no_longer_works(stack, sent_emails, bus):
     # GIVEN the lead moved from the emailed manager to another one
     lead_id, links = lead_with_links(stack, sent_emails)
-    repository = repository_of(stack)
-    lead = repository.get_lead(lead_id)
-    emailed, other = repository.get_manager(lead.manager_id), repository.get_manager("m-sam")
-    repository.reassign_lead(lead_id, emailed, other, datetime.now(timezone.utc), reason="test")
+    stores = stores_of(stack)
+    lead = stores.lifecycle.get_lead(lead_id)
+    emailed, other = stores.roster.get(lead.manager_id), stores.roster.get("m-sam")
+    stores.lifecycle.reassign_lead(lead_id, emailed, other, datetime.now(timezone.utc), reason="test")
     before = partition(stack, lead_id)
 
     # WHEN the first manager opens and posts their old link
@@ -276,7 +275,7 @@ def test_an_expired_link_says_to_use_the_console(stack, sent_emails, bus):
         # THEN it says it expired and where to go instead
         assert response.status == 410 and code_of(response) == "link_expired"
         assert "This link has expired" in page(response) and "Leadflow console" in page(response)
-    assert repository_of(stack).get_lead(lead_id).status == S.ASSIGNED and bus.received() == []
+    assert stores_of(stack).lifecycle.get_lead(lead_id).status == S.ASSIGNED and bus.received() == []
 
 
 def tampered(path: str) -> str:
@@ -321,8 +320,8 @@ def test_the_page_is_in_the_managers_language_and_escapes_the_lead(stack, bus):
                                              "interest": "quote"}).encode())
     assert response.status == 202
     stack.drain()
-    lead_id = repository_of(stack).find_lead_id(ContactCard(name="x", email="layla.lead@acme-corp.com"))
-    assert repository_of(stack).get_lead(lead_id).manager_id == "m-layla"
+    lead_id = stores_of(stack).capture.find_lead_id(ContactCard(name="x", email="layla.lead@acme-corp.com"))
+    assert stores_of(stack).lifecycle.get_lead(lead_id).manager_id == "m-layla"
 
     shown = page(get(stack, f"/actions/{token_for(stack, lead_id, 'm-layla', LinkAction.NOT_INTERESTED)}"))
 
@@ -338,7 +337,7 @@ def test_a_post_must_be_a_readable_form_which_may_come_base64_encoded(stack, sen
 
     assert (as_json.status, code_of(as_json)) == (415, "unsupported_media_type")
     assert (garbled.status, code_of(garbled)) == (400, "malformed_body")
-    assert repository_of(stack).get_lead(lead_id).status == S.ASSIGNED and bus.received() == []
+    assert stores_of(stack).lifecycle.get_lead(lead_id).status == S.ASSIGNED and bus.received() == []
 
     # API Gateway may pass a form body base64-encoded (binary media types)
     route = next(r for r in stack.routes if r.method == "POST" and r.path == "/actions/{token}")
@@ -346,7 +345,7 @@ def test_a_post_must_be_a_readable_form_which_may_come_base64_encoded(stack, sen
                               FORM, b"", "", "127.0.0.1")
     event.update(body=base64.b64encode(b"note=by+phone").decode(), isBase64Encoded=True)
     assert stack.invoke("ActionsFunction", event)["statusCode"] == 200
-    [activity] = [a for a in repository_of(stack).list_activities(lead_id) if a.kind == "contacted"]
+    [activity] = [a for a in stores_of(stack).history(lead_id) if a.kind == "contacted"]
     assert activity.detail["note"] == "by phone"
 
 
@@ -432,7 +431,7 @@ def test_an_answer_to_the_questionnaire_is_kept_once(stack, sent_emails):
     assert (first.status, code_of(first)) == (200, "feedback_recorded")
     assert (second.status, code_of(second)) == (200, "feedback_already")
     # AND the first answer is the one kept
-    [answer] = [a for a in repository_of(stack).list_activities(lead_id) if a.kind == "feedback"]
+    [answer] = [a for a in stores_of(stack).history(lead_id) if a.kind == "feedback"]
     assert answer.detail == {"by": "lead", "why": "price", "comment": f"Too dear {HOSTILE}"}
     # AND opening the link again says it was answered
     assert code_of(get(stack, path)) == "feedback_already"
@@ -459,7 +458,7 @@ def test_the_sample_events_do_what_they_say_with_a_token_of_this_deployment(stac
     # The samples' tokens are signed with no real key: `sam local invoke` shows the
     # "does not work" page. With a token of this deployment each does its part.
     lead_id, _ = lead_with_links(stack, sent_emails)
-    manager_id = repository_of(stack).get_lead(lead_id).manager_id
+    manager_id = stores_of(stack).lifecycle.get_lead(lead_id).manager_id
     tokens = {"/actions/{token}": token_for(stack, lead_id, manager_id, LinkAction.NOT_INTERESTED),
               "/feedback/{token}": token_for(stack, lead_id, None, LinkAction.FEEDBACK)}
     answers = {}

@@ -17,10 +17,13 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from leadflow import SOURCE, lifecycle
-from leadflow.events import EventPublisher
-from leadflow.listing import CSV_COLUMNS
-from leadflow.models import (
+from leadflow.lifecycle import service as lifecycle
+from leadflow.lifecycle.transitions import TRANSITIONS
+from leadflow.reporting.export import CSV_COLUMNS
+from leadflow.shared.bus import EventPublisher
+from leadflow.shared.clock import utc_now
+from leadflow.shared.events import LEAD_STATUS_CHANGED, SOURCE
+from leadflow.shared.models import (
     ChannelKind,
     ContactCard,
     Lead,
@@ -31,11 +34,10 @@ from leadflow.models import (
     Source,
     Submission,
     Temperature,
-    utc_now,
 )
-from leadflow.repository import lead_key
+from leadflow.storage.keys import lead_key
 from leadflow_local.stack import CallCounter, LocalStack
-from support import api_event, claims_of, load_event, post_hot_lead, repository_of
+from support import api_event, claims_of, load_event, post_hot_lead, stores_of
 
 S = LeadStatus
 OLIVIA = claims_of("m-olivia")
@@ -90,7 +92,7 @@ def seed_lead(stack: LocalStack, *, manager_id: str | None = "m-olivia", status:
               name: str | None = None, lead_id: str | None = None) -> str:
     """A lead stored as capture and the scorer store one (record_submission, then
     record_assignment), then moved to `status` by the lifecycle; its id."""
-    repository = repository_of(stack)
+    stores = stores_of(stack)
     lead_id = lead_id or uuid.uuid4().hex
     at = created_at or utc_now()
     contact = ContactCard(name=name or f"Lead {lead_id[:6]}", email=f"{lead_id[:12]}@acme-corp.com",
@@ -100,20 +102,20 @@ def seed_lead(stack: LocalStack, *, manager_id: str | None = "m-olivia", status:
                             contact=contact, source=source, interest="quote")
     lead = Lead(lead_id=lead_id, contact=contact, source=source, created_at=at, last_seen_at=at,
                 latest_interest="quote")
-    assert repository.record_submission(submission, lead).is_new_lead
+    assert stores.capture.record_submission(submission, lead).is_new_lead
     points = {Temperature.HOT: 80, Temperature.WARM: 40, Temperature.COLD: 10}[temperature]
     score = Score(points=points, temperature=temperature, parts=[ScorePart(rule_id="seed", points=points,
                                                                            reason="seeded")],
                   rule_set_version="test")
-    manager = repository.get_manager(manager_id) if manager_id else None
-    repository.record_assignment(submission, score, manager, new_assignment=True)
+    manager = stores.roster.get(manager_id) if manager_id else None
+    stores.routing.record_assignment(submission, score, manager, new_assignment=True)
     walk = {S.CONTACTED: [S.CONTACTED], S.QUALIFIED: [S.CONTACTED, S.QUALIFIED],
             S.REJECTED: [S.REJECTED], S.POSTPONED: [S.POSTPONED], S.CONVERTED: [S.CONTACTED, S.QUALIFIED, S.CONVERTED]}
     for step in walk.get(status, []):
-        lifecycle.change_status(repository, publisher(stack), lead_id, step, by="seed",
+        lifecycle.change_status(stores.lifecycle, publisher(stack), lead_id, step, by="seed",
                                 reason="no_need" if step == S.REJECTED else None,
                                 follow_up_on=date_after(30) if step == S.POSTPONED else None)
-    assert repository.get_lead(lead_id).status == status
+    assert stores.lifecycle.get_lead(lead_id).status == status
     return lead_id
 
 
@@ -122,7 +124,7 @@ def date_after(days: int):
 
 
 def status_of(stack: LocalStack, lead_id: str) -> LeadStatus:
-    return repository_of(stack).get_lead(lead_id).status
+    return stores_of(stack).lifecycle.get_lead(lead_id).status
 
 
 def lead_ids(answer_: Answer) -> list[str]:
@@ -150,7 +152,7 @@ def test_only_the_leads_manager_and_admins_may_see_or_change_a_lead(stack):
     for route, (needs, method, tail, body, success, after) in ACTIONS.items():
         # GIVEN two of Olivia's leads in the status the action needs
         mine, other = seed_lead(stack, status=needs), seed_lead(stack, status=needs)
-        history = len(repository_of(stack).list_activities(mine))
+        history = len(stores_of(stack).history(mine))
 
         # WHEN someone without a token, another manager, or a user who is neither tries
         anonymous = api(stack, method, f"/leads/{mine}{tail}", None, body)
@@ -162,7 +164,7 @@ def test_only_the_leads_manager_and_admins_may_see_or_change_a_lead(stack):
         assert (diego.status, diego.codes) == (403, ["not_your_lead"]), route
         assert (nobody.status, nobody.codes) == (403, ["not_your_lead"]), route
         assert status_of(stack, mine) == needs, route
-        assert len(repository_of(stack).list_activities(mine)) == history, route
+        assert len(stores_of(stack).history(mine)) == history, route
 
         # AND the lead's own manager, and an admin on the other lead, succeed
         for claims, lead_id in ((OLIVIA, mine), (ADMIN, other)):
@@ -172,7 +174,7 @@ def test_only_the_leads_manager_and_admins_may_see_or_change_a_lead(stack):
             assert status_of(stack, lead_id) == after, route
         # AND the history says who acted: the manager's id, or the admin's user
         if method == "POST":
-            [latest, *_] = sorted(repository_of(stack).list_activities(other), key=lambda a: a.at, reverse=True)
+            [latest, *_] = sorted(stores_of(stack).history(other), key=lambda a: a.at, reverse=True)
             assert latest.detail["by"] == "user:user-admin", route
 
 
@@ -227,8 +229,8 @@ def test_a_lead_comes_with_its_submissions_and_history_newest_first(stack):
                                    json.dumps({**body, "interest": interest}).encode())
         assert posted.status == 202
         stack.drain()
-    lead_id = repository_of(stack).find_lead_id(ContactCard(name="Jane Doe", email="jane@acme-corp.com"))
-    manager = repository_of(stack).get_lead(lead_id).manager_id
+    lead_id = stores_of(stack).capture.find_lead_id(ContactCard(name="Jane Doe", email="jane@acme-corp.com"))
+    manager = stores_of(stack).lifecycle.get_lead(lead_id).manager_id
     assert api(stack, "POST", f"/leads/{lead_id}/status", claims_of(manager), {"status": "contacted"}).status == 200
     assert api(stack, "POST", f"/leads/{lead_id}/notes", claims_of(manager), {"text": "demo on Tuesday"}).status == 201
 
@@ -268,7 +270,7 @@ def force_status(stack: LocalStack, table: Any, lead_id: str, status: LeadStatus
 
 def test_every_pair_of_statuses_is_allowed_or_refused_with_409_naming_the_allowed_ones(stack, table):
     refused = allowed = 0
-    repository_of(stack).put_manager(PAGER)  # room for 64 leads
+    stores_of(stack).roster.put(PAGER)  # room for 64 leads
     for current in LeadStatus:
         for to_status in LeadStatus:
             # GIVEN a lead (with a manager) in `current`
@@ -279,7 +281,7 @@ def test_every_pair_of_statuses_is_allowed_or_refused_with_409_naming_the_allowe
             got = api(stack, "POST", f"/leads/{lead_id}/status", ADMIN, body_for(to_status))
 
             # THEN it moves exactly when the lifecycle allows it; else 409 says where it can go
-            if to_status in lifecycle.TRANSITIONS[current]:
+            if to_status in TRANSITIONS[current]:
                 allowed += 1
                 assert got.status == 200, (current, to_status, got.text)
                 assert got.json["change"]["from_status"] == current and got.json["lead"]["status"] == to_status
@@ -289,7 +291,7 @@ def test_every_pair_of_statuses_is_allowed_or_refused_with_409_naming_the_allowe
                 assert got.status == 409, (current, to_status, got.text)
                 assert got.codes == ["transition_not_allowed"]
                 assert got.json["status"] == current
-                assert got.json["allowed"] == sorted(s.value for s in lifecycle.TRANSITIONS[current])
+                assert got.json["allowed"] == sorted(s.value for s in TRANSITIONS[current])
                 assert status_of(stack, lead_id) == current
     assert (allowed, refused) == (12, 52)
 
@@ -297,7 +299,7 @@ def test_every_pair_of_statuses_is_allowed_or_refused_with_409_naming_the_allowe
 def test_a_lead_walks_from_new_to_converted_and_keeps_its_history(stack):
     # GIVEN a lead through the pipeline: new, then assigned by the scorer
     lead_id = post_hot_lead(stack)
-    manager = claims_of(repository_of(stack).get_lead(lead_id).manager_id)
+    manager = claims_of(stores_of(stack).lifecycle.get_lead(lead_id).manager_id)
 
     # WHEN its manager calls, qualifies and converts it
     steps = [api(stack, "POST", f"/leads/{lead_id}/status", manager, {"status": s, "note": f"now {s}"})
@@ -307,7 +309,7 @@ def test_a_lead_walks_from_new_to_converted_and_keeps_its_history(stack):
     assert [(a.status, a.json["change"]["to_status"]) for a in steps] == [
         (200, "contacted"), (200, "qualified"), (200, "converted")]
     contact_id = steps[-1].json["contact_id"]
-    contact = repository_of(stack).get_contact(contact_id)
+    contact = stores_of(stack).lifecycle.get_contact(contact_id)
     assert contact.lead_id == lead_id and contact.contact.email == "jane@acme-corp.com"
     # AND the lead keeps its submission and its whole history
     detail = api(stack, "GET", f"/leads/{lead_id}", manager).json
@@ -335,7 +337,7 @@ def test_bad_requests_are_a_clean_4xx_and_change_nothing(stack):
     assert api(stack, "POST", f"/leads/{lead_id}/notes", OLIVIA, {"text": "   "}).codes == ["note_empty"]
     assert api(stack, "POST", f"/leads/{lead_id}/notes", OLIVIA, {"text": "x" * 2001}).codes == ["invalid_request"]
     assert api(stack, "POST", f"/leads/{lead_id}/convert", OLIVIA).codes == ["transition_not_allowed"]
-    assert status_of(stack, lead_id) == S.ASSIGNED and repository_of(stack).list_activities(lead_id) == []
+    assert status_of(stack, lead_id) == S.ASSIGNED and stores_of(stack).history(lead_id) == []
 
 
 def test_a_rejection_with_a_farewell_says_so_on_the_bus(stack):
@@ -346,7 +348,7 @@ def test_a_rejection_with_a_farewell_says_so_on_the_bus(stack):
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     bus = f"{stack.stack_name}-leads"
     events.put_rule(Name="api-lifecycle", EventBusName=bus, EventPattern=json.dumps(
-        {"source": [SOURCE], "detail-type": [lifecycle.LEAD_STATUS_CHANGED]}))
+        {"source": [SOURCE], "detail-type": [LEAD_STATUS_CHANGED]}))
     events.put_targets(Rule="api-lifecycle", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
 
     # WHEN the manager rejects it with a reason, a note and a farewell
@@ -360,7 +362,7 @@ def test_a_rejection_with_a_farewell_says_so_on_the_bus(stack):
     detail = json.loads(message["Body"])["detail"]
     assert (detail["lead_id"], detail["to_status"], detail["reason"], detail["farewell"]) == (
         lead_id, "rejected", "competitor", True)
-    [rejected] = repository_of(stack).list_activities(lead_id)[-1:]
+    [rejected] = stores_of(stack).history(lead_id)[-1:]
     assert rejected.detail["note"] == "went with a local vendor"
 
 
@@ -368,7 +370,7 @@ def test_a_rejection_with_a_farewell_says_so_on_the_bus(stack):
 
 def seed_many(stack: LocalStack, count: int) -> list[str]:
     """`count` leads of one manager, created a few hours apart, oldest first."""
-    repository_of(stack).put_manager(PAGER)
+    stores_of(stack).roster.put(PAGER)
     start = utc_now() - timedelta(hours=6 * count)
     return [seed_lead(stack, manager_id="m-pager", created_at=start + timedelta(hours=6 * n)) for n in range(count)]
 

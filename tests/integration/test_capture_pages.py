@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from botocore.exceptions import ClientError
 
-from leadflow.forms import build_submission, validate_form
-from leadflow.models import FormConfig, utc_now
-from leadflow.repository import LeadRepository
+from leadflow.capture.validation import build_submission, validate_form
+from leadflow.shared.clock import utc_now
+from leadflow.shared.models import FormConfig
 from leadflow_local.stack import HttpResponse, LocalStack
-from support import all_items, items_of, load_event
+from support import all_items, items_of, load_event, stores_of
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -42,9 +42,9 @@ def errors_of(response: HttpResponse) -> set[tuple[str | None, str]]:
 
 def configure(stack: LocalStack, form_id: str = "demo", **changes: Any) -> FormConfig:
     """Change a form's configuration, as an admin would (FORM item), and forget caches."""
-    repository = LeadRepository(stack.table_name(), stack.client("dynamodb"))
-    form = (repository.get_form(form_id) or repository.get_form("demo")).model_copy(update={"form_id": form_id, **changes})
-    repository.put_form(form)
+    forms = stores_of(stack).capture
+    form = (forms.get_form(form_id) or forms.get_form("demo")).model_copy(update={"form_id": form_id, **changes})
+    forms.put_form(form)
     import sys
 
     sys.modules["leadflow_fn_CaptureFunction"].forms._cache.clear()
@@ -275,7 +275,7 @@ def test_a_returning_person_updates_the_lead_and_keeps_the_first_touch(stack, ta
 def test_email_and_phone_of_two_leads_attach_to_the_emails_and_flag_a_possible_duplicate(stack, table):
     post(stack, {"name": "Ana", "email": "ana@acme-corp.com"})
     post(stack, {"name": "Ana L.", "phone": "+1 415 555 0100"})
-    by_email = LeadRepository(stack.table_name(), stack.client("dynamodb")).find_lead_ids
+    by_email = stores_of(stack).capture.find_lead_ids
     email_lead = next(lead["lead_id"] for lead in items_of(table, "lead") if "email" in lead["contact"])
 
     post(stack, {"name": "Ana", "email": "ana@acme-corp.com", "phone": "(415) 555-0100"})
@@ -286,7 +286,7 @@ def test_email_and_phone_of_two_leads_attach_to_the_emails_and_flag_a_possible_d
     [activity] = items_of(table, "activity")
     assert activity["lead_id"] == email_lead and activity["kind"] == "possible_duplicate"
     assert activity["detail"]["matched_by"] == "phone" and activity["detail"]["other_lead_id"] != email_lead
-    assert by_email(__import__("leadflow.models").models.ContactCard(name="x", email="ana@acme-corp.com")) == {
+    assert by_email(__import__("leadflow.shared.models").shared.models.ContactCard(name="x", email="ana@acme-corp.com")) == {
         "IDENT#EMAIL#ana@acme-corp.com": email_lead}
 
 
@@ -302,9 +302,9 @@ def test_a_new_phone_of_a_known_person_is_added_to_their_lead(stack, table):
 
 
 def test_concurrent_first_submissions_race_to_one_lead_at_the_storage_level(stack, table):
-    # Real threads on the repository (the handler path is serialized locally, as
+    # Real threads on the store (the handler path is serialized locally, as
     # Powertools requires): conditional identity writes are what keep one lead.
-    repository = LeadRepository(stack.table_name(), stack.client("dynamodb"))
+    stores = stores_of(stack)
     form = FormConfig(form_id="demo", name="Demo")
     barrier = threading.Barrier(10)
     results = []
@@ -314,7 +314,7 @@ def test_concurrent_first_submissions_race_to_one_lead_at_the_storage_level(stac
                                      "message": f"try {n}"})
         submission, lead = build_submission(form, valid, utc_now())
         barrier.wait()
-        results.append(repository.record_submission(submission, lead))
+        results.append(stores.capture.record_submission(submission, lead))
 
     threads = [threading.Thread(target=submit, args=(n,)) for n in range(10)]
     for thread in threads:
@@ -450,14 +450,14 @@ def test_with_30_percent_of_writes_failing_every_submission_is_stored_exactly_on
     capture_module = sys.modules["leadflow_fn_CaptureFunction"]
     drain_module = sys.modules["leadflow_fn_StoreFallbackFunction"]
     for module, seed in ((capture_module, 1), (drain_module, 2)):
-        flaky = FlakyDynamoDB(module.repository.client, 0.3, seed)
-        module.repository.client = flaky
+        flaky = FlakyDynamoDB(module.store.table.client, 0.3, seed)
+        module.store.table.client = flaky
     people = [{"name": f"Person {n}", "email": f"person{n}@acme-corp.com", "interest": "demo"} for n in range(40)]
 
     answers = [post(stack, p, ip=f"198.51.100.{n}") for n, p in enumerate(people)]
     # Every visitor is told yes, though some writes failed (rate counters included).
     assert [a.status for a in answers] == [202] * len(people)
-    queued = capture_module.repository.client.failures
+    queued = capture_module.store.table.client.failures
     # The drain's failures come back after the queue's visibility timeout: 0 s here.
     sqs = stack.client("sqs")
     url = sqs.get_queue_url(QueueName=f"{stack.stack_name}-FallbackQueue")["QueueUrl"]
@@ -467,7 +467,7 @@ def test_with_30_percent_of_writes_failing_every_submission_is_stored_exactly_on
             break
 
     submissions = items_of(table, "submission")
-    assert queued > 5 and drain_module.repository.client.failures > 0  # the failures really happened
+    assert queued > 5 and drain_module.store.table.client.failures > 0  # the failures really happened
     assert sorted(s["contact"]["email"] for s in submissions) == sorted(p["email"] for p in people)
     assert len(items_of(table, "lead")) == len(people)
     assert sorted(json.loads(a.body)["submission_id"] for a in answers) == sorted(s["submission_id"] for s in submissions)
@@ -484,12 +484,12 @@ def test_a_submission_queued_while_the_table_was_down_reaches_a_manager(stack, t
     import sys
 
     capture_module = sys.modules["leadflow_fn_CaptureFunction"]
-    healthy = capture_module.repository.client
-    capture_module.repository.client = FlakyDynamoDB(healthy, 1.0, 3, after_write_share=0)  # an outage
+    healthy = capture_module.store.table.client
+    capture_module.store.table.client = FlakyDynamoDB(healthy, 1.0, 3, after_write_share=0)  # an outage
 
     response = post(stack, {"name": "Ana", "email": "ana@acme-corp.com", "interest": "quote", "company": "Acme",
                             "phone": "+1 415 555 0100"})
-    capture_module.repository.client = healthy
+    capture_module.store.table.client = healthy
 
     assert response.status == 202 and items_of(table, "submission") == []
     stack.drain()

@@ -12,16 +12,17 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from leadflow import SOURCE
-from leadflow.erasure import LEAD_ERASED, ErasureRequest, erase_person
-from leadflow.events import EventPublisher
-from leadflow.forms import build_submission, validate_form
-from leadflow.lifecycle import add_note, change_status
-from leadflow.models import ContactCard, LeadStatus
-from leadflow.notification import address_key
-from leadflow.repository import LeadRepository, LeadVanished
+from leadflow.capture.store import LeadVanished
+from leadflow.capture.validation import build_submission, validate_form
+from leadflow.lifecycle.service import add_note, change_status
+from leadflow.notification.autoresponder import address_key
+from leadflow.privacy.erasure import ErasureRequest
+from leadflow.privacy.service import erase_person
+from leadflow.shared.bus import EventPublisher
+from leadflow.shared.events import LEAD_ERASED, SOURCE
+from leadflow.shared.models import ContactCard, LeadStatus
 from leadflow_local.stack import LocalStack
-from support import all_items, api_event, claims_of, repository_of
+from support import all_items, api_event, claims_of, stores_of
 
 JANE_EMAIL = "jane.doe@acme-corp.com"
 JANE_PHONE = "+14155550134"
@@ -44,7 +45,7 @@ def post(stack: LocalStack, form_id: str = "demo", **fields: str) -> None:
 
 
 def lead_of(stack: LocalStack, email: str | None = None, phone: str | None = None) -> str | None:
-    return repository_of(stack).find_lead_id(ContactCard(name="-", email=email, phone=phone))
+    return stores_of(stack).capture.find_lead_id(ContactCard(name="-", email=email, phone=phone))
 
 
 ADMIN = claims_of(admin=True)
@@ -108,8 +109,8 @@ def jane(stack: LocalStack) -> str:
     """Jane through the whole pipeline twice (the second time typing her phone her own
     way, with a message naming it), thanked by the autoresponder, with a manager's note
     and two status changes; her lead id. Bob, someone else, posts too."""
-    repo = repository_of(stack)
-    repo.put_form(repo.get_form("demo").model_copy(update={"autoresponder": True}))
+    stores = stores_of(stack)
+    stores.capture.put_form(stores.capture.get_form("demo").model_copy(update={"autoresponder": True}))
     post(stack, name="Jane Doe", email="Jane.Doe@Acme-Corp.com", phone=JANE_PHONE, company="Acme Corp",
          job_title="VP Sales", interest="quote", country="US", utm_source="google", utm_medium="cpc",
          utm_campaign="winter", gclid="Cj0KCQiA", landing_page="https://www.example.com/pricing?e=jane.doe%40acme-corp.com")
@@ -118,11 +119,11 @@ def jane(stack: LocalStack) -> str:
     post(stack, name="Bob Brown", email=BOB_EMAIL, phone=BOB_PHONE, company="Globex", interest="ebook")
     lead_id = lead_of(stack, email=JANE_EMAIL)
     assert lead_id and lead_id != lead_of(stack, email=BOB_EMAIL)
-    manager_id = repo.get_lead(lead_id).manager_id
+    manager_id = stores.lifecycle.get_lead(lead_id).manager_id
     publisher = EventPublisher(f"{stack.stack_name}-leads", stack.client("events"))
-    add_note(repo, lead_id, "Jane (415) 555-0134 wants a call after 5pm", by=manager_id)
-    change_status(repo, publisher, lead_id, LeadStatus.CONTACTED, by=manager_id, note="spoke to Jane Doe")
-    change_status(repo, publisher, lead_id, LeadStatus.QUALIFIED, by=manager_id)
+    add_note(stores.lifecycle, lead_id, "Jane (415) 555-0134 wants a call after 5pm", by=manager_id)
+    change_status(stores.lifecycle, publisher, lead_id, LeadStatus.CONTACTED, by=manager_id, note="spoke to Jane Doe")
+    change_status(stores.lifecycle, publisher, lead_id, LeadStatus.QUALIFIED, by=manager_id)
     stack.drain()
     return lead_id
 
@@ -138,7 +139,7 @@ def test_after_erasure_no_item_holds_the_persons_email_phone_or_name(stack, tabl
     counters = items_under(table, "STAT")
     bob_items = [i for i in all_items(table) if BOB_EMAIL in json.dumps(i, default=str)]
     assert len(bob_items) >= 3  # his card, submission and identity
-    lead_before = repository_of(stack).get_lead(jane)
+    lead_before = stores_of(stack).lifecycle.get_lead(jane)
     capsys.readouterr()
 
     # WHEN an admin erases her by email, typed in another case
@@ -148,7 +149,7 @@ def test_after_erasure_no_item_holds_the_persons_email_phone_or_name(stack, tabl
     assert status == 200, record
     assert traces_of_jane(stack, table) == []
     # AND her lead card is still there, anonymous, with its status, source channel, score and manager
-    lead = repository_of(stack).get_lead(jane)
+    lead = stores_of(stack).lifecycle.get_lead(jane)
     assert lead.contact == ContactCard(name="erased")
     assert lead.status == LeadStatus.QUALIFIED and lead.manager_id == lead_before.manager_id
     assert lead.score == lead_before.score and lead.created_at == lead_before.created_at
@@ -185,11 +186,11 @@ def test_after_erasure_no_item_holds_the_persons_email_phone_or_name(stack, tabl
 
 def test_a_converted_leads_contact_is_anonymized_too(stack, table, jane):
     # GIVEN Jane became a customer
-    repo = repository_of(stack)
+    stores = stores_of(stack)
     publisher = EventPublisher(f"{stack.stack_name}-leads", stack.client("events"))
-    change_status(repo, publisher, jane, LeadStatus.CONVERTED, by="m-olivia")
-    contact_id = repo.get_lead(jane).contact_id
-    assert repo.get_contact(contact_id).contact.email == JANE_EMAIL
+    change_status(stores.lifecycle, publisher, jane, LeadStatus.CONVERTED, by="m-olivia")
+    contact_id = stores.lifecycle.get_lead(jane).contact_id
+    assert stores.lifecycle.get_contact(contact_id).contact.email == JANE_EMAIL
 
     # WHEN she is erased
     status, record = erase(stack, {"email": JANE_EMAIL})
@@ -197,9 +198,9 @@ def test_a_converted_leads_contact_is_anonymized_too(stack, table, jane):
     # THEN her contact is kept, anonymous, still linked to the lead; nothing holds her
     assert status == 200 and record["contact_ids"] == [contact_id]
     assert record["counts"]["contacts_anonymized"] == 1
-    contact = repo.get_contact(contact_id)
+    contact = stores.lifecycle.get_contact(contact_id)
     assert contact.contact == ContactCard(name="erased") and contact.lead_id == jane
-    assert repo.get_lead(jane).status == LeadStatus.CONVERTED
+    assert stores.lifecycle.get_lead(jane).status == LeadStatus.CONVERTED
     assert traces_of_jane(stack, table) == []
 
 
@@ -219,7 +220,7 @@ def test_erasing_by_phone_as_typed_with_its_country_removes_the_email_identity_t
     assert traces_of_jane(stack, table) == []
     assert schedules_of(stack, lead_id) == [] and record["counts"]["reminders_cancelled"] >= 1
     # AND the anonymous card still sits in its manager's queue with its status
-    lead = repository_of(stack).get_lead(lead_id)
+    lead = stores_of(stack).lifecycle.get_lead(lead_id)
     assert lead.status == LeadStatus.ASSIGNED and lead.manager_id
 
 
@@ -256,7 +257,7 @@ def test_a_phone_that_belongs_to_another_lead_is_reported_not_erased(stack, tabl
     # THEN the email's lead is erased; the phone's lead is named for the admin, untouched
     assert status == 200 and record["lead_ids"] == [by_email] and record["related_lead_ids"] == [by_phone]
     assert lead_of(stack, phone=JANE_PHONE) == by_phone
-    assert repository_of(stack).get_lead(by_phone).contact.phone == JANE_PHONE
+    assert stores_of(stack).lifecycle.get_lead(by_phone).contact.phone == JANE_PHONE
     assert {t for _, _, t in traces_of_jane(stack, table)} == {JANE_PHONE, "4155550134"}  # lead 2 only
     # AND erasing by the phone then removes the rest
     status, second = erase(stack, {"phone": JANE_PHONE})
@@ -271,11 +272,11 @@ def test_a_lead_too_large_for_one_transaction_is_erased_and_an_interrupted_erasu
     post(stack, name="Jane Doe", email=JANE_EMAIL, phone="415 555 0134", interest="demo")
     lead_id = lead_of(stack, email=JANE_EMAIL)
     assert lead_of(stack, phone=JANE_PHONE) == lead_id
-    repo = repository_of(stack)
+    stores = stores_of(stack)
     for n in range(120):
-        add_note(repo, lead_id, f"note {n}", by="m-olivia")
+        add_note(stores.lifecycle, lead_id, f"note {n}", by="m-olivia")
     # AND the erasure's last transaction fails once (the table throttles, the function dies)
-    real = repo.client.transact_write_items
+    real = stores.table.client.transact_write_items
     failures = []
 
     def failing_once(**kwargs: Any) -> Any:
@@ -285,13 +286,13 @@ def test_a_lead_too_large_for_one_transaction_is_erased_and_an_interrupted_erasu
                               "TransactWriteItems")
         return real(**kwargs)
 
-    monkeypatch.setattr(repo.client, "transact_write_items", failing_once)
+    monkeypatch.setattr(stores.table.client, "transact_write_items", failing_once)
     with pytest.raises(ClientError):
-        erase_person(repo, ErasureRequest(email=JANE_EMAIL), by="user:admin")
-    assert failures and repo.get_lead(lead_id).contact.email == JANE_EMAIL  # the card is not erased yet
+        erase_person(stores.privacy, ErasureRequest(email=JANE_EMAIL), by="user:admin")
+    assert failures and stores.lifecycle.get_lead(lead_id).contact.email == JANE_EMAIL  # the card is not erased yet
 
     # WHEN the admin asks again
-    record = erase_person(repo, ErasureRequest(email=JANE_EMAIL), by="user:admin")
+    record = erase_person(stores.privacy, ErasureRequest(email=JANE_EMAIL), by="user:admin")
 
     # THEN everything is gone, the phone's identity too, and the card is anonymous
     assert record.lead_ids == [lead_id] and record.counts.identities_deleted == 2
@@ -309,27 +310,27 @@ def test_a_post_racing_the_erasure_never_lands_on_the_erased_lead(stack, table, 
     assert erase(stack, {"email": JANE_EMAIL})[0] == 200
     # AND a post of hers that found her identity just before the erasure removed it: its
     # first write meets the identity, its lookup still answers the erased lead
-    repo = repository_of(stack)
-    form = repo.get_form("demo")
+    stores = stores_of(stack)
+    form = stores.capture.get_form("demo")
     submission, lead = build_submission(form, validate_form(form, {"name": "Jane Doe", "email": JANE_EMAIL}),
-                                        repo.get_lead(erased).created_at)
+                                        stores.lifecycle.get_lead(erased).created_at)
     identity = {"PK": {"S": f"IDENT#EMAIL#{JANE_EMAIL}"}, "SK": {"S": "IDENT"}, "lead_id": {"S": erased}}
-    repo.client.put_item(TableName=repo.table_name, Item=identity)
+    stores.table.client.put_item(TableName=stores.table.name, Item=identity)
 
     def stale_lookup(contact: ContactCard) -> dict[str, str]:
-        repo.client.delete_item(TableName=repo.table_name, Key={k: identity[k] for k in ("PK", "SK")})
+        stores.table.client.delete_item(TableName=stores.table.name, Key={k: identity[k] for k in ("PK", "SK")})
         return {f"IDENT#EMAIL#{JANE_EMAIL}": erased}
 
-    monkeypatch.setattr(repo, "find_lead_ids", stale_lookup)
+    monkeypatch.setattr(stores.capture, "find_lead_ids", stale_lookup)
 
     # WHEN it is written
     with pytest.raises(LeadVanished):
-        repo.record_submission(submission, lead)
+        stores.capture.record_submission(submission, lead)
 
     # THEN nothing was attached to the erased lead: capture's retry makes her a new lead
     assert [i["SK"] for i in items_under(table, f"LEAD#{erased}") if i["SK"].startswith("SUB#")] == []
     monkeypatch.undo()
-    recorded = repo.record_submission(submission, lead)
+    recorded = stores.capture.record_submission(submission, lead)
     assert recorded.is_new_lead and recorded.lead_id != erased
 
 
@@ -396,20 +397,20 @@ def test_the_sample_event_is_an_admins_erasure(stack):
 
 def test_the_repository_reads_a_lead_partition_across_pages(stack, monkeypatch):
     # Query pages hold at most 1 MB: a lead with big submissions takes several.
-    repo: LeadRepository = repository_of(stack)
+    stores = stores_of(stack)
     post(stack, name="Jane Doe", email=JANE_EMAIL, interest="quote")
     lead_id = lead_of(stack, email=JANE_EMAIL)
     for n in range(12):
-        add_note(repo, lead_id, "x" * 1900 + str(n), by="m-olivia")
-    real = repo.client.query
+        add_note(stores.lifecycle, lead_id, "x" * 1900 + str(n), by="m-olivia")
+    real = stores.table.client.query
     pages = []
 
     def small_pages(**kwargs: Any) -> Any:
         pages.append(1)
         return real(**{**kwargs, "Limit": 5})
 
-    monkeypatch.setattr(repo.client, "query", small_pages)
-    items = repo.lead_partition(lead_id)
+    monkeypatch.setattr(stores.table.client, "query", small_pages)
+    items = stores.privacy.lead_partition(lead_id)
 
     assert len(items) == 14 and len(pages) == 3
     assert {i["SK"] for i in items} >= {"LEAD"}

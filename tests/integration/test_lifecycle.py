@@ -10,38 +10,27 @@ from typing import Any
 
 import pytest
 
-from leadflow import SOURCE
-from leadflow.events import EventPublisher, PublishFailed
-from leadflow.follow_up import ReminderPolicy, bring_back
-from leadflow.lifecycle import (
-    LEAD_CONVERTED,
-    LEAD_STATUS_CHANGED,
-    InvalidChange,
-    LeadNotFound,
-    TransitionNotAllowed,
-    add_note,
-    change_status,
-    convert,
-)
-from leadflow.mailer import Mailer
-from leadflow.models import ContactCard, FollowUpDue, Lead, LeadStatus, Manager
-from leadflow.reminders import Reminders, ReminderTarget
-from leadflow.repository import LeadRepository
+from leadflow.lifecycle.follow_up import ReminderPolicy, bring_back
+from leadflow.lifecycle.schedules import FollowUpDue, Reminders, ReminderTarget
+from leadflow.lifecycle.service import add_note, change_status, convert
+from leadflow.lifecycle.store import LifecycleStore
+from leadflow.lifecycle.transitions import InvalidChange, LeadNotFound, TransitionNotAllowed
+from leadflow.notification.mailer import Mailer
+from leadflow.shared.bus import EventPublisher, PublishFailed
+from leadflow.shared.events import LEAD_CONVERTED, LEAD_STATUS_CHANGED, SOURCE
+from leadflow.shared.models import ContactCard, Lead, LeadStatus, Manager
 from leadflow_local.stack import LocalStack
 from support import post_hot_lead as post_assigned_lead
-from support import repository_of
+from support import stores_of
 
 S = LeadStatus
 
-
-def repository(stack: LocalStack) -> LeadRepository:
-    return repository_of(stack)
 
 
 def post_hot_lead(stack: LocalStack, email: str = "jane@acme-corp.com") -> str:
     """A hot lead through the whole pipeline, assigned to a manager; its id."""
     lead_id = post_assigned_lead(stack, email)
-    assert repository(stack).get_lead(lead_id).status == S.ASSIGNED
+    assert stores_of(stack).lifecycle.get_lead(lead_id).status == S.ASSIGNED
     return lead_id
 
 
@@ -80,25 +69,25 @@ def schedules(stack: LocalStack) -> list[str]:
 
 
 def kinds(stack: LocalStack, lead_id: str) -> list[str]:
-    return [a.kind for a in repository(stack).list_activities(lead_id)]
+    return [a.kind for a in stores_of(stack).history(lead_id)]
 
 
 def test_contacting_a_lead_writes_the_status_and_its_history_and_cancels_its_reminder(stack, bus):
     # GIVEN an assigned lead whose speed-to-lead reminder is scheduled
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager_id = repo.get_lead(lead_id).manager_id
+    stores = stores_of(stack)
+    manager_id = stores.lifecycle.get_lead(lead_id).manager_id
     assert len(schedules(stack)) == 1
     reminders = Reminders(ReminderTarget("unused", "unused"), stack.client("scheduler"))
 
     # WHEN its manager marks it contacted
-    event = change_status(repo, bus.publisher, lead_id, "contacted", by=manager_id, note="called, demo booked",
+    event = change_status(stores.lifecycle, bus.publisher, lead_id, "contacted", by=manager_id, note="called, demo booked",
                           reminders=reminders)
 
     # THEN the lead is contacted, its history says by whom, and no reminder is left
-    lead = repo.get_lead(lead_id)
+    lead = stores.lifecycle.get_lead(lead_id)
     assert lead.status == S.CONTACTED and lead.contacted_at == event.at
-    [activity] = repo.list_activities(lead_id)
+    [activity] = stores.history(lead_id)
     assert activity.kind == "contacted" and activity.detail == {"by": manager_id, "note": "called, demo booked"}
     assert schedules(stack) == []
     # AND the change is on the bus: ids only
@@ -111,16 +100,16 @@ def test_contacting_a_lead_writes_the_status_and_its_history_and_cancels_its_rem
 
 def test_a_lead_is_qualified_then_rejected_with_a_reason(stack, bus):
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    change_status(repo, bus.publisher, lead_id, S.CONTACTED, by="m-1")
-    change_status(repo, bus.publisher, lead_id, S.QUALIFIED, by="m-1", note="budget confirmed")
+    stores = stores_of(stack)
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.CONTACTED, by="m-1")
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.QUALIFIED, by="m-1", note="budget confirmed")
 
-    change_status(repo, bus.publisher, lead_id, S.REJECTED, by="m-1", reason="competitor", note="went with X")
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.REJECTED, by="m-1", reason="competitor", note="went with X")
 
-    lead = repo.get_lead(lead_id)
+    lead = stores.lifecycle.get_lead(lead_id)
     assert lead.status == S.REJECTED and lead.rejection_reason == "competitor" and lead.status_changed_at
     assert kinds(stack, lead_id) == ["contacted", "qualified", "rejected"]
-    rejected = repo.list_activities(lead_id)[-1]
+    rejected = stores.history(lead_id)[-1]
     assert rejected.detail == {"from": "qualified", "by": "m-1", "reason": "competitor", "note": "went with X"}
     assert [(t, d["to_status"], d["reason"]) for t, d in bus.received()] == [
         (LEAD_STATUS_CHANGED, "contacted", None), (LEAD_STATUS_CHANGED, "qualified", None),
@@ -129,50 +118,50 @@ def test_a_lead_is_qualified_then_rejected_with_a_reason(stack, bus):
 
 def test_a_postponed_lead_goes_back_to_its_manager(stack, bus):
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager_id = repo.get_lead(lead_id).manager_id
+    stores = stores_of(stack)
+    manager_id = stores.lifecycle.get_lead(lead_id).manager_id
     follow_up_on = (datetime.now(timezone.utc) + timedelta(days=30)).date()
 
-    change_status(repo, bus.publisher, lead_id, S.POSTPONED, by=manager_id, follow_up_on=follow_up_on)
-    lead = repo.get_lead(lead_id)
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.POSTPONED, by=manager_id, follow_up_on=follow_up_on)
+    lead = stores.lifecycle.get_lead(lead_id)
     assert lead.status == S.POSTPONED and lead.follow_up_on == follow_up_on
 
-    change_status(repo, bus.publisher, lead_id, S.ASSIGNED, by="scheduler")
-    lead = repo.get_lead(lead_id)
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.ASSIGNED, by="scheduler")
+    lead = stores.lifecycle.get_lead(lead_id)
     assert lead.status == S.ASSIGNED and lead.manager_id == manager_id and lead.follow_up_on is None
-    assert repo.list_activities(lead_id)[0].detail["follow_up_on"] == follow_up_on.isoformat()
+    assert stores.history(lead_id)[0].detail["follow_up_on"] == follow_up_on.isoformat()
 
 
 def test_a_refused_change_writes_nothing(stack, bus):
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
+    stores = stores_of(stack)
     table = stack.client("dynamodb")
     before = table.get_item(TableName=stack.table_name(), Key={"PK": {"S": f"LEAD#{lead_id}"}, "SK": {"S": "LEAD"}})
 
     # WHEN a step is skipped
     with pytest.raises(TransitionNotAllowed) as refused:
-        change_status(repo, bus.publisher, lead_id, S.QUALIFIED, by="m-1")
+        change_status(stores.lifecycle, bus.publisher, lead_id, S.QUALIFIED, by="m-1")
     # THEN the error names where it is and where it may go
     assert refused.value.current == S.ASSIGNED
     assert refused.value.allowed == (S.CONTACTED, S.POSTPONED, S.REJECTED)
 
     # WHEN a rejection has no reason, or a postponement no date
     with pytest.raises(InvalidChange):
-        change_status(repo, bus.publisher, lead_id, S.REJECTED, by="m-1")
+        change_status(stores.lifecycle, bus.publisher, lead_id, S.REJECTED, by="m-1")
     with pytest.raises(InvalidChange):
-        change_status(repo, bus.publisher, lead_id, S.POSTPONED, by="m-1")
+        change_status(stores.lifecycle, bus.publisher, lead_id, S.POSTPONED, by="m-1")
 
     # THEN nothing was written or published
     after = table.get_item(TableName=stack.table_name(), Key={"PK": {"S": f"LEAD#{lead_id}"}, "SK": {"S": "LEAD"}})
     assert after["Item"] == before["Item"]
-    assert repo.list_activities(lead_id) == [] and bus.received() == []
+    assert stores.history(lead_id) == [] and bus.received() == []
 
 
-class StaleRead(LeadRepository):
+class StaleRead(LifecycleStore):
     """Reads the lead as it was before another change: two managers acting at once."""
 
-    def __init__(self, repo: LeadRepository, snapshot: Lead) -> None:
-        super().__init__(repo.table_name, repo.client)
+    def __init__(self, store: LifecycleStore, snapshot: Lead) -> None:
+        super().__init__(store.table)
         self.snapshot: Lead | None = snapshot
 
     def get_lead(self, lead_id: str) -> Lead | None:
@@ -184,43 +173,43 @@ class StaleRead(LeadRepository):
 def test_of_two_concurrent_changes_exactly_one_wins(stack, bus, loser):
     # GIVEN two managers who both read the lead while it was assigned
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    stale = StaleRead(repo, repo.get_lead(lead_id))
+    stores = stores_of(stack)
+    stale = StaleRead(stores.lifecycle, stores.lifecycle.get_lead(lead_id))
 
     # WHEN one rejects it, then the other's change (made on the old read) is written
-    change_status(repo, bus.publisher, lead_id, S.REJECTED, by="m-1", reason="spam")
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.REJECTED, by="m-1", reason="spam")
     follow_up = {"follow_up_on": (datetime.now(timezone.utc) + timedelta(days=7)).date()} if loser == S.POSTPONED else {}
     with pytest.raises(TransitionNotAllowed) as refused:
         change_status(stale, bus.publisher, lead_id, loser, by="m-2", **follow_up)
 
     # THEN the second is told the lead is rejected now, and nothing of it was written
     assert refused.value.current == S.REJECTED and refused.value.allowed == ()
-    assert repo.get_lead(lead_id).status == S.REJECTED
+    assert stores.lifecycle.get_lead(lead_id).status == S.REJECTED
     assert kinds(stack, lead_id) == ["rejected"]
     assert [d["to_status"] for _, d in bus.received()] == ["rejected"]
 
 
 def test_converting_a_qualified_lead_creates_its_contact_and_keeps_its_history(stack, bus):
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager_id = repo.get_lead(lead_id).manager_id
-    change_status(repo, bus.publisher, lead_id, S.CONTACTED, by=manager_id)
-    change_status(repo, bus.publisher, lead_id, S.QUALIFIED, by=manager_id)
-    add_note(repo, lead_id, "signed the order form", manager_id)
+    stores = stores_of(stack)
+    manager_id = stores.lifecycle.get_lead(lead_id).manager_id
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.CONTACTED, by=manager_id)
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.QUALIFIED, by=manager_id)
+    add_note(stores.lifecycle, lead_id, "signed the order form", manager_id)
     bus.received()
 
-    contact = convert(repo, bus.publisher, lead_id, manager_id)
+    contact = convert(stores.lifecycle, bus.publisher, lead_id, manager_id)
 
     # THEN the contact holds the lead's card and points back at it
-    stored = repo.get_contact(contact.contact_id)
+    stored = stores.lifecycle.get_contact(contact.contact_id)
     assert stored == contact
-    assert stored.lead_id == lead_id and stored.contact == repo.get_lead(lead_id).contact
+    assert stored.lead_id == lead_id and stored.contact == stores.lifecycle.get_lead(lead_id).contact
     assert stored.contact.email == "jane@acme-corp.com" and stored.manager_id == manager_id
     # AND the lead is converted, with its submissions and every history entry kept
-    lead = repo.get_lead(lead_id)
+    lead = stores.lifecycle.get_lead(lead_id)
     assert lead.status == S.CONVERTED and lead.contact_id == contact.contact_id and lead.converted_at
     assert kinds(stack, lead_id) == ["contacted", "qualified", "note", "converted"]
-    assert repo.list_activities(lead_id)[-1].detail["contact_id"] == contact.contact_id
+    assert stores.history(lead_id)[-1].detail["contact_id"] == contact.contact_id
     subs = stack.client("dynamodb").query(
         TableName=stack.table_name(), KeyConditionExpression="PK = :pk AND begins_with(SK, :sub)",
         ExpressionAttributeValues={":pk": {"S": f"LEAD#{lead_id}"}, ":sub": {"S": "SUB#"}})["Items"]
@@ -235,42 +224,42 @@ def test_converting_a_qualified_lead_creates_its_contact_and_keeps_its_history(s
     ]
     # AND a lead is converted once
     with pytest.raises(TransitionNotAllowed):
-        convert(repo, bus.publisher, lead_id, manager_id)
+        convert(stores.lifecycle, bus.publisher, lead_id, manager_id)
 
 
 def test_a_lead_cannot_be_converted_before_it_is_qualified(stack, bus):
     lead_id = post_hot_lead(stack)
     with pytest.raises(TransitionNotAllowed) as refused:
-        convert(repository(stack), bus.publisher, lead_id, "m-1")
+        convert(stores_of(stack).lifecycle, bus.publisher, lead_id, "m-1")
     assert refused.value.current == S.ASSIGNED
-    assert repository(stack).get_lead(lead_id).contact_id is None and bus.received() == []
+    assert stores_of(stack).lifecycle.get_lead(lead_id).contact_id is None and bus.received() == []
 
 
 def test_converting_through_change_status_goes_through_convert(stack, bus):
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    change_status(repo, bus.publisher, lead_id, S.CONTACTED, by="m-1")
-    change_status(repo, bus.publisher, lead_id, S.QUALIFIED, by="m-1")
+    stores = stores_of(stack)
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.CONTACTED, by="m-1")
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.QUALIFIED, by="m-1")
 
-    change_status(repo, bus.publisher, lead_id, S.CONVERTED, by="m-1")
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.CONVERTED, by="m-1")
 
-    lead = repo.get_lead(lead_id)
-    assert lead.status == S.CONVERTED and repo.get_contact(lead.contact_id).lead_id == lead_id
+    lead = stores.lifecycle.get_lead(lead_id)
+    assert lead.status == S.CONVERTED and stores.lifecycle.get_contact(lead.contact_id).lead_id == lead_id
 
 
 def test_notes_go_to_the_lead_history_and_need_a_lead(stack, bus):
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
+    stores = stores_of(stack)
 
-    note = add_note(repo, lead_id, "  prefers email  ", "m-1")
+    note = add_note(stores.lifecycle, lead_id, "  prefers email  ", "m-1")
 
-    assert repo.list_activities(lead_id) == [note]
+    assert stores.history(lead_id) == [note]
     assert note.kind == "note" and note.detail == {"by": "m-1", "note": "prefers email"}
-    assert repo.get_lead(lead_id).status == S.ASSIGNED
+    assert stores.lifecycle.get_lead(lead_id).status == S.ASSIGNED
     with pytest.raises(LeadNotFound):
-        add_note(repo, "no-such-lead", "hello", "m-1")
+        add_note(stores.lifecycle, "no-such-lead", "hello", "m-1")
     with pytest.raises(LeadNotFound):
-        change_status(repo, bus.publisher, "no-such-lead", S.CONTACTED, by="m-1")
+        change_status(stores.lifecycle, bus.publisher, "no-such-lead", S.CONTACTED, by="m-1")
     assert bus.received() == []
 
 
@@ -285,7 +274,7 @@ def reminders_of(stack: LocalStack) -> Reminders:
 
 
 def open_leads(stack: LocalStack, manager_id: str) -> int:
-    return repository(stack).get_manager(manager_id).open_leads
+    return stores_of(stack).roster.get(manager_id).open_leads
 
 
 def post_lead(stack: LocalStack, email: str | None, phone: str | None) -> str:
@@ -297,35 +286,35 @@ def post_lead(stack: LocalStack, email: str | None, phone: str | None) -> str:
                                  json.dumps(body).encode())
     assert response.status == 202, response.body
     stack.drain()
-    lead_id = repository(stack).find_lead_id(ContactCard(name="Jane Doe", email=email, phone=phone))
+    lead_id = stores_of(stack).capture.find_lead_id(ContactCard(name="Jane Doe", email=email, phone=phone))
     assert lead_id
     return lead_id
 
 
-def close(repo: LeadRepository, publisher: EventPublisher, lead_id: str, how: LeadStatus, by: str) -> None:
+def close(store: LifecycleStore, publisher: EventPublisher, lead_id: str, how: LeadStatus, by: str) -> None:
     """Close a contacted lead: reject it, or qualify and convert it."""
     if how == S.CONVERTED:
-        change_status(repo, publisher, lead_id, S.QUALIFIED, by=by)
-        change_status(repo, publisher, lead_id, S.CONVERTED, by=by)
+        change_status(store, publisher, lead_id, S.QUALIFIED, by=by)
+        change_status(store, publisher, lead_id, S.CONVERTED, by=by)
     else:
-        change_status(repo, publisher, lead_id, S.REJECTED, by=by, reason="no_need")
+        change_status(store, publisher, lead_id, S.REJECTED, by=by, reason="no_need")
 
 
 @pytest.mark.parametrize("how", [S.REJECTED, S.CONVERTED])
 def test_closing_a_lead_frees_its_place_in_the_managers_load(stack, bus, how):
     # GIVEN a lead counted in its manager's load
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager_id = repo.get_lead(lead_id).manager_id
+    stores = stores_of(stack)
+    manager_id = stores.lifecycle.get_lead(lead_id).manager_id
     assert open_leads(stack, manager_id) == 1
 
     # WHEN it is contacted and qualified, it still counts; once closed it does not
-    change_status(repo, bus.publisher, lead_id, S.CONTACTED, by=manager_id)
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.CONTACTED, by=manager_id)
     assert open_leads(stack, manager_id) == 1
-    close(repo, bus.publisher, lead_id, how, manager_id)
+    close(stores.lifecycle, bus.publisher, lead_id, how, manager_id)
 
     # THEN the manager's count went down with the change, which is in the history and on the bus
-    assert repo.get_lead(lead_id).status == how
+    assert stores.lifecycle.get_lead(lead_id).status == how
     assert open_leads(stack, manager_id) == 0
     assert kinds(stack, lead_id)[-1] == how.value
     assert [d["to_status"] for t, d in bus.received() if t == LEAD_STATUS_CHANGED][-1] == how.value
@@ -333,37 +322,37 @@ def test_closing_a_lead_frees_its_place_in_the_managers_load(stack, bus, how):
 
 def test_a_manager_at_capacity_gets_leads_again_once_one_of_theirs_is_rejected(stack, bus):
     # GIVEN one active manager, who can hold one lead, and holds one
-    repo = repository(stack)
-    for manager in repo.list_managers():
-        repo.put_manager(manager.model_copy(update={"active": manager.manager_id == "m-olivia", "capacity": 1}))
+    stores = stores_of(stack)
+    for manager in stores.roster.managers():
+        stores.roster.put(manager.model_copy(update={"active": manager.manager_id == "m-olivia", "capacity": 1}))
     first = post_lead(stack, "first@acme-corp.com", "+14155550101")
-    assert repo.get_lead(first).manager_id == "m-olivia" and open_leads(stack, "m-olivia") == 1
+    assert stores.lifecycle.get_lead(first).manager_id == "m-olivia" and open_leads(stack, "m-olivia") == 1
     # (so the next lead finds nobody with room)
     waiting = post_lead(stack, "second@acme-corp.com", "+14155550102")
-    assert repo.get_lead(waiting).status == S.UNASSIGNED
+    assert stores.lifecycle.get_lead(waiting).status == S.UNASSIGNED
 
     # WHEN she rejects her lead
-    change_status(repo, bus.publisher, first, S.REJECTED, by="m-olivia", reason="no_budget")
+    change_status(stores.lifecycle, bus.publisher, first, S.REJECTED, by="m-olivia", reason="no_budget")
 
     # THEN she has room again, and the next lead goes to her through scoring and assignment
     assert open_leads(stack, "m-olivia") == 0
     third = post_lead(stack, "third@acme-corp.com", "+14155550103")
-    assert repo.get_lead(third).manager_id == "m-olivia" and repo.get_lead(third).status == S.ASSIGNED
+    assert stores.lifecycle.get_lead(third).manager_id == "m-olivia" and stores.lifecycle.get_lead(third).status == S.ASSIGNED
     assert open_leads(stack, "m-olivia") == 1
 
 
 def test_a_rejected_lead_that_comes_back_while_its_manager_is_away_is_not_taken_off_her_load_twice(stack, bus):
     # GIVEN Olivia holds two leads and rejects one of them (her load: 1), then goes on leave
-    repo = repository(stack)
-    for manager in repo.list_managers():
-        repo.put_manager(manager.model_copy(update={"active": manager.manager_id in ("m-olivia", "m-layla")}))
+    stores = stores_of(stack)
+    for manager in stores.roster.managers():
+        stores.roster.put(manager.model_copy(update={"active": manager.manager_id in ("m-olivia", "m-layla")}))
     rejected = post_lead(stack, "first@acme-corp.com", "+14155550101")
     kept = post_lead(stack, "second@acme-corp.com", "+14155550102")
-    assert {repo.get_lead(rejected).manager_id, repo.get_lead(kept).manager_id} == {"m-olivia"}  # US: her territory
-    change_status(repo, bus.publisher, rejected, S.REJECTED, by="m-olivia", reason="no_budget")
+    assert {stores.lifecycle.get_lead(rejected).manager_id, stores.lifecycle.get_lead(kept).manager_id} == {"m-olivia"}  # US: her territory
+    change_status(stores.lifecycle, bus.publisher, rejected, S.REJECTED, by="m-olivia", reason="no_budget")
     assert open_leads(stack, "m-olivia") == 1
-    olivia = repo.get_manager("m-olivia")
-    repo.put_manager(olivia.model_copy(update={"on_leave_until": date.today() + timedelta(days=30)}))
+    olivia = stores.roster.get("m-olivia")
+    stores.roster.put(olivia.model_copy(update={"on_leave_until": date.today() + timedelta(days=30)}))
 
     # WHEN the rejected person writes again (another post: the same one would be a double submit)
     body = {"name": "Jane Doe", "email": "first@acme-corp.com", "interest": "quote", "message": "Budget found."}
@@ -371,31 +360,31 @@ def test_a_rejected_lead_that_comes_back_while_its_manager_is_away_is_not_taken_
                                  json.dumps(body).encode())
     assert response.status == 202, response.body
     stack.drain()
-    again = repo.find_lead_id(ContactCard(name="Jane Doe", email="first@acme-corp.com"))
+    again = stores.capture.find_lead_id(ContactCard(name="Jane Doe", email="first@acme-corp.com"))
 
     # THEN the lead goes to someone who is in, and Olivia still counts the lead she kept
-    assert again == rejected and repo.get_lead(rejected).manager_id == "m-layla"
+    assert again == rejected and stores.lifecycle.get_lead(rejected).manager_id == "m-layla"
     assert open_leads(stack, "m-olivia") == 1 and open_leads(stack, "m-layla") == 1
 
 
 def test_a_load_already_at_zero_stays_there_and_the_lead_is_still_rejected(stack, bus):
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager = repo.get_manager(repo.get_lead(lead_id).manager_id)
-    repo.put_manager(manager.model_copy(update={"open_leads": 0}))  # e.g. counted before loads were released
+    stores = stores_of(stack)
+    manager = stores.roster.get(stores.lifecycle.get_lead(lead_id).manager_id)
+    stores.roster.put(manager.model_copy(update={"open_leads": 0}))  # e.g. counted before loads were released
 
-    change_status(repo, bus.publisher, lead_id, S.REJECTED, by=manager.manager_id, reason="spam")
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.REJECTED, by=manager.manager_id, reason="spam")
 
-    assert repo.get_lead(lead_id).status == S.REJECTED
+    assert stores.lifecycle.get_lead(lead_id).status == S.REJECTED
     assert open_leads(stack, manager.manager_id) == 0
     assert kinds(stack, lead_id) == ["rejected"]
 
 
-class StaleManagerRead(LeadRepository):
+class StaleManagerRead(LifecycleStore):
     """Reads a manager's load as it was before another change released it."""
 
-    def __init__(self, repo: LeadRepository, snapshot: Manager) -> None:
-        super().__init__(repo.table_name, repo.client)
+    def __init__(self, store: LifecycleStore, snapshot: Manager) -> None:
+        super().__init__(store.table)
         self.snapshot: Manager | None = snapshot
 
     def get_manager(self, manager_id: str) -> Manager | None:
@@ -406,10 +395,10 @@ class StaleManagerRead(LeadRepository):
 def test_a_load_that_reached_zero_since_it_was_read_is_not_lowered_again(stack, bus):
     # GIVEN a manager whose count was read as 1, then dropped to 0 before the write
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager = repo.get_manager(repo.get_lead(lead_id).manager_id)
-    stale = StaleManagerRead(repo, manager)
-    repo.put_manager(manager.model_copy(update={"open_leads": 0}))
+    stores = stores_of(stack)
+    manager = stores.roster.get(stores.lifecycle.get_lead(lead_id).manager_id)
+    stale = StaleManagerRead(stores.lifecycle, manager)
+    stores.roster.put(manager.model_copy(update={"open_leads": 0}))
 
     # WHEN the lead is converted on that read
     change_status(stale, bus.publisher, lead_id, S.CONTACTED, by=manager.manager_id)
@@ -420,8 +409,8 @@ def test_a_load_that_reached_zero_since_it_was_read_is_not_lowered_again(stack, 
 
     # THEN the write that would have gone below zero lost, and the second try converted
     # the lead once, without touching the count
-    lead = repo.get_lead(lead_id)
-    assert lead.status == S.CONVERTED and repo.get_contact(lead.contact_id).lead_id == lead_id
+    lead = stores.lifecycle.get_lead(lead_id)
+    assert lead.status == S.CONVERTED and stores.lifecycle.get_contact(lead.contact_id).lead_id == lead_id
     assert open_leads(stack, manager.manager_id) == 0
     assert kinds(stack, lead_id) == ["contacted", "qualified", "converted"]
     assert [t for t, _ in bus.received()] == [LEAD_STATUS_CHANGED] * 3 + [LEAD_CONVERTED]
@@ -432,17 +421,17 @@ def test_a_load_that_reached_zero_since_it_was_read_is_not_lowered_again(stack, 
 
 def test_a_rejection_can_say_goodbye(stack, bus):
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager_id = repo.get_lead(lead_id).manager_id
+    stores = stores_of(stack)
+    manager_id = stores.lifecycle.get_lead(lead_id).manager_id
 
-    event = change_status(repo, bus.publisher, lead_id, S.REJECTED, by=manager_id, reason="not_a_fit",
+    event = change_status(stores.lifecycle, bus.publisher, lead_id, S.REJECTED, by=manager_id, reason="not_a_fit",
                           note="too small for us", farewell=True)
 
     # THEN the event asks notify for the farewell email, and the history says one was sent
     assert event.farewell is True
     [(detail_type, detail)] = bus.received()
     assert detail_type == LEAD_STATUS_CHANGED and detail["farewell"] is True and detail["reason"] == "not_a_fit"
-    [activity] = repo.list_activities(lead_id)
+    [activity] = stores.history(lead_id)
     assert activity.detail == {"from": "assigned", "by": manager_id, "reason": "not_a_fit",
                                "note": "too small for us", "farewell": "yes"}
 
@@ -450,31 +439,31 @@ def test_a_rejection_can_say_goodbye(stack, bus):
 @pytest.mark.parametrize("to_status", [S.CONTACTED, S.POSTPONED])
 def test_a_farewell_only_goes_with_a_rejection(stack, bus, to_status):
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
+    stores = stores_of(stack)
     follow_up = {"follow_up_on": (datetime.now(timezone.utc) + timedelta(days=7)).date()} \
         if to_status == S.POSTPONED else {}
 
     with pytest.raises(InvalidChange) as invalid:
-        change_status(repo, bus.publisher, lead_id, to_status, by="m-1", farewell=True, **follow_up)
+        change_status(stores.lifecycle, bus.publisher, lead_id, to_status, by="m-1", farewell=True, **follow_up)
 
     assert invalid.value.code == "farewell_not_expected"
-    assert repo.get_lead(lead_id).status == S.ASSIGNED and repo.list_activities(lead_id) == []
+    assert stores.lifecycle.get_lead(lead_id).status == S.ASSIGNED and stores.history(lead_id) == []
     assert bus.received() == []
 
 
 def test_a_farewell_needs_an_email_address(stack, bus):
     # GIVEN a lead who left only a phone number
     lead_id = post_lead(stack, None, "+14155550199")
-    repo = repository(stack)
-    assert repo.get_lead(lead_id).status == S.ASSIGNED
+    stores = stores_of(stack)
+    assert stores.lifecycle.get_lead(lead_id).status == S.ASSIGNED
 
     with pytest.raises(InvalidChange) as invalid:
-        change_status(repo, bus.publisher, lead_id, S.REJECTED, by="m-1", reason="no_need", farewell=True)
+        change_status(stores.lifecycle, bus.publisher, lead_id, S.REJECTED, by="m-1", reason="no_need", farewell=True)
 
     assert invalid.value.code == "farewell_needs_email"
-    assert repo.get_lead(lead_id).status == S.ASSIGNED and bus.received() == []
+    assert stores.lifecycle.get_lead(lead_id).status == S.ASSIGNED and bus.received() == []
     # (rejecting without the farewell works)
-    assert change_status(repo, bus.publisher, lead_id, S.REJECTED, by="m-1", reason="no_need").farewell is False
+    assert change_status(stores.lifecycle, bus.publisher, lead_id, S.REJECTED, by="m-1", reason="no_need").farewell is False
 
 
 # -- postponed: back to its manager on the follow-up day -------------------------------------
@@ -501,13 +490,13 @@ def lead_item(stack: LocalStack, lead_id: str) -> dict[str, Any]:
 def test_a_postponed_lead_comes_back_to_its_manager_on_its_follow_up_day(stack, bus, sent_emails):
     # GIVEN an assigned lead whose speed-to-lead reminder waits
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager = repo.get_manager(repo.get_lead(lead_id).manager_id)
+    stores = stores_of(stack)
+    manager = stores.roster.get(stores.lifecycle.get_lead(lead_id).manager_id)
     reminders = reminders_of(stack)
     follow_up_on = (datetime.now(timezone.utc) + timedelta(days=3)).date()
 
     # WHEN its manager postpones it
-    change_status(repo, bus.publisher, lead_id, S.POSTPONED, by=manager.manager_id, follow_up_on=follow_up_on,
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.POSTPONED, by=manager.manager_id, follow_up_on=follow_up_on,
                   note="after their board meeting", reminders=reminders)
 
     # THEN the speed-to-lead reminder is gone and one schedule brings the lead back that
@@ -521,7 +510,7 @@ def test_a_postponed_lead_comes_back_to_its_manager_on_its_follow_up_day(stack, 
                                "manager_id": manager.manager_id, "follow_up_on": follow_up_on.isoformat()}
     # AND the lead still counts in its manager's load
     assert open_leads(stack, manager.manager_id) == 1
-    postponed_at = repo.get_lead(lead_id).status_changed_at
+    postponed_at = stores.lifecycle.get_lead(lead_id).status_changed_at
     assert [d["to_status"] for _, d in bus.received()] == ["postponed"]
     emails_before = len(sent_emails())
 
@@ -530,7 +519,7 @@ def test_a_postponed_lead_comes_back_to_its_manager_on_its_follow_up_day(stack, 
     assert stack.pump_schedules(now=on(follow_up_on, 8, 1)) == 1
 
     # THEN the lead is its manager's again, as a fresh assignment at the top of their list
-    lead = repo.get_lead(lead_id)
+    lead = stores.lifecycle.get_lead(lead_id)
     assert lead.status == S.ASSIGNED and lead.manager_id == manager.manager_id
     assert lead.follow_up_on is None and lead.return_pending is None
     assert lead.assigned_at == lead.status_changed_at and lead.assigned_at > postponed_at
@@ -538,7 +527,7 @@ def test_a_postponed_lead_comes_back_to_its_manager_on_its_follow_up_day(stack, 
     assert item["GSI1PK"]["S"] == f"MANAGER#{manager.manager_id}" and item["GSI1SK"]["S"].startswith("assigned#")
     assert open_leads(stack, manager.manager_id) == 1
     # AND the history and the bus say the system brought it back
-    returned = repo.list_activities(lead_id)[-1]
+    returned = stores.history(lead_id)[-1]
     assert returned.kind == "assigned"
     assert returned.detail == {"from": "postponed", "by": "system", "follow_up_on": follow_up_on.isoformat()}
     [(detail_type, detail)] = bus.received()
@@ -566,24 +555,24 @@ def test_a_postponed_lead_comes_back_to_its_manager_on_its_follow_up_day(stack, 
 
 def test_picking_a_postponed_lead_up_early_cancels_its_follow_up(stack, bus):
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager_id = repo.get_lead(lead_id).manager_id
+    stores = stores_of(stack)
+    manager_id = stores.lifecycle.get_lead(lead_id).manager_id
     reminders = reminders_of(stack)
     follow_up_on = (datetime.now(timezone.utc) + timedelta(days=10)).date()
-    change_status(repo, bus.publisher, lead_id, S.POSTPONED, by=manager_id, follow_up_on=follow_up_on,
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.POSTPONED, by=manager_id, follow_up_on=follow_up_on,
                   reminders=reminders)
     assert len(schedule_details(stack)) == 1
 
     # WHEN the manager takes it back before its day
-    event = change_status(repo, bus.publisher, lead_id, S.ASSIGNED, by=manager_id, reminders=reminders)
+    event = change_status(stores.lifecycle, bus.publisher, lead_id, S.ASSIGNED, by=manager_id, reminders=reminders)
 
     # THEN it is theirs again now, no follow-up waits and the day brings nothing
-    lead = repo.get_lead(lead_id)
+    lead = stores.lifecycle.get_lead(lead_id)
     assert lead.status == S.ASSIGNED and lead.manager_id == manager_id and lead.follow_up_on is None
     assert lead.assigned_at == event.at
     assert schedule_details(stack) == {}
     assert stack.pump_schedules(now=on(follow_up_on, 8, 1)) == 0
-    assert repo.list_activities(lead_id)[-1].detail == {"from": "postponed", "by": manager_id}
+    assert stores.history(lead_id)[-1].detail == {"from": "postponed", "by": manager_id}
     assert [(d["from_status"], d["to_status"], d["by"]) for _, d in bus.received()] == [
         ("assigned", "postponed", manager_id), ("postponed", "assigned", manager_id)]
     assert open_leads(stack, manager_id) == 1
@@ -592,12 +581,12 @@ def test_picking_a_postponed_lead_up_early_cancels_its_follow_up(stack, bus):
 def test_a_follow_up_for_a_lead_that_moved_on_does_nothing(stack, bus, sent_emails):
     # GIVEN a lead picked up early and rejected, whose follow-up fires anyway (a cancel that failed)
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager_id = repo.get_lead(lead_id).manager_id
+    stores = stores_of(stack)
+    manager_id = stores.lifecycle.get_lead(lead_id).manager_id
     follow_up_on = (datetime.now(timezone.utc) + timedelta(days=2)).date()
-    change_status(repo, bus.publisher, lead_id, S.POSTPONED, by=manager_id, follow_up_on=follow_up_on)
-    change_status(repo, bus.publisher, lead_id, S.ASSIGNED, by=manager_id)
-    change_status(repo, bus.publisher, lead_id, S.REJECTED, by=manager_id, reason="no_response")
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.POSTPONED, by=manager_id, follow_up_on=follow_up_on)
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.ASSIGNED, by=manager_id)
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.REJECTED, by=manager_id, reason="no_response")
     bus.received()
     emails = len(sent_emails())
 
@@ -605,7 +594,7 @@ def test_a_follow_up_for_a_lead_that_moved_on_does_nothing(stack, bus, sent_emai
                                              "manager_id": manager_id, "follow_up_on": follow_up_on.isoformat()})
 
     assert result == {"outcome": "not_due"}
-    assert repo.get_lead(lead_id).status == S.REJECTED
+    assert stores.lifecycle.get_lead(lead_id).status == S.REJECTED
     assert kinds(stack, lead_id) == ["postponed", "assigned", "rejected"]
     assert bus.received() == [] and len(sent_emails()) == emails
 
@@ -627,11 +616,11 @@ class FailingOnce(EventPublisher):
 def test_a_return_that_failed_before_it_was_announced_is_finished_by_the_retry(stack, bus, sent_emails):
     # GIVEN a postponed lead whose day has come, and a bus that fails once
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager = repo.get_manager(repo.get_lead(lead_id).manager_id)
+    stores = stores_of(stack)
+    manager = stores.roster.get(stores.lifecycle.get_lead(lead_id).manager_id)
     reminders = reminders_of(stack)
     follow_up_on = (datetime.now(timezone.utc) + timedelta(days=1)).date()
-    change_status(repo, bus.publisher, lead_id, S.POSTPONED, by=manager.manager_id, follow_up_on=follow_up_on,
+    change_status(stores.lifecycle, bus.publisher, lead_id, S.POSTPONED, by=manager.manager_id, follow_up_on=follow_up_on,
                   reminders=reminders)
     bus.received()
     emails = len(sent_emails())
@@ -641,20 +630,20 @@ def test_a_return_that_failed_before_it_was_announced_is_finished_by_the_retry(s
 
     # WHEN the return is written but its event cannot be published
     with pytest.raises(PublishFailed):
-        bring_back(due, repo, mailer, reminders, publisher, ReminderPolicy())
-    lead = repo.get_lead(lead_id)
+        bring_back(due, stores.lifecycle, mailer, reminders, publisher, ReminderPolicy())
+    lead = stores.lifecycle.get_lead(lead_id)
     assert lead.status == S.ASSIGNED and lead.return_pending == follow_up_on
     assert len(sent_emails()) == emails
 
     # THEN the retry (Lambda's) finishes it: the event, the email, one clock
-    assert bring_back(due, repo, mailer, reminders, publisher, ReminderPolicy()) == "resumed"
+    assert bring_back(due, stores.lifecycle, mailer, reminders, publisher, ReminderPolicy()) == "resumed"
     [(_, detail)] = bus.received()
     assert (detail["from_status"], detail["to_status"]) == ("postponed", "assigned")
     assert detail["at"] == lead.assigned_at.isoformat().replace("+00:00", "Z")
     assert [m.destinations["ToAddresses"] for m in sent_emails()[emails:]] == [[manager.email]]
     assert len([n for n in schedule_details(stack) if n.endswith("-1")]) == 1
-    assert repo.get_lead(lead_id).return_pending is None
+    assert stores.lifecycle.get_lead(lead_id).return_pending is None
     # AND once done, the same follow-up changes nothing
-    assert bring_back(due, repo, mailer, reminders, publisher, ReminderPolicy()) == "not_due"
+    assert bring_back(due, stores.lifecycle, mailer, reminders, publisher, ReminderPolicy()) == "not_due"
     assert bus.received() == [] and len(sent_emails()) == emails + 1
     assert kinds(stack, lead_id) == ["postponed", "assigned"]

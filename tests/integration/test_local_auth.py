@@ -15,7 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from leadflow.access import caller_from_claims
+from leadflow.shared.access import caller_from_claims
 from leadflow_local.auth import authorizer_claims, route_authorizer
 from leadflow_local.stack import LocalStack, generate_secret_string
 

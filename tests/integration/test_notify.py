@@ -11,10 +11,11 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from leadflow.models import ChannelKind, ContactCard, Lead, Manager, Source, Submission
-from leadflow.repository import LeadRepository, lead_key, submission_key, to_item
+from leadflow.shared.models import ChannelKind, ContactCard, Lead, Manager, Source, Submission
+from leadflow.storage.codec import to_item
+from leadflow.storage.keys import lead_key, submission_key
 from leadflow_local.stack import LocalStack
-from support import load_event
+from support import load_event, stores_of
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -181,9 +182,9 @@ def test_a_sandbox_rejection_is_dead_lettered_at_once_with_advice_and_no_address
 
 def test_a_post_reaches_the_right_managers_inbox_through_the_whole_pipeline(stack):
     # GIVEN a Spanish-speaking visitor on a Spanish form
-    repository = LeadRepository(stack.table_name(), stack.client("dynamodb"))
-    demo = repository.get_form("demo")
-    repository.put_form(demo.model_copy(update={"form_id": "demo-es", "language": "es", "default_country": "ES"}))
+    forms = stores_of(stack).capture
+    demo = forms.get_form("demo")
+    forms.put_form(demo.model_copy(update={"form_id": "demo-es", "language": "es", "default_country": "ES"}))
     body = {"name": "María José Núñez", "email": "mjose@consultora.es", "phone": "612 345 678", "interest": "question"}
 
     # WHEN the form is posted and the pipeline settles
@@ -274,7 +275,7 @@ def test_a_suppressed_manager_address_is_recorded_and_the_admins_told_once(stack
     finally:
         SES_SUPPRESSED.discard("olivia@sales.example.com")
 
-    manager = LeadRepository(stack.table_name(), stack.client("dynamodb")).get_manager("m-olivia")
+    manager = stores_of(stack).roster.get("m-olivia")
     assert manager.email_status == "suppressed" and manager.email_status_at is not None
     [alert] = sent(stack)  # nothing to Olivia; one alert, not one per lead
     assert alert.destinations["ToAddresses"] == ["admins@example.com"]
@@ -322,8 +323,8 @@ def scored_event(stack: LocalStack, form_id: str, email: str | None, language: s
 
 
 def with_autoresponder(stack: LocalStack, form_id: str, **update: Any) -> None:
-    repository = LeadRepository(stack.table_name(), stack.client("dynamodb"))
-    repository.put_form(repository.get_form(form_id).model_copy(update={"autoresponder": True, **update}))
+    forms = stores_of(stack).capture
+    forms.put_form(forms.get_form(form_id).model_copy(update={"autoresponder": True, **update}))
 
 
 def test_the_autoresponder_is_off_by_default(stack):
@@ -398,7 +399,7 @@ def action_tokens(body: str) -> dict[str, str]:
 
 
 def deployed_keys(stack: LocalStack) -> Any:
-    from leadflow.action_links import SecretKeys
+    from leadflow.lifecycle.links.signing import SecretKeys
 
     return SecretKeys(stack.environments["NotifyFunction"]["ACTION_LINK_SECRET_ARN"], stack.client("secretsmanager"))
 
@@ -406,7 +407,7 @@ def deployed_keys(stack: LocalStack) -> Any:
 def test_the_managers_email_carries_links_signed_with_the_deployed_key(stack):
     from datetime import datetime, timedelta, timezone
 
-    from leadflow.action_links import verify
+    from leadflow.lifecycle.links.signing import verify
 
     event = load_event("notify-lead-assigned")
     seed_assignment(stack, event)
@@ -480,7 +481,7 @@ def seed_rejected_lead(stack: LocalStack, event: dict[str, Any], email: str | No
 
 
 def test_a_rejected_lead_gets_one_farewell_in_its_language_with_its_questionnaire(stack):
-    from leadflow.action_links import LinkAction, verify
+    from leadflow.lifecycle.links.signing import LinkAction, verify
 
     event = load_event("notify_farewell")
     seed_rejected_lead(stack, event, language="ar")

@@ -13,15 +13,14 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from leadflow.email_catalog import Words
-from leadflow.events import EventPublisher
-from leadflow.follow_up import mark_contacted
-from leadflow.lifecycle import change_status
-from leadflow.models import LeadStatus, ReminderDue
-from leadflow.reminders import Reminders, ReminderTarget
-from leadflow.repository import LeadRepository
+from leadflow.lifecycle.follow_up import mark_contacted
+from leadflow.lifecycle.schedules import ReminderDue, Reminders, ReminderTarget
+from leadflow.lifecycle.service import change_status
+from leadflow.notification.catalog import Words
+from leadflow.shared.bus import EventPublisher
+from leadflow.shared.models import LeadStatus
 from leadflow_local.stack import CallCounter, LocalStack
-from support import load_event, post_hot_lead, repository_of
+from support import load_event, post_hot_lead, stores_of
 
 ADMINS = "admins@example.com"
 
@@ -52,9 +51,6 @@ def schedules(stack: LocalStack) -> dict[str, dict[str, Any]]:
     return {s["Name"]: scheduler.get_schedule(Name=s["Name"]) for s in scheduler.list_schedules()["Schedules"]}
 
 
-def repository(stack: LocalStack) -> LeadRepository:
-    return repository_of(stack)
-
 
 def later(minutes: float) -> datetime:
     return datetime.now(timezone.utc) + timedelta(minutes=minutes)
@@ -68,7 +64,7 @@ def test_an_assignment_schedules_one_reminder_at_the_hot_sla(stack):
     [(name, schedule)] = schedules(stack).items()
     assert name.startswith(f"lead-{lead_id}-") and name.endswith("-1")
     at = datetime.fromisoformat(schedule["ScheduleExpression"][3:-1]).replace(tzinfo=timezone.utc)
-    assigned = repository(stack).get_lead(lead_id).assigned_at
+    assigned = stores_of(stack).lifecycle.get_lead(lead_id).assigned_at
     assert timedelta(minutes=14) < at - assigned <= timedelta(minutes=16)
     assert schedule["ActionAfterCompletion"] == "DELETE"
     assert schedule["Target"]["Arn"].endswith(":function:leadflow-local-RemindFunction")
@@ -80,7 +76,7 @@ def test_an_assignment_schedules_one_reminder_at_the_hot_sla(stack):
 
 def test_a_redelivered_assignment_creates_no_second_schedule(stack):
     lead_id = post_hot_lead(stack)
-    lead = repository(stack).get_lead(lead_id)
+    lead = stores_of(stack).lifecycle.get_lead(lead_id)
     event = {"detail-type": "Lead Assigned", "id": "again", "detail": {
         "lead_id": lead_id, "submission_id": "x", "received_at": lead.created_at.isoformat(),
         "manager_id": lead.manager_id, "form_id": "demo", "points": 90, "temperature": "hot", "is_new_lead": True}}
@@ -95,9 +91,9 @@ def test_a_redelivered_assignment_creates_no_second_schedule(stack):
 def test_an_uncontacted_lead_reminds_its_manager_then_escalates_and_is_reassigned(stack):
     # GIVEN a hot lead assigned to a tier-1 manager, who does not call
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    first = repo.get_lead(lead_id).manager_id
-    first_email = repo.get_manager(first).email
+    stores = stores_of(stack)
+    first = stores.lifecycle.get_lead(lead_id).manager_id
+    first_email = stores.roster.get(first).email
     assert [to(m) for m in sent(stack)] == [first_email]
 
     # WHEN the SLA passes
@@ -119,16 +115,16 @@ def test_an_uncontacted_lead_reminds_its_manager_then_escalates_and_is_reassigne
 
     # THEN the admins are told, the lead went to the next eligible manager, who got the
     # full email, and both managers' loads moved
-    lead = repo.get_lead(lead_id)
+    lead = stores.lifecycle.get_lead(lead_id)
     assert lead.manager_id != first and lead.reassigned_from == first
-    second = repo.get_manager(lead.manager_id)
+    second = stores.roster.get(lead.manager_id)
     recipients = [to(m) for m in sent(stack)]
     assert recipients[2:] == [ADMINS, second.email]
     assert "Not contacted" in sent(stack)[2].subject and second.name in sent(stack)[2].body
     words = Words(second.languages[0])
     assert html.escape(words.intro_reassigned.format(temperature=words.hot, manager=second.name)) in sent(stack)[3].body
-    assert repo.get_manager(first).open_leads == 0 and second.open_leads == 1
-    assert [a.kind for a in repo.list_activities(lead_id)] == ["reassigned"]
+    assert stores.roster.get(first).open_leads == 0 and second.open_leads == 1
+    assert [a.kind for a in stores.history(lead_id)] == ["reassigned"]
     # AND the new manager's own SLA clock runs
     [name] = schedules(stack)
     assert name.endswith("-1") and name != f"lead-{lead_id}-"
@@ -139,13 +135,13 @@ def test_without_reassignment_the_second_miss_only_escalates():
     with mock_aws():
         stack = deploy(ReassignOnSecondMiss="false")
         lead_id = post_hot_lead(stack)
-        first = repository(stack).get_lead(lead_id).manager_id
+        first = stores_of(stack).lifecycle.get_lead(lead_id).manager_id
 
         stack.pump_schedules(now=later(16))
         stack.pump_schedules(now=later(40))
         stack.drain()
 
-        assert repository(stack).get_lead(lead_id).manager_id == first
+        assert stores_of(stack).lifecycle.get_lead(lead_id).manager_id == first
         assert to(sent(stack)[-1]) == ADMINS and "please step in" in sent(stack)[-1].body
         assert schedules(stack) == {}
 
@@ -154,23 +150,23 @@ def test_marking_the_lead_contacted_cancels_its_reminder(stack):
     lead_id = post_hot_lead(stack)
     reminders = Reminders(ReminderTarget("unused", "unused"), stack.client("scheduler"))
 
-    assert mark_contacted(lead_id, repository(stack), reminders, by="m-olivia", note="called, demo booked") is True
+    assert mark_contacted(lead_id, stores_of(stack).lifecycle, reminders, by="m-olivia", note="called, demo booked") is True
 
-    lead = repository(stack).get_lead(lead_id)
+    lead = stores_of(stack).lifecycle.get_lead(lead_id)
     assert lead.status == "contacted" and lead.contacted_at is not None
-    [activity] = repository(stack).list_activities(lead_id)
+    [activity] = stores_of(stack).history(lead_id)
     assert activity.kind == "contacted" and activity.detail == {"by": "m-olivia", "note": "called, demo booked"}
     assert schedules(stack) == {}
     assert stack.pump_schedules(now=later(60 * 24)) == 0
     assert len(sent(stack)) == 1  # the assignment email only
     # Marking it again changes nothing
-    assert mark_contacted(lead_id, repository(stack), reminders) is False
+    assert mark_contacted(lead_id, stores_of(stack).lifecycle, reminders) is False
 
 
 def test_a_reminder_that_fires_after_contact_does_nothing(stack):
     lead_id = post_hot_lead(stack)
     # The cancel comes late: the lead is contacted but its schedule still fires.
-    assert repository(stack).mark_contacted(lead_id, datetime.now(timezone.utc)) is True
+    assert stores_of(stack).lifecycle.mark_contacted(lead_id, datetime.now(timezone.utc)) is True
 
     assert stack.pump_schedules(now=later(16)) == 1
     stack.drain()
@@ -226,17 +222,17 @@ def test_remind_takes_both_kinds_of_schedule_input(stack):
 def test_a_lead_back_from_a_postponement_gets_a_new_speed_to_lead_clock(stack):
     # GIVEN a lead whose manager was reminded once, then called and postponed it
     lead_id = post_hot_lead(stack)
-    repo = repository(stack)
-    manager = repo.get_manager(repo.get_lead(lead_id).manager_id)
+    stores = stores_of(stack)
+    manager = stores.roster.get(stores.lifecycle.get_lead(lead_id).manager_id)
     assert stack.pump_schedules(now=later(16)) == 1
     stack.drain()
     assert "Reminder: call Jane Doe now" in sent(stack)[-1].subject
     arn = next(a for a, lid in stack.function_arns.items() if lid == "RemindFunction")
     reminders = Reminders(ReminderTarget(arn, "arn:aws:iam::123456789012:role/r"), stack.client("scheduler"))
     publisher = EventPublisher(f"{stack.stack_name}-leads", stack.client("events"))
-    change_status(repo, publisher, lead_id, LeadStatus.CONTACTED, by=manager.manager_id, reminders=reminders)
+    change_status(stores.lifecycle, publisher, lead_id, LeadStatus.CONTACTED, by=manager.manager_id, reminders=reminders)
     follow_up_on = (datetime.now(timezone.utc) + timedelta(days=2)).date()
-    change_status(repo, publisher, lead_id, LeadStatus.POSTPONED, by=manager.manager_id,
+    change_status(stores.lifecycle, publisher, lead_id, LeadStatus.POSTPONED, by=manager.manager_id,
                   follow_up_on=follow_up_on, reminders=reminders)
     assert list(schedules(stack)) == [f"lead-{lead_id}-back-{follow_up_on.strftime('%Y%m%d')}"]
 

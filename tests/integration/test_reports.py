@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from leadflow.capture import CaptureService, FormCatalog, PostedForm
-from leadflow.events import EventPublisher
-from leadflow.lifecycle import change_status, convert
-from leadflow.models import LeadStatus
-from leadflow.reports import bucket_range, duration_bucket, minutes_between, score_band
+from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
+from leadflow.lifecycle.service import change_status, convert
+from leadflow.reporting.cells import bucket_range, duration_bucket, minutes_between, score_band
+from leadflow.shared.bus import EventPublisher
+from leadflow.shared.models import LeadStatus
 from leadflow_local.stack import CallCounter, LocalStack
-from support import all_items, api_event, claims_of, load_event, repository_of
+from support import all_items, api_event, claims_of, load_event, stores_of
 
 S = LeadStatus
 ADMIN = claims_of(admin=True)
@@ -64,8 +64,8 @@ def form_body(i: int, **extra: str) -> dict[str, str]:
 
 def capture_at(stack: LocalStack, moment: datetime, body: dict[str, str], client: str) -> str:
     """Capture a post as the API would, at a chosen time; the lead's id."""
-    repository = repository_of(stack)
-    service = CaptureService(FormCatalog(repository), repository, clock=lambda: moment)
+    store = stores_of(stack).capture
+    service = CaptureService(FormCatalog(store), store, clock=lambda: moment)
     captured = service.capture(PostedForm(form_id="demo", body=json.dumps(body), content_type="application/json",
                                           client_ip=client))
     assert captured.lead_id
@@ -78,28 +78,28 @@ def publisher(stack: LocalStack) -> EventPublisher:
 
 def work(stack: LocalStack, i: int, lead_id: str, created: datetime) -> None:
     """Move lead i along the lifecycle, at times that vary its durations."""
-    repo, bus = repository_of(stack), publisher(stack)
-    manager = repo.get_lead(lead_id).manager_id
+    stores, bus = stores_of(stack), publisher(stack)
+    manager = stores.lifecycle.get_lead(lead_id).manager_id
     contact_at = created + timedelta(minutes=MINUTES[(i * 5) % 12])
     later = contact_at + timedelta(minutes=MINUTES[(i * 7) % 12])
     fate = i % 6
     if fate == 0:
         return
     if fate == 3:  # rejected without a call
-        change_status(repo, bus, lead_id, S.REJECTED, by=manager, reason="not_a_fit", now=contact_at)
+        change_status(stores.lifecycle, bus, lead_id, S.REJECTED, by=manager, reason="not_a_fit", now=contact_at)
         return
-    change_status(repo, bus, lead_id, S.CONTACTED, by=manager, now=contact_at)
+    change_status(stores.lifecycle, bus, lead_id, S.CONTACTED, by=manager, now=contact_at)
     if i == POSTPONED_AND_BACK:
         back_on = (later + timedelta(days=5)).date()
-        change_status(repo, bus, lead_id, S.POSTPONED, by=manager, follow_up_on=back_on, now=later)
+        change_status(stores.lifecycle, bus, lead_id, S.POSTPONED, by=manager, follow_up_on=back_on, now=later)
         back = datetime.combine(back_on, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=9)
-        change_status(repo, bus, lead_id, S.ASSIGNED, by=manager, now=back)
-        change_status(repo, bus, lead_id, S.CONTACTED, by=manager, now=back + timedelta(minutes=30))
+        change_status(stores.lifecycle, bus, lead_id, S.ASSIGNED, by=manager, now=back)
+        change_status(stores.lifecycle, bus, lead_id, S.CONTACTED, by=manager, now=back + timedelta(minutes=30))
     elif fate == 4:
-        change_status(repo, bus, lead_id, S.REJECTED, by=manager, reason="no_budget", now=later)
+        change_status(stores.lifecycle, bus, lead_id, S.REJECTED, by=manager, reason="no_budget", now=later)
     elif fate in (2, 5):
-        change_status(repo, bus, lead_id, S.QUALIFIED, by=manager, now=later)
-        convert(repo, bus, lead_id, manager, now=later + timedelta(minutes=MINUTES[i % 12]))
+        change_status(stores.lifecycle, bus, lead_id, S.QUALIFIED, by=manager, now=later)
+        convert(stores.lifecycle, bus, lead_id, manager, now=later + timedelta(minutes=MINUTES[i % 12]))
 
 
 def seed_dataset(stack: LocalStack) -> dict[str, datetime]:
@@ -114,8 +114,8 @@ def seed_dataset(stack: LocalStack) -> dict[str, datetime]:
         capture_at(stack, created[ids[i]] + timedelta(days=1), form_body(i, interest="quote", job_title="CEO",
                    utm_source="bing", utm_medium="cpc", utm_campaign="retarget"), f"203.0.113.{i}")
     stack.drain()
-    repo = repository_of(stack)
-    assert all(repo.get_lead(lead_id).status == S.ASSIGNED for lead_id in ids)  # the dataset's premise
+    stores = stores_of(stack)
+    assert all(stores.lifecycle.get_lead(lead_id).status == S.ASSIGNED for lead_id in ids)  # the dataset's premise
     for i, lead_id in enumerate(ids):
         work(stack, i, lead_id, created[lead_id])
     stack.drain(timeout=120)
@@ -344,9 +344,9 @@ def test_a_redelivered_event_changes_no_counter(stack, table):
     # GIVEN a lead counted and contacted
     lead_id = capture_at(stack, DAYS[0], form_body(1), "198.51.100.1")
     stack.drain()
-    repo = repository_of(stack)
-    contacted = change_status(repo, publisher(stack), lead_id, S.CONTACTED, by=repo.get_lead(lead_id).manager_id,
-                              now=DAYS[0] + timedelta(minutes=20))
+    stores = stores_of(stack)
+    contacted = change_status(stores.lifecycle, publisher(stack), lead_id, S.CONTACTED,
+                              by=stores.lifecycle.get_lead(lead_id).manager_id, now=DAYS[0] + timedelta(minutes=20))
     stack.drain()
     before = stat_items(table)
     assert before[("STAT#2026-03", "all#all")]["contacted"] == 1
@@ -366,12 +366,12 @@ def test_a_lead_moved_before_its_first_count_arrives_is_counted_once(stack, tabl
     # GIVEN a lead scored and assigned whose `Lead Scored` has not reached the reports yet
     lead_id = capture_at(stack, DAYS[1], form_body(2), "198.51.100.2")
     stack.pump_streams()
-    repo = repository_of(stack)
-    lead = repo.get_lead(lead_id)
-    assert lead.status == S.ASSIGNED and repo.get_report_mark(lead_id) is None
+    stores = stores_of(stack)
+    lead = stores.lifecycle.get_lead(lead_id)
+    assert lead.status == S.ASSIGNED and stores.reporting.get_report_mark(lead_id) is None
 
     # WHEN its contact is counted first, then everything is delivered
-    contacted = change_status(repo, publisher(stack), lead_id, S.CONTACTED, by=lead.manager_id,
+    contacted = change_status(stores.lifecycle, publisher(stack), lead_id, S.CONTACTED, by=lead.manager_id,
                               now=DAYS[1] + timedelta(minutes=40))
     assert stack.invoke("ReportFunction", eventbridge("Lead Status Changed", contacted))["outcome"] == "counted"
     stack.drain()
@@ -386,22 +386,22 @@ def test_a_lead_moved_before_its_first_count_arrives_is_counted_once(stack, tabl
 
 def test_a_lead_counted_unassigned_goes_to_the_manager_who_works_it(stack, table):
     # GIVEN nobody can take leads, so a new lead is counted as unassigned
-    repo = repository_of(stack)
-    managers = repo.list_managers()
+    stores = stores_of(stack)
+    managers = stores.roster.managers()
     for manager in managers:
-        repo.put_manager(manager.model_copy(update={"active": False}))
+        stores.roster.put(manager.model_copy(update={"active": False}))
     lead_id = capture_at(stack, DAYS[0], form_body(3), "198.51.100.3")
     stack.drain()
-    assert repo.get_lead(lead_id).status == S.UNASSIGNED
+    assert stores.lifecycle.get_lead(lead_id).status == S.UNASSIGNED
     assert stat_items(table)[("STAT#2026-03", "manager#unassigned")]["leads"] == 1
 
     # WHEN an admin hands it to Sam (as an admin's assignment writes the card) and Sam calls
-    repo.client.update_item(
-        TableName=repo.table_name, Key={"PK": {"S": f"LEAD#{lead_id}"}, "SK": {"S": "LEAD"}},
+    stores.table.client.update_item(
+        TableName=stores.table.name, Key={"PK": {"S": f"LEAD#{lead_id}"}, "SK": {"S": "LEAD"}},
         UpdateExpression="SET #s = :assigned, manager_id = :sam",
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={":assigned": {"S": "assigned"}, ":sam": {"S": "m-sam"}})
-    change_status(repo, publisher(stack), lead_id, S.CONTACTED, by="m-sam", now=DAYS[0] + timedelta(minutes=70))
+    change_status(stores.lifecycle, publisher(stack), lead_id, S.CONTACTED, by="m-sam", now=DAYS[0] + timedelta(minutes=70))
     stack.drain()
 
     # THEN the lead and its contact are Sam's, and the unassigned row is empty again

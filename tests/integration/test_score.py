@@ -20,24 +20,19 @@ from typing import Any
 import boto3
 import pytest
 
-from leadflow import rules_admin
-from leadflow.events import EventPublisher
-from leadflow.models import ContactCard, FormConfig, Lead, Manager, Source, Submission
-from leadflow.repository import (
-    LeadRepository,
-    ManagerUnavailable,
-    from_item,
-    lead_key,
-    manager_key,
-    scored_through,
-    submission_key,
-    to_item,
-)
-from leadflow.routing import score_and_assign
-from leadflow.scoring import default_rule_set, score_submission
+from leadflow.routing.rule_sets import default_rule_set
+from leadflow.routing.scoring import score_submission
+from leadflow.routing.service import score_and_assign
+from leadflow.routing.store import ManagerUnavailable, RoutingStore, scored_through
+from leadflow.shared.bus import EventPublisher
+from leadflow.shared.models import ContactCard, FormConfig, Lead, Manager, Source, Submission
+from leadflow.storage.codec import from_item, to_item
+from leadflow.storage.keys import lead_key, manager_key, submission_key
+from leadflow.storage.table import Table
+from leadflow_cli import rules as rules_cli
 from leadflow_local.stack import LocalStack
 from leadflow_local.template import Template
-from support import items_of, load_event
+from support import items_of, load_event, stores_of
 
 JSON = {"Content-Type": "application/json"}
 TODAY = datetime.now(timezone.utc).date()
@@ -91,27 +86,23 @@ def manager(stack: LocalStack, manager_id: str) -> dict[str, Any]:
     return table.get_item(Key=manager_key(manager_id))["Item"]
 
 
-def repository_of(stack: LocalStack) -> LeadRepository:
-    return LeadRepository(stack.table_name(), stack.client("dynamodb"))
-
-
 def update_manager(stack: LocalStack, manager_id: str, **changes: Any) -> None:
-    repository = repository_of(stack)
-    [current] = [m for m in repository.list_managers() if m.manager_id == manager_id]
-    repository.put_manager(current.model_copy(update=changes))
+    stores = stores_of(stack)
+    [current] = [m for m in stores.roster.managers() if m.manager_id == manager_id]
+    stores.roster.put(current.model_copy(update=changes))
 
 
 def only_active(stack: LocalStack, **capacities: int) -> None:
     """Make the named managers the only active ones, with these capacities."""
-    repository = repository_of(stack)
-    for m in repository.list_managers():
-        repository.put_manager(m.model_copy(update={
+    stores = stores_of(stack)
+    for m in stores.roster.managers():
+        stores.roster.put(m.model_copy(update={
             "active": m.manager_id in capacities, "capacity": capacities.get(m.manager_id, m.capacity)}))
 
 
 def add_form(stack: LocalStack, form_id: str, language: str, country: str, profile: str) -> None:
-    repository_of(stack).put_form(FormConfig(form_id=form_id, name=form_id, language=language,
-                                             default_country=country, scoring_profile=profile))
+    stores_of(stack).capture.put_form(FormConfig(form_id=form_id, name=form_id, language=language,
+                                                 default_country=country, scoring_profile=profile))
 
 
 def the_lead(table: Any) -> dict[str, Any]:
@@ -190,7 +181,7 @@ FORMS = [("tienda", "es", "ES", "b2c"), ("matjar", "ar", "AE", "b2c"), ("shop", 
          ("arabic", "ar", "AE", "b2b")]
 
 # (form, post, temperature, manager): B2B and B2C, Spanish, Arabic and English names. Points by
-# hand from rules/default.json (see tests/unit/test_scoring.py); managers from the seed roster.
+# hand from routing/data/default_rules.json (see tests/unit/test_scoring.py); managers from the seed roster.
 EXAMPLES = [
     ("demo", {"name": "Jane Doe", "email": "jane@acme-corp.com", "phone": "+1 202 555 0173", "company": "Acme",
               "interest": "quote"},
@@ -257,13 +248,13 @@ def test_concurrent_batches_never_overbook_a_manager(stack, table):
 
     def run_batch(batch: list[Submission]) -> None:
         # One Lambda invocation's worth: its own clients, its records one after the other.
-        repository = LeadRepository(stack.table_name(), boto3.client("dynamodb", region_name=stack.region))
+        store = RoutingStore(Table(stack.table_name(), boto3.client("dynamodb", region_name=stack.region)))
         publisher = EventPublisher(stack.resolve({"Ref": "LeadsBus"}),
                                    boto3.client("events", region_name=stack.region))
         start.wait()
         try:
             for submission in batch:
-                score_and_assign(submission, repository, publisher)
+                score_and_assign(submission, store, publisher)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -289,16 +280,16 @@ def test_a_manager_who_fills_up_or_leaves_after_the_read_is_skipped_for_the_next
     submission = store_new_lead(stack, 1)  # no country: either tier-1 manager will do
     update_manager(stack, "m-olivia", on_leave_until=TODAY)
     update_manager(stack, "m-layla", open_leads=3)  # so the stale roster prefers Olivia
-    repository = repository_of(stack)
+    store = stores_of(stack).routing
     stale = [m.model_copy(update={"on_leave_until": None}) if m.manager_id == "m-olivia" else m
-             for m in repository.list_managers()]
+             for m in store.list_managers()]
     reads = iter([stale])
-    fresh = repository.list_managers
-    repository.list_managers = lambda: next(reads, None) or fresh()  # type: ignore[method-assign]
+    fresh = store.list_managers
+    store.list_managers = lambda: next(reads, None) or fresh()  # type: ignore[method-assign]
 
     # WHEN the lead is scored
-    routed = score_and_assign(submission, repository, EventPublisher(stack.resolve({"Ref": "LeadsBus"}),
-                                                                      stack.client("events")))
+    routed = score_and_assign(submission, store, EventPublisher(stack.resolve({"Ref": "LeadsBus"}),
+                                                                stack.client("events")))
 
     # THEN DynamoDB refused Olivia, and the roster was read again: Layla has it
     assert routed is not None and routed.attempts == 2
@@ -314,8 +305,8 @@ def test_the_counter_write_itself_refuses_an_unavailable_manager(stack, unavaila
     believed_free = Manager(manager_id="m-olivia", name="Olivia", email="o@x", tier=1)
 
     with pytest.raises(ManagerUnavailable):
-        repository_of(stack).record_assignment(submission, score_submission(submission), believed_free, True,
-                                               today=TODAY)
+        stores_of(stack).routing.record_assignment(submission, score_submission(submission), believed_free, True,
+                                                   today=TODAY)
 
     assert manager(stack, "m-olivia")["open_leads"] == unavailable.get("open_leads", 0)
 
@@ -556,7 +547,7 @@ def test_records_that_keep_failing_go_to_the_failure_queue_and_the_rest_flow(sta
 def test_only_new_submissions_wake_the_scorer(stack, table):
     # Lead updates, identities, managers, forms and rule sets are in the stream too; the filter drops them.
     post(stack, {"name": "Jane", "email": "jane@acme-corp.com", "interest": "quote"})
-    repository_of(stack).put_rule_set_json("b2b", json.dumps({}), "x")
+    stores_of(stack).routing.put_rule_set_json("b2b", json.dumps({}), "x")
     calls: list[int] = []
     original = stack.functions["ScoreFunction"]
     stack.functions["ScoreFunction"] = lambda event, context: calls.append(len(event["Records"])) or original(event, context)
@@ -602,7 +593,7 @@ def test_an_uploaded_rule_set_is_used_by_the_scorer(stack, table, tmp_path):
     out = io.StringIO()
 
     # WHEN it is uploaded with the command
-    assert rules_admin.main(["put", str(path)], out=out, repository=repository_of(stack)) == 0
+    assert rules_cli.main(["put", str(path)], out=out, store=stores_of(stack).routing) == 0
 
     # THEN the next lead is scored with it: the version is on the score
     assert "stored rule set acme-1 for b2b" in out.getvalue()
@@ -615,24 +606,24 @@ def test_an_uploaded_rule_set_is_used_by_the_scorer(stack, table, tmp_path):
 def test_an_invalid_rule_set_is_refused_before_anything_is_stored(stack, tmp_path, capsys):
     path = write_rules(tmp_path, thresholds={"warm": 50, "hot": 40})
 
-    assert rules_admin.main(["put", str(path)], out=io.StringIO(), repository=repository_of(stack)) == 1
+    assert rules_cli.main(["put", str(path)], out=io.StringIO(), store=stores_of(stack).routing) == 1
 
     assert "field 'thresholds': the hot threshold (40) must be above the warm one (50)" in capsys.readouterr().err
-    assert repository_of(stack).get_rule_set_json("b2b") is None
+    assert stores_of(stack).routing.get_rule_set_json("b2b") is None
 
 
 def test_the_command_shows_and_removes_the_override(stack, tmp_path):
-    repository = repository_of(stack)
-    rules_admin.main(["put", str(write_rules(tmp_path, version="acme-2"))], out=io.StringIO(), repository=repository)
+    store = stores_of(stack).routing
+    rules_cli.main(["put", str(write_rules(tmp_path, version="acme-2"))], out=io.StringIO(), store=store)
 
     shown = io.StringIO()
-    assert rules_admin.main(["get", "b2b"], out=shown, repository=repository) == 0
+    assert rules_cli.main(["get", "b2b"], out=shown, store=store) == 0
     assert json.loads(shown.getvalue())["version"] == "acme-2"
 
     removed = io.StringIO()
-    assert rules_admin.main(["delete", "b2b"], out=removed, repository=repository) == 0
+    assert rules_cli.main(["delete", "b2b"], out=removed, store=store) == 0
     assert "override removed" in removed.getvalue()
-    assert repository.get_rule_set_json("b2b") is None
+    assert store.get_rule_set_json("b2b") is None
 
 
 def test_the_scorer_reads_the_override_once_per_container_minute(stack, table):

@@ -23,9 +23,9 @@ def layer_site(tmp_path_factory) -> Path:
 
 def test_layer_holds_the_domain_package_with_its_data(layer_site):
     package = layer_site / "leadflow"
-    assert (package / "scoring.py").is_file()
-    assert (package / "rules" / "default.json").is_file()
-    assert (package / "templates" / "assignment.html").is_file()
+    assert (package / "routing" / "scoring.py").is_file()
+    assert (package / "routing" / "data" / "default_rules.json").is_file()
+    assert (package / "notification" / "templates" / "assignment.html").is_file()
     assert not list(package.rglob("__pycache__"))
 
 

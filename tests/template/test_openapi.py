@@ -22,9 +22,8 @@ API_FUNCTION = "LeadsApiFunction"
 def generate(target: Path) -> dict[str, Any]:
     """The document as the code makes it now: the same command as `make openapi`, in a
     process of its own (importing the handler reads its settings from the environment)."""
-    env = {**os.environ, "TABLE_NAME": "openapi", "EVENT_BUS_NAME": "openapi", "AWS_DEFAULT_REGION": "us-east-1",
-           "PYTHONPATH": str(ROOT / "layers" / "leadflow")}
-    subprocess.run([sys.executable, str(ROOT / "functions" / "api" / "app.py"), str(target)], env=env, check=True,
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "leadflow"), str(ROOT / "cli")])}
+    subprocess.run([sys.executable, "-m", "leadflow_cli.openapi", str(target)], env=env, check=True,
                    cwd=ROOT, capture_output=True, timeout=120)
     return json.loads(target.read_text("utf-8"))
 

@@ -287,7 +287,7 @@ def test_the_local_stack_protects_the_routes_sam_protects(translated):
 
 
 def test_users_cannot_choose_whose_leads_they_see():
-    from leadflow.access import ADMINS_GROUP, MANAGER_ID_CLAIM
+    from leadflow.shared.access import ADMINS_GROUP, MANAGER_ID_CLAIM
 
     resources = Template().resources
     pool = resources["LeadsUserPool"]["Properties"]

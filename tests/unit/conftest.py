@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from leadflow.models import (
+from leadflow.shared.events import LeadAssigned
+from leadflow.shared.models import (
     ChannelKind,
     ContactCard,
     FormConfig,
     Lead,
-    LeadAssigned,
     Manager,
     Score,
     ScorePart,

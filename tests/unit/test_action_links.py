@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from leadflow.action_links import (
+from leadflow.lifecycle.links.signing import (
     MANAGER_ACTIONS,
     MAX_TOKEN_LENGTH,
     ActionLinks,
@@ -250,13 +250,13 @@ def test_a_missing_or_weak_key_is_unavailable_not_a_crash(secrets: FakeSecrets) 
     ("en;q=0.2, es;q=0.9", "es"), ("de, fr", "en"), ("es;q=0, en", "en"), ("es;q=abc, ar", "ar"),
 ])
 def test_a_page_nobody_is_known_on_speaks_the_browsers_language(header: str | None, language: str) -> None:
-    from leadflow.link_pages import page_language
+    from leadflow.lifecycle.links.pages import page_language
 
     assert page_language(header) == language
 
 
 def test_a_form_post_is_read_first_value_each() -> None:
-    from leadflow.link_pages import read_form
+    from leadflow.lifecycle.links.pages import read_form
 
     assert read_form("reason=spam&note=a+b%26c&reason=other", "application/x-www-form-urlencoded; charset=UTF-8") \
         == {"reason": "spam", "note": "a b&c"}
@@ -273,7 +273,7 @@ def test_a_form_post_is_read_first_value_each() -> None:
 ])
 def test_a_post_that_is_not_a_readable_form_is_refused(body: str, content_type: str | None, is_base64: bool,
                                                        status: int, code: str) -> None:
-    from leadflow.link_pages import FormUnreadable, read_form
+    from leadflow.lifecycle.links.pages import FormUnreadable, read_form
 
     with pytest.raises(FormUnreadable) as refused:
         read_form(body, content_type, is_base64)

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from leadflow.assignment import AssignmentPolicy, assign_lead, choose_manager, is_away
-from leadflow.models import Temperature
+from leadflow.routing.assignment import AssignmentPolicy, assign_lead, choose_manager, is_away
+from leadflow.shared.models import Temperature
 
 HOT, WARM, COLD = Temperature.HOT, Temperature.WARM, Temperature.COLD
 TODAY = date(2026, 3, 14)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from leadflow.calibration import CalibrationLead, calibrate, main, score_band
+from leadflow.routing.calibration import CalibrationLead, calibrate, score_band
+from leadflow_cli.calibration import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -173,8 +174,8 @@ def test_the_command_names_the_bad_line(tmp_path: Path, capsys) -> None:
 
 
 def test_python_dash_m_runs_it(leads_file: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "leadflow")}
-    done = subprocess.run([sys.executable, "-m", "leadflow.calibration", str(leads_file)], env=env,
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "leadflow"), str(ROOT / "cli")])}
+    done = subprocess.run([sys.executable, "-m", "leadflow_cli.calibration", str(leads_file)], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
 
     assert done.returncode == 0, done.stderr

@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from leadflow import capture
-from leadflow.capture import CaptureService, FormCatalog, PostedForm
-from leadflow.errors import CaptureError
-from leadflow.models import FormConfig, Lead, Submission
-from leadflow.repository import Recorded
+from leadflow.capture import service as capture_service
+from leadflow.capture.errors import CaptureError
+from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
+from leadflow.capture.store import Recorded
+from leadflow.shared.models import FormConfig, Lead, Submission
 
 
 class FakeRepository:
-    """Just enough of LeadRepository: get_form counts its calls, record_submission keeps what it got."""
+    """Just enough of the capture store: get_form counts its calls, record_submission keeps what it got."""
 
     def __init__(self, forms: dict[str, FormConfig] | None = None) -> None:
         self.forms = dict(forms or {})
@@ -34,7 +34,7 @@ class FakeRepository:
 
 
 class FakeClock:
-    """Stands in for the `time` module inside leadflow.capture."""
+    """Stands in for the `time` module inside leadflow.capture.service."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -46,7 +46,7 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(capture, "time", fake)
+    monkeypatch.setattr(capture_service, "time", fake)
     return fake
 
 
@@ -179,7 +179,7 @@ def test_nothing_is_stored_unless_the_whole_post_is_valid(repository, form_id, b
 
 
 def test_posts_to_many_unknown_forms_do_not_grow_the_cache_without_bound():
-    from leadflow.capture import MAX_CACHED_FORMS
+    from leadflow.capture.service import MAX_CACHED_FORMS
 
     class NoForms:
         def get_form(self, form_id):

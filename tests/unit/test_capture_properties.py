@@ -16,21 +16,12 @@ from urllib.parse import urlencode
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from leadflow.errors import CaptureError
-from leadflow.forms import (
-    ALIASES,
-    MAX_BODY_BYTES,
-    SOURCE_FIELDS,
-    WELL_KNOWN,
-    FormPost,
-    ValidatedForm,
-    field_key,
-    fingerprint,
-    parse_form_body,
-    spam_reason,
-    validate_form,
-)
-from leadflow.models import FormConfig
+from leadflow.capture.body import MAX_BODY_BYTES, parse_form_body
+from leadflow.capture.errors import CaptureError
+from leadflow.capture.fields import ALIASES, SOURCE_FIELDS, WELL_KNOWN, FormPost, field_key
+from leadflow.capture.spam import fingerprint, spam_reason
+from leadflow.capture.validation import ValidatedForm, validate_form
+from leadflow.shared.models import FormConfig
 
 JSON = "application/json"
 URLENCODED = "application/x-www-form-urlencoded"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.contact import InvalidContact, normalize_email, normalize_name, normalize_phone
+from leadflow.capture.contact import InvalidContact, normalize_email, normalize_name, normalize_phone
 
 
 @pytest.mark.parametrize(

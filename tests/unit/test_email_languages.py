@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.email_catalog import Words
-from leadflow.emails import (
+from leadflow.lifecycle.schedules import ReminderDue
+from leadflow.notification.catalog import Words
+from leadflow.notification.render import (
     render_admin_alert,
     render_assignment_email,
     render_autoresponder_email,
     render_reminder_email,
 )
-from leadflow.models import ChannelKind, ReminderDue, Source, Temperature
+from leadflow.shared.models import ChannelKind, Source, Temperature
 
 HOSTILE = '<script>alert("x")</script>'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
@@ -129,7 +130,7 @@ ACT = {"en": "Not interested", "es": "No le interesa", "ar": "غير مهتم"}
 
 @pytest.fixture
 def actions():
-    from leadflow.action_links import ActionLinks, StaticKeys
+    from leadflow.lifecycle.links.signing import ActionLinks, StaticKeys
 
     return ActionLinks("https://api.example.com/v1", StaticKeys(b"k" * 64)).for_manager("lead-1", "m-1")
 
@@ -148,7 +149,7 @@ def test_the_action_links_are_labelled_in_the_managers_language(hostile, actions
 @pytest.mark.parametrize(("language", "direction"), LANGUAGES.items())
 def test_the_farewell_in_each_language_carries_the_questionnaire_and_replies_go_to_the_manager(
         make_form, make_manager, language, direction):
-    from leadflow.emails import render_farewell_email
+    from leadflow.notification.render import render_farewell_email
 
     form = make_form(name="Acme", language="en")
     manager = make_manager(name="Marta Ruiz", email="marta@seller.example")
@@ -164,7 +165,7 @@ def test_the_farewell_in_each_language_carries_the_questionnaire_and_replies_go_
 
 
 def test_a_farewell_without_links_configured_still_says_goodbye(make_form):
-    from leadflow.emails import render_farewell_email
+    from leadflow.notification.render import render_farewell_email
 
     email = render_farewell_email("jane@acme.io", "es", "", make_form(), None)
 
@@ -173,9 +174,9 @@ def test_a_farewell_without_links_configured_still_says_goodbye(make_form):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_choice_on_the_pages_has_words_in_every_language(language):
-    from leadflow.email_catalog import STRINGS
-    from leadflow.link_pages import FeedbackReason
-    from leadflow.models import LeadStatus, RejectionReason
+    from leadflow.lifecycle.links.pages import FeedbackReason
+    from leadflow.notification.catalog import STRINGS
+    from leadflow.shared.models import LeadStatus, RejectionReason
 
     words = STRINGS[language]
     for key in ([f"reason_{r.value}" for r in RejectionReason] + [f"status_{s.value}" for s in LeadStatus]
@@ -187,7 +188,7 @@ def test_every_choice_on_the_pages_has_words_in_every_language(language):
 @pytest.mark.parametrize(("language", "direction"), LANGUAGES.items())
 @pytest.mark.parametrize("kind", ["contacted", "not_interested", "call_later"])
 def test_the_confirmation_pages_in_each_language_escape_the_lead(hostile, language, direction, kind):
-    from leadflow.emails import render_page
+    from leadflow.notification.render import render_page
 
     lead, *_ = hostile(language)
     words = Words(language)

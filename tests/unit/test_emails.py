@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.emails import header_safe, render_assignment_email
-from leadflow.models import ChannelKind, Source, Temperature
+from leadflow.notification.render import header_safe, render_assignment_email
+from leadflow.shared.models import ChannelKind, Source, Temperature
 
 HOT, WARM, COLD = Temperature.HOT, Temperature.WARM, Temperature.COLD
 
@@ -241,7 +241,7 @@ def test_every_script_survives_rendering(render) -> None:
 
 @pytest.fixture
 def actions():
-    from leadflow.action_links import ActionLinks, StaticKeys
+    from leadflow.lifecycle.links.signing import ActionLinks, StaticKeys
 
     return ActionLinks("https://api.example.com/v1", StaticKeys(b"k" * 64), days=5).for_manager("lead-1", "m-1")
 
@@ -271,8 +271,8 @@ def test_no_action_links_without_configuration(render) -> None:
 
 
 def test_the_reminder_carries_the_action_links_too(make_submission, make_lead, manager, actions) -> None:
-    from leadflow.emails import render_reminder_email
-    from leadflow.models import ReminderDue
+    from leadflow.lifecycle.schedules import ReminderDue
+    from leadflow.notification.render import render_reminder_email
 
     submission = make_submission()
     due = ReminderDue(lead_id="lead-1", manager_id=manager.manager_id, attempt=1, temperature=HOT,

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from pydantic import ValidationError
 
-from leadflow.erasure import (
+from leadflow.privacy.erasure import (
     ERASED_NAME,
     REDACTED,
     ErasureRefused,
@@ -20,7 +20,7 @@ from leadflow.erasure import (
     anonymized_contact,
     identifier_of,
 )
-from leadflow.models import Lead
+from leadflow.shared.models import Lead
 
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
 

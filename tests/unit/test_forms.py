@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from leadflow.errors import CaptureError
-from leadflow.forms import MAX_BODY_BYTES, build_submission, parse_form_body, validate_form
-from leadflow.models import ChannelKind
+from leadflow.capture.body import MAX_BODY_BYTES, parse_form_body
+from leadflow.capture.errors import CaptureError
+from leadflow.capture.validation import build_submission, validate_form
+from leadflow.shared.models import ChannelKind
 
 JSON = "application/json"
 URLENCODED = "application/x-www-form-urlencoded"
@@ -413,7 +414,8 @@ def test_urlencoded_bytes_that_are_not_utf8_are_a_400_not_replacement_characters
 def test_the_fill_time_measured_in_the_browser_wins_over_clocks_that_disagree(make_form):
     from datetime import datetime, timezone
 
-    from leadflow.forms import FormPost, spam_reason
+    from leadflow.capture.fields import FormPost
+    from leadflow.capture.spam import spam_reason
 
     form = make_form(min_fill_seconds=2.0)
     now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)

@@ -11,22 +11,25 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from leadflow.lifecycle import (
-    CLOSED,
-    TRANSITIONS,
-    InvalidChange,
-    TransitionNotAllowed,
-    allowed_next,
-    check_change,
-)
-from leadflow.models import FollowUpDue, LeadStatus, RejectionReason, ReminderDue, ScheduledDue
-from leadflow.reminders import (
+from leadflow.lifecycle.schedules import (
+    FollowUpDue,
+    ReminderDue,
+    ScheduledDue,
     at_expression,
     follow_up_at,
     follow_up_schedule_name,
     schedule_name,
     schedule_prefix,
 )
+from leadflow.lifecycle.transitions import (
+    TRANSITIONS,
+    InvalidChange,
+    TransitionNotAllowed,
+    allowed_next,
+    check_change,
+)
+from leadflow.shared.models import CLOSED_STATUSES as CLOSED
+from leadflow.shared.models import LeadStatus, RejectionReason
 from support import load_event
 
 S = LeadStatus

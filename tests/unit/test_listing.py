@@ -13,23 +13,22 @@ from typing import Any
 
 import pytest
 
-from leadflow.access import Caller, Forbidden
-from leadflow.listing import (
-    CSV_COLUMNS,
+from leadflow.reporting.export import CSV_COLUMNS, csv_row, leads_csv
+from leadflow.reporting.listing import (
     MAX_QUERIES_PER_PAGE,
     WORK_ORDER,
     InvalidListing,
+    LeadIndexPage,
     LeadQuery,
     _digest,
-    csv_row,
     decode_cursor,
     encode_cursor,
     lead_query,
-    leads_csv,
     list_leads,
     segments,
 )
-from leadflow.models import (
+from leadflow.shared.access import Caller, Forbidden
+from leadflow.shared.models import (
     ChannelKind,
     ContactCard,
     Lead,
@@ -39,7 +38,7 @@ from leadflow.models import (
     Source,
     Temperature,
 )
-from leadflow.repository import LeadIndexPage, lead_created_keys
+from leadflow.storage.keys import lead_created_keys
 
 S = LeadStatus
 OLIVIA = Caller(user_id="u-olivia", manager_id="m-olivia")

@@ -12,40 +12,26 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from leadflow import lifecycle, routing
-from leadflow.models import ChannelKind, Lead, LeadScored, Source, Temperature
-from leadflow.reports import (
+from leadflow.reporting.cells import (
     BUCKETS,
     DIMENSIONS,
-    LEAD_CONVERTED,
-    LEAD_SCORED,
-    LEAD_STATUS_CHANGED,
-    Cell,
-    ChannelCost,
-    ChannelCostInput,
     DurationRange,
-    InvalidReportQuery,
-    ReportContention,
-    ReportMark,
     bucket_range,
-    build_report,
     campaign_value,
-    channel_cost,
     channel_value,
-    costs_for,
-    count_event,
     dimension_value,
     duration_bucket,
     manager_value,
     median_bucket,
-    parse_dimensions,
-    parse_period,
     periods_of,
-    plan_count,
-    read_report,
     score_band,
-    sum_cells,
 )
+from leadflow.reporting.costs import ChannelCost, ChannelCostInput, channel_cost, costs_for
+from leadflow.reporting.counters import ReportContention, ReportMark, count_event, plan_count
+from leadflow.reporting.periods import InvalidReportQuery, parse_dimensions, parse_period
+from leadflow.reporting.reports import Cell, build_report, read_report, sum_cells
+from leadflow.shared.events import DETAIL_MODELS, LEAD_CONVERTED, LEAD_SCORED, LEAD_STATUS_CHANGED, LeadScored
+from leadflow.shared.models import ChannelKind, Lead, Source, Temperature
 from support import load_event
 
 CREATED = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
@@ -174,7 +160,7 @@ def test_dimensions_asked_for_come_with_the_total_row_in_a_fixed_order():
 
 @pytest.fixture
 def lead() -> Lead:
-    from leadflow.models import ContactCard, Score
+    from leadflow.shared.models import ContactCard, Score
 
     return Lead(lead_id="lead-1", contact=ContactCard(name="Jane Doe", email="jane@acme.com"),
                 source=Source(form_id="demo", channel=ChannelKind.INBOUND, utm_source="Google", utm_medium="cpc",
@@ -336,9 +322,14 @@ def test_the_sample_events_are_counted_as_their_names_say(lead):
 
 
 def test_the_detail_types_are_the_ones_the_domain_publishes():
-    assert LEAD_SCORED == routing.LEAD_SCORED
-    assert LEAD_STATUS_CHANGED == lifecycle.LEAD_STATUS_CHANGED
-    assert LEAD_CONVERTED == lifecycle.LEAD_CONVERTED
+    # The report function's rules in the template ask for exactly the detail-types it
+    # counts, and each is one the domain publishes: a renamed event cannot silently stop it.
+    from leadflow_local.template import Template
+
+    [report] = [s for s in Template().functions() if s.logical_id == "ReportFunction"]
+    subscribed = {t for e in report.events if e.type == "EventBridgeRule" for t in e.properties["Pattern"]["detail-type"]}
+    assert subscribed == {LEAD_SCORED, LEAD_STATUS_CHANGED, LEAD_CONVERTED}
+    assert subscribed <= set(DETAIL_MODELS)
 
 
 def test_a_report_mark_holds_no_contact_data(lead):

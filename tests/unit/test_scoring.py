@@ -1,6 +1,6 @@
 """Explainable scoring: rules are data, validated, per profile; thresholds turn points into temperature.
 
-Expected points below are worked out by hand from rules/default.json.
+Expected points below are worked out by hand from routing/data/default_rules.json.
 
 B2B (b2b-2026.11), warm >= 30, hot >= 60:
   intent-buy +40   intent-question +20   intent-content -10
@@ -30,26 +30,18 @@ from typing import Any
 
 import pytest
 
-from leadflow.models import ChannelKind, ContactCard, Score, ScorePart, Source, Temperature
-from leadflow.scoring import (
-    InvalidRuleSet,
-    LeadHistory,
-    RuleSet,
-    RuleSetSource,
-    default_rule_set,
-    email_domain_kind,
-    first_number,
-    lead_country,
-    parse_rule_set,
-    score_submission,
-)
+from leadflow.routing.facts import LeadHistory, email_domain_kind, first_number, lead_country
+from leadflow.routing.rule_sets import RuleSetSource, default_rule_set
+from leadflow.routing.rules import InvalidRuleSet, RuleSet, parse_rule_set
+from leadflow.routing.scoring import score_submission
+from leadflow.shared.models import ChannelKind, ContactCard, Score, ScorePart, Source, Temperature
 
 HOT, WARM, COLD = Temperature.HOT, Temperature.WARM, Temperature.COLD
 NOW = datetime(2026, 3, 14, 9, 26, 53, tzinfo=timezone.utc)  # the make_submission fixture's received_at
 
 
 def shipped() -> dict[str, Any]:
-    return json.loads(resources.files("leadflow").joinpath("rules/default.json").read_text("utf-8"))
+    return json.loads(resources.files("leadflow.routing").joinpath("data/default_rules.json").read_text("utf-8"))
 
 
 @pytest.fixture

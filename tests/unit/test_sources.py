@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from leadflow.models import ChannelKind, Source
-from leadflow.sources import channel_of
+from leadflow.capture.sources import channel_of
+from leadflow.shared.models import ChannelKind, Source
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from leadflow.capture import Captured
-from leadflow.errors import CaptureError, FieldError
-from leadflow.web import accepted, prefers_json, refused
+from leadflow.capture.errors import CaptureError
+from leadflow.capture.http import accepted, prefers_json, refused
+from leadflow.capture.service import Captured
+from leadflow.shared.http import FieldError
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 

@@ -1,0 +1,210 @@
+"""Capturing a form post: from raw HTTP body to a stored submission.
+
+Order matters: the form (404/410), the page's origin (403), the client's rate (429),
+the body (400/413/415), bots (stored as spam, answered as a success), the person (422),
+then one transaction. Nothing is written for a refused post; a real person's valid post
+is never lost, even when the table is down (the fallback queue)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+from urllib.parse import urlsplit
+
+from leadflow.capture.body import parse_form_body
+from leadflow.capture.errors import CaptureError
+from leadflow.capture.fallback import FallbackQueue, QueuedSubmission, is_transient
+from leadflow.capture.fields import FormPost
+from leadflow.capture.messages import message
+from leadflow.capture.spam import fingerprint, spam_reason
+from leadflow.capture.store import CaptureStore, LeadVanished, Recorded
+from leadflow.capture.validation import build_submission, new_id, validate_form
+from leadflow.shared.clock import utc_now
+from leadflow.shared.models import FormConfig, Lead, Submission
+
+MAX_CACHED_FORMS = 1024
+RATE_WINDOW_SECONDS = 60
+
+
+class FormSource(Protocol):
+    def get_form(self, form_id: str) -> FormConfig | None: ...
+
+
+class SubmissionStore(Protocol):
+    """What the capture path writes (leadflow.capture.store.CaptureStore)."""
+
+    def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None) -> Recorded: ...
+
+    def count_post(self, form_id: str, client_key: str, window_start: int, window_seconds: int,
+                   limit: int) -> bool: ...
+
+    def store_spam(self, form_id: str, received_at: datetime, reason: str, fields: dict[str, str]) -> str: ...
+
+
+class FormCatalog:
+    """Form configs cached per container for a short while: a landing page's burst of
+    posts costs one read of its FORM item, and an edit still shows within a minute."""
+
+    def __init__(self, store: FormSource, ttl_seconds: float = 60.0) -> None:
+        self.store = store
+        self.ttl_seconds = ttl_seconds
+        self._cache: dict[str, tuple[float, FormConfig | None]] = {}
+
+    def find(self, form_id: str) -> FormConfig | None:
+        cached = self._cache.get(form_id)
+        if cached is None or time.monotonic() - cached[0] > self.ttl_seconds:
+            if len(self._cache) >= MAX_CACHED_FORMS:  # posts to random ids must not grow it
+                self._cache.clear()
+            cached = (time.monotonic(), self.store.get_form(form_id))
+            self._cache[form_id] = cached
+        return cached[1]
+
+    def get(self, form_id: str) -> FormConfig:
+        """The enabled form with this id; 404 if unknown, 410 if switched off."""
+        form = self.find(form_id)
+        if form is None:
+            raise CaptureError.single(404, "form_not_found", message("form_not_found", "en"), "form_id")
+        if not form.enabled:
+            raise CaptureError.single(410, "form_disabled", message("form_disabled", form.language), "form_id",
+                                      form=form)
+        return form
+
+
+@dataclass(frozen=True)
+class PostedForm:
+    """A form post as the capture path sees it, whatever the transport."""
+
+    form_id: str
+    body: str | None
+    content_type: str | None
+    is_base64: bool = False
+    client_ip: str | None = None
+    origin: str | None = None  # the Origin header: set by browsers on every cross-site POST
+
+
+@dataclass(frozen=True)
+class Captured:
+    form: FormConfig
+    submission_id: str
+    lead_id: str | None
+    # stored: a new submission; duplicate: the same post again (answered the same way);
+    # spam: kept aside, answered like a success; queued: in the fallback queue.
+    outcome: Literal["stored", "duplicate", "spam", "queued"]
+    is_new_lead: bool = False
+    next_url: str | None = None  # where `_next` asked to go, if the form allows it
+
+
+def origin_allowed(form: FormConfig, origin: str | None) -> bool:
+    """A browser may post from one of the form's origins; no list means any origin.
+    Requests without an Origin header are not from a browser page, so CORS rules don't apply."""
+    return not origin or not form.allowed_origins or origin.rstrip("/") in form.allowed_origins
+
+
+def origin_of(url: str) -> str | None:
+    """`https://www.example.com` of an absolute http(s) URL; None for anything else,
+    malformed URLs included (`http://[` is a ValueError to urlsplit)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def allowed_next(form: FormConfig, next_url: str) -> str | None:
+    """`_next` only to an absolute http(s) URL on one of the form's origins: never an
+    open redirect."""
+    origin = origin_of(next_url)
+    return next_url if origin and origin in form.allowed_origins else None
+
+
+def client_key(client_ip: str | None) -> str:
+    """A client's IP as a rate-limit key: hashed, so counters hold no personal data."""
+    return hashlib.sha256((client_ip or "unknown").encode()).hexdigest()[:24]
+
+
+class CaptureService:
+    """The capture path, with its collaborators passed in (tests pass fakes)."""
+
+    def __init__(self, forms: FormCatalog, store: SubmissionStore, fallback: FallbackQueue | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.forms = forms
+        self.store = store
+        self.fallback = fallback
+        self.clock = clock
+
+    def capture(self, posted: PostedForm) -> Captured:
+        """Validate a post and store it exactly once; CaptureError says why not."""
+        form = self.forms.get(posted.form_id)
+        try:
+            return self._capture(form, posted)
+        except CaptureError as error:
+            error.form = error.form or form
+            raise
+
+    def _capture(self, form: FormConfig, posted: PostedForm) -> Captured:
+        if not origin_allowed(form, posted.origin):
+            raise CaptureError.single(403, "origin_not_allowed", message("origin_not_allowed", form.language))
+        received_at = self.clock()
+        self._count_post(form, posted.client_ip, received_at)
+
+        post = FormPost.from_fields(parse_form_body(posted.body, posted.content_type, posted.is_base64))
+        next_url = allowed_next(form, post.hidden_value("_next")) if post.hidden_value("_next") else None
+        reason = spam_reason(form, post, received_at)
+        if reason:
+            # Stored for review, never scored or notified, answered exactly like a success.
+            try:
+                self.store.store_spam(form.form_id, received_at, reason, {**post.values, **post.hidden})
+            except Exception as error:  # a bot's post is not worth a retry or an error page
+                if not is_transient(error):
+                    raise
+            return Captured(form, new_id(), None, "spam", next_url=next_url)
+
+        valid = validate_form(form, post)
+        submission, lead = build_submission(form, valid, received_at, posted.client_ip)
+        fp = fingerprint(form.form_id, client_key(posted.client_ip), post)
+        try:
+            recorded = self._record(submission, lead, fp)
+        except Exception as error:
+            if self.fallback is None or not is_transient(error):
+                raise
+            # The visitor is waiting and the table can't take it: queue it, say yes.
+            self.fallback.put(QueuedSubmission(submission=submission, lead=lead, fingerprint=fp))
+            return Captured(form, submission.submission_id, None, "queued", next_url=next_url)
+        return Captured(form, recorded.submission_id, recorded.lead_id,
+                        "duplicate" if recorded.duplicate else "stored",
+                        is_new_lead=recorded.is_new_lead, next_url=next_url)
+
+    def _record(self, submission: Submission, lead: Lead, fp: str) -> Recorded:
+        try:
+            return self.store.record_submission(submission, lead, fp)
+        except LeadVanished:  # a lead or marker changed under us; once more, then give up
+            return self.store.record_submission(submission, lead, fp)
+
+    def _count_post(self, form: FormConfig, client_ip: str | None, now: datetime) -> None:
+        """Refuse a client over the form's limit for this minute. When the counter itself
+        can't be updated, the post goes through: losing a person beats letting a bot in."""
+        window = int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS
+        try:
+            allowed = self.store.count_post(form.form_id, client_key(client_ip), window, RATE_WINDOW_SECONDS,
+                                                 form.rate_limit_per_minute)
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            allowed = True
+        if not allowed:
+            retry_after = window + RATE_WINDOW_SECONDS - int(now.timestamp())
+            raise CaptureError.single(429, "rate_limited", message("rate_limited", form.language),
+                                      retry_after=max(1, retry_after))
+
+
+def record_queued(store: CaptureStore, queued: QueuedSubmission) -> None:
+    """Store a submission from the fallback queue; a replay of one already stored is a
+    no-op, so the queue's at-least-once delivery stores it exactly once."""
+    store.record_submission(queued.submission, queued.lead, queued.fingerprint)
+

@@ -1,0 +1,52 @@
+"""What the leads API is asked to do to a lead, and what every action answers: the
+bodies of the lifecycle's routes (validated by Powertools from these models, which
+also make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from leadflow.lifecycle.transitions import MAX_NOTE_LENGTH
+from leadflow.shared.events import LeadStatusChanged
+from leadflow.shared.models import Activity, Lead, LeadStatus, RejectionReason
+
+NOTE = Field(default=None, max_length=MAX_NOTE_LENGTH, description="free text kept in the lead's history")
+
+
+class StatusChange(BaseModel):
+    status: LeadStatus = Field(description="where the lead goes; see the transitions in the description")
+    reason: RejectionReason | None = Field(default=None, description="required when rejecting, else absent")
+    note: str | None = NOTE
+    follow_up_on: date | None = Field(default=None, description="required when postponing (a day after today), "
+                                                                 "else absent")
+
+
+class NoteInput(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH)
+
+
+class Rejection(BaseModel):
+    reason: RejectionReason
+    note: str | None = NOTE
+    farewell: bool = Field(default=False, description="email the person a short goodbye with a questionnaire link")
+
+
+class Postponement(BaseModel):
+    follow_up_on: date = Field(description="the day the lead comes back to its manager (after today)")
+    note: str | None = NOTE
+
+
+class Conversion(BaseModel):
+    note: str | None = NOTE
+
+
+class LeadChangeResult(BaseModel):
+    """What every action on a lead answers: the lead now, and what was done."""
+
+    lead: Lead
+    change: LeadStatusChanged | None = Field(default=None, description="the status change (as published on the "
+                                                                       "bus as `Lead Status Changed`)")
+    note: Activity | None = Field(default=None, description="the note added to the history")
+    contact_id: str | None = Field(default=None, description="converted: the contact created from the lead")

@@ -1,0 +1,97 @@
+"""The assigned manager's email: everything needed to call the lead, the signed action
+links, the speed-to-lead clock started, the hot-lead topic told, and the admins told
+when SES cannot reach the manager."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from leadflow.lifecycle.links.signing import ActionLinks, manager_links
+from leadflow.lifecycle.schedules import ReminderDue, Reminders, due_at
+from leadflow.notification.hot_leads import HotLeadAlerts
+from leadflow.notification.mailer import Mailer
+from leadflow.notification.render import render_admin_alert, render_assignment_email
+from leadflow.shared.clock import utc_now
+from leadflow.shared.events import LeadAssigned
+from leadflow.shared.models import EMAIL_SUPPRESSED, Lead, LeadStatus, Manager, Submission, Temperature
+from leadflow.shared.settings import Sla
+
+logger = logging.getLogger(__name__)
+
+
+class AssignmentStore(Protocol):
+    """What telling a manager reads and records (leadflow.notification.store)."""
+
+    def get_assignment_context(self, lead_id: str, received_at: datetime, submission_id: str,
+                               manager_id: str) -> tuple[Lead, Submission, Manager]: ...
+
+    def set_manager_email_status(self, manager_id: str, status: str, at: datetime) -> bool: ...
+
+
+@dataclass
+class Notified:
+    """What telling the manager did, for the handler's log and metrics."""
+
+    message_id: str | None
+    reminder_scheduled: bool = False
+    suppressed: bool = False
+    hot_alert: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Who and what, besides the manager: the SLA, the reminders, the admins, the topic."""
+
+    reminders: Reminders | None = None
+    sla: Sla = Sla()
+    admin_email: str = ""
+    hot_alerts: HotLeadAlerts | None = None
+    links: ActionLinks | None = None  # the signed links in emails; None: emails without them
+
+
+def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mailer,
+                   console_url: str = "", follow_up: FollowUp | None = None,
+                   now: datetime | None = None) -> Notified:
+    """Email the assigned manager everything needed to call the lead, and start the
+    speed-to-lead clock.
+
+    The reminder is scheduled before the email is sent: a retry after a failed send finds
+    it there (ConflictException) and only sends, so nothing is done twice and no reminder
+    is lost. An address SES has suppressed gets no email: it is recorded on the manager
+    and the admins are told; the reminder still runs, so the lead escalates."""
+    follow_up = follow_up or FollowUp()
+    now = now or utc_now()
+    lead, submission, manager = store.get_assignment_context(
+        assignment.lead_id, assignment.received_at, assignment.submission_id, assignment.manager_id,
+    )
+    result = Notified(message_id=None)
+    if follow_up.reminders and lead.status == LeadStatus.ASSIGNED and lead.manager_id == manager.manager_id:
+        start = lead.assigned_at or now
+        at = max(due_at(start, follow_up.sla, assignment.temperature), now + timedelta(minutes=1))
+        due = ReminderDue(lead_id=lead.lead_id, manager_id=manager.manager_id, attempt=1,
+                          temperature=assignment.temperature, submission_id=assignment.submission_id,
+                          received_at=assignment.received_at)
+        result.reminder_scheduled = follow_up.reminders.schedule(due, at)
+    if mailer.is_suppressed(manager.email):
+        result.suppressed = True
+        if store.set_manager_email_status(manager.manager_id, EMAIL_SUPPRESSED, now) and follow_up.admin_email:
+            mailer.send(render_admin_alert(
+                follow_up.admin_email, f"Manager {manager.name} cannot receive email",
+                [f"SES suppresses the address of manager {manager.manager_id} ({manager.name}): it bounced or "
+                 "complained. Their leads are not emailed to them; fix the address in the roster, or remove it "
+                 "from the SES suppression list once it works again.",
+                 f"Lead {lead.lead_id} ({assignment.temperature.value}, {assignment.points}) waits for them; "
+                 "it escalates when its speed-to-lead reminder finds it uncontacted."],
+                console_url, lead.lead_id))
+    else:
+        actions = manager_links(follow_up.links, lead, manager, now)
+        result.message_id = mailer.send(render_assignment_email(lead, submission, manager, assignment, console_url,
+                                                                actions))
+    if follow_up.hot_alerts and assignment.temperature == Temperature.HOT:
+        follow_up.hot_alerts.publish(lead, manager, assignment, console_url)
+        result.hot_alert = True
+    return result

@@ -1,0 +1,90 @@
+"""What a channel cost in a month (ads, fees, a salary share), entered by an admin, and
+the cost per lead and per conversion it gives a report of whole months."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from leadflow.reporting.cells import dimension_value
+from leadflow.reporting.periods import InvalidReportQuery, ReportPeriod, parse_month
+
+CENT = Decimal("0.01")
+
+
+class CostStore(Protocol):
+    def put_channel_cost(self, month: str, channel: str, cost: dict) -> None: ...
+
+
+class ChannelCostInput(BaseModel):
+    """`PUT /reports/costs`: what a channel cost in a month (ads, fees, a salary share)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(description="the month, YYYY-MM", examples=["2026-11"])
+    channel: str = Field(min_length=1, max_length=200,
+                         description="a channel as reports show it: a utm_source such as `google`, or `(referral)`")
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2, description="e.g. \"1234.50\"")
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code, e.g. EUR")
+
+    @field_validator("currency")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+
+class Money(BaseModel):
+    amount: Decimal
+    currency: str
+
+
+class ChannelCost(BaseModel):
+    """A channel's cost for one month (`STAT#<month>` / `cost#<channel>`)."""
+
+    month: str
+    channel: str
+    amount: Decimal
+    currency: str
+    entered_by: str
+    entered_at: datetime
+
+
+def channel_cost(entry: ChannelCostInput, by: str, now: datetime) -> ChannelCost:
+    """The cost to store, with the month checked and the channel spelled as in reports."""
+    channel = dimension_value(entry.channel, "")
+    if not channel:
+        raise InvalidReportQuery("invalid_channel", "name the channel")
+    return ChannelCost(month=parse_month(entry.period.strip()), channel=channel, amount=entry.amount.quantize(CENT),
+                       currency=entry.currency, entered_by=by, entered_at=now)
+
+
+def enter_channel_cost(store: CostStore, entry: ChannelCostInput, by: str, now: datetime) -> ChannelCost:
+    """Store (or replace) a channel's cost for a month."""
+    cost = channel_cost(entry, by, now)
+    store.put_channel_cost(cost.month, cost.channel, cost.model_dump(mode="json"))
+    return cost
+
+
+def per_unit(amount: Decimal, count: int, currency: str) -> Money | None:
+    if count <= 0:
+        return None
+    return Money(amount=(amount / count).quantize(CENT, rounding=ROUND_HALF_UP), currency=currency)
+
+
+def costs_for(period: ReportPeriod, costs: Mapping[str, Mapping[str, ChannelCost]]) -> dict[str, Money]:
+    """Each channel's cost over the period: only for periods of whole months, and only
+    for channels with a cost entered for every one of them in one currency (a cost for
+    one month over the leads of three would make leads look cheap)."""
+    if not period.months:
+        return {}
+    channels = set.intersection(*(set(costs.get(month, {})) for month in period.months))
+    out: dict[str, Money] = {}
+    for channel in sorted(channels):
+        entries = [costs[month][channel] for month in period.months]
+        if len({e.currency for e in entries}) == 1:
+            out[channel] = Money(amount=sum((e.amount for e in entries), Decimal(0)), currency=entries[0].currency)
+    return out

@@ -1,0 +1,70 @@
+"""The roster: the managers who receive leads (`ROSTER` / `MANAGER#<id>`), and the one
+place the rule of a manager's load is written for DynamoDB.
+
+A manager's `open_leads` goes up only inside the transaction that gives them a lead, on
+condition that they can take it (active, not on leave, below capacity), and down when a
+lead leaves them: every part that moves a lead between managers builds its transaction
+with `take_lead` and `release_lead`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from leadflow.shared.clock import json_time
+from leadflow.shared.models import Manager
+from leadflow.storage import keys
+from leadflow.storage.codec import from_item, to_item
+from leadflow.storage.table import Table
+from leadflow.storage.transactions import condition_failed
+
+
+def take_lead(table: Table, manager_id: str, now: str, today_iso: str) -> dict[str, Any]:
+    """The Update that counts one more open lead for a manager, only while they can take
+    it: active, not on leave, below capacity."""
+    return table.update_op(
+        keys.manager_key(manager_id), "SET last_assigned_at = :now ADD open_leads :one",
+        condition=("active = :true AND open_leads < #capacity AND (attribute_not_exists(on_leave_until)"
+                   " OR attribute_type(on_leave_until, :null) OR on_leave_until < :today)"),
+        names={"#capacity": "capacity"},
+        values={":now": now, ":one": 1, ":true": True, ":null": "NULL", ":today": today_iso},
+    )
+
+
+def release_lead(table: Table, manager_id: str) -> dict[str, Any]:
+    """The Update that counts one open lead less for a manager, never below zero."""
+    return table.update_op(keys.manager_key(manager_id), "ADD open_leads :minus_one",
+                           condition="open_leads > :zero", values={":minus_one": -1, ":zero": 0})
+
+
+class Roster:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def managers(self) -> list[Manager]:
+        """Every manager, strongly consistent: one Query of the roster's partition."""
+        return [Manager.model_validate(from_item(i)) for i in self.table.partition(keys.ROSTER)]
+
+    def get(self, manager_id: str) -> Manager | None:
+        return self.table.get_model(keys.manager_key(manager_id), Manager)
+
+    def put(self, manager: Manager) -> None:
+        self.table.put(to_item(keys.manager_key(manager.manager_id), "manager", manager))
+
+    def set_email_status(self, manager_id: str, status: str, at: datetime) -> bool:
+        """Record that a manager's address cannot receive email (e.g. "suppressed");
+        False when it was already recorded (so the admins are told once)."""
+        try:
+            self.table.update(
+                keys.manager_key(manager_id), "SET email_status = :status, email_status_at = :at",
+                condition="attribute_exists(PK) AND (attribute_not_exists(email_status) OR email_status <> :status)",
+                values={":status": status, ":at": json_time(at)},
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+

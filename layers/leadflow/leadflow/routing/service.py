@@ -1,0 +1,250 @@
+"""Scoring a submission, routing its lead to the right manager, announcing both.
+
+One submission re-scores its lead (the lead card fills gaps in this submission's contact
+data; earlier visits count for repeat rules), keeps or picks the manager, writes all of
+it in one transaction and publishes `Lead Scored` plus `Lead Assigned` or
+`Lead Unassigned` in one PutEvents call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from leadflow.routing.assignment import Assignment, assign_lead
+from leadflow.routing.facts import LeadHistory, lead_country, merged_contact
+from leadflow.routing.rule_sets import default_rule_set
+from leadflow.routing.rules import RuleSet
+from leadflow.routing.scoring import score_submission
+from leadflow.routing.store import AlreadyScored, ManagerUnavailable, ScoredLead, scored_through
+from leadflow.shared.bus import EventPublisher
+from leadflow.shared.clock import utc_now
+from leadflow.shared.events import (
+    LEAD_ASSIGNED,
+    LEAD_SCORED,
+    LEAD_UNASSIGNED,
+    LeadAssigned,
+    LeadScored,
+    LeadUnassigned,
+    TemperatureChange,
+)
+from leadflow.shared.models import CLOSED_STATUSES, Manager, Score, Submission, Temperature
+from leadflow.storage.transactions import LeadChanged
+
+# Reads and writes per record at most: a manager who fills up between our read and our
+# write costs one more round; after this many the lead waits unassigned (never lost).
+MAX_ATTEMPTS = 4
+
+_RANK = {Temperature.COLD: 0, Temperature.WARM: 1, Temperature.HOT: 2}
+
+
+class RuleSets(Protocol):
+    def get(self, profile: str) -> RuleSet: ...
+
+
+class ScoringStore(Protocol):
+    """What scoring one submission reads and writes (leadflow.routing.store.RoutingStore)."""
+
+    def get_lead_for_scoring(self, lead_id: str) -> ScoredLead | None: ...
+
+    def previous_visits(self, submission: Submission, days: int) -> tuple[datetime, ...]: ...
+
+    def list_managers(self) -> list[Manager]: ...
+
+    def get_submission(self, lead_id: str, received_at: datetime, submission_id: str) -> dict[str, Any] | None: ...
+
+    def record_assignment(self, submission: Submission, score: Score, manager: Manager | None,
+                          new_assignment: bool, *, previous: Score | None = None,
+                          expected_manager_id: str | None = None, released: Manager | None = None,
+                          released_holds_it: bool = True, today: date | None = None) -> None: ...
+
+    def record_superseded_score(self, submission: Submission, score: Score, manager_id: str | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What scoring one submission did, for the handler's log and metrics."""
+
+    scored: LeadScored | None
+    assignment: LeadAssigned | LeadUnassigned | None
+    replayed: bool = False  # a redelivered record: nothing written, the same events again
+    superseded: bool = False  # older than the lead's current score: kept on the submission only
+    attempts: int = 1
+
+    def log_fields(self) -> dict[str, Any]:
+        """Ids and scores for the log line: never a name, email or phone."""
+        if self.scored is None:
+            return {"replayed": self.replayed, "superseded": self.superseded}
+        return {"points": self.scored.points, "temperature": self.scored.temperature.value,
+                "change": self.scored.change.value, "rule_set_version": self.scored.rule_set_version,
+                "manager_id": getattr(self.assignment, "manager_id", None), "replayed": self.replayed,
+                "attempts": self.attempts}
+
+    def metrics(self) -> dict[str, int]:
+        """The metrics of a scored record: a redelivery counts only as a replay."""
+        if self.scored is None:
+            return {}
+        if self.replayed:
+            return {"ScoreReplayed": 1}
+        counted = {"LeadAssigned" if isinstance(self.assignment, LeadAssigned) else "LeadUnassigned": 1,
+                   f"Lead{self.scored.temperature.value.capitalize()}": 1}
+        if self.attempts > 1:  # a manager filled up or left between our read and our write
+            counted["AssignmentRetries"] = self.attempts - 1
+        return counted
+
+
+def temperature_change(previous: Temperature | None, new: Temperature) -> TemperatureChange:
+    if previous is None:
+        return TemperatureChange.FIRST
+    if _RANK[new] > _RANK[previous]:
+        return TemperatureChange.ROSE
+    if _RANK[new] < _RANK[previous]:
+        return TemperatureChange.FELL
+    return TemperatureChange.SAME
+
+
+def _rule_set_for(submission: Submission, rule_sets: RuleSet | RuleSets | None) -> RuleSet:
+    if isinstance(rule_sets, RuleSet):
+        return rule_sets
+    if rule_sets is None:
+        return default_rule_set(submission.scoring_profile)
+    return rule_sets.get(submission.scoring_profile)
+
+
+def score_and_assign(submission: Submission, store: ScoringStore, publisher: EventPublisher,
+                     rule_sets: RuleSet | RuleSets | None = None, *, today: date | None = None) -> Routed | None:
+    """Score the submission's lead, keep or pick its manager, store both, announce them.
+
+    A returning lead stays with its manager unless they are inactive or away (then the
+    lead moves, and their load goes down). When the chosen manager fills up or leaves
+    between our read and our write, the roster is read again and the next eligible
+    manager tried; after MAX_ATTEMPTS the lead waits in the unassigned queue.
+
+    A redelivered record finds its submission already scored: nothing is written or
+    counted again, and the same events are published again (the notifier sends one
+    email per submission and manager). A record of a submission that is not stored
+    (erased since, or written by a transaction that was cancelled) has nothing to
+    score: None."""
+    rule_set = _rule_set_for(submission, rule_sets)
+    today = today or utc_now().date()
+    visits: tuple[datetime, ...] | None = None
+    unavailable: set[str] = set()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        state: ScoredLead | None = None
+        if not submission.is_new_lead or attempt > 1:  # a brand-new lead has no card to read yet
+            state = store.get_lead_for_scoring(submission.lead_id)
+            if state is None:
+                return _replay(submission, store, publisher)
+            if state.scored_through is not None and state.scored_through >= scored_through(submission.received_at):
+                return _supersede(submission, state, rule_set, store)
+        days = rule_set.history_days()
+        if visits is None and days and not submission.is_new_lead:
+            visits = store.previous_visits(submission, days)
+        card = state.lead.contact if state else None
+        score = score_submission(submission, rule_set, LeadHistory(card=card, previous_visits=visits or ()))
+        previous = state.lead.score if state else None
+        current_id = state.lead.manager_id if state else None
+
+        roster = store.list_managers()
+        if attempt == MAX_ATTEMPTS and unavailable:
+            # Out of attempts: nobody new, the lead waits unassigned (or stays put).
+            unavailable = {m.manager_id for m in roster} - {current_id or ""}
+        decision = assign_lead(
+            current_id, [m for m in roster if m.manager_id not in unavailable or m.manager_id == current_id],
+            score.temperature, rule_set.assignment,
+            country=lead_country(merged_contact(submission, card)), language=submission.language, today=today,
+        )
+        released = _released(decision, roster)
+        try:
+            store.record_assignment(
+                submission, score, decision.manager, decision.new_assignment, previous=previous,
+                expected_manager_id=current_id, released=released, today=today,
+                # A closed lead left its manager's load when it closed: not a second time.
+                released_holds_it=state is None or state.lead.status not in CLOSED_STATUSES,
+            )
+        except AlreadyScored:
+            return _replay(submission, store, publisher)
+        except ManagerUnavailable:
+            if decision.manager is not None:
+                unavailable.add(decision.manager.manager_id)
+            continue
+        except LeadChanged:
+            continue
+        return _announce(
+            submission, score, previous.points if previous else None, previous.temperature if previous else None,
+            decision.manager.manager_id if decision.manager else None, released.manager_id if released else None,
+            publisher, attempts=attempt,
+        )
+    raise LeadChanged(f"{submission.lead_id}: still changing after {MAX_ATTEMPTS} attempts")
+
+
+def _released(decision: Assignment, roster: list[Manager]) -> Manager | None:
+    if not decision.released_manager_id:
+        return None
+    return next((m for m in roster if m.manager_id == decision.released_manager_id), None)
+
+
+def _supersede(submission: Submission, state: ScoredLead, rule_set: RuleSet, store: ScoringStore) -> Routed:
+    """A newer submission of this lead was scored first (this record was retried after
+    it): keep this one's score for the record, leave the lead and the managers alone and
+    announce nothing, since the newer submission's events said it all."""
+    score = score_submission(submission, rule_set, LeadHistory(card=state.lead.contact))
+    try:
+        store.record_superseded_score(submission, score, state.lead.manager_id)
+    except AlreadyScored:
+        pass
+    return Routed(scored=None, assignment=None, superseded=True)
+
+
+def _replay(submission: Submission, store: ScoringStore, publisher: EventPublisher) -> Routed | None:
+    """Announce again exactly what the first delivery of this record announced."""
+    stored = store.get_submission(submission.lead_id, submission.received_at, submission.submission_id)
+    if stored is None or "score" not in stored:
+        if stored is not None:  # stored but its lead card is gone: retrying cannot help either
+            raise LookupError(f"lead {submission.lead_id} of submission {submission.submission_id} is missing")
+        return None
+    if stored.get("superseded"):
+        return Routed(scored=None, assignment=None, replayed=True, superseded=True)
+    previous_points = stored.get("previous_points")
+    previous_temperature = stored.get("previous_temperature")
+    routed = _announce(
+        submission, Score.model_validate(stored["score"]),
+        int(previous_points) if previous_points is not None else None,
+        Temperature(previous_temperature) if previous_temperature else None,
+        stored.get("manager_id"), stored.get("released_manager_id"), publisher, attempts=1,
+    )
+    return Routed(scored=routed.scored, assignment=routed.assignment, replayed=True)
+
+
+def _announce(submission: Submission, score: Score, previous_points: int | None,
+              previous_temperature: Temperature | None, manager_id: str | None, released_manager_id: str | None,
+              publisher: EventPublisher, attempts: int) -> Routed:
+    """`Lead Scored`, then `Lead Assigned` to the manager or `Lead Unassigned` so the
+    admins act: one PutEvents call."""
+    scored = LeadScored(
+        lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
+        form_id=submission.form_id, is_new_lead=submission.is_new_lead,
+        profile=score.profile or submission.scoring_profile, rule_set_version=score.rule_set_version,
+        thresholds=score.thresholds, points=score.points,
+        temperature=score.temperature, parts=score.parts, previous_points=previous_points,
+        previous_temperature=previous_temperature,
+        change=temperature_change(previous_temperature, score.temperature),
+        autoresponder=submission.autoresponder,
+    )
+    assignment: LeadAssigned | LeadUnassigned
+    if manager_id:
+        assignment = LeadAssigned(
+            lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
+            manager_id=manager_id, form_id=submission.form_id, points=score.points, temperature=score.temperature,
+            is_new_lead=submission.is_new_lead, previous_temperature=previous_temperature,
+        )
+        publisher.publish_all([(LEAD_SCORED, scored), (LEAD_ASSIGNED, assignment)])
+    else:
+        assignment = LeadUnassigned(
+            lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
+            form_id=submission.form_id, points=score.points, temperature=score.temperature,
+            is_new_lead=submission.is_new_lead, previous_temperature=previous_temperature,
+            released_manager_id=released_manager_id,
+        )
+        publisher.publish_all([(LEAD_SCORED, scored), (LEAD_UNASSIGNED, assignment)])
+    return Routed(scored=scored, assignment=assignment, attempts=attempts)

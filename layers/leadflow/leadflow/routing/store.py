@@ -1,0 +1,204 @@
+"""What scoring and assignment read and write: the lead as the scorer sees it, its
+earlier visits, the score and the manager written on the submission and the lead with
+the managers' loads in one transaction, and the deployment's rule-set overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from leadflow.routing.roster import Roster, release_lead, take_lead
+from leadflow.shared.clock import utc_now
+from leadflow.shared.models import Lead, LeadStatus, Manager, Score, Submission
+from leadflow.storage import keys
+from leadflow.storage.codec import from_item, to_item, wire
+from leadflow.storage.table import Table
+from leadflow.storage.transactions import Cancelled, LeadChanged, condition_failed
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# The positions of the assignment transaction: the submission, then the lead.
+_SUBMISSION, _LEAD = 0, 1
+
+
+class AlreadyScored(Exception):
+    """The submission was scored before (a redelivery), or is not stored at all."""
+
+
+class ManagerUnavailable(Exception):
+    """The chosen manager went inactive or filled up between the read and the write."""
+
+
+@dataclass(frozen=True)
+class ScoredLead:
+    """A lead card as the scorer reads it."""
+
+    lead: Lead
+    scored_through: int | None  # `scored_through()` of the submission its score comes from
+
+
+def scored_through(received_at: datetime) -> int:
+    """A submission's time in whole microseconds, so DynamoDB compares it as a number
+    (ISO strings with and without fractions do not sort by time)."""
+    return (received_at - _EPOCH) // timedelta(microseconds=1)
+
+
+class RoutingStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.roster = Roster(table)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def list_managers(self) -> list[Manager]:
+        return self.roster.managers()
+
+    def get_lead_for_scoring(self, lead_id: str) -> ScoredLead | None:
+        """The lead card, and which submission its current score comes from."""
+        item = self.table.get(keys.lead_key(lead_id))
+        if not item:
+            return None
+        through = item.get("scored_through", {}).get("N")
+        return ScoredLead(lead=Lead.model_validate(from_item(item)), scored_through=int(through) if through else None)
+
+    def previous_visits(self, submission: Submission, days: int) -> tuple[datetime, ...]:
+        """When the lead posted in the `days` before this submission: one Query over the
+        lead's own submission keys (nothing else is read)."""
+        this = keys.submission_key(submission.lead_id, submission.received_at, submission.submission_id)["SK"]
+        since = f"{keys.SUBMISSION_PREFIX}{(submission.received_at - timedelta(days=days)).isoformat()}#"
+        items = self.table.query(
+            ConsistentRead=True, ProjectionExpression="SK",
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :since AND :this",
+            ExpressionAttributeValues=wire({":pk": keys.lead_partition(submission.lead_id), ":since": since,
+                                            ":this": this}))
+        return tuple(datetime.fromisoformat(i["SK"]["S"].split("#")[1]) for i in items if i["SK"]["S"] != this)
+
+    def get_submission(self, lead_id: str, received_at: datetime, submission_id: str) -> dict[str, Any] | None:
+        """The stored submission with what scoring recorded on it (score, manager_id)."""
+        item = self.table.get(keys.submission_key(lead_id, received_at, submission_id))
+        return from_item(item) if item else None
+
+    # -- the assignment --------------------------------------------------------------------------
+
+    def record_assignment(self, submission: Submission, score: Score, manager: Manager | None,
+                          new_assignment: bool, *, previous: Score | None = None,
+                          expected_manager_id: str | None = None, released: Manager | None = None,
+                          released_holds_it: bool = True, today: date | None = None) -> None:
+        """Write the score and the manager on the submission and the lead, and move the
+        lead between managers' loads, all or nothing.
+
+        - The submission's `scored_at` is written only once: a redelivered stream record
+          raises AlreadyScored and counts nothing twice.
+        - The lead is written only if it still has `expected_manager_id` (None: no
+          manager) and no newer submission scored it since: else LeadChanged.
+        - The new manager's counter goes up only while they are active, not on leave
+          and below capacity, checked by DynamoDB in the same step: else
+          ManagerUnavailable. Concurrent writers therefore can never overbook anyone.
+        - `released`: the inactive or away manager the lead is taken from; their count
+          goes down (never below zero), unless `released_holds_it` is False: a rejected or
+          converted lead was taken off their load when it closed."""
+        now = utc_now().isoformat()
+        today_iso = (today or utc_now().date()).isoformat()
+        score_doc = score.model_dump(mode="json")
+        sub_values: dict[str, Any] = {":score": score_doc, ":now": now}
+        sub_update = "SET score = :score, scored_at = :now"
+        if manager:
+            sub_update += ", manager_id = :manager"
+            sub_values[":manager"] = manager.manager_id
+        if previous:  # kept so a redelivered record announces exactly what the first did
+            sub_update += ", previous_points = :prev_points, previous_temperature = :prev_temp"
+            sub_values.update({":prev_points": previous.points, ":prev_temp": previous.temperature.value})
+        if released:
+            sub_update += ", released_manager_id = :released"
+            sub_values[":released"] = released.manager_id
+        items: list[dict[str, Any]] = [
+            self.table.update_op(keys.submission_key(submission.lead_id, submission.received_at,
+                                                     submission.submission_id),
+                                 sub_update, condition="attribute_exists(PK) AND attribute_not_exists(scored_at)",
+                                 values=sub_values),
+            self._lead_scoring_update(submission, score_doc, manager, new_assignment, expected_manager_id, now),
+        ]
+        counter_at = -1
+        if new_assignment and manager:
+            counter_at = len(items)
+            items.append(take_lead(self.table, manager.manager_id, now, today_iso))
+        if new_assignment and released and released_holds_it and released.open_leads > 0:
+            items.append(release_lead(self.table, released.manager_id))
+        try:
+            self.table.transact(items)
+        except Cancelled as cancelled:
+            if cancelled.failed(_SUBMISSION):
+                raise AlreadyScored(submission.submission_id) from cancelled.error
+            if counter_at >= 0 and cancelled.failed(counter_at):
+                raise ManagerUnavailable(manager.manager_id if manager else "") from cancelled.error
+            # The lead moved, the released manager's count is 0 already, or a conflict.
+            raise LeadChanged(submission.lead_id) from cancelled.error
+
+    def _lead_scoring_update(self, submission: Submission, score_doc: dict[str, Any], manager: Manager | None,
+                             new_assignment: bool, expected_manager_id: str | None, now: str) -> dict[str, Any]:
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":score": score_doc, ":through": scored_through(submission.received_at)}
+        sets = ["score = :score", "scored_through = :through"]
+        removes: list[str] = []
+        if new_assignment:
+            names["#status"] = "status"
+            if manager:
+                sets += ["#status = :status", "manager_id = :manager", "assigned_at = :now", "GSI1PK = :gpk",
+                         "GSI1SK = :gsk"]
+                values.update({
+                    ":status": LeadStatus.ASSIGNED.value, ":manager": manager.manager_id, ":now": now,
+                    ":gpk": keys.manager_queue(manager.manager_id),
+                    ":gsk": keys.queue_position(LeadStatus.ASSIGNED.value, now),
+                })
+            else:  # the admins' queue; never dropped
+                sets += ["#status = :status", "GSI1PK = :gpk", "GSI1SK = :gsk"]
+                removes += ["manager_id", "assigned_at"]
+                values.update({":status": LeadStatus.UNASSIGNED.value, ":gpk": keys.UNASSIGNED_QUEUE,
+                               ":gsk": keys.queue_position(LeadStatus.UNASSIGNED.value, now)})
+        condition = "attribute_exists(PK) AND (attribute_not_exists(scored_through) OR scored_through < :through)"
+        if expected_manager_id:
+            condition += " AND manager_id = :expected"
+            values[":expected"] = expected_manager_id
+        else:
+            condition += " AND attribute_not_exists(manager_id)"
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        return self.table.update_op(keys.lead_key(submission.lead_id), update, condition=condition,
+                                    names=names or None, values=values)
+
+    def record_superseded_score(self, submission: Submission, score: Score, manager_id: str | None) -> None:
+        """Keep the score of a submission that arrived after a newer one of the same lead
+        was scored (a retried record): on the submission only, the lead is left as is."""
+        values: dict[str, Any] = {":score": score.model_dump(mode="json"), ":now": utc_now().isoformat(), ":true": True}
+        update = "SET score = :score, scored_at = :now, superseded = :true"
+        if manager_id:
+            update += ", manager_id = :manager"
+            values[":manager"] = manager_id
+        try:
+            self.table.update(keys.submission_key(submission.lead_id, submission.received_at, submission.submission_id),
+                              update, condition="attribute_exists(PK) AND attribute_not_exists(scored_at)",
+                              values=values)
+        except ClientError as exc:
+            if condition_failed(exc):
+                raise AlreadyScored(submission.submission_id) from exc
+            raise
+
+    # -- rule-set overrides ----------------------------------------------------------------------
+
+    def get_rule_set_json(self, profile: str) -> str | None:
+        """The deployment's rule set override for a scoring profile (JSON text), or None.
+        Read by the scorer through a per-container cache, so at most once a minute."""
+        item = self.table.get(keys.rule_set_key(profile), consistent=False)
+        return item["rule_set"]["S"] if item and "rule_set" in item else None
+
+    def put_rule_set_json(self, profile: str, text: str, version: str) -> None:
+        """Store a (validated) rule set override for a profile; it replaces the previous one."""
+        self.table.put(to_item(keys.rule_set_key(profile), "rule_set", profile=profile, version=version,
+                               rule_set=text, updated_at=utc_now().isoformat()))
+
+    def delete_rule_set(self, profile: str) -> bool:
+        """Remove a profile's override (the shipped default applies again); False if none."""
+        old = self.table.client.delete_item(TableName=self.table.name, Key=wire(keys.rule_set_key(profile)),
+                                            ReturnValues="ALL_OLD").get("Attributes")
+        return bool(old)

@@ -1,0 +1,244 @@
+"""The sales domain's nouns, as pydantic models used at every boundary.
+
+Events on the bus are in `leadflow.shared.events`; the inputs of schedules in
+`leadflow.lifecycle.schedules`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Temperature(StrEnum):
+    COLD = "cold"
+    WARM = "warm"
+    HOT = "hot"
+
+
+class LeadStatus(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"  # no eligible manager: waits in the admins' queue
+    CONTACTED = "contacted"  # the manager reached the person: no more speed-to-lead reminders
+    QUALIFIED = "qualified"  # a real opportunity: need, budget and timing confirmed
+    CONVERTED = "converted"  # became a customer: a CONTACT item holds the person from now on
+    REJECTED = "rejected"  # closed, with a RejectionReason
+    POSTPONED = "postponed"  # not now: back to its manager on `follow_up_on`
+
+
+# Closed for good: no longer in its manager's load (Manager.open_leads).
+CLOSED_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.REJECTED})
+
+
+class RejectionReason(StrEnum):
+    """Why a lead was closed without a sale: a fixed list, so reports can count them."""
+
+    NO_BUDGET = "no_budget"
+    NO_NEED = "no_need"
+    COMPETITOR = "competitor"
+    NO_RESPONSE = "no_response"
+    NOT_A_FIT = "not_a_fit"
+    SPAM = "spam"
+    OTHER = "other"
+
+
+class ChannelKind(StrEnum):
+    """Seeds (referrals), nets (inbound marketing), spears (outbound)."""
+
+    REFERRAL = "referral"
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    UNKNOWN = "unknown"
+
+
+class Source(BaseModel):
+    """Where a submission came from; without it nobody can tell which channels pay."""
+
+    form_id: str
+    channel: ChannelKind = ChannelKind.UNKNOWN
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_term: str | None = None
+    utm_content: str | None = None
+    gclid: str | None = None  # Google Ads click id
+    fbclid: str | None = None  # Meta click id
+    referrer: str | None = None
+    landing_page: str | None = None
+
+
+class ContactCard(BaseModel):
+    """A real person: a name plus a normalized email and/or E.164 phone."""
+
+    name: str
+    email: str | None = None  # normalized for matching (NFKC, lowercase)
+    phone: str | None = None  # E.164
+    company: str | None = None
+    job_title: str | None = None
+    country: str | None = None
+
+
+class FormConfig(BaseModel):
+    """How one landing-page form behaves (a FORM item)."""
+
+    form_id: str
+    name: str
+    enabled: bool = True
+    language: str = "en"  # of the page: error messages, the lead's language
+    default_country: str = "US"  # for phone numbers typed without +<country code>
+    thank_you_url: str | None = None
+    error_url: str | None = None  # else the page the post came from, else an HTML page
+    # Origins (scheme://host[:port]) whose pages may post this form from a browser and
+    # be redirected to with `_next`. Empty: any origin may post, `_next` is ignored.
+    allowed_origins: list[str] = Field(default_factory=list)
+    required_fields: list[str] = Field(default_factory=list)  # beyond name + email or phone
+    scoring_profile: Literal["b2b", "b2c"] = "b2b"
+    honeypot_field: str = "_gotcha"
+    min_fill_seconds: float = Field(default=2.0, ge=0)  # measured with leadflow.js's `_shown_at`
+    rate_limit_per_minute: int = Field(default=5, ge=1)  # per client IP
+    keep_custom_fields: bool = True
+    consent_text: str | None = None  # the exact wording shown next to the checkbox
+    consent_version: str | None = None
+    # A thank-you email to the visitor, in the form's language, from the fixed sender.
+    # Off by default: it mails whatever address a visitor typed (rate-limited per address).
+    autoresponder: bool = False
+    autoresponder_subject: str | None = None  # else the catalog's, in the form's language
+
+
+# A manager's `email_status` when SES will not deliver to their address (bounces,
+# complaints): they get no email, the admins are told once, their leads escalate.
+EMAIL_SUPPRESSED = "suppressed"
+
+
+class Manager(BaseModel):
+    """A salesperson who receives leads. Tier 1 are the best closers."""
+
+    manager_id: str
+    name: str
+    email: str
+    tier: int = Field(ge=1, le=3)
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    territories: list[str] = Field(default_factory=list)
+    capacity: int = Field(default=50, ge=0)
+    active: bool = True
+    # Away through this day (UTC), included: gets no new leads, and their returning
+    # leads go to someone who is in.
+    on_leave_until: date | None = None
+    open_leads: int = 0
+    last_assigned_at: datetime | None = None
+    # "suppressed": SES will not deliver to `email` (bounces, complaints); set by notify.
+    email_status: str | None = None
+    email_status_at: datetime | None = None
+
+
+class ScorePart(BaseModel):
+    """One rule's contribution to a score, with the reason a manager reads."""
+
+    rule_id: str
+    points: int
+    reason: str
+
+
+class ScoreThresholds(BaseModel):
+    """Points from which a lead is warm, and hot; below `warm` it is cold."""
+
+    warm: int
+    hot: int
+
+
+class Score(BaseModel):
+    """A score with everything needed to explain it later: the parts, the rule set's
+    profile and version, and the thresholds that turned the points into a temperature."""
+
+    points: int
+    temperature: Temperature
+    parts: list[ScorePart]
+    rule_set_version: str
+    profile: str | None = None  # "b2b" / "b2c"; None on scores stored before profiles
+    thresholds: ScoreThresholds | None = None
+
+    def top_reasons(self, limit: int = 3) -> list[ScorePart]:
+        """The parts that moved the score most, strongest first."""
+        return sorted(self.parts, key=lambda p: abs(p.points), reverse=True)[:limit]
+
+
+class Consent(BaseModel):
+    """Evidence of what a person agreed to: kept with the submission that gave it."""
+
+    given: bool
+    text: str | None = None
+    version: str | None = None
+    at: datetime
+    ip: str | None = None
+
+
+class Submission(BaseModel):
+    """One form post, attached to exactly one lead."""
+
+    submission_id: str
+    lead_id: str
+    form_id: str
+    received_at: datetime
+    contact: ContactCard
+    interest: str | None = None
+    message: str | None = None
+    fields: dict[str, str] = Field(default_factory=dict)  # everything else the form sent
+    source: Source  # last touch: where this visit came from
+    language: str = "en"
+    consent: Consent | None = None
+    scoring_profile: Literal["b2b", "b2c"] = "b2b"  # the form's: which default rules score it
+    # The form thanks visitors by email and this one gave an address: decided at capture,
+    # where the form is known, so the bus only wakes the autoresponder when it will write.
+    autoresponder: bool = False
+    is_new_lead: bool = True
+
+
+class Lead(BaseModel):
+    """The lead card: the person, their first-touch source and where they stand."""
+
+    lead_id: str
+    status: LeadStatus = LeadStatus.NEW
+    contact: ContactCard
+    source: Source  # first touch
+    created_at: datetime
+    last_seen_at: datetime
+    submission_count: int = 1
+    latest_interest: str | None = None
+    score: Score | None = None
+    manager_id: str | None = None
+    assigned_at: datetime | None = None
+    contacted_at: datetime | None = None
+    reassigned_from: str | None = None  # the manager who missed the speed-to-lead SLA
+    status_changed_at: datetime | None = None  # the last lifecycle change (leadflow.lifecycle.service)
+    rejection_reason: RejectionReason | None = None
+    follow_up_on: date | None = None  # while postponed: the day it goes back to its manager
+    # The follow-up day of a return from postponement whose event and email are not out
+    # yet: a retried follow-up finishes them (leadflow.lifecycle.follow_up.bring_back).
+    return_pending: date | None = None
+    contact_id: str | None = None  # once converted: the CONTACT item
+    converted_at: datetime | None = None
+    erased_at: datetime | None = None  # the person was erased (leadflow.privacy): the card is anonymous
+
+
+class Contact(BaseModel):
+    """A customer (a CONTACT item), made from a converted lead; the lead keeps its history."""
+
+    contact_id: str
+    lead_id: str
+    contact: ContactCard
+    manager_id: str | None = None
+    created_at: datetime
+    created_by: str
+
+
+class Activity(BaseModel):
+    """One entry of a lead's history (ACT# items)."""
+
+    activity_id: str
+    lead_id: str
+    at: datetime
+    kind: str  # e.g. possible_duplicate
+    detail: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,171 @@
+"""The keys of every item in Leadflow's one table: the README's table of items, as code.
+
+| item | PK | SK |
+|---|---|---|
+| lead card | `LEAD#<id>` | `LEAD` |
+| submission | `LEAD#<id>` | `SUB#<received_at>#<id>` |
+| activity (history) | `LEAD#<id>` | `ACT#<at>#<id>` |
+| questionnaire answered | `LEAD#<id>` | `FEEDBACK` |
+| identity (dedupe) | `IDENT#EMAIL#<normalized>` / `IDENT#PHONE#<e164>` | `IDENT` |
+| manager | `ROSTER` | `MANAGER#<id>` |
+| form | `FORM#<id>` | `FORM` |
+| rule-set override | `RULESET` | `PROFILE#<b2b or b2c>` |
+| contact (a converted lead) | `CONTACT#<id>` | `CONTACT` |
+| double-submit marker (TTL) | `DOUBLE#<fingerprint>` | `DOUBLE` |
+| rate counter (TTL) | `RATE#<form>#<hashed client IP>` | `<window start>` |
+| spam (TTL) | `SPAM#<form>` | `<received_at>#<id>` |
+| autoresponder counter (TTL) | `AUTOREPLY#<hashed address>` | `<window start>` |
+| idempotency record (TTL) | `IDEMPOTENCY#<use>` | `<function>#<hash>` |
+| report counters | `STAT#<UTC day or month>` | `<dimension>#<value>` |
+| channel cost | `STAT#<month>` | `cost#<channel>` |
+| report mark | `STATMARK#<lead_id>` | `MARK` |
+| erasure record | `ERASURE#<id>` | `ERASURE` |
+
+Indexes (both project the whole lead card): GSI1 is a queue, `MANAGER#<id>` (or
+`UNASSIGNED`) / `<status>#<when it entered the status>`; GSI2 every lead by creation
+month, `LEADS#<yyyy-mm>` / `<created_at>#<lead_id>`.
+
+Managers share one partition (a team is tens of people, not millions) so the scorer
+reads the whole roster with one strongly consistent Query, never a Scan.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+Key = dict[str, str]
+
+LEAD_CARD = "LEAD"
+SUBMISSION_PREFIX = "SUB#"
+ACTIVITY_PREFIX = "ACT#"
+ROSTER = "ROSTER"
+UNASSIGNED_QUEUE = "UNASSIGNED"
+COST_PREFIX = "cost#"
+
+
+def lead_partition(lead_id: str) -> str:
+    """The partition that holds a lead's card, submissions and history."""
+    return f"LEAD#{lead_id}"
+
+
+def lead_key(lead_id: str) -> Key:
+    return {"PK": lead_partition(lead_id), "SK": LEAD_CARD}
+
+
+def lead_created_keys(lead_id: str, created_at: datetime) -> Key:
+    """GSI2 keys of a lead card: every lead by creation month, for admins' lists and the
+    export. A fixed-width UTC time, so the keys sort by time and a day is a key range."""
+    created = created_at.astimezone(timezone.utc) if created_at.tzinfo else created_at
+    return {"GSI2PK": created_month(f"{created:%Y-%m}"), "GSI2SK": f"{created:%Y-%m-%dT%H:%M:%S.%f}Z#{lead_id}"}
+
+
+def created_month(month: str) -> str:
+    """The GSI2 partition of the leads created in a month (`YYYY-MM`)."""
+    return f"LEADS#{month}"
+
+
+def manager_queue(manager_id: str) -> str:
+    """The GSI1 partition of a manager's leads."""
+    return f"MANAGER#{manager_id}"
+
+
+def queue_position(status: str, since: str) -> str:
+    """A lead's GSI1 sort key: its status, then when it entered it (or a postponed
+    lead's follow-up day)."""
+    return f"{status}#{since}"
+
+
+def submission_key(lead_id: str, received_at: datetime, submission_id: str) -> Key:
+    return {"PK": lead_partition(lead_id), "SK": f"{SUBMISSION_PREFIX}{received_at.isoformat()}#{submission_id}"}
+
+
+def activity_key(lead_id: str, at: datetime, activity_id: str) -> Key:
+    return {"PK": lead_partition(lead_id), "SK": f"{ACTIVITY_PREFIX}{at.isoformat()}#{activity_id}"}
+
+
+def feedback_key(lead_id: str) -> Key:
+    """The marker that a rejected lead answered its farewell questionnaire."""
+    return {"PK": lead_partition(lead_id), "SK": "FEEDBACK"}
+
+
+def identity_pk(kind: str, value: str) -> str:
+    """`IDENT#EMAIL#<normalized email>` or `IDENT#PHONE#<E.164>`."""
+    return f"IDENT#{kind.upper()}#{value}"
+
+
+def identity_key(pk: str) -> Key:
+    return {"PK": pk, "SK": "IDENT"}
+
+
+def identity_keys(email: str | None, phone: str | None) -> list[Key]:
+    """Email first, then phone: the order in which a returning person is matched."""
+    keys = []
+    if email:
+        keys.append(identity_key(identity_pk("email", email)))
+    if phone:
+        keys.append(identity_key(identity_pk("phone", phone)))
+    return keys
+
+
+def manager_key(manager_id: str) -> Key:
+    return {"PK": ROSTER, "SK": f"MANAGER#{manager_id}"}
+
+
+def form_key(form_id: str) -> Key:
+    return {"PK": f"FORM#{form_id}", "SK": "FORM"}
+
+
+def rule_set_key(profile: str) -> Key:
+    return {"PK": "RULESET", "SK": f"PROFILE#{profile}"}
+
+
+def contact_key(contact_id: str) -> Key:
+    return {"PK": f"CONTACT#{contact_id}", "SK": "CONTACT"}
+
+
+def double_submit_key(fingerprint: str) -> Key:
+    return {"PK": f"DOUBLE#{fingerprint}", "SK": "DOUBLE"}
+
+
+def rate_counter_pk(form_id: str, client: str) -> str:
+    return f"RATE#{form_id}#{client}"
+
+
+def autoreply_counter_pk(address_hash: str) -> str:
+    return f"AUTOREPLY#{address_hash}"
+
+
+def window_key(pk: str, window_start: int) -> Key:
+    """A counter of one time window (rate limits, thank-you limits)."""
+    return {"PK": pk, "SK": str(window_start)}
+
+
+def spam_key(form_id: str, received_at: datetime, spam_id: str) -> Key:
+    return {"PK": f"SPAM#{form_id}", "SK": f"{received_at.isoformat()}#{spam_id}"}
+
+
+def idempotency_partition(use: str) -> str:
+    """Where Powertools keeps the idempotency records of one use (notify, remind...)."""
+    return f"IDEMPOTENCY#{use}"
+
+
+def stat_partition(period: str) -> str:
+    """The counters of a UTC day (`2026-11-25`) or month (`2026-11`)."""
+    return f"STAT#{period}"
+
+
+def stat_key(period: str, cell: str) -> Key:
+    """A report counter item: `cell` is `<dimension>#<value>`."""
+    return {"PK": stat_partition(period), "SK": cell}
+
+
+def cost_key(month: str, channel: str) -> Key:
+    return {"PK": stat_partition(month), "SK": f"{COST_PREFIX}{channel}"}
+
+
+def report_mark_key(lead_id: str) -> Key:
+    return {"PK": f"STATMARK#{lead_id}", "SK": "MARK"}
+
+
+def erasure_key(erasure_id: str) -> Key:
+    return {"PK": f"ERASURE#{erasure_id}", "SK": "ERASURE"}
