@@ -35,8 +35,8 @@ S = LeadStatus
 MAX_ATTEMPTS = 3
 
 
-class LifecycleStore(Protocol):
-    """What changing a lead reads and writes (leadflow.lifecycle.store)."""
+class LeadChanges(Protocol):
+    """What changing a lead reads and writes (leadflow.lifecycle.store.LifecycleStore)."""
 
     def get_lead(self, lead_id: str) -> Lead | None: ...
 
@@ -56,7 +56,7 @@ class LifecycleStore(Protocol):
     def add_lead_activity(self, activity: Activity) -> bool: ...
 
 
-def change_status(store: LifecycleStore, publisher: EventPublisher, lead_id: str, to_status: LeadStatus | str,
+def change_status(store: LeadChanges, publisher: EventPublisher, lead_id: str, to_status: LeadStatus | str,
                   *, by: str, reason: str | None = None, note: str | None = None, follow_up_on: date | None = None,
                   now: datetime | None = None, reminders: Reminders | None = None,
                   farewell: bool = False) -> LeadStatusChanged:
@@ -97,7 +97,7 @@ def change_status(store: LifecycleStore, publisher: EventPublisher, lead_id: str
     raise LeadChanged(lead_id)  # kept losing to other writes on the lead: the caller may retry
 
 
-def _write_change(store: LifecycleStore, lead: Lead, to_status: LeadStatus, *, by: str,
+def _write_change(store: LeadChanges, lead: Lead, to_status: LeadStatus, *, by: str,
                   reason: RejectionReason | None, note: str | None, follow_up_on: date | None, now: datetime,
                   reminders: Reminders | None, farewell: bool) -> tuple[bool, str | None]:
     """The conditional write: (False, _) when the lead changed since it was read; else
@@ -136,7 +136,7 @@ def schedule_return(reminders: Reminders, lead: Lead, follow_up_on: date) -> str
     return follow_up_schedule_name(lead.lead_id, follow_up_on)
 
 
-def _manager_to_release(store: LifecycleStore, lead: Lead, to_status: LeadStatus) -> str | None:
+def _manager_to_release(store: LeadChanges, lead: Lead, to_status: LeadStatus) -> str | None:
     """The manager whose load drops with this change. A rejected or converted lead is
     closed: not theirs to work any more. A postponed one stays counted, since it comes
     back to them without asking for room. None when their count is 0 already (never
@@ -161,7 +161,7 @@ def _cancel_pending(reminders: Reminders | None, lead_id: str, keep: str | None 
                                                                  "error": exc.response["Error"]["Code"]})
 
 
-def convert(store: LifecycleStore, publisher: EventPublisher, lead_id: str, by: str, *,
+def convert(store: LeadChanges, publisher: EventPublisher, lead_id: str, by: str, *,
             note: str | None = None, now: datetime | None = None, reminders: Reminders | None = None) -> Contact:
     """Turn a qualified lead into a contact (a CONTACT item with the lead's contact card
     and `lead_id`) and mark the lead converted, with a history entry, all or nothing;
@@ -192,7 +192,7 @@ def convert(store: LifecycleStore, publisher: EventPublisher, lead_id: str, by: 
     raise LeadChanged(lead_id)
 
 
-def add_note(store: LifecycleStore, lead_id: str, text: str, by: str, *,
+def add_note(store: LeadChanges, lead_id: str, text: str, by: str, *,
              now: datetime | None = None) -> Activity:
     """A manager's note in the lead's history (a `note` activity); the status is untouched."""
     text = text.strip()
@@ -206,7 +206,7 @@ def add_note(store: LifecycleStore, lead_id: str, text: str, by: str, *,
     return activity
 
 
-def _get_lead(store: LifecycleStore, lead_id: str) -> Lead:
+def _get_lead(store: LeadChanges, lead_id: str) -> Lead:
     lead = store.get_lead(lead_id)
     if lead is None:
         raise LeadNotFound(lead_id)
