@@ -1,0 +1,1 @@
+"""The signed links in emails (`signing`) and the pages behind them (`pages`)."""
