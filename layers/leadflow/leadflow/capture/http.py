@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from leadflow.capture.body import media_type
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.messages import message
-from leadflow.capture.service import Captured, origin_allowed, origin_of
+from leadflow.capture.service import Captured, origin_allowed, origin_of, redirect_target
 from leadflow.shared.http import FieldError, json_response
 from leadflow.shared.i18n import text_direction
 from leadflow.shared.models import FormConfig
@@ -64,7 +64,7 @@ def accepted(captured: Captured, as_json: bool, origin: str | None = None) -> Re
 
     Spam, a double submit and a queued post get exactly the same answer as a stored one."""
     cors = cors_headers(captured.form, origin)
-    target = captured.next_url or captured.form.thank_you_url
+    target = captured.next_url or redirect_target(captured.form.thank_you_url)
     if as_json:
         # What a script needs to thank the visitor as a classic post would: the words,
         # in the form's language, and where the form would have gone next.
@@ -114,10 +114,11 @@ def _error_page_url(form: FormConfig | None, referer: str | None) -> str | None:
     if form is None:
         return None
     if form.error_url:
-        return form.error_url
+        return redirect_target(form.error_url)
     # The page the post came from, but only one of the form's own pages.
-    if referer and form.allowed_origins and origin_of(referer) in form.allowed_origins:
-        return referer
+    back = redirect_target(referer)
+    if back and form.allowed_origins and origin_of(back) in form.allowed_origins:
+        return back
     return None
 
 

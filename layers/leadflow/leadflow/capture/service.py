@@ -8,6 +8,7 @@ is never lost, even when the table is down (the fallback queue)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,6 +105,11 @@ def origin_allowed(form: FormConfig, origin: str | None) -> bool:
     return not origin or not form.allowed_origins or origin.rstrip("/") in form.allowed_origins
 
 
+# Control characters (C0, DEL, C1) and white space: never in a URL we send back. urlsplit
+# silently drops CR, LF and tab, so a URL that parses well may still split a header.
+_NOT_IN_A_URL = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
+
+
 def origin_of(url: str) -> str | None:
     """`https://www.example.com` of an absolute http(s) URL; None for anything else,
     malformed URLs included (`http://[` is a ValueError to urlsplit)."""
@@ -116,11 +122,19 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def redirect_target(url: str | None) -> str | None:
+    """The URL itself, exactly as it will be sent in `Location`, when it holds no control
+    character or white space; None otherwise: a header never carries CR, LF or NUL."""
+    if not url or _NOT_IN_A_URL.search(url):
+        return None
+    return url
+
+
 def allowed_next(form: FormConfig, next_url: str) -> str | None:
     """`_next` only to an absolute http(s) URL on one of the form's origins: never an
-    open redirect."""
-    origin = origin_of(next_url)
-    return next_url if origin and origin in form.allowed_origins else None
+    open redirect, never a split header."""
+    target = redirect_target(next_url)
+    return target if target and origin_of(target) in form.allowed_origins else None
 
 
 def client_key(client_ip: str | None) -> str:
