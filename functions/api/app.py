@@ -66,6 +66,12 @@ def invalid_listing(error: InvalidListing) -> Response:
     return api_error(400, error.code, str(error))
 
 
+@app.exception_handler(UnicodeDecodeError)
+def not_utf8(_error: UnicodeDecodeError) -> Response:
+    # A body that is not UTF-8 cannot be JSON: the client's mistake, never a 502.
+    return api_error(400, "invalid_request", "the body must be JSON in UTF-8")
+
+
 @app.exception_handler(RequestValidationError)
 def invalid_request(error: RequestValidationError) -> Response:
     # Field paths and pydantic's messages only: never the submitted values.

@@ -1,0 +1,40 @@
+"""The leads API refuses what it cannot read with a 400 in its error shape, never a 5xx."""
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from leadflow_local.stack import LocalStack
+from support import api_event, claims_of, post_hot_lead
+
+ADMIN = claims_of(admin=True)
+NOT_UTF8 = b'{"text": "caf\xe9", "status": "contacted", "reason": "no_need"}'  # Latin-1, not UTF-8
+
+
+def with_raw_body(event: dict[str, Any], raw: bytes) -> dict[str, Any]:
+    """The event as API Gateway passes a body that is not text: base64."""
+    return {**event, "body": base64.b64encode(raw).decode("ascii"), "isBase64Encoded": True}
+
+
+@pytest.mark.parametrize(("method", "path", "resource"), [
+    ("POST", "/leads/{id}/status", "/leads/{lead_id}/status"),
+    ("POST", "/leads/{id}/notes", "/leads/{lead_id}/notes"),
+    ("POST", "/leads/{id}/convert", "/leads/{lead_id}/convert"),
+    ("POST", "/leads/{id}/postpone", "/leads/{lead_id}/postpone"),
+    ("POST", "/leads/{id}/reject", "/leads/{lead_id}/reject"),
+    ("PUT", "/reports/costs", "/reports/costs"),
+    ("POST", "/erasures", "/erasures"),
+])
+def test_a_body_that_is_not_utf8_is_a_400_in_the_error_shape(stack: LocalStack, method, path, resource):
+    lead_id = post_hot_lead(stack)
+    event = api_event(method, path.replace("{id}", lead_id), claims=ADMIN, resource=resource,
+                      path_params={"lead_id": lead_id} if "{id}" in path else None)
+
+    result = stack.invoke("LeadsApiFunction", with_raw_body(event, NOT_UTF8))
+
+    assert result["statusCode"] == 400, result
+    body = json.loads(result["body"])
+    assert [e["code"] for e in body["errors"]] == ["invalid_request"]
+    assert "caf" not in result["body"]  # the refused body is not echoed back
