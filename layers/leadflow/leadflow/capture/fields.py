@@ -46,6 +46,25 @@ ALIASES: dict[str, str] = {
     **dict.fromkeys(("page_url", "landing_url", "page", "url", "landing"), "landing_page"),
 }
 YES = frozenset({"on", "true", "yes", "1", "y", "si", "sí", "checked", "agree", "accepted"})
+# Fields people write on several lines (a textarea): the message and a form's own fields.
+# Every other field is one line: a name, a company, an email never holds a line break.
+MULTILINE = "message"
+
+# Control characters (C0 and C1, DEL) and Unicode's line and paragraph separators: no
+# person types them into a form, and they must not reach an email, a header or a page.
+# Tab, line feed and carriage return are kept apart: a multi-line field keeps its lines.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]")
+
+
+def clean_text(value: str, *, multiline: bool) -> str:
+    """A field's text without control characters: a multi-line field keeps its line
+    breaks (as LF) and tabs and loses the rest; a one-line field has every line break
+    and tab turned into a space and the rest removed. Stripped of outer white space."""
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return _CONTROLS.sub("", value).strip()
+    return _CONTROLS.sub("", _LINE_BREAKS.sub(" ", value)).strip()
 
 
 def field_key(raw: str) -> str:
@@ -53,6 +72,7 @@ def field_key(raw: str) -> str:
 
     `Email Address` → `email`, `your-email` → `email`, `fname` → `first_name`; hidden
     fields (`_gotcha`, `_next`) keep their leading underscore."""
+    raw = clean_text(raw, multiline=False)
     hidden = raw.startswith("_")
     key = re.sub(r"[\s\-.\[\]]+", "_", raw.strip().lower()).strip("_")
     key = key.removeprefix("your_") if key.removeprefix("your_") in (*WELL_KNOWN, *ALIASES) else key
@@ -63,7 +83,7 @@ def field_key(raw: str) -> str:
 class FormPost(BaseModel):
     """A post's fields by their Leadflow names, split into what they are for."""
 
-    values: dict[str, str]  # well-known and custom fields, stripped
+    values: dict[str, str]  # well-known and custom fields, stripped of controls (clean_text)
     hidden: dict[str, str]  # `_gotcha`, `_next`, `_shown_at`, ...: never stored as data
 
     @classmethod
@@ -76,7 +96,8 @@ class FormPost(BaseModel):
                 continue
             target = hidden if key.startswith("_") else values
             if key not in target or not target[key]:  # an alias never overwrites a filled field
-                target[key] = raw_value.strip()
+                multiline = key == MULTILINE or key not in (*WELL_KNOWN, *SOURCE_FIELDS)
+                target[key] = clean_text(raw_value, multiline=multiline)
         return cls(values=values, hidden=hidden)
 
     def hidden_value(self, name: str) -> str:
