@@ -10,10 +10,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadflow.lifecycle.links.pages import LinkPages, Page
-from leadflow.lifecycle.links.signing import SecretKeys
 from leadflow.lifecycle.schedules import reminders_for
 from leadflow.lifecycle.store import LifecycleStore
 from leadflow.shared.bus import EventPublisher
+from leadflow.shared.secrets import SecretKeys
 from leadflow.shared.settings import ActionsSettings
 from leadflow.storage.table import Table
 

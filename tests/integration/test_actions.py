@@ -13,9 +13,10 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from leadflow.lifecycle.links.signing import ActionLinks, LinkAction, LinkClaims, SecretKeys, sign
+from leadflow.lifecycle.links.signing import ActionLinks, LinkAction, LinkClaims, sign
 from leadflow.shared.events import LEAD_STATUS_CHANGED, SOURCE
 from leadflow.shared.models import ContactCard, LeadStatus
+from leadflow.shared.secrets import SecretKeys
 from leadflow_local.stack import CallCounter, HttpResponse, LocalStack, api_gateway_event
 from support import load_event, post_hot_lead, stores_of
 

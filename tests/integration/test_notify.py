@@ -399,7 +399,7 @@ def action_tokens(body: str) -> dict[str, str]:
 
 
 def deployed_keys(stack: LocalStack) -> Any:
-    from leadflow.lifecycle.links.signing import SecretKeys
+    from leadflow.shared.secrets import SecretKeys
 
     return SecretKeys(stack.environments["NotifyFunction"]["ACTION_LINK_SECRET_ARN"], stack.client("secretsmanager"))
 

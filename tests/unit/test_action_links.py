@@ -16,16 +16,14 @@ from leadflow.lifecycle.links.signing import (
     MANAGER_ACTIONS,
     MAX_TOKEN_LENGTH,
     ActionLinks,
-    KeyUnavailable,
     LinkAction,
     LinkClaims,
     LinkExpired,
     LinkInvalid,
-    SecretKeys,
-    StaticKeys,
     sign,
     verify,
 )
+from leadflow.shared.secrets import KeyUnavailable, SecretKeys, StaticKeys
 
 KEY = b"k" * 64
 OTHER_KEY = b"o" * 64

@@ -130,7 +130,8 @@ ACT = {"en": "Not interested", "es": "No le interesa", "ar": "غير مهتم"}
 
 @pytest.fixture
 def actions():
-    from leadflow.lifecycle.links.signing import ActionLinks, StaticKeys
+    from leadflow.lifecycle.links.signing import ActionLinks
+    from leadflow.shared.secrets import StaticKeys
 
     return ActionLinks("https://api.example.com/v1", StaticKeys(b"k" * 64)).for_manager("lead-1", "m-1")
 

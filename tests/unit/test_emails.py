@@ -241,7 +241,8 @@ def test_every_script_survives_rendering(render) -> None:
 
 @pytest.fixture
 def actions():
-    from leadflow.lifecycle.links.signing import ActionLinks, StaticKeys
+    from leadflow.lifecycle.links.signing import ActionLinks
+    from leadflow.shared.secrets import StaticKeys
 
     return ActionLinks("https://api.example.com/v1", StaticKeys(b"k" * 64), days=5).for_manager("lead-1", "m-1")
 

@@ -8,12 +8,13 @@ import uuid
 from datetime import datetime
 from typing import Protocol
 
-from leadflow.lifecycle.links.signing import ActionLinks, KeyUnavailable
+from leadflow.lifecycle.links.signing import ActionLinks
 from leadflow.notification.mailer import Mailer
 from leadflow.notification.render import render_farewell_email
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LeadStatusChanged
 from leadflow.shared.models import Activity, FormConfig, Lead, LeadStatus, Manager, Submission
+from leadflow.shared.secrets import KeyUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -27,16 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from leadflow.lifecycle import service, transitions
-from leadflow.lifecycle.links.signing import (
-    MANAGER_ACTIONS,
-    KeySource,
-    KeyUnavailable,
-    LinkAction,
-    LinkClaims,
-    LinkExpired,
-    LinkInvalid,
-    verify,
-)
+from leadflow.lifecycle.links.signing import MANAGER_ACTIONS, LinkAction, LinkClaims, LinkExpired, LinkInvalid, verify
 from leadflow.lifecycle.schedules import Reminders
 from leadflow.lifecycle.store import LifecycleStore
 from leadflow.notification.catalog import STRINGS, Words
@@ -44,6 +35,7 @@ from leadflow.notification.render import lead_url, manager_language, render_page
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.clock import utc_now
 from leadflow.shared.models import Activity, Lead, LeadStatus, RejectionReason
+from leadflow.shared.secrets import KeySource, KeyUnavailable
 from leadflow.storage.transactions import LeadChanged
 
 MAX_FORM_BYTES = 8 * 1024  # a note and a comment of 2,000 characters, percent-encoded, fit

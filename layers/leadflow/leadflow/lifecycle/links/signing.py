@@ -10,12 +10,9 @@ A link's token is the credential (the pages behind it have no login), so it is:
   data), so a link can do one thing to one lead for one manager;
 - expiring: `e`, in epoch seconds; an expired link says so instead of acting.
 
-The key is a Secrets Manager secret (template: `ActionLinkSecret`), read with boto3 and
-kept a few minutes per container. boto3 rather than Powertools' `get_secret`: the key is
-read in two version stages (AWSCURRENT signs; AWSPREVIOUS is still accepted after a
-rotation, so links already in inboxes keep working) and Powertools' cache key ignores
-the version stage; a deployment without a previous version must not cost a call per
-verification either, which a small cache of our own remembers.
+The key is a Secrets Manager secret (template: `ActionLinkSecret`, read by
+leadflow.shared.secrets): AWSCURRENT signs, AWSPREVIOUS is still accepted after a
+rotation, so links already in inboxes keep working.
 """
 
 from __future__ import annotations
@@ -26,20 +23,17 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from leadflow.shared import aws
 from leadflow.shared.clock import utc_now
 from leadflow.shared.models import Lead, Manager
+from leadflow.shared.secrets import KeySource, KeyUnavailable, SecretKeys
 from leadflow.shared.settings import LinkSettings
 
 logger = logging.getLogger(__name__)
@@ -48,8 +42,6 @@ logger = logging.getLogger(__name__)
 # and is refused before any work.
 MAX_TOKEN_LENGTH = 512
 FEEDBACK_DAYS = 30  # the farewell's questionnaire stays open this long
-KEY_MAX_AGE_SECONDS = 300  # a rotated key signs new links within five minutes
-MIN_KEY_BYTES = 32
 
 
 class LinkAction(StrEnum):
@@ -78,11 +70,6 @@ class LinkExpired(Exception):
     def __init__(self, claims: LinkClaims) -> None:
         super().__init__(f"link for lead {claims.lead_id} expired")
         self.claims = claims
-
-
-class KeyUnavailable(Exception):
-    """The signing key could not be read (Secrets Manager failed, or the secret is
-    missing or too short). Emails then go without links; pages answer 503."""
 
 
 class LinkClaims(BaseModel):
@@ -147,80 +134,6 @@ def verify(token: str, keys: Iterable[bytes], *, now: datetime | None = None,
     if (now or utc_now()).timestamp() >= claims.expires:
         raise LinkExpired(claims)
     return claims
-
-
-# -- the key -------------------------------------------------------------------------------
-
-
-class KeySource(Protocol):
-    def signing_key(self) -> bytes: ...
-
-    def verification_keys(self) -> Iterator[bytes]: ...
-
-
-class StaticKeys:
-    """Keys given in code (tests, tools): the first signs, all verify."""
-
-    def __init__(self, *keys: bytes) -> None:
-        self.keys = keys
-
-    def signing_key(self) -> bytes:
-        return self.keys[0]
-
-    def verification_keys(self) -> Iterator[bytes]:
-        yield from self.keys
-
-
-class SecretKeys:
-    """The key in Secrets Manager, AWSCURRENT to sign and verify, AWSPREVIOUS (if any,
-    fetched only when the current one does not match) to verify; each kept `max_age`
-    seconds per container, the absence of a previous version too."""
-
-    def __init__(self, secret_id: str, client: Any | None = None, max_age: float = KEY_MAX_AGE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.secret_id = secret_id
-        # A person waits on the page: fail in seconds, not after botocore's long defaults.
-        self.client = client or aws.client("secretsmanager", "person_waiting")
-        self.max_age = max_age
-        self.clock = clock
-        self._cache: dict[str, tuple[bytes | None, float]] = {}
-        self._lock = threading.Lock()
-
-    def signing_key(self) -> bytes:
-        key = self._stage("AWSCURRENT")
-        if key is None:
-            raise KeyUnavailable(f"secret {self.secret_id} has no current value")
-        return key
-
-    def verification_keys(self) -> Iterator[bytes]:
-        yield self.signing_key()
-        previous = self._stage("AWSPREVIOUS")
-        if previous is not None:
-            yield previous
-
-    def _stage(self, stage: str) -> bytes | None:
-        with self._lock:
-            cached = self._cache.get(stage)
-            if cached and cached[1] > self.clock():
-                return cached[0]
-        key = self._fetch(stage)
-        with self._lock:
-            self._cache[stage] = (key, self.clock() + self.max_age)
-        return key
-
-    def _fetch(self, stage: str) -> bytes | None:
-        try:
-            answer = self.client.get_secret_value(SecretId=self.secret_id, VersionStage=stage)
-        except ClientError as exc:
-            if stage != "AWSCURRENT" and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                return None  # never rotated: there is no previous version
-            raise KeyUnavailable(f"secret {self.secret_id} ({stage}) could not be read") from exc
-        except BotoCoreError as exc:
-            raise KeyUnavailable(f"secret {self.secret_id} ({stage}) could not be read") from exc
-        key = answer["SecretString"].encode("utf-8") if "SecretString" in answer else bytes(answer["SecretBinary"])
-        if len(key) < MIN_KEY_BYTES:
-            raise KeyUnavailable(f"secret {self.secret_id} ({stage}) is shorter than {MIN_KEY_BYTES} bytes")
-        return key
 
 
 # -- links -----------------------------------------------------------------------------------
