@@ -54,6 +54,14 @@ class Stores:
         return [Activity.model_validate(from_item(i)) for i in items]
 
 
+def hasher_of(stack: Any) -> Any:
+    """The personal-data hasher with the stack's own HashKeySecret, as its functions hash."""
+    from leadflow.shared.hashing import PersonalDataHasher
+    from leadflow.shared.secrets import SecretKeys
+
+    return PersonalDataHasher(SecretKeys(stack.resolve({"Ref": "HashKeySecret"}), client=stack.client("secretsmanager")))
+
+
 def stores_of(stack: Any) -> Stores:
     """The parts' stores on the local stack's table."""
     from leadflow.capture.store import CaptureStore

@@ -16,17 +16,17 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, Server
 
 from leadflow.shared.http import ApiError
+from leadflow.shared.settings import ApiSettings
 
 API_FUNCTION = Path(__file__).resolve().parents[2] / "functions" / "api"
-# The handler reads its settings at import, as on a cold start: any values do here.
-_PLACEHOLDERS = {"TABLE_NAME": "openapi", "EVENT_BUS_NAME": "openapi", "AWS_DEFAULT_REGION": "us-east-1"}
-
-
 def leads_api() -> APIGatewayRestResolver:
     """The leads API function's resolver, imported as Lambda would (its folder on the
-    path, for its sibling route modules)."""
-    for name, value in _PLACEHOLDERS.items():
-        os.environ.setdefault(name, value)
+    path, for its sibling route modules). The handler reads its settings at import, as
+    on a cold start: any value does for each variable it requires."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    for field in ApiSettings.model_fields.values():
+        if field.is_required() and field.alias:
+            os.environ.setdefault(field.alias, "openapi")
     if str(API_FUNCTION) not in sys.path:
         sys.path.insert(0, str(API_FUNCTION))
     spec = importlib.util.spec_from_file_location("leadflow_leads_api", API_FUNCTION / "app.py")

@@ -11,6 +11,8 @@ from leadflow.privacy.store import ErasureStore
 from leadflow.reporting.store import ListingStore, ReportingStore
 from leadflow.shared.access import Caller, caller_from_claims
 from leadflow.shared.bus import EventPublisher
+from leadflow.shared.hashing import PersonalDataHasher
+from leadflow.shared.secrets import SecretKeys
 from leadflow.shared.settings import ApiSettings
 from leadflow.storage.table import Table
 
@@ -21,6 +23,7 @@ listing = ListingStore(table)
 reports = ReportingStore(table)
 erasures = ErasureStore(table)
 publisher = EventPublisher(settings.event_bus_name)
+hasher = PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn))
 reminders = reminders_for(settings)
 
 

@@ -18,6 +18,7 @@ from leadflow.lifecycle.transitions import InvalidChange, LeadNotFound, Transiti
 from leadflow.reporting.listing import InvalidListing
 from leadflow.shared.access import Forbidden, NotAuthenticated
 from leadflow.shared.http import api_error
+from leadflow.shared.secrets import KeyUnavailable
 from leadflow.storage.transactions import LeadChanged
 
 logger = Logger()
@@ -64,6 +65,12 @@ def invalid_change(error: InvalidChange) -> Response:
 @app.exception_handler(InvalidListing)
 def invalid_listing(error: InvalidListing) -> Response:
     return api_error(400, error.code, str(error))
+
+
+@app.exception_handler(KeyUnavailable)
+def key_unavailable(_error: KeyUnavailable) -> Response:
+    # Secrets Manager could not give the hash key: nothing was done, asking again will work.
+    return api_error(503, "unavailable", "a key could not be read: try again in a minute")
 
 
 @app.exception_handler(UnicodeDecodeError)

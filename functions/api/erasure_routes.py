@@ -22,7 +22,7 @@ _ERR = "errors, each with a machine-readable `code`"
     "/erasures", tags=["erasure"], summary="Erase a person by email or phone",
     description=("Admins only. Deletes the person's submissions, history and identities and anonymizes their "
                  "lead card (and contact), keeping its status, source channel, score and manager so reports "
-                 "still add up; records the erasure (with a SHA-256 of the identifier, never the identifier) "
+                 "still add up; records the erasure (with a keyed hash of the identifier, never the identifier) "
                  "and publishes `Lead Erased`. Nothing found still answers 200, with no leads: every request "
                  "that names someone is recorded. Give `email`, or `phone` (E.164, or national with `country`)."),
     responses={200: {"description": "the erasure record (no personal data)"},
@@ -34,8 +34,8 @@ _ERR = "errors, each with a machine-readable `code`"
 def erase(request: ErasureRequest) -> ErasureRecord:
     caller = api_context.caller(router)
     require_admin(caller)
-    record = erase_person(api_context.erasures, request, by=caller.actor, publisher=api_context.publisher,
-                          reminders=api_context.reminders)
+    record = erase_person(api_context.erasures, request, by=caller.actor, hasher=api_context.hasher,
+                          publisher=api_context.publisher, reminders=api_context.reminders)
     # Ids and counts only: the request's email or phone never reaches the logs.
     logger.info("person erased", extra={
         "erasure_id": record.erasure_id, "by": record.by, "matched_by": record.matched_by,

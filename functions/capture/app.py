@@ -12,6 +12,8 @@ from leadflow.capture.http import accepted, header, prefers_json, preflight, ref
 from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
 from leadflow.capture.store import CaptureStore
 from leadflow.shared import aws
+from leadflow.shared.hashing import PersonalDataHasher
+from leadflow.shared.secrets import SecretKeys
 from leadflow.shared.settings import CaptureSettings
 from leadflow.storage.table import Table
 
@@ -23,7 +25,8 @@ app = APIGatewayRestResolver()
 # A visitor is waiting: few, quick retries, then the fallback queue takes the post.
 store = CaptureStore(Table(settings.table_name, aws.client("dynamodb", "person_waiting")))
 forms = FormCatalog(store)
-capture = CaptureService(forms, store, FallbackQueue(settings.fallback_queue_url))
+capture = CaptureService(forms, store, FallbackQueue(settings.fallback_queue_url),
+                         hasher=PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn)))
 
 
 @app.post("/forms/<form_id>/submissions")

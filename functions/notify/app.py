@@ -31,7 +31,9 @@ from leadflow.shared.events import (
     LeadStatusChanged,
     parse_detail,
 )
+from leadflow.shared.hashing import PersonalDataHasher
 from leadflow.shared.idempotency import once_per, records
+from leadflow.shared.secrets import SecretKeys
 from leadflow.shared.settings import NotifySettings
 from leadflow.storage.table import Table
 
@@ -43,6 +45,7 @@ store = NotificationStore(Table(settings.table_name))
 mailer = Mailer(settings.sender_email)
 # The signed links in emails, when the deployment has a public URL and a key for them.
 links = action_links(settings)
+hasher = PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn))
 follow_up = FollowUp(
     reminders=reminders_for(settings), sla=settings.sla(), admin_email=settings.admin_email,
     hot_alerts=HotLeadAlerts(settings.hot_lead_topic_arn) if settings.hot_lead_topic_arn else None, links=links,
@@ -73,7 +76,7 @@ def send_assignment_email(assignment: LeadAssigned) -> dict:
                      config=per_submission)
 @tracer.capture_method
 def send_thank_you(scored: LeadScored) -> dict:
-    outcome = send_autoresponse(scored, store, mailer)
+    outcome = send_autoresponse(scored, store, mailer, hasher)
     logger.info("autoresponder", extra={"lead_id": scored.lead_id, "form_id": scored.form_id, "outcome": outcome})
     if outcome == "sent":
         count("AutoresponderSent")

@@ -152,6 +152,11 @@ class FunctionSpec:
         # its sibling modules (give them names no other function uses).
         if str(self.code_uri) not in sys.path:
             sys.path.insert(0, str(self.code_uri))
+        # A cold start imports the siblings afresh too: a sibling kept from an earlier
+        # deploy would hold that deploy's settings (its table, its secrets).
+        for name, loaded in list(sys.modules.items()):
+            if Path(getattr(loaded, "__file__", None) or "/").parent == self.code_uri:
+                del sys.modules[name]
         module = import_fresh(self.logical_id, self.code_uri / f"{module_file}.py")
         return getattr(module, attr)
 

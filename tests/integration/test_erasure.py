@@ -5,7 +5,6 @@ without the identifier."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -16,13 +15,13 @@ from leadflow.capture.store import LeadVanished
 from leadflow.capture.validation import build_submission, validate_form
 from leadflow.lifecycle.service import add_note, change_status
 from leadflow.notification.autoresponder import address_key
-from leadflow.privacy.erasure import ErasureRequest
+from leadflow.privacy.erasure import ErasureRequest, Identifier
 from leadflow.privacy.service import erase_person
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.events import LEAD_ERASED, SOURCE
 from leadflow.shared.models import ContactCard, LeadStatus
 from leadflow_local.stack import LocalStack
-from support import all_items, api_event, claims_of, stores_of
+from support import all_items, api_event, claims_of, hasher_of, stores_of
 
 JANE_EMAIL = "jane.doe@acme-corp.com"
 JANE_PHONE = "+14155550134"
@@ -134,7 +133,7 @@ def jane(stack: LocalStack) -> str:
 def test_after_erasure_no_item_holds_the_persons_email_phone_or_name(stack, table, jane, bus, capsys):
     # GIVEN Jane everywhere: lead card, submissions, identities, history, autoresponder counter
     assert {t for _, _, t in traces_of_jane(stack, table)} >= {JANE_EMAIL, JANE_PHONE, "Jane Doe"}
-    autoreply_pk = f"AUTOREPLY#{address_key(JANE_EMAIL, stack.table_name())}"
+    autoreply_pk = f"AUTOREPLY#{address_key(JANE_EMAIL, hasher_of(stack))}"
     assert items_under(table, autoreply_pk)
     counters = items_under(table, "STAT")
     bob_items = [i for i in all_items(table) if BOB_EMAIL in json.dumps(i, default=str)]
@@ -169,7 +168,7 @@ def test_after_erasure_no_item_holds_the_persons_email_phone_or_name(stack, tabl
     assert lead_of(stack, email=BOB_EMAIL) and lead_of(stack, phone=BOB_PHONE)
     # AND the erasure is recorded with a hash of the address, never the address
     assert record["matched_by"] == "email" and record["lead_ids"] == [jane] and record["by"] == "user:user-admin"
-    assert record["identifier_sha256"] == hashlib.sha256(JANE_EMAIL.encode()).hexdigest()
+    assert record["identifier_hmac"] == Identifier("email", JANE_EMAIL).keyed_hash(hasher_of(stack))
     assert record["counts"] | {"reminders_cancelled": 0} == {
         "leads_anonymized": 1, "contacts_anonymized": 0, "submissions_deleted": 2, "activities_deleted": 3,
         "other_items_deleted": 0, "identities_deleted": 2, "autoreply_counters_deleted": 1,
@@ -215,7 +214,7 @@ def test_erasing_by_phone_as_typed_with_its_country_removes_the_email_identity_t
 
     # THEN both identities are gone, nothing holds her, her reminder is cancelled
     assert status == 200 and record["matched_by"] == "phone" and record["lead_ids"] == [lead_id]
-    assert record["identifier_sha256"] == hashlib.sha256(JANE_PHONE.encode()).hexdigest()
+    assert record["identifier_hmac"] == Identifier("phone", JANE_PHONE).keyed_hash(hasher_of(stack))
     assert lead_of(stack, email=JANE_EMAIL) is None and lead_of(stack, phone=JANE_PHONE) is None
     assert traces_of_jane(stack, table) == []
     assert schedules_of(stack, lead_id) == [] and record["counts"]["reminders_cancelled"] >= 1
@@ -288,11 +287,11 @@ def test_a_lead_too_large_for_one_transaction_is_erased_and_an_interrupted_erasu
 
     monkeypatch.setattr(stores.table.client, "transact_write_items", failing_once)
     with pytest.raises(ClientError):
-        erase_person(stores.privacy, ErasureRequest(email=JANE_EMAIL), by="user:admin")
+        erase_person(stores.privacy, ErasureRequest(email=JANE_EMAIL), by="user:admin", hasher=hasher_of(stack))
     assert failures and stores.lifecycle.get_lead(lead_id).contact.email == JANE_EMAIL  # the card is not erased yet
 
     # WHEN the admin asks again
-    record = erase_person(stores.privacy, ErasureRequest(email=JANE_EMAIL), by="user:admin")
+    record = erase_person(stores.privacy, ErasureRequest(email=JANE_EMAIL), by="user:admin", hasher=hasher_of(stack))
 
     # THEN everything is gone, the phone's identity too, and the card is anonymous
     assert record.lead_ids == [lead_id] and record.counts.identities_deleted == 2

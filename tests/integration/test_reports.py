@@ -24,7 +24,7 @@ from leadflow.reporting.cells import bucket_range, duration_bucket, minutes_betw
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.models import LeadStatus
 from leadflow_local.stack import CallCounter, LocalStack
-from support import all_items, api_event, claims_of, load_event, stores_of
+from support import all_items, api_event, claims_of, hasher_of, load_event, stores_of
 
 S = LeadStatus
 ADMIN = claims_of(admin=True)
@@ -65,7 +65,7 @@ def form_body(i: int, **extra: str) -> dict[str, str]:
 def capture_at(stack: LocalStack, moment: datetime, body: dict[str, str], client: str) -> str:
     """Capture a post as the API would, at a chosen time; the lead's id."""
     store = stores_of(stack).capture
-    service = CaptureService(FormCatalog(store), store, clock=lambda: moment)
+    service = CaptureService(FormCatalog(store), store, clock=lambda: moment, hasher=hasher_of(stack))
     captured = service.capture(PostedForm(form_id="demo", body=json.dumps(body), content_type="application/json",
                                           client_ip=client))
     assert captured.lead_id

@@ -10,7 +10,11 @@ from leadflow.capture import service as capture_service
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
 from leadflow.capture.store import Recorded
+from leadflow.shared.hashing import PersonalDataHasher
 from leadflow.shared.models import FormConfig, Lead, Submission
+from leadflow.shared.secrets import StaticKeys
+
+HASHER = PersonalDataHasher(StaticKeys(b"k" * 32))
 
 
 class FakeRepository:
@@ -145,7 +149,7 @@ def test_a_form_created_after_a_404_is_found_once_the_ttl_has_passed(repository,
 def test_capture_stores_a_valid_post(repository, received_at) -> None:
     body = json.dumps({"name": "Ana Pérez", "email": "Ana@Acme.io", "interest": "Quote"})
 
-    service = CaptureService(FormCatalog(repository), repository, clock=lambda: received_at)
+    service = CaptureService(FormCatalog(repository), repository, clock=lambda: received_at, hasher=HASHER)
     captured = service.capture(PostedForm(form_id="spring", body=body, content_type="application/json"))
 
     assert len(repository.recorded) == 1
@@ -171,7 +175,7 @@ def test_capture_stores_a_valid_post(repository, received_at) -> None:
 )
 def test_nothing_is_stored_unless_the_whole_post_is_valid(repository, form_id, body, content_type, status) -> None:
     with pytest.raises(CaptureError) as caught:
-        CaptureService(FormCatalog(repository), repository).capture(
+        CaptureService(FormCatalog(repository), repository, hasher=HASHER).capture(
             PostedForm(form_id=form_id, body=body, content_type=content_type))
 
     assert caught.value.status == status

@@ -21,7 +21,9 @@ from leadflow.capture.errors import CaptureError
 from leadflow.capture.fields import ALIASES, SOURCE_FIELDS, WELL_KNOWN, FormPost, field_key
 from leadflow.capture.spam import fingerprint, spam_reason
 from leadflow.capture.validation import ValidatedForm, validate_form
+from leadflow.shared.hashing import PersonalDataHasher
 from leadflow.shared.models import FormConfig
+from leadflow.shared.secrets import StaticKeys
 
 JSON = "application/json"
 URLENCODED = "application/x-www-form-urlencoded"
@@ -57,6 +59,8 @@ parameters = st.lists(st.tuples(
     st.one_of(st.sampled_from(["charset", "boundary", "CHARSET", "Boundary", "q"]), any_text),
     st.one_of(charsets, st.sampled_from(['""', "----x", "=", ";"])),
 ), max_size=3)
+
+HASHER = PersonalDataHasher(StaticKeys(b"k" * 32))
 
 
 def _with_parameters(media_type: str, params: list[tuple[str, str]]) -> str:
@@ -261,7 +265,7 @@ def check_capture(form: FormConfig, body: str | None, content_type: str | None,
         return None
     post = post_of(fields)
     assert spam_reason(form, post, RECEIVED_AT) in (None, "honeypot", "too_fast")
-    assert len(fingerprint(form.form_id, "client", post)) == 64
+    assert len(fingerprint(form.form_id, "client", post, HASHER)) == 64
     validated_or_refused(form, post)
     return fields
 
@@ -390,4 +394,4 @@ def test_bot_checks_and_fingerprints_never_fail(form, values, hidden, received_a
     post = FormPost(values=values, hidden=hidden)
 
     assert spam_reason(form, post, received_at) in (None, "honeypot", "too_fast")
-    assert len(fingerprint(form_id, client, post)) == 64
+    assert len(fingerprint(form_id, client, post, HASHER)) == 64

@@ -4,6 +4,7 @@ person, and what an anonymized lead card keeps."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import datetime, timezone
 
 import pytest
@@ -20,7 +21,9 @@ from leadflow.privacy.erasure import (
     anonymized_contact,
     identifier_of,
 )
+from leadflow.shared.hashing import PersonalDataHasher
 from leadflow.shared.models import Lead
+from leadflow.shared.secrets import StaticKeys
 
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
 
@@ -58,9 +61,15 @@ def test_a_request_with_unknown_fields_is_not_valid():
         ErasureRequest.model_validate({"email": "ana@example.com", "name": "Ana"})
 
 
-def test_the_record_keeps_a_hash_of_the_identifier_not_the_identifier():
+def test_the_record_keeps_a_keyed_hash_of_the_identifier_not_the_identifier():
     identifier = Identifier("email", "ana@example.com")
-    assert identifier.sha256 == hashlib.sha256(b"ana@example.com").hexdigest()
+    key = b"k" * 32
+    kept = identifier.keyed_hash(PersonalDataHasher(StaticKeys(key)))
+    assert kept == hmac.new(key, b"erased-identifier\x00ana@example.com", hashlib.sha256).hexdigest()
+    # Not a plain SHA-256 anyone could recompute from a guess, and another key gives another hash.
+    assert kept != hashlib.sha256(b"ana@example.com").hexdigest()
+    assert kept != identifier.keyed_hash(PersonalDataHasher(StaticKeys(b"x" * 32)))
+    assert "ana" not in kept
     assert identifier.identity_pk == "IDENT#EMAIL#ana@example.com"
     assert Identifier("phone", "+14155550134").identity_pk == "IDENT#PHONE#+14155550134"
 

@@ -7,7 +7,7 @@ is never lost, even when the table is down (the fallback queue)."""
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -25,7 +25,11 @@ from leadflow.capture.spam import fingerprint, spam_reason
 from leadflow.capture.store import CaptureStore, LeadVanished, Recorded
 from leadflow.capture.validation import build_submission, new_id, validate_form
 from leadflow.shared.clock import utc_now
+from leadflow.shared.hashing import PersonalDataHasher, Purpose
 from leadflow.shared.models import FormConfig, Lead, Submission
+from leadflow.shared.secrets import KeyUnavailable
+
+logger = logging.getLogger(__name__)
 
 MAX_CACHED_FORMS = 1024
 RATE_WINDOW_SECONDS = 60
@@ -137,20 +141,16 @@ def allowed_next(form: FormConfig, next_url: str) -> str | None:
     return target if target and origin_of(target) in form.allowed_origins else None
 
 
-def client_key(client_ip: str | None) -> str:
-    """A client's IP as a rate-limit key: hashed, so counters hold no personal data."""
-    return hashlib.sha256((client_ip or "unknown").encode()).hexdigest()[:24]
-
-
 class CaptureService:
     """The capture path, with its collaborators passed in (tests pass fakes)."""
 
     def __init__(self, forms: FormCatalog, store: SubmissionStore, fallback: FallbackQueue | None = None,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, *, hasher: PersonalDataHasher) -> None:
         self.forms = forms
         self.store = store
         self.fallback = fallback
         self.clock = clock
+        self.hasher = hasher
 
     def capture(self, posted: PostedForm) -> Captured:
         """Validate a post and store it exactly once; CaptureError says why not."""
@@ -165,7 +165,9 @@ class CaptureService:
         if not origin_allowed(form, posted.origin):
             raise CaptureError.single(403, "origin_not_allowed", message("origin_not_allowed", form.language))
         received_at = self.clock()
-        self._count_post(form, posted.client_ip, received_at)
+        client = self._client_key(posted.client_ip)
+        if client:
+            self._count_post(form, client, received_at)
 
         post = FormPost.from_fields(parse_form_body(posted.body, posted.content_type, posted.is_base64))
         next_url = allowed_next(form, post.hidden_value("_next")) if post.hidden_value("_next") else None
@@ -181,7 +183,7 @@ class CaptureService:
 
         valid = validate_form(form, post)
         submission, lead = build_submission(form, valid, received_at, posted.client_ip)
-        fp = fingerprint(form.form_id, client_key(posted.client_ip), post)
+        fp = fingerprint(form.form_id, client, post, self.hasher) if client else None
         try:
             recorded = self._record(submission, lead, fp)
         except Exception as error:
@@ -194,19 +196,29 @@ class CaptureService:
                         "duplicate" if recorded.duplicate else "stored",
                         is_new_lead=recorded.is_new_lead, next_url=next_url)
 
-    def _record(self, submission: Submission, lead: Lead, fp: str) -> Recorded:
+    def _client_key(self, client_ip: str | None) -> str | None:
+        """A client's IP as a rate-limit key: keyed-hashed, so counters hold no personal
+        data. None when the key cannot be read: the post goes through without the rate
+        limit and the double-submit check, since losing a person beats letting a bot in."""
+        try:
+            return self.hasher.hex(Purpose.CLIENT_IP, client_ip or "unknown", 24)
+        except KeyUnavailable as error:
+            logger.warning("no rate limit or double-submit check for this post: %s", error)
+            return None
+
+    def _record(self, submission: Submission, lead: Lead, fp: str | None) -> Recorded:
         try:
             return self.store.record_submission(submission, lead, fp)
         except LeadVanished:  # a lead or marker changed under us; once more, then give up
             return self.store.record_submission(submission, lead, fp)
 
-    def _count_post(self, form: FormConfig, client_ip: str | None, now: datetime) -> None:
+    def _count_post(self, form: FormConfig, client: str, now: datetime) -> None:
         """Refuse a client over the form's limit for this minute. When the counter itself
         can't be updated, the post goes through: losing a person beats letting a bot in."""
         window = int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS
         try:
-            allowed = self.store.count_post(form.form_id, client_key(client_ip), window, RATE_WINDOW_SECONDS,
-                                                 form.rate_limit_per_minute)
+            allowed = self.store.count_post(form.form_id, client, window, RATE_WINDOW_SECONDS,
+                                            form.rate_limit_per_minute)
         except Exception as error:
             if not is_transient(error):
                 raise

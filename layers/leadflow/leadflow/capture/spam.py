@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 
 from leadflow.capture.fields import FormPost, field_key
+from leadflow.shared.hashing import PersonalDataHasher, Purpose
 from leadflow.shared.models import FormConfig
 
 
@@ -35,8 +35,9 @@ def _fill_seconds(post: FormPost, received_at: datetime) -> float | None:
     return None
 
 
-def fingerprint(form_id: str, client: str, post: FormPost) -> str:
+def fingerprint(form_id: str, client: str, post: FormPost, hasher: PersonalDataHasher) -> str:
     """Same form, same client, same fields → same fingerprint: a double click or a
-    browser retry. Hidden fields are left out (`_shown_at` changes on a retry)."""
+    browser retry. Hidden fields are left out (`_shown_at` changes on a retry). Keyed:
+    the fields are the person's."""
     canonical = json.dumps([form_id, client, sorted(post.values.items())], ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hasher.hex(Purpose.POST, canonical)

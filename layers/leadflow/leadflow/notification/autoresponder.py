@@ -3,7 +3,6 @@ few a day per address."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -11,6 +10,7 @@ from leadflow.notification.mailer import Mailer
 from leadflow.notification.render import render_autoresponder_email
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LeadScored
+from leadflow.shared.hashing import PersonalDataHasher, Purpose
 from leadflow.shared.models import FormConfig
 
 AUTOREPLY_WINDOW_SECONDS = 86400
@@ -24,15 +24,16 @@ class AutoresponderStore(Protocol):
 
     def get_submission(self, lead_id: str, received_at: datetime, submission_id: str) -> dict[str, Any] | None: ...
 
-    def count_autoreply(self, address: str, window_start: int, window_seconds: int, limit: int) -> bool: ...
+    def count_autoreply(self, address_hash: str, window_start: int, window_seconds: int, limit: int) -> bool: ...
 
 
-def address_key(address: str, salt: str) -> str:
-    """A rate-limit key for an email address that does not reveal it."""
-    return hashlib.sha256(f"{salt}:{address.strip().lower()}".encode()).hexdigest()[:32]
+def address_key(address: str, hasher: PersonalDataHasher) -> str:
+    """The thank-you counter's key for an email address: keyed-hashed, it does not
+    reveal the address (privacy's erasure finds the counters by it too)."""
+    return hasher.hex(Purpose.AUTOREPLY_ADDRESS, address.strip().lower(), 32)
 
 
-def send_autoresponse(scored: LeadScored, store: AutoresponderStore, mailer: Mailer,
+def send_autoresponse(scored: LeadScored, store: AutoresponderStore, mailer: Mailer, hasher: PersonalDataHasher,
                       now: datetime | None = None, per_address: int = AUTOREPLY_PER_ADDRESS) -> str:
     """Thank the visitor by email when their form asks for it; returns what happened:
     `off`, `no_email`, `rate_limited` or `sent`.
@@ -48,7 +49,7 @@ def send_autoresponse(scored: LeadScored, store: AutoresponderStore, mailer: Mai
         return "no_email"
     now = now or utc_now()
     window = int(now.timestamp()) // AUTOREPLY_WINDOW_SECONDS * AUTOREPLY_WINDOW_SECONDS
-    if not store.count_autoreply(address, window, AUTOREPLY_WINDOW_SECONDS, per_address):
+    if not store.count_autoreply(address_key(address, hasher), window, AUTOREPLY_WINDOW_SECONDS, per_address):
         return "rate_limited"
     mailer.send(render_autoresponder_email(form, address))
     return "sent"

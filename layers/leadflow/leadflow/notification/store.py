@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from leadflow.notification.autoresponder import address_key
 from leadflow.routing.roster import Roster
 from leadflow.shared.models import FormConfig, Lead, Manager, Submission
 from leadflow.storage import keys
@@ -46,8 +45,8 @@ class NotificationStore(LeadReads):
     def set_manager_email_status(self, manager_id: str, status: str, at: datetime) -> bool:
         return self.roster.set_email_status(manager_id, status, at)
 
-    def count_autoreply(self, address: str, window_start: int, window_seconds: int, limit: int) -> bool:
-        """Count a thank-you email to one address (keyed by a hash: no personal data in
+    def count_autoreply(self, address_hash: str, window_start: int, window_seconds: int, limit: int) -> bool:
+        """Count a thank-you email to one address (keyed by its hash: no personal data in
         keys); False when the address had `limit` in this window."""
-        return self.table.count_in_window(keys.autoreply_counter_pk(address_key(address, self.table.name)),
-                                          "autoreply_counter", window_start, window_seconds, limit)
+        return self.table.count_in_window(keys.autoreply_counter_pk(address_hash), "autoreply_counter",
+                                          window_start, window_seconds, limit)

@@ -6,7 +6,6 @@ The storage and the steps are in `service` and `store`; this module decides."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.capture.contact import InvalidContact, normalize_email, normalize_phone
 from leadflow.shared.clock import json_time
+from leadflow.shared.hashing import PersonalDataHasher, Purpose
 from leadflow.storage import keys
 from leadflow.storage.codec import KEY_ATTRIBUTES
 
@@ -70,11 +70,11 @@ class Identifier:
     def identity_pk(self) -> str:
         return keys.identity_pk(self.kind, self.value)
 
-    @property
-    def sha256(self) -> str:
-        """What the erasure record keeps: proves later which identifier was erased
-        (hash the address again and compare) without holding it."""
-        return hashlib.sha256(self.value.encode("utf-8")).hexdigest()
+    def keyed_hash(self, hasher: PersonalDataHasher) -> str:
+        """What the erasure record keeps: proves later which identifier was erased (hash
+        the address again with the deployment's key and compare) without holding it, and
+        without letting anyone who reads the record test guesses against it."""
+        return hasher.hex(Purpose.ERASED_IDENTIFIER, self.value)
 
 
 def identifier_of(request: ErasureRequest) -> Identifier:
@@ -224,8 +224,8 @@ class ErasureRecord(BaseModel):
     erased_at: datetime
     by: str = Field(description="who asked: the admin's user (`user:<sub>`) or manager id")
     matched_by: Literal["email", "phone"] = Field(description="what the person was found by")
-    identifier_sha256: str = Field(description="SHA-256 (hex) of the normalized email (lowercase) or E.164 phone: "
-                                               "hash an address again to find its erasure")
+    identifier_hmac: str = Field(description="HMAC-SHA256 (hex), under the deployment's hash key, of the normalized "
+                                             "email (lowercase) or E.164 phone: never the identifier itself")
     lead_ids: list[str] = Field(default_factory=list, description="the leads erased (none: nobody by that "
                                                                   "identifier, or erased before)")
     contact_ids: list[str] = Field(default_factory=list, description="their contacts (converted leads), anonymized")

@@ -8,7 +8,7 @@ URL queries out of its source) but with its status, source channel and campaign,
 manager and times, so counters, reports and the manager's queue still add up; and a
 converted lead's contact the same way. Report counters hold no personal data and are
 kept. An `ERASURE#<id>` item records that the erasure happened: who, when, what kind of
-identifier (with its SHA-256, never the value), which leads, how many items.
+identifier (with its keyed hash, never the value), which leads, how many items.
 
 Each lead is erased in one transaction (its card, identities, history entry, contact
 and up to the transaction's limit of deletions), conditional on no submission having
@@ -48,6 +48,7 @@ from leadflow.privacy.store import ErasureStore
 from leadflow.shared.bus import EventPublisher, PublishFailed
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LEAD_ERASED, LeadErased
+from leadflow.shared.hashing import PersonalDataHasher
 from leadflow.shared.models import Activity
 from leadflow.storage.transactions import LeadChanged
 
@@ -62,7 +63,7 @@ class _LeadOutcome:
     counts: ErasureCounts
 
 
-def erase_person(store: ErasureStore, request: ErasureRequest, *, by: str,
+def erase_person(store: ErasureStore, request: ErasureRequest, *, by: str, hasher: PersonalDataHasher,
                  publisher: EventPublisher | None = None, reminders: Reminders | None = None,
                  now: datetime | None = None) -> ErasureRecord:
     """Erase the person a request names and record it; returns the record (which holds
@@ -71,12 +72,12 @@ def erase_person(store: ErasureStore, request: ErasureRequest, *, by: str,
     identifier = identifier_of(request)
     now = now or utc_now()
     record = ErasureRecord(erasure_id=uuid.uuid4().hex, erased_at=now, by=by, matched_by=identifier.kind,
-                           identifier_sha256=identifier.sha256)
+                           identifier_hmac=identifier.keyed_hash(hasher))
     related: set[str] = set()
     contacts: dict[str, str] = {}  # lead id → its anonymized contact
     owners = store.identity_owners([identifier.identity_pk])
     for lead_id in sorted(set(owners.values())):
-        outcome = _erase_lead(store, lead_id, identifier, record.erasure_id, by, now, reminders)
+        outcome = _erase_lead(store, lead_id, identifier, record.erasure_id, by, now, reminders, hasher)
         _add_counts(record.counts, outcome.counts)
         related |= outcome.related
         if outcome.erased:
@@ -85,7 +86,7 @@ def erase_person(store: ErasureStore, request: ErasureRequest, *, by: str,
             record.contact_ids.append(outcome.contact_id)
             contacts[lead_id] = outcome.contact_id
     if not owners and identifier.kind == "email":  # no lead (left): its counters may still be there
-        record.counts.autoreply_counters_deleted += _delete_autoreply_counters(store, {identifier.value})
+        record.counts.autoreply_counters_deleted += _delete_autoreply_counters(store, {identifier.value}, hasher)
     record.related_lead_ids = sorted(related - set(record.lead_ids))
     record.events_published = _announce(publisher, record, contacts)
     store.put_erasure(record.erasure_id, record)
@@ -93,7 +94,7 @@ def erase_person(store: ErasureStore, request: ErasureRequest, *, by: str,
 
 
 def _erase_lead(store: ErasureStore, lead_id: str, identifier: Identifier, erasure_id: str, by: str,
-                now: datetime, reminders: Reminders | None) -> _LeadOutcome:
+                now: datetime, reminders: Reminders | None, hasher: PersonalDataHasher) -> _LeadOutcome:
     """One lead, read and written again while a new submission keeps arriving on it.
 
     What cannot be part of the lead's transaction (its schedules, the thank-you counters)
@@ -112,7 +113,7 @@ def _erase_lead(store: ErasureStore, lead_id: str, identifier: Identifier, erasu
                                counts=_deleted_counts(others, own))
         if reminders is not None:  # an erased lead is nobody to call back
             cancelled += reminders.cancel(lead_id)
-        counters += _delete_autoreply_counters(store, person.emails)
+        counters += _delete_autoreply_counters(store, person.emails, hasher)
         outcome.counts.reminders_cancelled, outcome.counts.autoreply_counters_deleted = cancelled, counters
         if card is None:
             # An identity left pointing at a lead that is gone: take it and any rest away.
@@ -145,9 +146,9 @@ def _erase_lead(store: ErasureStore, lead_id: str, identifier: Identifier, erasu
     raise LeadChanged(lead_id)
 
 
-def _delete_autoreply_counters(store: ErasureStore, emails: Iterable[str]) -> int:
+def _delete_autoreply_counters(store: ErasureStore, emails: Iterable[str], hasher: PersonalDataHasher) -> int:
     """The thank-you limit's counters of these addresses (keyed by a hash of each)."""
-    return sum(store.delete_autoreply_counters(address_key(email, store.table.name))
+    return sum(store.delete_autoreply_counters(address_key(email, hasher))
                for email in sorted(emails))
 
 

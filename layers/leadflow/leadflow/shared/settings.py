@@ -80,7 +80,13 @@ class LinkSettings(_FromEnv):
     action_link_days: int = Field(alias="ACTION_LINK_DAYS", default=7, ge=1, le=30)
 
 
-class CaptureSettings(_Table):
+class _HashKey(_FromEnv):
+    """The key of every hash of personal data (leadflow.shared.hashing)."""
+
+    hash_key_secret_arn: str = Field(alias="HASH_KEY_SECRET_ARN", min_length=1)
+
+
+class CaptureSettings(_Table, _HashKey):
     fallback_queue_url: str = Field(alias="FALLBACK_QUEUE_URL", min_length=1)
 
 
@@ -92,7 +98,7 @@ class ScoreSettings(_Table, _Bus):
     pass
 
 
-class NotifySettings(_Table, _Mail, _SpeedToLead, ScheduleSettings, LinkSettings):
+class NotifySettings(_Table, _Mail, _SpeedToLead, ScheduleSettings, LinkSettings, _HashKey):
     hot_lead_topic_arn: str = Field(alias="HOT_LEAD_TOPIC_ARN", default="")  # empty: no hot-lead topic
     dead_letter_queue_url: str = Field(alias="DEAD_LETTER_QUEUE_URL", default="")
 
@@ -101,7 +107,7 @@ class RemindSettings(_Table, _Bus, _Mail, _SpeedToLead, ScheduleSettings, LinkSe
     reassign_on_second_miss: bool = Field(alias="REASSIGN_ON_SECOND_MISS", default=True)
 
 
-class ApiSettings(_Table, _Bus, _SpeedToLead, ScheduleSettings):
+class ApiSettings(_Table, _Bus, _SpeedToLead, ScheduleSettings, _HashKey):
     """What a function that changes leads needs: the table, the bus, and the Scheduler
     target that brings a postponed lead back (and the SLA of its new clock)."""
 
