@@ -1,7 +1,8 @@
 """remind: a Leadflow schedule fired (EventBridge Scheduler). Speed-to-lead
 (ReminderDue): remind the manager, or on a second miss tell the admins and reassign the
 lead. Follow-up (FollowUpDue): a postponed lead's day has come, it goes back to its
-manager with a new speed-to-lead clock."""
+manager with a new speed-to-lead clock. Visits (VisitsDigestDue): a returning lead's
+window closed, its manager is told how many more visits it made."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -11,9 +12,11 @@ from pydantic import TypeAdapter
 
 from leadflow.lifecycle.follow_up import ReminderPolicy, bring_back, handle_reminder
 from leadflow.lifecycle.links.signing import action_links
-from leadflow.lifecycle.schedules import FollowUpDue, ReminderDue, ScheduledDue, reminders_to
+from leadflow.lifecycle.schedules import FollowUpDue, ReminderDue, ScheduledDue, VisitsDigestDue, reminders_to
 from leadflow.lifecycle.store import LifecycleStore
 from leadflow.notification.mailer import Mailer
+from leadflow.notification.store import NotificationStore
+from leadflow.notification.visits import send_visits_digest
 from leadflow.routing.rule_sets import RuleSetSource
 from leadflow.routing.store import RoutingStore
 from leadflow.shared.bus import EventPublisher
@@ -27,18 +30,20 @@ tracer = Tracer()
 metrics = Metrics()
 table = Table(settings.table_name)
 store = LifecycleStore(table)
+notifications = NotificationStore(table)
 mailer = Mailer(settings.sender_email)
 publisher = EventPublisher(settings.event_bus_name)
 rule_sets = RuleSetSource(RoutingStore(table).get_rule_set_json, ttl_seconds=60)
+links = action_links(settings)
 policy = ReminderPolicy(sla=settings.sla(), reassign_on_second_miss=settings.reassign_on_second_miss,
-                        admin_email=settings.admin_email, console_url=settings.console_url,
-                        links=action_links(settings))
+                        admin_email=settings.admin_email, console_url=settings.console_url, links=links)
 scheduled_due = TypeAdapter(ScheduledDue)
 # Scheduler delivers at least once: one reminder per lead, manager, attempt and clock
 # (`returned_on`: a lead back from a postponement starts a new clock with its manager),
 # and one return per lead and follow-up day.
 per_clock = once_per("[lead_id, manager_id, attempt, returned_on]", days=7)
 per_return = once_per("[lead_id, follow_up_on]", days=7)
+per_window = once_per("[lead_id, manager_id, window_until]", days=1)
 
 
 @idempotent_function(data_keyword_argument="due", persistence_store=records(settings.table_name, "remind"),
@@ -63,15 +68,28 @@ def come_back(due: FollowUpDue, function_arn: str) -> dict:
     return {"outcome": outcome}
 
 
+@idempotent_function(data_keyword_argument="due", persistence_store=records(settings.table_name, "remind"),
+                     config=per_window)
+@tracer.capture_method
+def tell_visits(due: VisitsDigestDue, function_arn: str) -> dict:
+    outcome = send_visits_digest(due, notifications, mailer, settings.console_url, links,
+                                 reminders_to(function_arn, settings))
+    logger.info("visits", extra={"lead_id": due.lead_id, "manager_id": due.manager_id, "outcome": outcome})
+    metrics.add_metric(name=f"Visits{outcome.title()}", unit=MetricUnit.Count, value=1)
+    return {"outcome": outcome}
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # The next schedule targets this very function: its ARN comes from the context, so
     # the template needs no self-reference.
-    per_clock.register_lambda_context(context)
-    per_return.register_lambda_context(context)
+    for config in (per_clock, per_return, per_window):
+        config.register_lambda_context(context)
     due = scheduled_due.validate_python(event)
     if isinstance(due, FollowUpDue):
         return come_back(due=due, function_arn=context.invoked_function_arn)
+    if isinstance(due, VisitsDigestDue):
+        return tell_visits(due=due, function_arn=context.invoked_function_arn)
     return follow_up(due=due, function_arn=context.invoked_function_arn)

@@ -63,6 +63,20 @@ class FollowUpDue(BaseModel):
     follow_up_on: date
 
 
+class VisitsDigestDue(BaseModel):
+    """Input of a visits-digest schedule (EventBridge Scheduler → remind): a person kept
+    coming back while their manager's window was open; at `window_until` the manager is
+    told how many visits there were and what changed (leadflow.notification.visits)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: Literal["1"] = "1"
+    kind: Literal["visits_digest"] = "visits_digest"
+    lead_id: str
+    manager_id: str
+    window_until: datetime
+
+
 def _scheduled_kind(value: object) -> str:
     kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
     return kind or "reminder"
@@ -71,7 +85,8 @@ def _scheduled_kind(value: object) -> str:
 # What a Leadflow schedule hands the remind function: told apart by `kind`, which
 # speed-to-lead inputs written before it existed do not carry.
 ScheduledDue = Annotated[
-    Annotated[ReminderDue, Tag("reminder")] | Annotated[FollowUpDue, Tag("follow_up")],
+    Annotated[ReminderDue, Tag("reminder")] | Annotated[FollowUpDue, Tag("follow_up")]
+    | Annotated[VisitsDigestDue, Tag("visits_digest")],
     Discriminator(_scheduled_kind),
 ]
 
@@ -103,6 +118,14 @@ def follow_up_schedule_name(lead_id: str, follow_up_on: date) -> str:
     return f"{schedule_prefix(lead_id)}back-{follow_up_on.strftime('%Y%m%d')}"
 
 
+def digest_schedule_name(lead_id: str, manager_id: str, window_until: datetime) -> str:
+    """`visits-<lead id>-<hash of manager and window>`: outside the lead's `lead-` prefix,
+    so a status change (which cancels the lead's reminders) leaves it: the manager is
+    still told that the person came back."""
+    window = f"{manager_id}#{window_until.astimezone(timezone.utc).isoformat()}"
+    return f"visits-{lead_id}-{hashlib.sha256(window.encode('utf-8')).hexdigest()[:8]}"[:64]
+
+
 def follow_up_at(follow_up_on: date) -> datetime:
     return datetime.combine(follow_up_on, FOLLOW_UP_TIME)
 
@@ -128,7 +151,14 @@ class Reminders:
         return self._create(follow_up_schedule_name(due.lead_id, due.follow_up_on), due,
                             follow_up_at(due.follow_up_on), {"lead_id": due.lead_id, "kind": due.kind})
 
-    def _create(self, name: str, due: ReminderDue | FollowUpDue, at: datetime, description: dict[str, Any]) -> bool:
+    def schedule_digest(self, due: VisitsDigestDue) -> bool:
+        """Create the schedule that tells the manager about the visits of a window when it
+        closes; False when it already exists (one per lead, manager and window)."""
+        return self._create(digest_schedule_name(due.lead_id, due.manager_id, due.window_until), due,
+                            due.window_until, {"lead_id": due.lead_id, "kind": due.kind})
+
+    def _create(self, name: str, due: ReminderDue | FollowUpDue | VisitsDigestDue, at: datetime,
+                description: dict[str, Any]) -> bool:
         target: dict[str, Any] = {
             "Arn": self.target.function_arn, "RoleArn": self.target.role_arn,
             "Input": due.model_dump_json(),

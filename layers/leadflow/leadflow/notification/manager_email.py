@@ -10,23 +10,21 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from leadflow.lifecycle.links.signing import ActionLinks, manager_links
-from leadflow.lifecycle.schedules import ReminderDue, Reminders, due_at
+from leadflow.lifecycle.schedules import ReminderDue, Reminders, VisitsDigestDue, due_at
 from leadflow.notification.hot_leads import HotLeadAlerts
 from leadflow.notification.mailer import Mailer
 from leadflow.notification.render import render_admin_alert, render_assignment_email
+from leadflow.notification.visits import VisitsStore, note_or_tell
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LeadAssigned
-from leadflow.shared.models import EMAIL_SUPPRESSED, Lead, LeadStatus, Manager, Submission, Temperature
+from leadflow.shared.models import EMAIL_SUPPRESSED, LeadStatus, Temperature
 from leadflow.shared.settings import Sla
 
 logger = logging.getLogger(__name__)
 
 
-class AssignmentStore(Protocol):
+class AssignmentStore(VisitsStore, Protocol):
     """What telling a manager reads and records (leadflow.notification.store)."""
-
-    def get_assignment_context(self, lead_id: str, received_at: datetime, submission_id: str,
-                               manager_id: str) -> tuple[Lead, Submission, Manager]: ...
 
     def set_manager_email_status(self, manager_id: str, status: str, at: datetime) -> bool: ...
 
@@ -38,6 +36,7 @@ class Notified:
     message_id: str | None
     reminder_scheduled: bool = False
     suppressed: bool = False
+    coalesced: bool = False  # a visit noted in an open window: told when it closes
     hot_alert: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -62,7 +61,9 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
     The reminder is scheduled before the email is sent: a retry after a failed send finds
     it there (ConflictException) and only sends, so nothing is done twice and no reminder
     is lost. An address SES has suppressed gets no email: it is recorded on the manager
-    and the admins are told; the reminder still runs, so the lead escalates."""
+    and the admins are told; the reminder still runs, so the lead escalates. A returning
+    lead's visit within the window of the last email is only noted (notification.visits):
+    the manager hears of it, with any others, when the window closes."""
     follow_up = follow_up or FollowUp()
     now = now or utc_now()
     lead, submission, manager = store.get_assignment_context(
@@ -76,6 +77,13 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
                           temperature=assignment.temperature, submission_id=assignment.submission_id,
                           received_at=assignment.received_at)
         result.reminder_scheduled = follow_up.reminders.schedule(due, at)
+    # Coalescing needs the scheduler that tells the window's visits when it closes.
+    digest_at = note_or_tell(assignment, store, now) if follow_up.reminders else None
+    if digest_at is not None and follow_up.reminders is not None:
+        follow_up.reminders.schedule_digest(VisitsDigestDue(lead_id=lead.lead_id, manager_id=manager.manager_id,
+                                                            window_until=digest_at))
+        result.coalesced = True
+        return result
     if mailer.is_suppressed(manager.email):
         result.suppressed = True
         if store.set_manager_email_status(manager.manager_id, EMAIL_SUPPRESSED, now) and follow_up.admin_email:

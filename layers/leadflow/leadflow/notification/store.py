@@ -7,12 +7,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from leadflow.notification.visits import VisitsWindow
 from leadflow.routing.roster import Roster
+from leadflow.shared.clock import json_time
+from leadflow.shared.events import LeadAssigned
 from leadflow.shared.models import FormConfig, Lead, Manager, Submission
 from leadflow.storage import keys
-from leadflow.storage.codec import from_item
+from leadflow.storage.codec import from_item, to_item
 from leadflow.storage.leads import LeadReads
 from leadflow.storage.table import Table
+from leadflow.storage.transactions import condition_failed
 
 
 class NotificationStore(LeadReads):
@@ -50,3 +56,63 @@ class NotificationStore(LeadReads):
         keys); False when the address had `limit` in this window."""
         return self.table.count_in_window(keys.autoreply_counter_pk(address_hash), "autoreply_counter",
                                           window_start, window_seconds, limit)
+
+    # -- a person who keeps coming back (leadflow.notification.visits) ----------------------
+    # Compared as epoch seconds (`until_epoch`): ISO times with and without fractions do
+    # not sort as text. Kept a day past the window by TTL; ids and scores only.
+
+    def claim_visits_window(self, window: VisitsWindow, now: datetime, *, force: bool) -> bool:
+        """Open a window for the lead and manager (the email about to be sent is its
+        first); unless `force`d, only when no window is open. False when one is."""
+        until = int(window.window_until.timestamp())
+        item = to_item(keys.visits_window_key(window.lead_id, window.manager_id), "visits_window", window,
+                       until_epoch=until, expires_at=until + 86400)
+        try:
+            if force:
+                self.table.put(item)
+            else:
+                self.table.put(item, "attribute_not_exists(PK) OR until_epoch <= :now",
+                               {":now": int(now.timestamp())})
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def note_visit(self, lead_id: str, manager_id: str, submission_id: str, received_at: datetime,
+                   now: datetime) -> datetime | None:
+        """Count a visit in the open window; when the window ends (None: none is open)."""
+        try:
+            window = self.table.update(
+                keys.visits_window_key(lead_id, manager_id),
+                "SET latest_submission_id = :sub, latest_received_at = :at ADD pending :one",
+                condition="until_epoch > :now", returning="ALL_NEW",
+                values={":sub": submission_id, ":at": json_time(received_at), ":one": 1, ":now": int(now.timestamp())})
+        except ClientError as exc:
+            if condition_failed(exc):
+                return None
+            raise
+        return VisitsWindow.model_validate(from_item(window)).window_until
+
+    def visits_window(self, lead_id: str, manager_id: str) -> VisitsWindow | None:
+        return self.table.get_model(keys.visits_window_key(lead_id, manager_id), VisitsWindow)
+
+    def close_visits_window(self, window: VisitsWindow, told: LeadAssigned, window_until: datetime) -> int:
+        """The visits of `window` were told (as `told`): the next window runs to
+        `window_until`, with what was noted since; returns how many that is (0 when the
+        window was taken over meanwhile, by a rise to hot say)."""
+        until = int(window_until.timestamp())
+        try:
+            after = self.table.update(
+                keys.visits_window_key(window.lead_id, window.manager_id),
+                "SET window_until = :until, until_epoch = :epoch, told_temperature = :temperature,"
+                " told_points = :points, expires_at = :expires ADD pending :told",
+                condition="until_epoch = :was", returning="ALL_NEW",
+                values={":until": json_time(window_until), ":epoch": until, ":temperature": told.temperature.value,
+                        ":points": told.points, ":expires": until + 86400, ":told": -window.pending,
+                        ":was": int(window.window_until.timestamp())})
+        except ClientError as exc:
+            if condition_failed(exc):
+                return 0
+            raise
+        return int(after["pending"]["N"])

@@ -19,6 +19,7 @@
 | report counters | `STAT#<UTC day or month>` | `<dimension>#<value>` |
 | channel cost | `STAT#<month>` | `cost#<channel>` |
 | report mark | `STATMARK#<lead_id>` | `MARK` |
+| visits window (TTL) | `VISITS#<lead_id>#<manager_id>` | `VISITS` |
 | erasure record | `ERASURE#<id>` | `ERASURE` |
 
 Indexes (both project the whole lead card): GSI1 is a queue, `MANAGER#<id>` (or
@@ -165,6 +166,11 @@ def cost_key(month: str, channel: str) -> Key:
 
 def report_mark_key(lead_id: str) -> Key:
     return {"PK": f"STATMARK#{lead_id}", "SK": "MARK"}
+
+
+def visits_window_key(lead_id: str, manager_id: str) -> Key:
+    """A lead's window of coalesced "came back" emails to one manager (ids only, TTL)."""
+    return {"PK": f"VISITS#{lead_id}#{manager_id}", "SK": "VISITS"}
 
 
 def erasure_key(erasure_id: str) -> Key:

@@ -111,9 +111,13 @@ class Table:
             op["ExpressionAttributeValues"] = wire(values)
         return {"Update": op}
 
-    def update(self, key: keys.Key, update: str, **kwargs: Any) -> None:
-        """UpdateItem; with a condition, ClientError ConditionalCheckFailedException when it fails."""
-        self.client.update_item(**self.update_op(key, update, **kwargs)["Update"])
+    def update(self, key: keys.Key, update: str, *, returning: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """UpdateItem; with a condition, ClientError ConditionalCheckFailedException when it
+        fails. With `returning` (ALL_NEW...), the item's attributes in wire format."""
+        request = self.update_op(key, update, **kwargs)["Update"]
+        if returning:
+            request["ReturnValues"] = returning
+        return self.client.update_item(**request).get("Attributes", {})
 
     def lead_exists_op(self, lead_id: str) -> dict[str, Any]:
         """A ConditionCheck that the lead's card exists."""

@@ -1,0 +1,111 @@
+"""A person who keeps coming back: their manager gets at most one email about them per
+window (30 minutes), and when the window closes with more visits, one email that says
+how many there were and what changed. Fifty posts in a minute are one lead (capture
+makes sure) and, here, two emails instead of fifty.
+
+A window opens with each email the manager gets about the lead (new lead, came back,
+reassigned). A later visit in it is only noted, and a schedule (remind's) tells the
+manager when the window closes. A rise to hot is always told at once: the manager must
+call now, not in half an hour."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from leadflow.lifecycle.links.signing import ActionLinks, manager_links
+from leadflow.lifecycle.schedules import Reminders, VisitsDigestDue
+from leadflow.notification.mailer import Mailer
+from leadflow.notification.render import render_assignment_email
+from leadflow.shared.clock import utc_now
+from leadflow.shared.events import LeadAssigned
+from leadflow.shared.models import EMAIL_SUPPRESSED, Lead, Manager, Submission, Temperature
+
+VISITS_WINDOW = timedelta(minutes=30)
+
+
+class VisitsWindow(BaseModel):
+    """A lead's window with one manager (`VISITS#<lead>#<manager>`): until when visits
+    are only noted, what the manager was last told, and what came since. Ids only."""
+
+    lead_id: str
+    manager_id: str
+    window_until: datetime
+    told_temperature: Temperature
+    told_points: int
+    pending: int = 0
+    latest_submission_id: str | None = None
+    latest_received_at: datetime | None = None
+
+
+class VisitsStore(Protocol):
+    """What coalescing reads and writes (leadflow.notification.store)."""
+
+    def claim_visits_window(self, window: VisitsWindow, now: datetime, *, force: bool) -> bool: ...
+
+    def note_visit(self, lead_id: str, manager_id: str, submission_id: str, received_at: datetime,
+                   now: datetime) -> datetime | None: ...
+
+    def visits_window(self, lead_id: str, manager_id: str) -> VisitsWindow | None: ...
+
+    def close_visits_window(self, window: VisitsWindow, told: LeadAssigned, window_until: datetime) -> int: ...
+
+    def get_assignment_context(self, lead_id: str, received_at: datetime, submission_id: str,
+                               manager_id: str) -> tuple[Lead, Submission, Manager]: ...
+
+
+def rose_to_hot(assignment: LeadAssigned) -> bool:
+    return assignment.temperature == Temperature.HOT and assignment.previous_temperature != Temperature.HOT
+
+
+def note_or_tell(assignment: LeadAssigned, store: VisitsStore, now: datetime) -> datetime | None:
+    """None: tell the manager now (a window opens with that email); else the visit was
+    noted in the open window, and the manager is told of it at the time returned."""
+    window = VisitsWindow(lead_id=assignment.lead_id, manager_id=assignment.manager_id,
+                          window_until=now + VISITS_WINDOW, told_temperature=assignment.temperature,
+                          told_points=assignment.points)
+    if assignment.is_new_lead or assignment.reassigned_from is not None or rose_to_hot(assignment):
+        store.claim_visits_window(window, now, force=True)  # news: told now, whatever the window
+        return None
+    if store.claim_visits_window(window, now, force=False):  # no window open: this email opens one
+        return None
+    until = store.note_visit(assignment.lead_id, assignment.manager_id, assignment.submission_id,
+                             assignment.received_at, now)
+    if until is None:  # the window closed in between: this visit opens the next one
+        store.claim_visits_window(window, now, force=True)
+    return until
+
+
+def send_visits_digest(due: VisitsDigestDue, store: VisitsStore, mailer: Mailer, console_url: str = "",
+                       links: ActionLinks | None = None, reminders: Reminders | None = None,
+                       now: datetime | None = None) -> str:
+    """A window closed: tell the manager how many more visits the lead made and what
+    changed, in one email; returns `told`, or `nothing` (no visit since, a window already
+    told, or a lead gone or moved to someone else). The next window opens with it."""
+    now = now or utc_now()
+    window = store.visits_window(due.lead_id, due.manager_id)
+    if window is None or window.window_until != due.window_until or window.pending <= 0 \
+            or window.latest_submission_id is None or window.latest_received_at is None:
+        return "nothing"
+    try:
+        lead, submission, manager = store.get_assignment_context(
+            due.lead_id, window.latest_received_at, window.latest_submission_id, due.manager_id)
+    except LookupError:  # erased, or the manager removed from the roster
+        return "nothing"
+    if lead.manager_id != manager.manager_id or lead.score is None:
+        return "nothing"
+    told = LeadAssigned(lead_id=lead.lead_id, submission_id=submission.submission_id,
+                        received_at=submission.received_at, manager_id=manager.manager_id,
+                        form_id=submission.form_id, points=lead.score.points, temperature=lead.score.temperature,
+                        is_new_lead=False, previous_temperature=window.told_temperature)
+    if manager.email_status != EMAIL_SUPPRESSED:
+        mailer.send(render_assignment_email(lead, submission, manager, told, console_url,
+                                            manager_links(links, lead, manager, now), visits=window.pending))
+    next_until = now + VISITS_WINDOW
+    if store.close_visits_window(window, told, next_until) > 0 and reminders is not None:
+        # Visits noted while this email was written: the next window tells them.
+        reminders.schedule_digest(VisitsDigestDue(lead_id=lead.lead_id, manager_id=manager.manager_id,
+                                                  window_until=next_until))
+    return "told"

@@ -1,0 +1,94 @@
+"""A person who posts again and again floods nobody's inbox: one email per window, then
+one that says how many more visits there were; a rise to hot is told at once."""
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from leadflow.shared.clock import utc_now
+from leadflow_local.stack import LocalStack
+from support import items_of, stores_of
+
+PERSON = {"name": "Rita Repeat", "email": "rita@gmail.com", "interest": "ebook"}
+
+
+def post(stack: LocalStack, n: int, **changes: str) -> None:
+    # Each post its own message (else the double-submit check keeps one) and address.
+    body = {**PERSON, "message": f"visit {n}", **changes}
+    response = stack.handle_http("POST", "/forms/demo/submissions", {"Content-Type": "application/json"},
+                                 json.dumps(body).encode(), source_ip=f"198.51.100.{n % 250}")
+    assert response.status == 202, response.body
+
+
+def to_manager(sent: list[Any]) -> list[Any]:
+    return [m for m in sent if m.destinations["ToAddresses"] != ["admins@example.com"]]
+
+
+def later(minutes: int) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(minutes=minutes)
+
+
+def test_fifty_posts_in_a_minute_are_two_emails_not_fifty(stack, table, sent_emails):
+    # GIVEN a person who posts the form 50 times in a minute
+    for n in range(50):
+        post(stack, n)
+        stack.drain()
+
+    # THEN the manager got one email (the new lead) and the rest were only noted
+    first = to_manager(sent_emails())
+    assert len(first) == 1 and "Came back" not in first[0].subject
+
+    # WHEN the window closes
+    assert stack.pump_schedules(now=later(31)) >= 1
+    stack.drain()
+
+    # THEN one more email says how many more visits there were, with the latest one
+    emails = to_manager(sent_emails())
+    assert len(emails) == 2
+    digest = emails[1]
+    assert digest.subject.startswith("Came back")
+    assert "49 more visits since the last email" in digest.body and "visit 49" in digest.body
+    assert digest.destinations == first[0].destinations  # the same manager
+
+    # AND a window with nothing new tells nothing more
+    assert stack.pump_schedules(now=later(70)) == 0
+    assert len(to_manager(sent_emails())) == 2
+
+
+def test_a_rise_to_hot_is_told_at_once_even_in_an_open_window(stack, sent_emails):
+    # GIVEN a cold lead whose manager was just told of it, and a second cold visit (noted)
+    post(stack, 1)
+    stack.drain()
+    post(stack, 2)
+    stack.drain()
+    assert len(to_manager(sent_emails())) == 1
+
+    # WHEN the person comes back asking for a quote, for the company they lead
+    post(stack, 3, interest="quote", company="Acme Corp", job_title="CEO", phone="+14155550177",
+         company_size="200", country="US")
+    stack.drain()
+
+    # THEN the manager is told at once: hot, and what changed
+    emails = to_manager(sent_emails())
+    assert len(emails) == 2
+    assert "→" in emails[1].subject and "HOT" in emails[1].subject.upper()
+
+
+def test_a_visit_after_the_window_closed_is_told_at_once(stack, table, sent_emails):
+    # GIVEN a lead whose manager was told of it, and whose window has since closed
+    post(stack, 1)
+    stack.drain()
+    [lead] = items_of(table, "lead")
+    store = stores_of(stack).notification
+    window = store.visits_window(lead["lead_id"], lead["manager_id"])
+    closed = window.model_copy(update={"window_until": utc_now() - timedelta(seconds=1)})
+    store.claim_visits_window(closed, utc_now(), force=True)
+
+    # WHEN the person comes back
+    post(stack, 2)
+    stack.drain()
+
+    # THEN the manager is told at once, in a plain "came back" email
+    emails = to_manager(sent_emails())
+    assert len(emails) == 2 and emails[1].subject.startswith("Came back")
+    assert "more visits" not in emails[1].body
