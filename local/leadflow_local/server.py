@@ -38,6 +38,7 @@ from urllib.request import ProxyHandler, build_opener
 
 from moto.server import ThreadedMotoServer
 
+from leadflow_local.domain import item_as_dict
 from leadflow_local.stack import CallCounter, HttpResponse, LocalStack
 
 HOST = "127.0.0.1"
@@ -218,8 +219,6 @@ def _render_email(number: int, email: SentEmail) -> str:
 def stored_leads(stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
     """Every lead card with its submissions (oldest first), and the posts kept aside as
     spam. A Scan: fine for a local tool on a demo table; no request path of Leadflow scans."""
-    from leadflow.repository import from_item  # the item format is the repository's to know
-
     leads: dict[str, dict[str, Any]] = {}
     submissions: dict[str, list[dict[str, Any]]] = {}
     spam: list[dict[str, Any]] = []
@@ -228,11 +227,11 @@ def stored_leads(stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
     for item in (item for page in pages for item in page["Items"]):
         pk, sk = item["PK"]["S"], item["SK"]["S"]
         if pk.startswith("LEAD#") and sk == "LEAD":
-            leads[pk] = from_item(item)
+            leads[pk] = item_as_dict(item)
         elif pk.startswith("LEAD#") and sk.startswith("SUB#"):
-            submissions.setdefault(pk, []).append(from_item(item))
+            submissions.setdefault(pk, []).append(item_as_dict(item))
         elif pk.startswith("SPAM#"):
-            spam.append(from_item(item))
+            spam.append(item_as_dict(item))
     for pk, lead in leads.items():
         lead["submissions"] = sorted(submissions.get(pk, []), key=lambda s: str(s.get("received_at")))
     return {"leads": sorted(leads.values(), key=lambda lead: str(lead.get("created_at"))),

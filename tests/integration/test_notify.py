@@ -2,7 +2,6 @@
 
 import json
 import re
-import sys
 from typing import Any
 
 import pytest
@@ -106,7 +105,7 @@ def test_a_reassignment_to_another_manager_is_a_new_email(stack):
 
 
 def notify_module(stack: LocalStack) -> Any:
-    return sys.modules["leadflow_fn_NotifyFunction"]
+    return stack.module("NotifyFunction")
 
 
 def put_on_bus(stack: LocalStack, event: dict[str, Any]) -> None:
