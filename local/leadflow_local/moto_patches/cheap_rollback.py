@@ -21,6 +21,8 @@ from typing import Any
 from leadflow_local.moto_patches.serialized_requests import REQUEST_LOCK
 
 _patched = False
+# moto's own transact_write_items, as it was before the patch (its test reads it).
+original_transact_write_items: Any = None
 
 
 class TablesAreNotCopied:
@@ -38,14 +40,14 @@ class TablesAreNotCopied:
 
 def roll_back_only_what_a_transaction_touched() -> None:
     """Install the patch (once per process)."""
-    global _patched  # noqa: PLW0603 - one process-wide patch
+    global _patched, original_transact_write_items  # noqa: PLW0603 - one process-wide patch
     with REQUEST_LOCK:
         if _patched:
             return
         import moto.dynamodb.models as dynamodb_models
 
         dynamodb_models.copy = TablesAreNotCopied()  # type: ignore[assignment]
-        original = dynamodb_models.DynamoDBBackend.transact_write_items
+        original = original_transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_items
 
         def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
             saved = _save_touched_items(self, transact_items)
