@@ -20,6 +20,12 @@ def pool() -> Iterator[StackPool]:
         yield StackPool()
 
 
+@pytest.fixture(autouse=True)
+def clean(pool: StackPool) -> None:
+    """As the integration tests start: every stack as just deployed."""
+    pool.restore()
+
+
 def sent(stack: LocalStack) -> list[Any]:
     return list(ses_backends[DEFAULT_ACCOUNT_ID][stack.region].sent_messages)
 
