@@ -107,7 +107,7 @@ class LocalStack:
             return self.invoke(function_id, event)
         self._api = ApiGateway(self.routes, self.token_verifier, invoke)
         self._stream_pump = StreamPump(self.streams, self._clients, invoke, self.failures,
-                                       stack_name=stack_name, region=region, account_id=account_id)
+                                       function_arn=self.function_arn, region=region, account_id=account_id)
         self._event_pump = EventRulesPump(self.rules, self._clients, invoke, self.failures)
         self._queue_pump = QueueSourcesPump(self.queue_sources, self._clients, invoke, region)
         self._schedule_pump = SchedulePump(self.function_arns, self._async_invocation, self._clients, invoke,
@@ -202,10 +202,14 @@ class LocalStack:
     def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
         """Call a function's handler as Lambda would, in its container (started first if
         cold), counting the AWS calls the invocation makes (not those of the start)."""
-        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.stack_name}-{function_id}"
-        context = LambdaContext(function_name=f"{self.stack_name}-{function_id}", invoked_function_arn=arn)
+        context = LambdaContext(function_name=f"{self.stack_name}-{function_id}",
+                                invoked_function_arn=self.function_arn(function_id))
         with self.containers[function_id].running(), CallCounter.counting_for(function_id):
             return self.functions[function_id](event, context)
+
+    def function_arn(self, function_id: str) -> str:
+        """A function's ARN, as its invocations' context and the template's GetAtt give it."""
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.stack_name}-{function_id}"
 
     def module(self, function_id: str) -> ModuleType:
         """The function's handler module in its current container (started if cold):

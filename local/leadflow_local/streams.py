@@ -53,12 +53,12 @@ class StreamPump:
     """Delivers the stream records of every mapping to its function."""
 
     def __init__(self, mappings: list[StreamMapping], clients: AwsClients, invoke: Invoke, failures: list[str],
-                 *, stack_name: str, region: str, account_id: str) -> None:
+                 *, function_arn: Callable[[str], str], region: str, account_id: str) -> None:
         self.mappings = mappings
         self.client = clients
         self._invoke = invoke
         self.failures = failures
-        self.stack_name = stack_name
+        self._function_arn = function_arn
         self.region = region
         self.account_id = account_id
 
@@ -150,7 +150,7 @@ class StreamPump:
             return
         message = {
             "requestContext": {"condition": "RetryAttemptsExhausted",
-                               "functionArn": f"{self.stack_name}-{mapping.function_id}"},
+                               "functionArn": self._function_arn(mapping.function_id)},
             "DDBStreamBatchInfo": {
                 "shardId": shard_id, "startSequenceNumber": seqs[0], "endSequenceNumber": seqs[-1],
                 "batchSize": len(batch), "streamArn": mapping.stream_arn,
