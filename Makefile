@@ -34,9 +34,12 @@ dev: install
 token: install
 	@$(LOCAL_PATH) $(BIN)/python -m leadflow_local.token $(if $(filter command line,$(origin USER)),$(USER))
 
-# pytest exits non-zero when it collects no tests, so an empty run fails.
+# pytest exits non-zero when it collects no tests, so an empty run fails. One process:
+# on this 2-core machine, shared, pytest-xdist's workers (each deploying its own stacks,
+# one of them running the e2e server and browser) made the run slower, not faster; with
+# cores to spare, `make test PYTEST_ARGS="-n auto --dist loadgroup"` is safe.
 test: install browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(LOCAL_PATH) $(BIN)/python -m bench

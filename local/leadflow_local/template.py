@@ -5,14 +5,10 @@ functions, function events and the intrinsic functions used in the template."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import yaml
@@ -141,35 +137,10 @@ class FunctionSpec:
     events: list[FunctionEvent]
     properties: dict[str, Any] = field(default_factory=dict)
 
-    def load_handler(self, resolve: Resolver, extra_env: Mapping[str, str] | None = None) -> Callable[..., Any]:
-        """Import the handler as Lambda would: with the function's environment set
-        (the module reads its settings at import, like a cold start)."""
-        env = {k: str(resolve(v)) for k, v in self.environment.items()}
-        env.update(extra_env or {})
-        os.environ.update(env)
-        module_file, attr = self.handler.rsplit(".", 1)
-        # Lambda puts the function's code directory on sys.path, so a handler may import
-        # its sibling modules (give them names no other function uses).
-        if str(self.code_uri) not in sys.path:
-            sys.path.insert(0, str(self.code_uri))
-        # A cold start imports the siblings afresh too: a sibling kept from an earlier
-        # deploy would hold that deploy's settings (its table, its secrets).
-        for name, loaded in list(sys.modules.items()):
-            if Path(getattr(loaded, "__file__", None) or "/").parent == self.code_uri:
-                del sys.modules[name]
-        module = import_fresh(self.logical_id, self.code_uri / f"{module_file}.py")
-        return getattr(module, attr)
-
-
-def import_fresh(logical_id: str, path: Path) -> ModuleType:
-    """Import a handler file under a unique module name (every function has an app.py)."""
-    name = f"leadflow_fn_{logical_id}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    def resolved_environment(self, resolve: Resolver) -> dict[str, str]:
+        """The function's Environment.Variables (Globals applied), resolved: what the
+        template gives this function, and nothing another function has."""
+        return {name: str(resolve(value)) for name, value in self.environment.items()}
 
 
 class Template:

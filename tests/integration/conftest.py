@@ -1,6 +1,11 @@
-"""Handlers against moto in-process, deployed from template.yaml by the local stack."""
+"""Handlers against moto in-process, deployed from template.yaml by the local stack.
 
-from collections.abc import Iterator
+One `mock_aws()` for the package and each stack deployed once in it (`local_aws`);
+before every test, moto and every stack are put back as just deployed and seeded, with
+a new container for every function (leadflow_local.stack_pool). Package-scoped, so the
+in-process mock is never active while tests/e2e talk to a moto server over HTTP."""
+
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -8,16 +13,34 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from leadflow_local.stack import CallCounter, LocalStack
+from leadflow_local.stack import LocalStack
+from leadflow_local.stack_pool import StackPool
+
+
+@pytest.fixture(scope="package")
+def local_aws() -> Iterator[StackPool]:
+    """moto in-process for the package, and the stacks deployed on it."""
+    with mock_aws():
+        yield StackPool()
+
+
+@pytest.fixture(autouse=True)
+def _clean_aws(local_aws: StackPool) -> None:
+    """Each test starts from every stack as just deployed (or the class's checkpoint)."""
+    local_aws.restore()
 
 
 @pytest.fixture
-def stack() -> Iterator[LocalStack]:
-    with mock_aws():
-        local = LocalStack().deploy()
-        local.seed()
-        CallCounter.reset()
-        yield local
+def stack(local_aws: StackPool) -> LocalStack:
+    """The template deployed with its defaults and seeded with local/seed.json."""
+    return local_aws.stack()
+
+
+@pytest.fixture
+def deploy_stack(local_aws: StackPool) -> Callable[..., LocalStack]:
+    """A stack with other settings (`parameters`, `public_url`, `seed`, `stack_name`,
+    `region`), deployed the first time it is asked for, then reused like `stack`."""
+    return local_aws.stack
 
 
 @pytest.fixture
@@ -32,4 +55,3 @@ def table(stack: LocalStack) -> Any:
 def sent_emails(stack: LocalStack):
     """Every message SES accepted, oldest first."""
     return lambda: list(ses_backends[DEFAULT_ACCOUNT_ID][stack.region].sent_messages)
-

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
 
 from leadflow_local.stack import HttpResponse, LocalStack
 
@@ -29,12 +27,9 @@ client_ips = (f"198.18.{n // 250 % 250}.{n % 250 + 1}" for n in itertools.count(
 
 
 @pytest.fixture(scope="module")
-def http_stack() -> Iterator[LocalStack]:
+def http_stack(local_aws) -> LocalStack:
     """One deployed and seeded stack for all examples: deploying per example takes seconds."""
-    with mock_aws():
-        local = LocalStack().deploy()
-        local.seed()
-        yield local
+    return local_aws.stack()
 
 
 # -- what a client can send --------------------------------------------------------------------

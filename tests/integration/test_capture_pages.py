@@ -45,9 +45,7 @@ def configure(stack: LocalStack, form_id: str = "demo", **changes: Any) -> FormC
     forms = stores_of(stack).capture
     form = (forms.get_form(form_id) or forms.get_form("demo")).model_copy(update={"form_id": form_id, **changes})
     forms.put_form(form)
-    import sys
-
-    sys.modules["leadflow_fn_CaptureFunction"].forms._cache.clear()
+    stack.module("CaptureFunction").forms._cache.clear()
     return form
 
 
@@ -445,10 +443,8 @@ class FlakyDynamoDB:
 
 
 def test_with_30_percent_of_writes_failing_every_submission_is_stored_exactly_once(stack, table):
-    import sys
-
-    capture_module = sys.modules["leadflow_fn_CaptureFunction"]
-    drain_module = sys.modules["leadflow_fn_StoreFallbackFunction"]
+    capture_module = stack.module("CaptureFunction")
+    drain_module = stack.module("StoreFallbackFunction")
     for module, seed in ((capture_module, 1), (drain_module, 2)):
         flaky = FlakyDynamoDB(module.store.table.client, 0.3, seed)
         module.store.table.client = flaky
@@ -481,9 +477,7 @@ def _fallback_depth(stack: LocalStack) -> int:
 
 
 def test_a_submission_queued_while_the_table_was_down_reaches_a_manager(stack, table, sent_emails):
-    import sys
-
-    capture_module = sys.modules["leadflow_fn_CaptureFunction"]
+    capture_module = stack.module("CaptureFunction")
     healthy = capture_module.store.table.client
     capture_module.store.table.client = FlakyDynamoDB(healthy, 1.0, 3, after_write_share=0)  # an outage
 

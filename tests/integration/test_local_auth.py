@@ -13,7 +13,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from leadflow.shared.access import caller_from_claims
 from leadflow_local.auth import authorizer_claims, route_authorizer
@@ -186,9 +185,8 @@ def test_the_action_link_key_is_a_generated_secret_named_by_its_arn(stack):
     assert len(value) == 64 and set(value) <= set(string.ascii_letters + string.digits)
 
 
-def test_signed_links_point_at_the_local_server():
-    with mock_aws():
-        stack = LocalStack(public_url="http://127.0.0.1:8123/").deploy()
+def test_signed_links_point_at_the_local_server(deploy_stack):
+    stack = deploy_stack(public_url="http://127.0.0.1:8123/", seed=False)
 
     assert stack.environments["NotifyFunction"]["PUBLIC_API_URL"] == "http://127.0.0.1:8123"
 

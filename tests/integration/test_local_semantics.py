@@ -1,5 +1,6 @@
 """The local stack keeps DynamoDB's semantics where moto alone would not."""
 
+import json
 import threading
 
 import pytest
@@ -69,3 +70,24 @@ def test_conditional_writes_from_many_threads_let_exactly_one_win(stack):
     mine = [n for n in range(12) if "Item" in ddb.get_item(TableName=table, Key={"PK": {"S": f"MINE#{n}"},
                                                                                    "SK": {"S": "1"}})]
     assert mine == [winner]  # the losers' first writes were rolled back
+
+
+def test_a_stream_batch_given_up_names_the_function_by_its_arn_on_the_failure_queue(stack):
+    # GIVEN a stream function that always fails
+    def down(event, context):
+        raise RuntimeError("down")
+
+    stack.functions["ScoreFunction"] = down
+    stack.client("dynamodb").put_item(TableName=stack.table_name(), Item={
+        "PK": {"S": "LEAD#x"}, "SK": {"S": "SUB#x"}, "item_type": {"S": "submission"}})
+
+    # WHEN the stream is pumped until the retries are spent
+    stack.pump_streams()
+
+    # THEN the OnFailure message names the function by its ARN, as Lambda's does
+    [mapping] = stack.streams
+    sqs = stack.client("sqs")
+    url = sqs.get_queue_url(QueueName=mapping.on_failure_arn.rsplit(":", 1)[-1])["QueueUrl"]
+    [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert json.loads(message["Body"])["requestContext"]["functionArn"] == \
+        stack.resolve({"Fn::GetAtt": ["ScoreFunction", "Arn"]})

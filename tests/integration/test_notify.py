@@ -2,12 +2,10 @@
 
 import json
 import re
-import sys
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
@@ -107,7 +105,7 @@ def test_a_reassignment_to_another_manager_is_a_new_email(stack):
 
 
 def notify_module(stack: LocalStack) -> Any:
-    return sys.modules["leadflow_fn_NotifyFunction"]
+    return stack.module("NotifyFunction")
 
 
 def put_on_bus(stack: LocalStack, event: dict[str, Any]) -> None:
@@ -282,27 +280,23 @@ def test_a_suppressed_manager_address_is_recorded_and_the_admins_told_once(stack
     assert "m-olivia" in alert.body and "suppression list" in alert.body
 
 
-def test_hot_leads_also_reach_the_optional_topic_without_contact_data():
-    from leadflow_local.stack import LocalStack
+def test_hot_leads_also_reach_the_optional_topic_without_contact_data(deploy_stack):
+    stack = deploy_stack(parameters={"EnableHotLeadTopic": "true"})
+    sqs, sns = stack.client("sqs"), stack.client("sns")
+    url = sqs.create_queue(QueueName="team-chat")["QueueUrl"]
+    topic = stack.resolve({"Ref": "HotLeadTopic"})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:team-chat",
+                  Attributes={"RawMessageDelivery": "true"})
+    event = load_event("notify-lead-assigned")
+    seed_assignment(stack, event)
 
-    with mock_aws():
-        stack = LocalStack(parameters={"EnableHotLeadTopic": "true"}).deploy()
-        stack.seed()
-        sqs, sns = stack.client("sqs"), stack.client("sns")
-        url = sqs.create_queue(QueueName="team-chat")["QueueUrl"]
-        topic = stack.resolve({"Ref": "HotLeadTopic"})
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:team-chat",
-                      Attributes={"RawMessageDelivery": "true"})
-        event = load_event("notify-lead-assigned")
-        seed_assignment(stack, event)
+    stack.invoke("NotifyFunction", event)
 
-        stack.invoke("NotifyFunction", event)
-
-        [message] = sqs.receive_message(QueueUrl=url).get("Messages", [])
-        alert = json.loads(message["Body"])
-        assert alert["lead_id"] == event["detail"]["lead_id"] and alert["temperature"] == "hot"
-        assert alert["points"] == 95 and alert["manager_id"] == "m-olivia" and alert["name"] == "Jane Doe"
-        assert "jane.doe@acme-corp.com" not in message["Body"] and "+14155550134" not in message["Body"]
+    [message] = sqs.receive_message(QueueUrl=url).get("Messages", [])
+    alert = json.loads(message["Body"])
+    assert alert["lead_id"] == event["detail"]["lead_id"] and alert["temperature"] == "hot"
+    assert alert["points"] == 95 and alert["manager_id"] == "m-olivia" and alert["name"] == "Jane Doe"
+    assert "jane.doe@acme-corp.com" not in message["Body"] and "+14155550134" not in message["Body"]
 
 
 def scored_event(stack: LocalStack, form_id: str, email: str | None, language: str = "en") -> dict[str, Any]:

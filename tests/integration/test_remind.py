@@ -4,12 +4,11 @@ cancelled by marking the lead contacted; the local stack fires due schedules its
 import html
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
@@ -19,23 +18,22 @@ from leadflow.lifecycle.service import change_status
 from leadflow.notification.catalog import Words
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.models import LeadStatus
-from leadflow_local.stack import CallCounter, LocalStack
+from leadflow_local.stack import LocalStack
 from support import load_event, post_hot_lead, stores_of
 
 ADMINS = "admins@example.com"
 
 
-def deploy(**parameters: str) -> LocalStack:
-    local = LocalStack(parameters={"AdminEmail": ADMINS, **parameters}).deploy()
-    local.seed()
-    CallCounter.reset()
-    return local
+def deploy(deploy_stack: Callable[..., LocalStack], region: str = "us-west-2", **parameters: str) -> LocalStack:
+    """The seeded stack with an admin address (deployed once, put back before each test).
+    These tests expect the default stack's names (leadflow-local-...): each parameter
+    set keeps them in a region of its own, beside the default stack in us-east-1."""
+    return deploy_stack(parameters={"AdminEmail": ADMINS, **parameters}, stack_name="leadflow-local", region=region)
 
 
 @pytest.fixture
-def stack() -> Iterator[LocalStack]:
-    with mock_aws():
-        yield deploy()
+def stack(deploy_stack: Callable[..., LocalStack]) -> LocalStack:
+    return deploy(deploy_stack)
 
 
 def sent(stack: LocalStack) -> list[Any]:
@@ -131,19 +129,18 @@ def test_an_uncontacted_lead_reminds_its_manager_then_escalates_and_is_reassigne
     assert stack.failures == []
 
 
-def test_without_reassignment_the_second_miss_only_escalates():
-    with mock_aws():
-        stack = deploy(ReassignOnSecondMiss="false")
-        lead_id = post_hot_lead(stack)
-        first = stores_of(stack).lifecycle.get_lead(lead_id).manager_id
+def test_without_reassignment_the_second_miss_only_escalates(deploy_stack):
+    stack = deploy(deploy_stack, region="us-west-1", ReassignOnSecondMiss="false")
+    lead_id = post_hot_lead(stack)
+    first = stores_of(stack).lifecycle.get_lead(lead_id).manager_id
 
-        stack.pump_schedules(now=later(16))
-        stack.pump_schedules(now=later(40))
-        stack.drain()
+    stack.pump_schedules(now=later(16))
+    stack.pump_schedules(now=later(40))
+    stack.drain()
 
-        assert stores_of(stack).lifecycle.get_lead(lead_id).manager_id == first
-        assert to(sent(stack)[-1]) == ADMINS and "please step in" in sent(stack)[-1].body
-        assert schedules(stack) == {}
+    assert stores_of(stack).lifecycle.get_lead(lead_id).manager_id == first
+    assert to(sent(stack)[-1]) == ADMINS and "please step in" in sent(stack)[-1].body
+    assert schedules(stack) == {}
 
 
 def test_marking_the_lead_contacted_cancels_its_reminder(stack):

@@ -16,7 +16,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
 from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
 from leadflow.lifecycle.service import change_status, convert
@@ -131,14 +130,15 @@ class Dataset:
 
 
 @pytest.fixture(scope="class")
-def dataset() -> Iterator[Dataset]:
-    """The seeded dataset, built once for the tests of the class using it (a minute on moto)."""
+def dataset(local_aws) -> Iterator[Dataset]:
+    """The seeded dataset, built once for the tests of the class using it (a minute on moto),
+    and put back as built before each of them (a checkpoint of the package's stacks)."""
     import boto3
 
-    with mock_aws():
-        stack = LocalStack().deploy()
-        stack.seed()
-        created = seed_dataset(stack)
+    stack = local_aws.stack()
+    local_aws.restore()
+    created = seed_dataset(stack)
+    with local_aws.checkpoint():
         yield Dataset(stack, boto3.resource("dynamodb", region_name=stack.region).Table(stack.table_name()), created)
 
 

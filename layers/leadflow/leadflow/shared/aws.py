@@ -8,6 +8,7 @@ per-request state, so one per service and configuration is all a function needs.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, Literal
 
@@ -25,13 +26,16 @@ _CONFIGS: dict[str, Config | None] = {
     # botocore's own retries absorb short SES throttling bursts before we give up.
     "mail": Config(retries={"max_attempts": 4, "mode": "adaptive"}),
 }
-_clients: dict[tuple[str, str], Any] = {}
+_clients: dict[tuple[str, ...], Any] = {}
 _lock = threading.Lock()
 
 
 def client(service: str, use: Use = "default") -> Any:
-    """The container's client for `service`, configured for `use`; created once."""
-    key = (service, use)
+    """The container's client for `service`, configured for `use`; created once. Keyed
+    by the region and endpoint too: one on Lambda, but a local run may host stacks of
+    several regions in one process."""
+    key = (service, use, os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "",
+           os.environ.get("AWS_ENDPOINT_URL") or "")
     found = _clients.get(key)
     if found is not None:
         return found

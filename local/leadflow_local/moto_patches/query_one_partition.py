@@ -5,8 +5,12 @@ so a Query on a table of 100,000 items takes seconds, and the local stack, its t
 and `make bench` would slow down as the table grows where DynamoDB does not. For a
 Query on the table, `query` is given only the partition's items; for a Query on an
 index, every item unsorted (moto sorts the index's matches itself). Scans keep the
-sorted walk their pagination relies on. Requests are serialized (atomic.py), so the
-per-call override cannot be seen by another request."""
+sorted walk their pagination relies on. Requests are serialized
+(serialized_requests.py), so the per-call override cannot be seen by another request.
+
+Relies on moto internals (tests/local/test_moto_patches.py checks each one):
+`Table.query` takes `hash_key` and `index_name` and reads the candidates through
+`self.all_items()`; `Table.items` is hash → range → item on a table with a range key."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ _patched = False
 
 
 def query_reads_one_partition() -> None:
+    """Install the patch (once per process)."""
     global _patched  # noqa: PLW0603 - one process-wide patch
     with _lock:
         if _patched:
@@ -49,5 +54,6 @@ def query_reads_one_partition() -> None:
             finally:
                 del self.all_items
 
+        query.leadflow_one_partition = True  # type: ignore[attr-defined]
         Table.query = query  # type: ignore[method-assign]
         _patched = True

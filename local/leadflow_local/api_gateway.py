@@ -1,0 +1,156 @@
+"""API Gateway (REST, proxy integration) in front of the template's functions.
+
+The routes are the functions' `Api` events; a request becomes the proxy event the
+deployed API would send, after the route's Cognito authorizer (auth.py) has let it
+through, and the function's answer becomes the HTTP response. Variables that hold one
+of the template's API URLs point at the local server instead (`local_api_urls`)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from leadflow_local.auth import (
+    CognitoAuthorizer,
+    TokenVerifier,
+    Unauthorized,
+    authorizer_claims,
+    cognito_authorizer,
+    route_authorizer,
+)
+from leadflow_local.template import FunctionEvent, FunctionSpec, Resolver, Template
+
+Invoke = Callable[[str, dict[str, Any]], Any]
+
+
+@dataclass
+class ApiRoute:
+    method: str
+    path: str  # template form: /forms/{form_id}/submissions
+    function_id: str
+    regex: re.Pattern[str]
+    authorizer: CognitoAuthorizer | None = None  # None: a public route
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def api_route(template: Template, spec: FunctionSpec, event: FunctionEvent, resolve: Resolver) -> ApiRoute:
+    """The route an `Api` event of a function declares, with its authorizer."""
+    props = resolve(event.properties)
+    regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(props["Path"])) + "$")
+    return ApiRoute(props["Method"].upper(), props["Path"], spec.logical_id, regex,
+                    _route_authorizer(template, event.properties, resolve))
+
+
+def _route_authorizer(template: Template, event_props: dict[str, Any], resolve: Resolver) -> CognitoAuthorizer | None:
+    """The authorizer API Gateway runs before this route's function (None: public)."""
+    api_ref = event_props.get("RestApiId")
+    if not (isinstance(api_ref, dict) and api_ref.get("Ref") in template.resources):
+        return None  # SAM's implicit API: no Auth in this template's Globals
+    auth = template.api_properties(api_ref["Ref"]).get("Auth", {})
+    name = route_authorizer(auth, event_props.get("Auth"), event_props["Method"])
+    if name is None:
+        return None
+    return cognito_authorizer(name, resolve(auth.get("Authorizers", {})[name]))
+
+
+def local_api_urls(template: Template, spec: FunctionSpec, resolve: Resolver, region: str,
+                   public_url: str) -> dict[str, str]:
+    """The function's variables that hold one of the template's APIs' execute-api URL
+    (such as the signed links' PUBLIC_API_URL), pointing at `public_url` instead: the
+    local server serves the routes at its root, without the stage."""
+    suffix = resolve({"Ref": "AWS::URLSuffix"})
+    bases = [f"https://{resolve({'Ref': lid})}.execute-api.{region}.{suffix}/"
+             f"{template.api_properties(lid).get('StageName', '')}".rstrip("/")
+             for lid in template.of_type("AWS::Serverless::Api")]
+    local = {}
+    for name, value in spec.environment.items():
+        resolved = str(resolve(value))
+        for base in bases:
+            if resolved == base or resolved.startswith(base + "/"):
+                local[name] = public_url + resolved[len(base):]
+    return local
+
+
+class ApiGateway:
+    """Serves requests through the routes; `invoke` runs a function (the stack's)."""
+
+    def __init__(self, routes: list[ApiRoute], verifier: Callable[[], TokenVerifier], invoke: Invoke) -> None:
+        self.routes = routes
+        self._verifier = verifier
+        self._invoke = invoke
+
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes, query: str = "",
+               source_ip: str = "127.0.0.1") -> HttpResponse:
+        """One request (see `LocalStack.handle_http`)."""
+        for route in self.routes:
+            match = route.regex.match(path)
+            if match and route.method in (method.upper(), "ANY"):
+                claims = None
+                if route.authorizer is not None:
+                    try:
+                        claims = authorizer_claims(self._verifier().verify(route.authorizer, headers))
+                    except Unauthorized as refused:
+                        return _unauthorized(str(refused))
+                event = api_gateway_event(route, match.groupdict(), method, path, headers, body, query, source_ip,
+                                          claims)
+                return _http_response(self._invoke(route.function_id, event))
+        known_path = any(r.regex.match(path) for r in self.routes)
+        status = 405 if known_path else 404
+        message = {"message": "Method Not Allowed" if known_path else "Missing Authentication Token"}
+        return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(message).encode())
+
+
+def _unauthorized(message: str) -> HttpResponse:
+    """API Gateway's own 401 when its Cognito authorizer refuses a request."""
+    return HttpResponse(401, {"Content-Type": "application/json", "x-amzn-ErrorType": "UnauthorizedException"},
+                        json.dumps({"message": message}).encode())
+
+
+def api_gateway_event(route: ApiRoute, path_params: dict[str, str], method: str, path: str,
+                      headers: dict[str, str], body: bytes, query: str, source_ip: str,
+                      claims: dict[str, str] | None = None) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event, as the deployed API would send it; `claims`
+    are the Cognito authorizer's, on a route that has one."""
+    try:
+        text: str | None = body.decode("utf-8") if body else None
+        is_base64 = False
+    except UnicodeDecodeError:
+        text, is_base64 = base64.b64encode(body).decode("ascii"), True
+    multi_query = parse_qs(query, keep_blank_values=True) if query else None
+    return {
+        "resource": route.path, "path": path, "httpMethod": method.upper(),
+        "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} if multi_query else None,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": path_params or None, "stageVariables": None,
+        "requestContext": {
+            "resourcePath": route.path, "httpMethod": method.upper(), "path": f"/v1{path}", "stage": "v1",
+            "requestId": str(uuid.uuid4()), "requestTimeEpoch": int(time.time() * 1000),
+            "accountId": "123456789012", "apiId": "local",
+            "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent") or headers.get("user-agent")},
+            **({"authorizer": {"claims": claims}} if claims is not None else {}),
+        },
+        "body": text, "isBase64Encoded": is_base64,
+    }
+
+
+def _http_response(result: dict[str, Any]) -> HttpResponse:
+    headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
+    for key, values in (result.get("multiValueHeaders") or {}).items():
+        headers[key] = ", ".join(str(v) for v in values)
+    body = result.get("body") or ""
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    return HttpResponse(int(result["statusCode"]), headers, raw)

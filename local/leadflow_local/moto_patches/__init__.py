@@ -1,0 +1,23 @@
+"""Where moto does not behave like AWS in a way the local stack needs, patched here.
+
+One module per patch, each saying which moto internals it relies on; every one has a
+test in tests/local/test_moto_patches.py that fails loudly when a moto upgrade changes
+such an internal. `install()` applies all of them, once per process."""
+
+from __future__ import annotations
+
+from leadflow_local.moto_patches.cheap_rollback import roll_back_only_what_a_transaction_touched
+from leadflow_local.moto_patches.query_one_partition import query_reads_one_partition
+from leadflow_local.moto_patches.serialized_requests import serialize_moto_requests
+from leadflow_local.moto_patches.ses_suppression import SES_SUPPRESSED, support_ses_suppression_list
+from leadflow_local.moto_patches.stream_iterators import forget_shard_iterators
+
+__all__ = ["SES_SUPPRESSED", "forget_shard_iterators", "install"]
+
+
+def install() -> None:
+    """Every patch; each installs itself once, so calling this again costs nothing."""
+    serialize_moto_requests()
+    roll_back_only_what_a_transaction_touched()
+    query_reads_one_partition()
+    support_ses_suppression_list()

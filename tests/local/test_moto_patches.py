@@ -1,0 +1,218 @@
+"""Every moto patch of the local stack (leadflow_local/moto_patches/): the moto internal
+it relies on is still there and still behaves as the patch assumes, so a moto upgrade
+that changes one fails here, loudly, naming it; and the patched behaviour holds."""
+
+import inspect
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from leadflow_local import moto_patches
+from leadflow_local.moto_patches import (
+    cheap_rollback,
+    serialized_requests,
+    ses_suppression,
+    stream_iterators,
+)
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(autouse=True)
+def aws() -> Iterator[None]:
+    moto_patches.install()
+    with mock_aws():
+        yield
+
+
+def client(service: str) -> Any:
+    return boto3.client(service, region_name=REGION, config=Config(account_id_endpoint_mode="disabled"))
+
+
+def leads_table(name: str = "leads") -> Any:
+    """A table shaped like the template's (PK/SK, a GSI, a stream); the moto Table object."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    client("dynamodb").create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK", "G")],
+        GlobalSecondaryIndexes=[{"IndexName": "ByG", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "G", "KeyType": "HASH"},
+                                               {"AttributeName": "SK", "KeyType": "RANGE"}]}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[name]
+
+
+def put(pk: str, sk: str, **attributes: str) -> None:
+    item = {"PK": {"S": pk}, "SK": {"S": sk}, **{k: {"S": v} for k, v in attributes.items()}}
+    client("dynamodb").put_item(TableName="leads", Item=item)
+
+
+# -- serialized_requests: one moto request at a time ---------------------------------------
+
+
+def test_moto_still_handles_each_request_in_the_patched_call_methods():
+    from moto.core.botocore_stubber import BotocoreStubber
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    assert serialized_requests.patched_classes() == (BotocoreStubber, DomainDispatcherApplication)
+    for cls, parameters in ((BotocoreStubber, ["self", "event_name", "request", "kwargs"]),
+                            (DomainDispatcherApplication, ["self", "environ", "start_response"])):
+        assert getattr(cls.__call__, "leadflow_serialized", False), cls
+        assert list(inspect.signature(cls.__call__.__wrapped__).parameters) == parameters, cls
+
+
+def test_an_in_process_request_waits_while_another_holds_moto():
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (client("sqs").list_queues(), done.set()))
+    with serialized_requests.REQUEST_LOCK:
+        worker.start()
+        assert not done.wait(0.3)  # it went through the patched stubber, and waits there
+    assert done.wait(10)
+    worker.join()
+
+
+# -- cheap_rollback: a cancelled transaction puts back only what it touched -----------------
+
+
+def test_moto_still_snapshots_tables_through_its_copy_module_in_transact_write_items():
+    import moto.dynamodb.models as dynamodb_models
+
+    original = cheap_rollback.original_transact_write_items
+    assert original is not None and dynamodb_models.DynamoDBBackend.transact_write_items is not original
+    assert list(inspect.signature(original).parameters) == ["self", "transact_items"]
+    source = inspect.getsource(original)
+    assert "copy.deepcopy(" in source and "self.tables[table_name]" in source  # the copy the patch skips
+    assert isinstance(dynamodb_models.copy, cheap_rollback.TablesAreNotCopied)
+
+
+def test_moto_tables_still_keep_items_and_stream_records_where_the_rollback_puts_them_back():
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    table = leads_table()
+    put("A", "1", v="x")
+
+    assert (table.hash_key_attr, table.range_key_attr) == ("PK", "SK")
+    partition = table.items[DynamoType({"S": "A"})]
+    assert isinstance(partition, dict) and list(partition) == [DynamoType({"S": "1"})]
+    assert table.get_item(DynamoType({"S": "A"}), DynamoType({"S": "1"})).attrs["v"] == DynamoType({"S": "x"})
+    assert table.get_item(DynamoType({"S": "A"}), DynamoType({"S": "2"})) is None
+    assert isinstance(table.stream_shard.items, list) and len(table.stream_shard.items) == 1
+
+
+def test_a_cancelled_transaction_restores_its_items_and_stream_in_place():
+    table = leads_table()
+    put("B", "1", v="1")
+    records = len(table.stream_shard.items)
+
+    with pytest.raises(ClientError) as cancelled:
+        client("dynamodb").transact_write_items(TransactItems=[
+            {"Put": {"TableName": "leads", "Item": {"PK": {"S": "A"}, "SK": {"S": "1"}}}},
+            {"Delete": {"TableName": "leads", "Key": {"PK": {"S": "B"}, "SK": {"S": "1"}}}},
+            {"ConditionCheck": {"TableName": "leads", "Key": {"PK": {"S": "C"}, "SK": {"S": "1"}},
+                                "ConditionExpression": "attribute_exists(PK)"}},
+        ])
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    assert cancelled.value.response["Error"]["Code"] == "TransactionCanceledException"
+    # moto's own rollback would have put a copy of the whole table in place of this one
+    assert dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables["leads"] is table
+    items = client("dynamodb").scan(TableName="leads")["Items"]
+    assert items == [{"PK": {"S": "B"}, "SK": {"S": "1"}, "v": {"S": "1"}}]
+    assert len(table.stream_shard.items) == records
+
+
+# -- query_one_partition: a Query reads its partition, not the table ----------------------
+
+
+def test_moto_query_still_takes_the_arguments_and_reads_the_candidates_the_patch_replaces():
+    from moto.dynamodb.models.table import Table
+
+    assert getattr(Table.query, "leadflow_one_partition", False)
+    original = Table.query.__wrapped__
+    parameters = inspect.signature(original).parameters
+    assert "hash_key" in parameters and "index_name" in parameters
+    assert "self.all_items()" in inspect.getsource(original)
+    assert callable(Table.all_items)
+
+
+def test_a_query_reads_one_partition_and_an_index_query_every_item_unsorted(monkeypatch):
+    from moto.dynamodb.models.table import Table
+
+    leads_table()
+    for pk, sk, g in (("A", "2", "x"), ("A", "1", "y"), ("B", "1", "x"), ("C", "3", "x")):
+        put(pk, sk, G=g)
+    sorted_walks: list[str] = []
+    all_items = Table.all_items
+    monkeypatch.setattr(Table, "all_items", lambda self: sorted_walks.append(self.name) or all_items(self))
+    ddb = client("dynamodb")
+
+    by_key = ddb.query(TableName="leads", KeyConditionExpression="PK = :p", ExpressionAttributeValues={
+        ":p": {"S": "A"}})["Items"]
+    by_index = ddb.query(TableName="leads", IndexName="ByG", KeyConditionExpression="G = :g",
+                         ExpressionAttributeValues={":g": {"S": "x"}})["Items"]
+    assert sorted_walks == []  # neither walked the whole table
+    scanned = ddb.scan(TableName="leads")["Items"]
+
+    assert [i["SK"]["S"] for i in by_key] == ["1", "2"]
+    assert [(i["PK"]["S"], i["SK"]["S"]) for i in by_index] == [("B", "1"), ("A", "2"), ("C", "3")]
+    assert len(scanned) == 4 and sorted_walks  # a Scan still walks the sorted table
+
+
+# -- ses_suppression: GetSuppressedDestination answered from SES_SUPPRESSED ----------------
+
+
+def test_moto_still_lacks_get_suppressed_destination_and_routes_sesv2_by_its_url_table():
+    from moto.sesv2 import urls
+    from moto.sesv2.responses import SESV2Response
+
+    # Should moto answer it itself one day, this patch would hide moto's answer: drop it then.
+    assert ses_suppression.moto_had_its_own is False
+    assert urls.url_paths[ses_suppression.SUPPRESSED_DESTINATION_PATH] == SESV2Response.dispatch
+    assert callable(SESV2Response.get_suppressed_destination)
+
+
+def test_a_suppressed_address_is_reported_and_any_other_is_not_found():
+    sesv2 = client("sesv2")
+    ses_suppression.SES_SUPPRESSED.add("bounced@example.com")
+    try:
+        found = sesv2.get_suppressed_destination(EmailAddress="Bounced@Example.com")["SuppressedDestination"]
+        with pytest.raises(ClientError) as missing:
+            sesv2.get_suppressed_destination(EmailAddress="fine@example.com")
+    finally:
+        ses_suppression.SES_SUPPRESSED.discard("bounced@example.com")
+
+    assert found["EmailAddress"] == "Bounced@Example.com" and found["Reason"] == "BOUNCE"
+    assert missing.value.response["Error"]["Code"] == "NotFoundException"
+
+
+# -- stream_iterators: the iterators moto keeps are forgotten after each poll ---------------
+
+
+def test_moto_still_keeps_every_shard_iterator_in_its_backend_and_forgetting_them_is_harmless():
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    table = leads_table()
+    put("A", "1")
+    streams = client("dynamodbstreams")
+    arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    first = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+
+    kept = dynamodbstreams_backends[DEFAULT_ACCOUNT_ID][REGION].shard_iterators
+    assert isinstance(kept, dict) and first["ShardIterator"] in kept
+
+    stream_iterators.forget_shard_iterators(DEFAULT_ACCOUNT_ID, REGION)
+
+    assert dynamodbstreams_backends[DEFAULT_ACCOUNT_ID][REGION].shard_iterators == {}
+    again = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    assert len(streams.get_records(ShardIterator=again["ShardIterator"])["Records"]) == 1
