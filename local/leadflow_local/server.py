@@ -238,7 +238,9 @@ def watch_activity(stack: LocalStack, mailbox: Mailbox, stop: threading.Event, i
         for sent in reversed(emails):
             if sent.message_id not in printed:
                 printed.add(sent.message_id)
-                print(f"[leadflow-local] email to {', '.join(sent.to)}: {sent.subject}")
+                # Ids only, as in the functions' logs: a subject names the lead, and the
+                # autoresponder's recipient is the visitor. The mailbox page shows them.
+                print(f"[leadflow-local] email {sent.message_id} sent (see {MAILBOX_PATH})")
 
 
 def _port_is_free(port: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
-    from conftest import HttpClient, LeadIdentity
+    from conftest import HttpClient, LeadIdentity, RunningStack
 
 pytestmark = pytest.mark.e2e
 
@@ -176,3 +177,21 @@ def test_requests_outside_the_local_pages_reach_the_api(http: HttpClient) -> Non
     assert "message" in missing.json()
     assert preflight.status < 500, preflight.text
     assert preflight.headers["Content-Type"] == "application/json"
+
+
+def test_the_local_stacks_own_output_names_no_lead(http: HttpClient, local_stack: RunningStack,
+                                                   new_lead: Callable[[], LeadIdentity]) -> None:
+    # GIVEN a lead through the whole pipeline, and thanked by email too (the visitor's address)
+    lead = new_lead()
+    name = f"Nora Private {lead.tag}"
+    email_address = lead.email_at("acme-corp.com")
+    assert http.post_json(SUBMISSIONS, {**hot_lead(lead, name), "email": email_address}).status == 202
+    http.wait_for_email(name)
+    time.sleep(1.5)  # the console reports a sent email within a poll or two
+
+    # THEN what `make dev` printed holds ids, never the lead's name, email or phone
+    printed = "".join(local_stack.output)
+    assert "[leadflow-local] email " in printed  # it did report the email
+    digits = "".join(c for c in lead.phone if c.isdigit())
+    for trace in (name, lead.tag, email_address, lead.phone, digits[-7:]):
+        assert trace not in printed, trace
