@@ -103,3 +103,22 @@ def generated_resources_unexplained(translated: dict[str, Any]) -> list[tuple[st
     return sorted((lid, r["Type"]) for lid, r in translated["Resources"].items()
                   if lid not in declared
                   and not any(re.fullmatch(pattern, lid) and kind == r["Type"] for pattern, kind in expected.items()))
+
+
+def as_deployed(value: Any, *, local_emulation: bool = False) -> Any:
+    """A property value as a stack gets it: `Fn::If` on IsLocalEmulation decided (false
+    in every AWS account), `AWS::NoValue` left out."""
+    if isinstance(value, list):
+        return [v for v in (as_deployed(item, local_emulation=local_emulation) for item in value) if v is not _GONE]
+    if not isinstance(value, dict):
+        return value
+    if value == {"Ref": "AWS::NoValue"}:
+        return _GONE
+    if set(value) == {"Fn::If"} and value["Fn::If"][0] == "IsLocalEmulation":
+        _, when_local, otherwise = value["Fn::If"]
+        return as_deployed(when_local if local_emulation else otherwise, local_emulation=local_emulation)
+    resolved = {k: as_deployed(v, local_emulation=local_emulation) for k, v in value.items()}
+    return {k: v for k, v in resolved.items() if v is not _GONE}
+
+
+_GONE = object()

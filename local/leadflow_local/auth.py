@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from leadflow_local.template import Resolver, Template
+from leadflow_local.template import LOCAL_PARAMETERS, Resolver, Template
 
 # SAM's word for "no authorizer on this route".
 NO_AUTHORIZER = "NONE"
@@ -174,7 +174,7 @@ def _java_date(epoch: float) -> str:
 
 
 def _resolver(template: Template, stack_name: str, region: str, account_id: str) -> Resolver:
-    refs = {**template.parameter_defaults(), "AWS::StackName": stack_name, "AWS::Region": region,
+    refs = {**template.parameter_defaults(), **LOCAL_PARAMETERS, "AWS::StackName": stack_name, "AWS::Region": region,
             "AWS::AccountId": account_id, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws"}
     return Resolver(refs, {}, template.doc.get("Conditions", {}))
 
@@ -197,8 +197,9 @@ def user_pool_client_name(template: Template, logical_id: str, stack_name: str, 
 
 def password_client(template: Template) -> str:
     """The logical id of the template's app client that lets users sign in with a password."""
+    resolve = _resolver(template, "leadflow-local", "us-east-1", "123456789012")
     for lid, resource in template.of_type("AWS::Cognito::UserPoolClient").items():
-        if PASSWORD_FLOWS & set(resource.get("Properties", {}).get("ExplicitAuthFlows", [])):
+        if PASSWORD_FLOWS & set(resolve(resource.get("Properties", {}).get("ExplicitAuthFlows", []))):
             return lid
     raise LookupError("no app client in the template allows USER_PASSWORD_AUTH")
 

@@ -49,7 +49,7 @@ from leadflow_local.queue_sources import QueueSource, QueueSourcesPump
 from leadflow_local.resources import TemplateResources, generate_secret_string
 from leadflow_local.scheduler import SchedulePump
 from leadflow_local.streams import StreamMapping, StreamPump
-from leadflow_local.template import ROOT, FunctionSpec, Resolver, Template
+from leadflow_local.template import LOCAL_PARAMETERS, ROOT, FunctionSpec, Resolver, Template
 
 # What tests, the server and the bench import from here.
 __all__ = ["SEED_PATH", "SES_SUPPRESSED", "ApiRoute", "CallCounter", "HttpResponse", "LambdaContext", "LocalStack",
@@ -83,7 +83,9 @@ class LocalStack:
         self.stack_name = stack_name
         self.region = region
         self.account_id = account_id
-        self.parameters = {**self.template.parameter_defaults(), **(parameters or {})}
+        declared = self.template.parameter_defaults()
+        self.parameters = {**declared, **{k: v for k, v in LOCAL_PARAMETERS.items() if k in declared},
+                           **(parameters or {})}
         # What runs for a function id: its container, unless a test put a wrapper here
         # (until `restore`).
         self.functions: dict[str, Callable[..., Any]] = {}
@@ -188,7 +190,7 @@ class LocalStack:
 
     def _password_client_id(self) -> str:
         for lid, client_id in self.user_pool_clients.items():
-            flows = self.template.resources[lid].get("Properties", {}).get("ExplicitAuthFlows", [])
+            flows = self.resolve(self.template.resources[lid].get("Properties", {}).get("ExplicitAuthFlows", []))
             if PASSWORD_FLOWS & set(flows):
                 return client_id
         raise LookupError("no app client of the template allows USER_PASSWORD_AUTH")

@@ -14,6 +14,9 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+# What the local stack sets of the template's parameters whatever else it is given: it
+# is the local emulation (password sign-in, no MFA: moto has no managed login page).
+LOCAL_PARAMETERS = {"LocalEmulation": "true"}
 TEMPLATE_PATH = ROOT / "template.yaml"
 
 
@@ -41,6 +44,10 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return yaml.load(path.read_text("utf-8"), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
 
 
+# `Ref: AWS::NoValue`: the property (or list item) is left out, as CloudFormation does.
+NO_VALUE = object()
+
+
 class Resolver:
     """Evaluates intrinsics against what the local stack created.
 
@@ -56,11 +63,13 @@ class Resolver:
 
     def __call__(self, value: Any) -> Any:  # noqa: PLR0911 - one branch per intrinsic
         if isinstance(value, list):
-            return [self(v) for v in value]
+            return [item for item in (self(v) for v in value) if item is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
             (key, arg), = value.items()
+            if key == "Ref" and arg == "AWS::NoValue":
+                return NO_VALUE
             if key == "Ref":
                 return self.refs[arg]
             if key == "Fn::GetAtt":
@@ -78,7 +87,7 @@ class Resolver:
             if key == "Fn::Join":
                 sep, parts = arg
                 return sep.join(str(p) for p in self(parts))
-        return {k: self(v) for k, v in value.items()}
+        return {k: v for k, v in ((k, self(v)) for k, v in value.items()) if v is not NO_VALUE}
 
     def condition(self, name: str) -> bool:
         return bool(self(self.conditions[name]))
