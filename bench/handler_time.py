@@ -22,7 +22,6 @@ from typing import Any
 from unittest import mock
 
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError
 
 from bench.measure import FUNCTIONS, dummy_resolver, function_env, functions_output_discarded, load_event, summary_ms
 from leadflow.shared.models import FormConfig, Lead, LeadStatus, Manager, Submission
@@ -82,12 +81,6 @@ FIXED_ANSWERS: dict[str, dict[str, Any]] = {
 }
 
 
-def _not_suppressed(params: dict[str, Any]) -> dict[str, Any]:
-    """SES answers NotFound for an address that is not on the suppression list."""
-    raise ClientError({"Error": {"Code": "NotFoundException", "Message": "not suppressed"}},
-                      "GetSuppressedDestination")
-
-
 def _schedule_created(params: dict[str, Any]) -> dict[str, Any]:
     """The manager's SLA reminder."""
     return {"ScheduleArn": f"arn:aws:scheduler:us-east-1:123456789012:schedule/bench/{params['Name']}"}
@@ -132,7 +125,7 @@ class CannedAws:
             return copy.deepcopy(FIXED_ANSWERS[name])
         answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "dynamodb.GetItem": self._get_item, "dynamodb.BatchGetItem": self._batch_get_item,
-            "dynamodb.Query": self._query_roster, "sesv2.GetSuppressedDestination": _not_suppressed,
+            "dynamodb.Query": self._query_roster,
             "scheduler.CreateSchedule": _schedule_created,
         }
         if name not in answers:

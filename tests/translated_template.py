@@ -122,3 +122,20 @@ def as_deployed(value: Any, *, local_emulation: bool = False) -> Any:
 
 
 _GONE = object()
+
+
+def role_statements(translated: dict[str, Any], function_id: str) -> list[dict[str, Any]]:
+    """Every statement of a function's role (its inline policies as SAM wrote them),
+    conditional ones (`Fn::If`) included: what the role can be given at most."""
+    resources = translated["Resources"]
+    role = resources[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = []
+    for policy in resources[role]["Properties"].get("Policies", []):
+        document = policy["Fn::If"][1] if "Fn::If" in policy else policy
+        statements += document["PolicyDocument"]["Statement"]
+    return statements
+
+
+def actions_of(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]

@@ -1,7 +1,8 @@
 """notify: `Lead Assigned` on the bus → one email to the assigned manager, with the
 signed action links (and the speed-to-lead reminder, and the hot-lead topic);
 `Lead Scored` → the visitor's thank-you when their form has the autoresponder on;
-`Lead Status Changed` with `farewell` → the rejected lead's goodbye and questionnaire."""
+`Lead Status Changed` with `farewell` → the rejected lead's goodbye and questionnaire;
+SES's `Email Bounced` / `Email Complaint Received` for a manager → their address marked."""
 
 import json
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow.lifecycle.links.signing import action_links
 from leadflow.lifecycle.schedules import reminders_for
 from leadflow.notification.autoresponder import send_autoresponse
+from leadflow.notification.bounces import EMAIL_BOUNCED, EMAIL_COMPLAINT, MailFeedback, mark_unreachable
 from leadflow.notification.farewell import send_farewell
 from leadflow.notification.hot_leads import HotLeadAlerts
 from leadflow.notification.mailer import Mailer, MailRejected
@@ -29,7 +31,6 @@ from leadflow.shared.events import (
     LeadAssigned,
     LeadScored,
     LeadStatusChanged,
-    parse_detail,
 )
 from leadflow.shared.hashing import PersonalDataHasher
 from leadflow.shared.idempotency import once_per, records
@@ -42,7 +43,7 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 store = NotificationStore(Table(settings.table_name))
-mailer = Mailer(settings.sender_email)
+mailer = Mailer(settings.sender_email, settings.mail_configuration_set)
 # The signed links in emails, when the deployment has a public URL and a key for them.
 links = action_links(settings)
 hasher = PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn))
@@ -94,6 +95,16 @@ def send_farewell_email(changed: LeadStatusChanged) -> dict:
     return {"outcome": outcome}
 
 
+@tracer.capture_method
+def mark_manager_unreachable(feedback: MailFeedback) -> dict:
+    # Once per manager by itself: a manager already marked is skipped.
+    marked = mark_unreachable(feedback, store, mailer, settings.admin_email)
+    logger.info("mail feedback", extra={"event_type": feedback.event_type, "marked_manager_ids": marked})
+    if marked:
+        count("ManagerSuppressed")
+    return {"marked": marked}
+
+
 def park_rejected(event: dict, assignment: LeadAssigned, error: MailRejected) -> dict:
     """SES refused a manager's email for good (in the sandbox: an unverified recipient).
     Retrying cannot help, so the event goes straight to the dead-letter queue, to be
@@ -122,15 +133,25 @@ def visitor_refused(kind: str) -> Callable[[dict, Any, MailRejected], dict]:
     return warn
 
 
+def never_refused(_event: dict, _detail: Any, error: MailRejected) -> dict:
+    raise error  # mark_unreachable handles a refused admin alert itself
+
+
 def count(name: str) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
-# detail-type → (what to send, what to do when SES refuses it for good)
-ROUTES: dict[str, tuple[Callable[[Any], dict], Callable[[dict, Any, MailRejected], dict]]] = {
-    LEAD_ASSIGNED: (lambda detail: send_assignment_email(assignment=detail), park_rejected),
-    LEAD_SCORED: (lambda detail: send_thank_you(scored=detail), visitor_refused("thank-you")),
-    LEAD_STATUS_CHANGED: (lambda detail: send_farewell_email(changed=detail), visitor_refused("farewell")),
+# detail-type → (how to read the detail, what to do, what to do when SES refuses it for good)
+Route = tuple[Callable[[dict], Any], Callable[[Any], dict], Callable[[dict, Any, MailRejected], dict]]
+ROUTES: dict[str, Route] = {
+    LEAD_ASSIGNED: (LeadAssigned.model_validate, lambda detail: send_assignment_email(assignment=detail),
+                    park_rejected),
+    LEAD_SCORED: (LeadScored.model_validate, lambda detail: send_thank_you(scored=detail),
+                  visitor_refused("thank-you")),
+    LEAD_STATUS_CHANGED: (LeadStatusChanged.model_validate, lambda detail: send_farewell_email(changed=detail),
+                          visitor_refused("farewell")),
+    EMAIL_BOUNCED: (MailFeedback.model_validate, mark_manager_unreachable, never_refused),
+    EMAIL_COMPLAINT: (MailFeedback.model_validate, mark_manager_unreachable, never_refused),
 }
 
 
@@ -141,8 +162,8 @@ ROUTES: dict[str, tuple[Callable[[Any], dict], Callable[[dict, Any, MailRejected
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
     for config in (per_assignment, per_submission, per_lead):
         config.register_lambda_context(context)
-    send, refused = ROUTES[event.detail_type]
-    detail = parse_detail(event.detail_type, event.detail)
+    parse, send, refused = ROUTES[event.detail_type]
+    detail = parse(event.detail)
     try:
         return send(detail)
     except MailRejected as error:

@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from leadflow_local.aws import AwsClients
+from leadflow_local.moto_patches import add_event_destination
 from leadflow_local.template import Resolver, Template
 
 
@@ -40,6 +41,9 @@ class TemplateResources:
         "AWS::Cognito::UserPoolClient": "_create_user_pool_client",
         "AWS::Cognito::UserPoolGroup": "_create_user_pool_group",
         "AWS::SecretsManager::Secret": "_create_secret",
+        "AWS::Scheduler::ScheduleGroup": "_create_schedule_group",
+        "AWS::SES::ConfigurationSet": "_create_configuration_set",
+        "AWS::SES::ConfigurationSetEventDestination": "_create_event_destination",
     }
 
     def __init__(self, template: Template, clients: AwsClients, *, stack_name: str, region: str,
@@ -168,6 +172,30 @@ class TemplateResources:
         refs[lid] = arn
         attrs[f"{lid}.Id"] = arn
 
+    def _create_schedule_group(self, lid: str, props: dict[str, Any], refs: dict[str, Any], attrs: dict[str, Any],
+                               _deployment: Deployment) -> None:
+        """A schedule group; Ref is its name, as in CloudFormation."""
+        name = props.get("Name") or f"{self.stack_name}-{lid}"
+        arn = self.client("scheduler").create_schedule_group(Name=name)["ScheduleGroupArn"]
+        refs[lid] = name
+        attrs[f"{lid}.Arn"] = arn
+
+    def _create_configuration_set(self, lid: str, props: dict[str, Any], refs: dict[str, Any],
+                                  _attrs: dict[str, Any], _deployment: Deployment) -> None:
+        """An SES configuration set; Ref is its name."""
+        name = props.get("Name") or f"{self.stack_name}-{lid}"
+        request = self._request("sesv2", "CreateConfigurationSet", props, ConfigurationSetName=name)
+        self.client("sesv2").create_configuration_set(**request)
+        refs[lid] = name
+
+    def _create_event_destination(self, lid: str, props: dict[str, Any], refs: dict[str, Any],
+                                  _attrs: dict[str, Any], _deployment: Deployment) -> None:
+        """Where SES publishes a set's events; moto's SESv2 API lacks it, so the local SES
+        (moto_patches.ses_events) keeps it and publishes its mailbox simulator's events."""
+        add_event_destination(self.account_id, self.region, props["ConfigurationSetName"],
+                              _lower_event_types(props["EventDestination"]))
+        refs[lid] = props["EventDestination"].get("Name", lid)
+
     def _set_queue_attributes(self, url: str, props: dict[str, Any]) -> None:
         attributes = {name: str(props[name]) for name in ("VisibilityTimeout", "MessageRetentionPeriod",
                                                           "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
@@ -214,3 +242,8 @@ def generate_secret_string(spec: dict[str, Any]) -> str:
     if "SecretStringTemplate" in spec and "GenerateStringKey" in spec:
         return json.dumps({**json.loads(spec["SecretStringTemplate"]), spec["GenerateStringKey"]: password})
     return password
+
+
+def _lower_event_types(destination: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation spells event types `bounce`, SESv2's API `BOUNCE`: one spelling."""
+    return {**destination, "MatchingEventTypes": [str(t).lower() for t in destination.get("MatchingEventTypes", [])]}

@@ -44,7 +44,6 @@ from leadflow_local.aws import AwsClients
 from leadflow_local.domain import put_forms_and_managers
 from leadflow_local.event_rules import EventRulesPump, RuleDelivery, create_rule
 from leadflow_local.functions import AsyncInvocation, CallCounter, LambdaContext, LambdaFunction
-from leadflow_local.moto_patches import SES_SUPPRESSED
 from leadflow_local.queue_sources import QueueSource, QueueSourcesPump
 from leadflow_local.resources import TemplateResources, generate_secret_string
 from leadflow_local.scheduler import SchedulePump
@@ -52,7 +51,7 @@ from leadflow_local.streams import StreamMapping, StreamPump
 from leadflow_local.template import LOCAL_PARAMETERS, ROOT, FunctionSpec, Resolver, Template
 
 # What tests, the server and the bench import from here.
-__all__ = ["SEED_PATH", "SES_SUPPRESSED", "ApiRoute", "CallCounter", "HttpResponse", "LambdaContext", "LocalStack",
+__all__ = ["SEED_PATH", "ApiRoute", "CallCounter", "HttpResponse", "LambdaContext", "LocalStack",
            "QueueSource", "RuleDelivery", "StackState", "StreamMapping", "api_gateway_event",
            "generate_secret_string"]
 
@@ -198,6 +197,18 @@ class LocalStack:
     def table_name(self) -> str:
         (lid,) = self.template.of_type("AWS::DynamoDB::Table")
         return str(self.resolve({"Ref": lid}))
+
+    def schedule_group(self) -> str:
+        """The stack's own schedule group (reminders, follow-ups, visit digests)."""
+        (lid,) = self.template.of_type("AWS::Scheduler::ScheduleGroup")
+        return str(self.resolve({"Ref": lid}))
+
+    def schedules(self) -> dict[str, dict[str, Any]]:
+        """The stack's pending schedules by name, each as GetSchedule returns it."""
+        scheduler, group = self.client("scheduler"), self.schedule_group()
+        return {s["Name"]: scheduler.get_schedule(Name=s["Name"], GroupName=group)
+                for page in scheduler.get_paginator("list_schedules").paginate(GroupName=group)
+                for s in page["Schedules"]}
 
     # -- invoking ------------------------------------------------------------------------
 

@@ -6,8 +6,7 @@ deploys each distinct stack once, on first request, under its own stack name (so
 two collide on one moto), and `restore()` puts back, for every stack deployed so far:
 moto's whole state (moto_state.py), each stack's own state (stream positions, failures,
 the scheduler's cache, the functions tests replaced), a new container for every
-function (their caches do not leak into the next test), the SES suppression list and
-the AWS call counts.
+function (their caches do not leak into the next test) and the AWS call counts.
 
 `checkpoint()` makes the state of the moment the one to restore, for data several tests
 share (a dataset built once for a class); leaving it goes back to the one before."""
@@ -19,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from leadflow_local.functions import CallCounter
-from leadflow_local.moto_patches import SES_SUPPRESSED
 from leadflow_local.moto_state import MotoSnapshot
 from leadflow_local.stack import LocalStack, StackState
 from leadflow_local.template import Template
@@ -33,7 +31,6 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:3000"
 class _Checkpoint:
     moto: MotoSnapshot
     stacks: dict[int, StackState]  # id(stack) -> its state
-    suppressed: frozenset[str]
 
 
 class StackPool:
@@ -85,8 +82,6 @@ class StackPool:
         checkpoint.moto.restore()
         for stack in self._stacks.values():
             stack.restore(checkpoint.stacks[id(stack)])
-        SES_SUPPRESSED.clear()
-        SES_SUPPRESSED.update(checkpoint.suppressed)
         CallCounter.reset()
 
     @contextmanager
@@ -100,5 +95,4 @@ class StackPool:
             self.restore()
 
     def _take(self) -> _Checkpoint:
-        return _Checkpoint(MotoSnapshot.take(), {id(s): s.state() for s in self._stacks.values()},
-                           frozenset(SES_SUPPRESSED))
+        return _Checkpoint(MotoSnapshot.take(), {id(s): s.state() for s in self._stacks.values()})

@@ -61,7 +61,7 @@ class Resolver:
         self.attrs = attrs if attrs is not None else {}
         self.conditions = conditions or {}
 
-    def __call__(self, value: Any) -> Any:  # noqa: PLR0911 - one branch per intrinsic
+    def __call__(self, value: Any) -> Any:  # noqa: PLR0911, PLR0912 - one branch per intrinsic
         if isinstance(value, list):
             return [item for item in (self(v) for v in value) if item is not NO_VALUE]
         if not isinstance(value, dict):
@@ -87,6 +87,12 @@ class Resolver:
             if key == "Fn::Join":
                 sep, parts = arg
                 return sep.join(str(p) for p in self(parts))
+            if key == "Fn::Split":
+                sep, text = arg
+                return str(self(text)).split(sep)
+            if key == "Fn::Select":
+                index, items = arg
+                return self(items)[int(self(index))]
         return {k: v for k, v in ((k, self(v)) for k, v in value.items()) if v is not NO_VALUE}
 
     def condition(self, name: str) -> bool:

@@ -71,8 +71,7 @@ def items_under(table: Any, prefix: str) -> list[dict[str, Any]]:
 
 
 def schedules_of(stack: LocalStack, lead_id: str) -> list[str]:
-    return [s["Name"] for s in stack.client("scheduler").list_schedules()["Schedules"]
-            if s["Name"].startswith(f"lead-{lead_id}"[:50])]
+    return [name for name in stack.schedules() if name.startswith(f"lead-{lead_id}"[:50])]
 
 
 class Bus:

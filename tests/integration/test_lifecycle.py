@@ -65,7 +65,7 @@ def bus(stack: LocalStack) -> Bus:
 
 
 def schedules(stack: LocalStack) -> list[str]:
-    return [s["Name"] for s in stack.client("scheduler").list_schedules()["Schedules"]]
+    return list(stack.schedules())
 
 
 def kinds(stack: LocalStack, lead_id: str) -> list[str]:
@@ -78,7 +78,7 @@ def test_contacting_a_lead_writes_the_status_and_its_history_and_cancels_its_rem
     stores = stores_of(stack)
     manager_id = stores.lifecycle.get_lead(lead_id).manager_id
     assert len(schedules(stack)) == 1
-    reminders = Reminders(ReminderTarget("unused", "unused"), stack.client("scheduler"))
+    reminders = Reminders(ReminderTarget(stack.schedule_group(), "unused", "unused"), stack.client("scheduler"))
 
     # WHEN its manager marks it contacted
     event = change_status(stores.lifecycle, bus.publisher, lead_id, "contacted", by=manager_id, note="called, demo booked",
@@ -269,7 +269,7 @@ def test_notes_go_to_the_lead_history_and_need_a_lead(stack, bus):
 def reminders_of(stack: LocalStack) -> Reminders:
     """Schedules aimed at the stack's remind function, as the leads API makes them."""
     arn = next(a for a, lid in stack.function_arns.items() if lid == "RemindFunction")
-    return Reminders(ReminderTarget(arn, f"arn:aws:iam::{stack.account_id}:role/leadflow-scheduler"),
+    return Reminders(ReminderTarget(stack.schedule_group(), arn, f"arn:aws:iam::{stack.account_id}:role/leadflow-scheduler"),
                      stack.client("scheduler"))
 
 
@@ -470,8 +470,7 @@ def test_a_farewell_needs_an_email_address(stack, bus):
 
 
 def schedule_details(stack: LocalStack) -> dict[str, dict[str, Any]]:
-    scheduler = stack.client("scheduler")
-    return {s["Name"]: scheduler.get_schedule(Name=s["Name"]) for s in scheduler.list_schedules()["Schedules"]}
+    return stack.schedules()
 
 
 def at_of(schedule: dict[str, Any]) -> datetime:
@@ -625,7 +624,7 @@ def test_a_return_that_failed_before_it_was_announced_is_finished_by_the_retry(s
     bus.received()
     emails = len(sent_emails())
     due = FollowUpDue(lead_id=lead_id, manager_id=manager.manager_id, follow_up_on=follow_up_on)
-    mailer = Mailer(stack.parameters["SenderEmail"], stack.client("sesv2"))
+    mailer = Mailer(stack.parameters["SenderEmail"], stack.resolve({"Ref": "MailConfigurationSet"}), stack.client("sesv2"))
     publisher = FailingOnce(bus.publisher)
 
     # WHEN the return is written but its event cannot be published

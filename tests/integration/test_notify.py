@@ -12,7 +12,7 @@ from moto.ses.models import ses_backends
 from leadflow.shared.models import ChannelKind, ContactCard, Lead, Manager, Source, Submission
 from leadflow.storage.codec import to_item
 from leadflow.storage.keys import lead_key, submission_key
-from leadflow_local.stack import LocalStack
+from leadflow_local.stack import CallCounter, LocalStack
 from support import load_event, stores_of
 
 HOSTILE = '<script>alert("x")</script>'
@@ -256,28 +256,21 @@ def test_a_returning_lead_gets_a_short_came_back_email_saying_what_changed(stack
     assert "We need 40 seats before January." in message.body
 
 
-def test_a_suppressed_manager_address_is_recorded_and_the_admins_told_once(stack, monkeypatch):
-    from leadflow_local.stack import SES_SUPPRESSED
+def test_a_manager_whose_address_bounced_gets_no_email(stack):
+    # GIVEN Olivia's address marked: SES reported it bounced (leadflow.notification.bounces)
+    from datetime import datetime, timezone
 
-    # GIVEN an admin address, and SES suppressing Olivia's (it bounced)
-    notify = notify_module(stack)
-    monkeypatch.setattr(notify, "follow_up", notify.FollowUp(reminders=notify.follow_up.reminders,
-                                                             admin_email="admins@example.com"))
+    assert stores_of(stack).roster.set_email_status("m-olivia", "suppressed", datetime.now(timezone.utc))
     event = load_event("notify-lead-assigned")
     seed_assignment(stack, event)
-    seed_assignment(stack, as_manager(event, "m-olivia", submission_id="another"))
-    SES_SUPPRESSED.add("olivia@sales.example.com")
-    try:
-        stack.invoke("NotifyFunction", event)
-        stack.invoke("NotifyFunction", as_manager(event, "m-olivia", submission_id="another"))
-    finally:
-        SES_SUPPRESSED.discard("olivia@sales.example.com")
 
-    manager = stores_of(stack).roster.get("m-olivia")
-    assert manager.email_status == "suppressed" and manager.email_status_at is not None
-    [alert] = sent(stack)  # nothing to Olivia; one alert, not one per lead
-    assert alert.destinations["ToAddresses"] == ["admins@example.com"]
-    assert "m-olivia" in alert.body and "suppression list" in alert.body
+    # WHEN a lead is assigned to her
+    result = stack.invoke("NotifyFunction", event)
+
+    # THEN nothing is sent (the admins were told when it bounced), and SES is not asked
+    assert sent(stack) == [] and result == {"message_id": None, "suppressed": True}
+    calls = {k.split(" ", 1)[1] for k in CallCounter.by_function if k.startswith("NotifyFunction ")}
+    assert not any(call.startswith("sesv2.") for call in calls)
 
 
 def test_hot_leads_also_reach_the_optional_topic_without_contact_data(deploy_stack):
@@ -494,22 +487,14 @@ def test_a_rejected_lead_gets_one_farewell_in_its_language_with_its_questionnair
     assert claims.lead_id == event["detail"]["lead_id"] and claims.manager_id is None
 
 
-@pytest.mark.parametrize(("email", "status", "suppressed", "outcome"), [
-    (None, "rejected", False, "no_email"), ("jane.doe@acme-corp.com", "assigned", False, "not_rejected"),
-    ("jane.doe@acme-corp.com", "rejected", True, "suppressed"),
-], ids=["no-email", "not-rejected", "suppressed"])
-def test_no_farewell_without_an_address_a_rejection_or_a_deliverable_address(stack, email, status, suppressed,
-                                                                             outcome):
-    from leadflow_local.stack import SES_SUPPRESSED
-
+@pytest.mark.parametrize(("email", "status", "outcome"), [
+    (None, "rejected", "no_email"), ("jane.doe@acme-corp.com", "assigned", "not_rejected"),
+], ids=["no-email", "not-rejected"])
+def test_no_farewell_without_an_address_or_a_rejection(stack, email, status, outcome):
     event = load_event("notify_farewell")
     seed_rejected_lead(stack, event, email=email, status=status)
-    if suppressed:
-        SES_SUPPRESSED.add("jane.doe@acme-corp.com")
-    try:
-        result = stack.invoke("NotifyFunction", event)
-    finally:
-        SES_SUPPRESSED.discard("jane.doe@acme-corp.com")
+
+    result = stack.invoke("NotifyFunction", event)
 
     assert sent(stack) == [] and result["outcome"] == outcome
 

@@ -45,8 +45,7 @@ def to(message: Any) -> str:
 
 
 def schedules(stack: LocalStack) -> dict[str, dict[str, Any]]:
-    scheduler = stack.client("scheduler")
-    return {s["Name"]: scheduler.get_schedule(Name=s["Name"]) for s in scheduler.list_schedules()["Schedules"]}
+    return stack.schedules()
 
 
 
@@ -79,7 +78,8 @@ def test_a_redelivered_assignment_creates_no_second_schedule(stack):
         "lead_id": lead_id, "submission_id": "x", "received_at": lead.created_at.isoformat(),
         "manager_id": lead.manager_id, "form_id": "demo", "points": 90, "temperature": "hot", "is_new_lead": True}}
     # notify's idempotency would stop a plain redelivery; the schedule's name stops a new one.
-    reminders = Reminders(ReminderTarget("arn:aws:lambda:us-east-1:123456789012:function:leadflow-local-RemindFunction",
+    reminders = Reminders(ReminderTarget(stack.schedule_group(),
+                                         "arn:aws:lambda:us-east-1:123456789012:function:leadflow-local-RemindFunction",
                                          "arn:aws:iam::123456789012:role/r"), stack.client("scheduler"))
     due = ReminderDue.model_validate({**event["detail"], "attempt": 1})
     assert reminders.schedule(due, later(15)) is False
@@ -145,7 +145,7 @@ def test_without_reassignment_the_second_miss_only_escalates(deploy_stack):
 
 def test_marking_the_lead_contacted_cancels_its_reminder(stack):
     lead_id = post_hot_lead(stack)
-    reminders = Reminders(ReminderTarget("unused", "unused"), stack.client("scheduler"))
+    reminders = Reminders(ReminderTarget(stack.schedule_group(), "unused", "unused"), stack.client("scheduler"))
 
     assert mark_contacted(lead_id, stores_of(stack).lifecycle, reminders, by="m-olivia", note="called, demo booked") is True
 
@@ -225,7 +225,7 @@ def test_a_lead_back_from_a_postponement_gets_a_new_speed_to_lead_clock(stack):
     stack.drain()
     assert "Reminder: call Jane Doe now" in sent(stack)[-1].subject
     arn = next(a for a, lid in stack.function_arns.items() if lid == "RemindFunction")
-    reminders = Reminders(ReminderTarget(arn, "arn:aws:iam::123456789012:role/r"), stack.client("scheduler"))
+    reminders = Reminders(ReminderTarget(stack.schedule_group(), arn, "arn:aws:iam::123456789012:role/r"), stack.client("scheduler"))
     publisher = EventPublisher(f"{stack.stack_name}-leads", stack.client("events"))
     change_status(stores.lifecycle, publisher, lead_id, LeadStatus.CONTACTED, by=manager.manager_id, reminders=reminders)
     follow_up_on = (datetime.now(timezone.utc) + timedelta(days=2)).date()
@@ -260,7 +260,8 @@ def create_waiting_schedules(stack: LocalStack, count: int) -> list[str]:
     names = [f"waiting-{n:03d}" for n in range(count)]
     for n, name in enumerate(names):
         scheduler.create_schedule(
-            Name=name, ScheduleExpression=f"at({(start + timedelta(minutes=n)).isoformat()})",
+            Name=name, GroupName=stack.schedule_group(),
+            ScheduleExpression=f"at({(start + timedelta(minutes=n)).isoformat()})",
             FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
             Target={"Arn": arn, "RoleArn": "arn:aws:iam::123456789012:role/r", "Input": json.dumps({"n": n})})
     return names
@@ -300,9 +301,9 @@ def test_a_poll_reads_only_the_schedules_it_has_not_seen_as_they_are(stack):
 
     # WHEN one schedule is changed (another input), and all come due
     scheduler = stack.client("scheduler")
-    changed = scheduler.get_schedule(Name=names[7])
-    scheduler.update_schedule(Name=names[7], ScheduleExpression=changed["ScheduleExpression"],
-                              FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
+    changed = scheduler.get_schedule(Name=names[7], GroupName=stack.schedule_group())
+    scheduler.update_schedule(Name=names[7], GroupName=stack.schedule_group(),
+                              ScheduleExpression=changed["ScheduleExpression"], FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
                               Target={**changed["Target"], "Input": json.dumps({"n": "changed"})})
     assert stack.pump_schedules(now=later(180)) == 60
 

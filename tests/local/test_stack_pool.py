@@ -10,7 +10,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from leadflow_local.stack import SES_SUPPRESSED, CallCounter, LocalStack
+from leadflow_local.stack import CallCounter, LocalStack
 from leadflow_local.stack_pool import StackPool
 
 
@@ -48,7 +48,7 @@ def test_everything_a_test_did_is_gone_after_a_restore(pool):
     post_lead(stack, "first@acme-corp.com")
     capture = stack.module("CaptureFunction")
     stack.functions["NotifyFunction"] = lambda event, context: None
-    SES_SUPPRESSED.add("someone@example.com")
+    stack.client("sesv2").create_configuration_set(ConfigurationSetName="made-by-a-test")
     stack.failures.append("something failed")
     assert len(sent(stack)) == 1 and CallCounter.calls and len(items(stack)) > len(seeded)
 
@@ -58,7 +58,8 @@ def test_everything_a_test_did_is_gone_after_a_restore(pool):
     assert stack.functions["NotifyFunction"] is stack.containers["NotifyFunction"]
     assert all(container.is_cold for container in stack.containers.values())
     assert stack.module("CaptureFunction") is not capture  # no container cache survives
-    assert SES_SUPPRESSED == set() and CallCounter.calls == {} and stack.failures == []
+    assert "made-by-a-test" not in stack.client("sesv2").list_configuration_sets()["ConfigurationSets"]
+    assert CallCounter.calls == {} and stack.failures == []
 
 
 def test_after_a_restore_the_stream_delivers_only_what_is_new(pool):

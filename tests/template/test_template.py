@@ -63,7 +63,7 @@ def test_each_function_has_its_own_role(translated):
 
 
 # Actions AWS authorizes on no resource narrower than "*" (per the service authorization reference).
-NO_RESOURCE_LEVEL = {"ses:GetSuppressedDestination", "scheduler:ListSchedules"}
+NO_RESOURCE_LEVEL = {"scheduler:ListSchedules"}
 
 
 def test_policies_are_scoped_to_one_resource(translated):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from leadflow_local.moto_patches.cheap_rollback import roll_back_only_what_a_transaction_touched
 from leadflow_local.moto_patches.query_one_partition import query_reads_one_partition
 from leadflow_local.moto_patches.serialized_requests import serialize_moto_requests
-from leadflow_local.moto_patches.ses_suppression import SES_SUPPRESSED, support_ses_suppression_list
+from leadflow_local.moto_patches.ses_events import add_event_destination, publish_ses_events
 from leadflow_local.moto_patches.stream_iterators import forget_shard_iterators
 
-__all__ = ["SES_SUPPRESSED", "forget_shard_iterators", "install"]
+__all__ = ["add_event_destination", "forget_shard_iterators", "install"]
 
 
 def install() -> None:
@@ -20,4 +20,4 @@ def install() -> None:
     serialize_moto_requests()
     roll_back_only_what_a_transaction_touched()
     query_reads_one_partition()
-    support_ses_suppression_list()
+    publish_ses_events()

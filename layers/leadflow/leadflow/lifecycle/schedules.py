@@ -22,7 +22,6 @@ from leadflow.shared import aws
 from leadflow.shared.models import Temperature
 from leadflow.shared.settings import ScheduleSettings, Sla
 
-GROUP = "default"
 # A postponed lead is back at the start of its follow-up day. Managers have no time zone
 # yet: 08:00 UTC is morning in Europe and Africa, and before dawn of the same day in the
 # Americas, so everyone finds it waiting when their day starts.
@@ -93,9 +92,11 @@ ScheduledDue = Annotated[
 
 @dataclass(frozen=True)
 class ReminderTarget:
-    """Where schedules deliver: the remind function, the role Scheduler assumes, and the
-    dead-letter queue for reminders Scheduler could not deliver (all from the template)."""
+    """Where schedules live and deliver: the stack's schedule group, the remind function,
+    the role Scheduler assumes, and the dead-letter queue for reminders Scheduler could
+    not deliver (all from the template)."""
 
+    group: str
     function_arn: str
     role_arn: str
     dead_letter_arn: str = ""
@@ -168,7 +169,7 @@ class Reminders:
             target["DeadLetterConfig"] = {"Arn": self.target.dead_letter_arn}
         try:
             self.client.create_schedule(
-                Name=name, GroupName=GROUP,
+                Name=name, GroupName=self.target.group,
                 ScheduleExpression=at_expression(at), ScheduleExpressionTimezone="UTC",
                 FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE", Target=target,
                 Description=json.dumps(description),
@@ -184,7 +185,7 @@ class Reminders:
         just created for it); returns how many were deleted."""
         prefix = schedule_prefix(lead_id)
         names: list[str] = []
-        kwargs: dict[str, Any] = {"GroupName": GROUP, "NamePrefix": prefix}
+        kwargs: dict[str, Any] = {"GroupName": self.target.group, "NamePrefix": prefix}
         while True:
             page = self.client.list_schedules(**kwargs)
             # Filtered here too: some implementations (moto) ignore NamePrefix.
@@ -196,7 +197,7 @@ class Reminders:
         deleted = 0
         for name in names:
             try:
-                self.client.delete_schedule(Name=name, GroupName=GROUP)
+                self.client.delete_schedule(Name=name, GroupName=self.target.group)
                 deleted += 1
             except ClientError as exc:
                 if exc.response["Error"]["Code"] != "ResourceNotFoundException":
@@ -212,7 +213,8 @@ def reminders_for(settings: ScheduleSettings) -> Reminders | None:
 
 def reminders_to(function_arn: str, settings: ScheduleSettings) -> Reminders:
     """Schedules that invoke `function_arn` (remind schedules itself, by its context's ARN)."""
-    return Reminders(ReminderTarget(function_arn, settings.scheduler_role_arn, settings.reminder_dead_letter_arn))
+    return Reminders(ReminderTarget(settings.schedule_group, function_arn, settings.scheduler_role_arn,
+                                    settings.reminder_dead_letter_arn))
 
 
 def due_at(start: datetime, sla: Sla, temperature: Temperature) -> datetime:

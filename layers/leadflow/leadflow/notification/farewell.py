@@ -37,18 +37,17 @@ def send_farewell(changed: LeadStatusChanged, store: FarewellStore, mailer: Mail
                   links: ActionLinks | None = None, now: datetime | None = None) -> str:
     """Say goodbye to a rejected lead whose manager chose to, in the lead's language,
     with the questionnaire link; returns what happened: `not_rejected` (the lead is not,
-    or no longer exists), `no_email`, `suppressed` or `sent`.
+    or no longer exists), `no_email` or `sent`.
 
-    The recipient is the lead's own address and nothing they typed is in the email; SES's
-    suppression list is honoured (an address that bounced or complained gets nothing)."""
+    The recipient is the lead's own address and nothing they typed is in the email. An
+    address that bounced or complained before gets nothing: SES's account-level
+    suppression list drops it (without counting it against the bounce rate)."""
     now = now or utc_now()
     lead = store.get_lead(changed.lead_id)
     if not changed.farewell or lead is None or lead.status != LeadStatus.REJECTED:
         return "not_rejected"
     if not lead.contact.email:
         return "no_email"
-    if mailer.is_suppressed(lead.contact.email):
-        return "suppressed"
     latest = store.latest_submission(lead.lead_id)
     form = store.get_form(lead.source.form_id)
     # The person's language: that of the form they last posted (their lead's first, else).

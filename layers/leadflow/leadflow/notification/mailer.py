@@ -1,9 +1,15 @@
 """Sending email through SES v2, with SES's failures sorted into what a retry can fix
-and what it cannot."""
+and what it cannot.
+
+Every email goes through the stack's configuration set, tagged with who reads it
+(`audience`): SES publishes its bounces and complaints to EventBridge with that tag, and
+notify marks a manager's address that cannot receive email
+(leadflow.notification.bounces). Visitors' addresses need nothing of ours: SES's
+account-level suppression list drops mail to an address that bounced or complained."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
@@ -16,7 +22,13 @@ _TRANSIENT = {"TooManyRequestsException", "ThrottlingException", "LimitExceededE
               "SendingPausedException", "ServiceUnavailable", "InternalFailure"}
 
 
+# The `audience` message tag: who an email is for (values SES accepts in a tag).
+Audience = Literal["manager", "visitor", "admin"]
+AUDIENCE_TAG = "audience"
+
+
 class Email(BaseModel):
+    audience: Audience
     to: str
     subject: str
     text: str
@@ -38,8 +50,9 @@ class MailRejected(Exception):
 
 
 class Mailer:
-    def __init__(self, sender: str, client: Any | None = None) -> None:
+    def __init__(self, sender: str, configuration_set: str, client: Any | None = None) -> None:
         self.sender = sender
+        self.configuration_set = configuration_set
         self.client = client or aws.client("sesv2", "mail")
 
     def send(self, email: Email) -> str:
@@ -47,6 +60,8 @@ class Mailer:
         Raises MailThrottled (retry) or MailRejected (do not)."""
         request: dict[str, Any] = {
             "FromEmailAddress": self.sender,
+            "ConfigurationSetName": self.configuration_set,
+            "EmailTags": [{"Name": AUDIENCE_TAG, "Value": email.audience}],
             "Destination": {"ToAddresses": [email.to]},
             "Content": {"Simple": {
                 "Subject": {"Data": email.subject, "Charset": "UTF-8"},
@@ -69,14 +84,3 @@ class Mailer:
             if code in ("MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException"):
                 raise MailRejected(code, str(error.get("Message", ""))) from exc
             raise
-
-    def is_suppressed(self, address: str) -> bool:
-        """Whether SES's account-level suppression list holds the address (it bounced or
-        complained): SES would accept a message to it and silently drop it."""
-        try:
-            self.client.get_suppressed_destination(EmailAddress=address)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "NotFoundException":
-                return False
-            raise
-        return True

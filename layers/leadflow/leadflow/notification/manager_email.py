@@ -13,7 +13,7 @@ from leadflow.lifecycle.links.signing import ActionLinks, manager_links
 from leadflow.lifecycle.schedules import ReminderDue, Reminders, VisitsDigestDue, due_at
 from leadflow.notification.hot_leads import HotLeadAlerts
 from leadflow.notification.mailer import Mailer
-from leadflow.notification.render import render_admin_alert, render_assignment_email
+from leadflow.notification.render import render_assignment_email
 from leadflow.notification.visits import VisitsStore, note_or_tell
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LeadAssigned
@@ -25,8 +25,6 @@ logger = logging.getLogger(__name__)
 
 class AssignmentStore(VisitsStore, Protocol):
     """What telling a manager reads and records (leadflow.notification.store)."""
-
-    def set_manager_email_status(self, manager_id: str, status: str, at: datetime) -> bool: ...
 
 
 @dataclass
@@ -60,8 +58,8 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
 
     The reminder is scheduled before the email is sent: a retry after a failed send finds
     it there (ConflictException) and only sends, so nothing is done twice and no reminder
-    is lost. An address SES has suppressed gets no email: it is recorded on the manager
-    and the admins are told; the reminder still runs, so the lead escalates. A returning
+    is lost. A manager whose address bounced or complained (marked on them when SES said
+    so) gets no email; the reminder still runs, so the lead escalates. A returning
     lead's visit within the window of the last email is only noted (notification.visits):
     the manager hears of it, with any others, when the window closes."""
     follow_up = follow_up or FollowUp()
@@ -84,17 +82,10 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
                                                             window_until=digest_at))
         result.coalesced = True
         return result
-    if mailer.is_suppressed(manager.email):
+    if manager.email_status == EMAIL_SUPPRESSED:
+        # SES bounced or a complaint came back from this address: the admins were told
+        # then (notification.bounces); the reminder still runs, so the lead escalates.
         result.suppressed = True
-        if store.set_manager_email_status(manager.manager_id, EMAIL_SUPPRESSED, now) and follow_up.admin_email:
-            mailer.send(render_admin_alert(
-                follow_up.admin_email, f"Manager {manager.name} cannot receive email",
-                [f"SES suppresses the address of manager {manager.manager_id} ({manager.name}): it bounced or "
-                 "complained. Their leads are not emailed to them; fix the address in the roster, or remove it "
-                 "from the SES suppression list once it works again.",
-                 f"Lead {lead.lead_id} ({assignment.temperature.value}, {assignment.points}) waits for them; "
-                 "it escalates when its speed-to-lead reminder finds it uncontacted."],
-                console_url, lead.lead_id))
     else:
         actions = manager_links(follow_up.links, lead, manager, now)
         result.message_id = mailer.send(render_assignment_email(lead, submission, manager, assignment, console_url,

@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from leadflow.lifecycle.links.signing import ManagerLinks
 from leadflow.lifecycle.schedules import ReminderDue
 from leadflow.notification.catalog import Words
-from leadflow.notification.mailer import Email
+from leadflow.notification.mailer import Audience, Email
 from leadflow.shared.events import LeadAssigned
 from leadflow.shared.models import FormConfig, Lead, Manager, Submission
 
@@ -44,12 +44,19 @@ def lead_url(console_url: str, lead_id: str) -> str:
     return f"{console_url.rstrip('/')}/leads/{lead_id}" if console_url else ""
 
 
+# Who reads each kind of email: SES's bounce and complaint events carry it back.
+_AUDIENCE: dict[str, Audience] = {
+    "assignment": "manager", "came_back": "manager", "reminder": "manager",
+    "autoresponder": "visitor", "farewell": "visitor", "admin_alert": "admin",
+}
+
+
 def _render(kind: str, to: str, subject: str, words: Words, context: dict[str, Any],
             reply_to: str | None = None) -> Email:
     context = {**context, "t": words, "lang": words.language, "dir": words.direction}
     env = _templates()
     return Email(
-        to=header_safe(to, 320), subject=header_safe(subject),
+        audience=_AUDIENCE[kind], to=header_safe(to, 320), subject=header_safe(subject),
         text=env.get_template(f"{kind}.txt").render(context),
         html=env.get_template(f"{kind}.html").render(context),
         reply_to=header_safe(reply_to, 320) if reply_to else None,

@@ -48,6 +48,9 @@ class NotificationStore(LeadReads):
     def get_manager(self, manager_id: str) -> Manager | None:
         return self.roster.get(manager_id)
 
+    def managers(self) -> list[Manager]:
+        return self.roster.managers()
+
     def set_manager_email_status(self, manager_id: str, status: str, at: datetime) -> bool:
         return self.roster.set_email_status(manager_id, status, at)
 

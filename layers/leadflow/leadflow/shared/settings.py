@@ -49,6 +49,8 @@ class _Console(_FromEnv):
 
 class _Mail(_Console):
     sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
+    # Every email goes through it (leadflow.notification.mailer).
+    mail_configuration_set: str = Field(alias="MAIL_CONFIGURATION_SET", min_length=1)
     admin_email: str = Field(alias="ADMIN_EMAIL", default="")
 
 
@@ -65,11 +67,13 @@ class _SpeedToLead(_FromEnv):
 
 class ScheduleSettings(_FromEnv):
     """The Scheduler target of reminders and follow-ups: the remind function (empty:
-    no schedules), the role Scheduler assumes, the dead-letter queue of failed ones."""
+    no schedules), the role Scheduler assumes, the dead-letter queue of failed ones, and
+    the stack's own schedule group (its functions' IAM reaches no other)."""
 
     remind_function_arn: str = Field(alias="REMIND_FUNCTION_ARN", default="")
     scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN", default="")
     reminder_dead_letter_arn: str = Field(alias="REMINDER_DLQ_ARN", default="")
+    schedule_group: str = Field(alias="SCHEDULE_GROUP", min_length=1)
 
 
 class LinkSettings(_FromEnv):
