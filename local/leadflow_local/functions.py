@@ -14,8 +14,11 @@ new one, as after a deploy). While it is imported and while it runs, the process
   in one process, and Powertools relies on it (the REST resolver keeps the current event
   in a class attribute, the Logger its keys per service).
 
-Everything is put back afterwards. `CallCounter` counts the AWS calls each function
-makes while it runs (not while it starts)."""
+Everything is put back afterwards. Every AWS call the function makes, at its start and
+in its invocations, is checked against its role in the template as deployed (iam.py): a
+call the role does not allow fails as AWS fails it. `CallCounter` patches botocore's one
+call path for that check and counts the calls each function makes while it runs (not
+while it starts)."""
 
 from __future__ import annotations
 
@@ -37,19 +40,25 @@ from typing import Any
 from botocore.client import BaseClient
 
 from leadflow_local.aws import send_to_queue_arn
+from leadflow_local.iam import Permissions
 from leadflow_local.template import FunctionSpec, Resolver
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 
 _one_invocation_at_a_time = threading.RLock()
 _in_function: contextvars.ContextVar[str | None] = contextvars.ContextVar("leadflow_in_function", default=None)
+# The container whose code runs in this thread (starting or invoked): whose role a call is
+# checked against. Per thread: the pumps and the server make their own calls meanwhile.
+_in_container: contextvars.ContextVar[LambdaFunction | None] = contextvars.ContextVar(
+    "leadflow_in_container", default=None)
 # The functions running now, outermost first, each with the environment it was entered
 # from: the first one's is the process's own (what every function starts from).
 _running: list[tuple[LambdaFunction, dict[str, str]]] = []
 
 
 class CallCounter:
-    """Counts AWS API calls made while a function runs, by `service.Operation`."""
+    """Counts AWS API calls made while a function runs, by `service.Operation`, and checks
+    every call a function makes (starting or running) against its role."""
 
     _installed = False
     _lock = threading.Lock()
@@ -58,7 +67,7 @@ class CallCounter:
 
     @classmethod
     def install(cls) -> None:
-        """Count through botocore's one call path (once per process)."""
+        """Count and check through botocore's one call path (once per process)."""
         with cls._lock:
             if cls._installed:
                 return
@@ -71,6 +80,10 @@ class CallCounter:
                     with cls._lock:
                         cls.calls[call] += 1
                         cls.by_function[f"{function_id} {call}"] += 1
+                container = _in_container.get()
+                if container is not None and container.permissions is not None:
+                    # As the function's role: a call it does not allow fails here, as in AWS.
+                    container.permissions.check(client, operation_name, api_params)
                 return original(client, operation_name, api_params)
 
             BaseClient._make_api_call = counting  # type: ignore[method-assign]
@@ -153,9 +166,13 @@ class LambdaFunction:
 
     Callable as its handler: `function(event, context)`."""
 
-    def __init__(self, spec: FunctionSpec, environment: Mapping[str, str]) -> None:
+    def __init__(self, spec: FunctionSpec, environment: Mapping[str, str],
+                 permissions: Permissions | None = None) -> None:
         self.spec = spec
         self.environment = dict(environment)
+        # What its role allows; the local stack always gives it (None: unchecked, for a
+        # bench that runs a handler on canned answers).
+        self.permissions = permissions
         self.module_name = f"leadflow_fn_{spec.logical_id}"
         self.code_dir = Path(spec.code_uri).resolve()
         module_file, self.handler_name = spec.handler.rsplit(".", 1)
@@ -209,9 +226,11 @@ class LambdaFunction:
             if not on_path:
                 sys.path.insert(0, str(self.code_dir))
             _running.append((self, entered_from))
+            in_container = _in_container.set(self)
             try:
                 yield self._start()
             finally:
+                _in_container.reset(in_container)
                 _running.pop()
                 if not on_path:
                     sys.path.remove(str(self.code_dir))

@@ -9,6 +9,8 @@ AWS piece has its own module:
                    groups, secrets and the sender's SES identity;
 - functions.py     Lambda: each function in a container of its own (its environment,
                    its modules), one invocation at a time, AWS calls counted;
+- iam.py           IAM: every AWS call a function makes (at its start too) checked
+                   against its role in the template as deployed; refused as AWS does;
 - api_gateway.py   `handle_http`: the template's API routes as REST proxy events, after
                    the route's Cognito authorizer (auth.py);
 - streams.py       `pump_streams`: the table's stream to the stream functions
@@ -44,6 +46,7 @@ from leadflow_local.aws import AwsClients
 from leadflow_local.domain import put_forms_and_managers
 from leadflow_local.event_rules import EventRulesPump, RuleDelivery, create_rule
 from leadflow_local.functions import AsyncInvocation, CallCounter, LambdaContext, LambdaFunction
+from leadflow_local.iam import Permissions, function_permissions
 from leadflow_local.queue_sources import QueueSource, QueueSourcesPump
 from leadflow_local.resources import TemplateResources, generate_secret_string
 from leadflow_local.scheduler import SchedulePump
@@ -91,6 +94,7 @@ class LocalStack:
         self.containers: dict[str, LambdaFunction] = {}
         self.specs: dict[str, FunctionSpec] = {}
         self.environments: dict[str, dict[str, str]] = {}  # logical id -> the function's own variables
+        self.permissions: dict[str, Permissions] = {}  # logical id -> what its role allows, as deployed
         self.routes: list[ApiRoute] = []
         self.streams: list[StreamMapping] = []
         self.rules: list[RuleDelivery] = []
@@ -132,6 +136,9 @@ class LocalStack:
         self.function_arns.update(deployment.function_arns)
         self.user_pools.update(deployment.user_pools)
         self.user_pool_clients.update(deployment.user_pool_clients)
+        # Each role resolved once: the check on every call only matches.
+        self.permissions.update(function_permissions(self.template, self.resolve, stack_name=self.stack_name,
+                                                     account_id=self.account_id))
         for spec in self.template.functions():
             self._add_function(spec)
         if start_functions:
@@ -146,7 +153,8 @@ class LocalStack:
         self.environments[lid] = {
             **spec.resolved_environment(self.resolve), "AWS_DEFAULT_REGION": self.region,
             **local_api_urls(self.template, spec, self.resolve, self.region, self.public_url)}
-        self.containers[lid] = self.functions[lid] = LambdaFunction(spec, self.environments[lid])
+        self.containers[lid] = self.functions[lid] = LambdaFunction(spec, self.environments[lid],
+                                                                    self.permissions[lid])
         for event in spec.events:
             if event.type == "Api":
                 self.routes.append(api_route(self.template, spec, event, self.resolve))
@@ -214,7 +222,8 @@ class LocalStack:
 
     def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
         """Call a function's handler as Lambda would, in its container (started first if
-        cold), counting the AWS calls the invocation makes (not those of the start)."""
+        cold), counting the AWS calls the invocation makes (not those of the start); every
+        call, the start's too, is checked against the function's role."""
         context = LambdaContext(function_name=f"{self.stack_name}-{function_id}",
                                 invoked_function_arn=self.function_arn(function_id))
         with self.containers[function_id].running(), CallCounter.counting_for(function_id):

@@ -1,10 +1,16 @@
 """Reading template.yaml: the single source of the wiring, for the local stack and tests.
 
 Only what the local stack needs is interpreted: parameters, resources, the Globals of
-functions, function events and the intrinsic functions used in the template."""
+functions, function events and the intrinsic functions used in the template. What SAM
+makes of it (the roles of the functions, ...) is read from its translation by
+aws-sam-translator (`translate`), as deployed."""
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,6 +48,51 @@ _CfnLoader.add_multi_constructor("!", _intrinsic)
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return yaml.load(path.read_text("utf-8"), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+def translate(text: str) -> dict[str, Any]:
+    """A SAM template's text translated to plain CloudFormation by aws-sam-translator, as
+    `sam deploy` would. Each text is translated once per process (it takes about half a
+    second); every caller gets a copy of its own to change."""
+    return copy.deepcopy(_translated_text(text))
+
+
+def translate_document(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The same for a template already parsed (`Template.doc`: long-form intrinsics, as
+    the translator's own parser gives them), once per distinct document."""
+    return copy.deepcopy(_translated_json(json.dumps(doc, default=str)))
+
+
+def translated_template() -> dict[str, Any]:
+    """template.yaml as CloudFormation sees it, after aws-sam-translator expanded SAM."""
+    return translate(TEMPLATE_PATH.read_text("utf-8"))
+
+
+@functools.lru_cache(maxsize=16)
+def _translated_text(text: str) -> dict[str, Any]:
+    from samtranslator.yaml_helper import yaml_parse  # a dev dependency, and slow to import
+
+    return _translated_json(json.dumps(yaml_parse(text), default=str))
+
+
+@functools.lru_cache(maxsize=16)
+def _translated_json(doc_json: str) -> dict[str, Any]:
+    from samtranslator.translator.transform import transform
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    doc = json.loads(doc_json)  # a fresh copy: the translator changes what it is given
+    # The translator wants S3 locations where `sam build` would put the code.
+    for resource in doc.get("Resources", {}).values():
+        props = resource.get("Properties", {})
+        for uri in ("CodeUri", "ContentUri"):
+            if uri in props:
+                props[uri] = f"s3://leadflow-artifacts/{uri}.zip"
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    return dict(transform(doc, {}, NoManagedPolicies()))
 
 
 # `Ref: AWS::NoValue`: the property (or list item) is left out, as CloudFormation does.
