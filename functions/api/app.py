@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow.lifecycle.transitions import InvalidChange, LeadNotFound, TransitionNotAllowed
 from leadflow.reporting.listing import InvalidListing
 from leadflow.shared.access import Forbidden, NotAuthenticated
-from leadflow.shared.http import api_error
+from leadflow.shared.http import INVALID_REQUEST, api_error
 from leadflow.shared.secrets import KeyUnavailable
 from leadflow.storage.transactions import LeadChanged
 
@@ -76,7 +76,7 @@ def key_unavailable(_error: KeyUnavailable) -> Response:
 @app.exception_handler(UnicodeDecodeError)
 def not_utf8(_error: UnicodeDecodeError) -> Response:
     # A body that is not UTF-8 cannot be JSON: the client's mistake, never a 502.
-    return api_error(400, "invalid_request", "the body must be JSON in UTF-8")
+    return api_error(400, INVALID_REQUEST, "the body must be JSON in UTF-8")
 
 
 @app.exception_handler(RequestValidationError)
@@ -84,7 +84,7 @@ def invalid_request(error: RequestValidationError) -> Response:
     # Field paths and pydantic's messages only: never the submitted values.
     fields = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "code": str(e.get("type")),
                "message": str(e.get("msg"))} for e in error.errors()]
-    return api_error(400, "invalid_request", "the request is not valid", errors=fields)
+    return api_error(400, INVALID_REQUEST, "the request is not valid", errors=fields)
 
 
 @app.not_found

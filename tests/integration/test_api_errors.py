@@ -4,9 +4,11 @@ import base64
 import json
 from typing import Any
 
+import jsonschema
 import pytest
 
 from leadflow_local.stack import LocalStack
+from leadflow_local.template import ROOT
 from support import api_event, claims_of, post_hot_lead
 
 ADMIN = claims_of(admin=True)
@@ -38,3 +40,36 @@ def test_a_body_that_is_not_utf8_is_a_400_in_the_error_shape(stack: LocalStack, 
     body = json.loads(result["body"])
     assert [e["code"] for e in body["errors"]] == ["invalid_request"]
     assert "caf" not in result["body"]  # the refused body is not echoed back
+
+
+# -- what schemathesis found (tests/e2e/test_api_contract.py): each answer as openapi.json says
+
+
+DOCUMENT = json.loads((ROOT / "openapi.json").read_text("utf-8"))
+
+
+def documented(path: str, method: str, status: int) -> dict[str, Any]:
+    """The JSON Schema openapi.json gives this answer's body, its references resolvable."""
+    response = DOCUMENT["paths"][path][method.lower()]["responses"][str(status)]
+    return {**response["content"]["application/json"]["schema"], "components": DOCUMENT["components"]}
+
+
+def assert_documented(result: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    """The answer's body, once it is what the document says for its status."""
+    body = json.loads(result["body"])
+    jsonschema.validate(body, documented(path, method, result["statusCode"]))
+    return body
+
+
+def lead_event(method: str, lead_id: str, action: str, body: Any, **kwargs: Any) -> dict[str, Any]:
+    return api_event(method, f"/leads/{lead_id}{action}", claims=ADMIN, body=body, resource=f"/leads/{{lead_id}}{action}",
+                     path_params={"lead_id": lead_id}, **kwargs)
+
+
+def test_api_gateways_own_401_is_the_documented_one(stack: LocalStack):
+    # Before: every operation documented its 401 as an ApiError; the authorizer answers
+    # {"message": "Unauthorized"} before the function runs.
+    response = stack.handle_http("GET", "/leads", {}, b"")
+
+    assert response.status == 401
+    jsonschema.validate(json.loads(response.body), documented("/leads", "GET", 401))

@@ -1,15 +1,23 @@
 """The shape of every error Leadflow answers over HTTP: `errors`, each with the `field`
 it is about (null: the request as a whole), a stable machine-readable `code` and a
-message for people; plus JSON answers in that shape."""
+message for people; plus JSON answers in that shape and how the leads API's document
+declares them."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.shared.models import LeadStatus
+
+# A request the API cannot read: not JSON, not UTF-8, or not what the schema says.
+INVALID_REQUEST = "invalid_request"
+JSON_MEDIA_TYPE = "application/json"
+ERRORS_DESCRIPTION = "errors, each with a machine-readable `code`"
 
 
 class FieldError(BaseModel):
@@ -26,10 +34,18 @@ class ApiError(BaseModel):
 
     errors: list[FieldError] = Field(description="what is wrong: `field` (null: the request as a whole), "
                                                  "a stable `code`, a message for people")
-    code: str | None = Field(default=None, description="with several field errors: the request's code")
+    code: str = Field(description="the error's code, what a client acts on; `invalid_request` with field "
+                                  "errors (pydantic's types as their codes)")
     status: LeadStatus | None = Field(default=None, description="409 `transition_not_allowed`: the lead's status")
     allowed: list[LeadStatus] | None = Field(
         default=None, description="409 `transition_not_allowed`: the statuses the lead may go to from here")
+
+
+class GatewayError(BaseModel):
+    """What API Gateway itself answers before the function runs: its Cognito authorizer's
+    401 is `{"message": "Unauthorized"}` (or "The incoming token has expired")."""
+
+    message: str
 
 
 def json_response(status: int, body: dict, headers: dict[str, str] | None = None) -> Response:
@@ -40,10 +56,21 @@ def json_response(status: int, body: dict, headers: dict[str, str] | None = None
 
 def api_error(status: int, code: str, message_text: str, /, *, errors: list[dict] | None = None,
               **details: object) -> Response:
-    """The APIs' errors, in capture's shape (`errors`: field, code, message), with any
-    details a client acts on beside it (e.g. the lead's `status` and the `allowed`
+    """The APIs' errors, in capture's shape (`errors`: field, code, message), with the
+    request's `code` beside them (one place for a client to look, whatever the error)
+    and any details a client acts on (e.g. the lead's `status` and the `allowed`
     statuses of a 409: positional-only parameters leave those names free)."""
-    body: dict = {"errors": errors or [{"field": None, "code": code, "message": message_text}], **details}
-    if errors:
-        body["code"] = code
+    body: dict = {"errors": errors or [{"field": None, "code": code, "message": message_text}], "code": code,
+                  **details}
     return json_response(status, body)
+
+
+def error_response(codes: Mapping[str, str | None]) -> dict[str, Any]:
+    """An error answer as the leads API's OpenAPI document declares it (a route's
+    `responses=`): the codes it may carry, each with an optional note, in words and as
+    the enum of the body's `code`, so a client (and the contract test) knows them all."""
+    listed = ", ".join(f"`{code}`" + (f" ({note})" if note else "") for code, note in codes.items())
+    return {"description": f"{ERRORS_DESCRIPTION}: {listed}",
+            "content": {JSON_MEDIA_TYPE: {"schema": {"allOf": [
+                {"$ref": "#/components/schemas/ApiError"},
+                {"type": "object", "required": ["code"], "properties": {"code": {"enum": list(codes)}}}]}}}}
