@@ -17,15 +17,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow.lifecycle.transitions import InvalidChange, LeadNotFound, TransitionNotAllowed
 from leadflow.reporting.listing import InvalidListing
 from leadflow.shared.access import Forbidden, NotAuthenticated
-from leadflow.shared.http import INVALID_REQUEST, api_error
+from leadflow.shared.http import INVALID_REQUEST, api_error, json_object_body, unsupported_media_type
 from leadflow.shared.secrets import KeyUnavailable
 from leadflow.storage.transactions import LeadChanged
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-# Validation from the type hints, which also makes the OpenAPI document (openapi.json).
-app = APIGatewayRestResolver(enable_validation=True)
+# Validation from the type hints, which also makes the OpenAPI document (openapi.json);
+# bodies are JSON objects (or null), as the document says.
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=json_object_body)
 app.include_router(leads_routes.router)
 app.include_router(report_routes.router)
 app.include_router(erasure_routes.router)
@@ -96,4 +97,5 @@ def unknown_path(_error: Exception) -> Response:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    # A body that is not JSON is refused before the resolver's validation parses it.
+    return unsupported_media_type(event) or app.resolve(event, context)

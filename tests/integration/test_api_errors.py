@@ -73,3 +73,39 @@ def test_api_gateways_own_401_is_the_documented_one(stack: LocalStack):
 
     assert response.status == 401
     jsonschema.validate(json.loads(response.body), documented("/leads", "GET", 401))
+
+
+@pytest.mark.parametrize("content_type", [
+    "multipart/form-data",  # no boundary: Powertools raised ValueError, a 502
+    "multipart/form-data; boundary=x",
+    "application/x-www-form-urlencoded",  # Powertools parsed it as a form
+    "text/plain",  # Powertools' own 415 body, not the error shape
+])
+@pytest.mark.parametrize(("method", "path", "resource"), [
+    ("POST", "/leads/{id}/notes", "/leads/{lead_id}/notes"),
+    ("PUT", "/reports/costs", "/reports/costs"),
+    ("POST", "/erasures", "/erasures"),
+])
+def test_a_body_that_is_not_json_is_a_documented_415(stack: LocalStack, content_type, method, path, resource):
+    event = api_event(method, path.replace("{id}", "lead-1"), claims=ADMIN, resource=resource,
+                      body="text=hello", path_params={"lead_id": "lead-1"} if "{id}" in path else None)
+    event["headers"] = {"Content-Type": content_type}
+
+    result = stack.invoke("LeadsApiFunction", event)
+
+    assert result["statusCode"] == 415, result
+    assert assert_documented(result, resource, method)["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(("method", "action", "body"), [
+    ("POST", "/convert", [None, None]),  # Powertools took an array's first item: 201
+    ("POST", "/status", [{"status": "contacted"}, "anything"]),
+    ("POST", "/notes", "a note"),
+])
+def test_a_body_that_is_not_a_json_object_is_a_400(stack: LocalStack, method, action, body):
+    lead_id = post_hot_lead(stack)
+
+    result = stack.invoke("LeadsApiFunction", lead_event(method, lead_id, action, body))
+
+    assert result["statusCode"] == 400, result
+    assert assert_documented(result, f"/leads/{{lead_id}}{action}", method)["code"] == "invalid_request"

@@ -94,6 +94,7 @@ def test_errors_are_documented_as_this_api_answers_them(generated):
         for method, operation in methods.items():
             responses = operation["responses"]
             assert "422" not in responses and {"400", "401"} <= set(responses), (path, method)
+            assert ("415" in responses) == ("requestBody" in operation), (path, method)
             assert "invalid_request" in error_codes(responses["400"]), (path, method)
             for code, response in responses.items():
                 if code[0] in "45" and code != "401":

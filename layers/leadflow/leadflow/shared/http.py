@@ -1,7 +1,7 @@
 """The shape of every error Leadflow answers over HTTP: `errors`, each with the `field`
 it is about (null: the request as a whole), a stable machine-readable `code` and a
-message for people; plus JSON answers in that shape and how the leads API's document
-declares them."""
+message for people; plus JSON answers in that shape, how the leads API's document
+declares them, and what the leads API reads (JSON bodies)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.shared.models import LeadStatus
 
 # A request the API cannot read: not JSON, not UTF-8, or not what the schema says.
 INVALID_REQUEST = "invalid_request"
+UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 JSON_MEDIA_TYPE = "application/json"
+# Methods whose requests carry a body in the leads API.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 ERRORS_DESCRIPTION = "errors, each with a machine-readable `code`"
 
 
@@ -74,3 +78,34 @@ def error_response(codes: Mapping[str, str | None]) -> dict[str, Any]:
             "content": {JSON_MEDIA_TYPE: {"schema": {"allOf": [
                 {"$ref": "#/components/schemas/ApiError"},
                 {"type": "object", "required": ["code"], "properties": {"code": {"enum": list(codes)}}}]}}}}
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    lowered = name.lower()
+    return next((str(v) for k, v in (headers or {}).items() if k.lower() == lowered and v is not None), None)
+
+
+def unsupported_media_type(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The leads API's answer (an API Gateway proxy result) to a request that declares a
+    body it does not read: anything but JSON is 415, before Powertools parses it (it
+    would read a form or a multipart body too, and fail on a multipart without its
+    boundary). None: the request may go on (no Content-Type is read as JSON)."""
+    if str(event.get("httpMethod", "")).upper() not in BODY_METHODS:
+        return None
+    content_type = _header(event.get("headers"), "content-type")
+    if content_type is None or content_type.split(";", 1)[0].strip().lower() == JSON_MEDIA_TYPE:
+        return None
+    refused = api_error(415, UNSUPPORTED_MEDIA_TYPE, "send the body as JSON (Content-Type: application/json)")
+    return {"statusCode": refused.status_code, "headers": {"Content-Type": JSON_MEDIA_TYPE},
+            "multiValueHeaders": {}, "body": refused.body, "isBase64Encoded": False}
+
+
+def json_object_body(text: str) -> dict[str, Any] | None:
+    """A request body as the leads API reads it (the resolver's JSON deserializer): a
+    JSON object, or null where a body is optional. Powertools would take an array's
+    first item for the object (`[{...}, "anything"]`), which no document describes."""
+    value = json.loads(text)
+    if value is not None and not isinstance(value, dict):
+        raise RequestValidationError([{"type": "model_attributes_type", "loc": ("body",),
+                                       "msg": "the body must be a JSON object"}])
+    return value
