@@ -30,7 +30,7 @@ from leadflow.reporting.export import CSV_COLUMNS, leads_csv
 from leadflow.reporting.listing import MAX_CURSOR_LENGTH, lead_query, list_leads
 from leadflow.reporting.views import LeadDetail, LeadList, submission_view, summary_of
 from leadflow.shared.access import Caller, check_lead_access
-from leadflow.shared.http import INVALID_REQUEST, error_response
+from leadflow.shared.http import INVALID_REQUEST, IsoDay, error_response
 from leadflow.shared.models import Lead, LeadStatus, RejectionReason, Temperature
 
 router = Router()
@@ -64,8 +64,8 @@ LIST_DESCRIPTION = (
 
 StatusParam = Annotated[LeadStatus | None, Query(description="only leads in this status")]
 TemperatureParam = Annotated[Temperature | None, Query(description="only leads this hot (their current score)")]
-FromParam = Annotated[date | None, Query(alias="from", description="from this UTC day (see above)")]
-ToParam = Annotated[date | None, Query(alias="to", description="through this UTC day (see above)")]
+FromParam = Annotated[IsoDay | None, Query(alias="from", description="from this UTC day (see above)")]
+ToParam = Annotated[IsoDay | None, Query(alias="to", description="through this UTC day (see above)")]
 ManagerParam = Annotated[str | None, Query(max_length=64, description="admins only: one manager's queue, or "
                                                                       "`unassigned`")]
 CursorParam = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` of the "

@@ -109,3 +109,24 @@ def test_a_body_that_is_not_a_json_object_is_a_400(stack: LocalStack, method, ac
 
     assert result["statusCode"] == 400, result
     assert assert_documented(result, f"/leads/{{lead_id}}{action}", method)["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize("query", [{"to": "0"}, {"from": "0"}, {"to": "2026-01-01T00:00:00"}, {"from": "20260101"}])
+def test_a_day_in_a_query_is_yyyy_mm_dd_only(stack: LocalStack, query):
+    # Before: `to=0` listed the leads to 1970-01-01 (pydantic read it as a Unix time).
+    for path in ("/leads", "/exports/leads"):
+        result = stack.invoke("LeadsApiFunction", api_event("GET", path, claims=ADMIN, query=query))
+
+        assert result["statusCode"] == 400, (path, result)
+        body = assert_documented(result, path, "GET")
+        assert [e["field"] for e in body["errors"]] == list(query), body
+
+
+def test_a_day_in_a_body_is_yyyy_mm_dd_only(stack: LocalStack):
+    lead_id = post_hot_lead(stack)
+    midnight_2100 = 4102444800  # pydantic took it for 2100-01-01: the lead was postponed
+
+    result = stack.invoke("LeadsApiFunction", lead_event("POST", lead_id, "/postpone", {"follow_up_on": midnight_2100}))
+
+    assert result["statusCode"] == 400, result
+    assert assert_documented(result, "/leads/{lead_id}/postpone", "POST")["code"] == "invalid_request"

@@ -4,12 +4,11 @@ also make the OpenAPI document)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, Field
 
 from leadflow.lifecycle.transitions import MAX_NOTE_LENGTH
 from leadflow.shared.events import LeadStatusChanged
+from leadflow.shared.http import IsoDay
 from leadflow.shared.models import Activity, Lead, LeadStatus, RejectionReason
 
 NOTE = Field(default=None, max_length=MAX_NOTE_LENGTH, description="free text kept in the lead's history")
@@ -19,7 +18,7 @@ class StatusChange(BaseModel):
     status: LeadStatus = Field(description="where the lead goes; see the transitions in the description")
     reason: RejectionReason | None = Field(default=None, description="required when rejecting, else absent")
     note: str | None = NOTE
-    follow_up_on: date | None = Field(default=None, description="required when postponing (a day after today), "
+    follow_up_on: IsoDay | None = Field(default=None, description="required when postponing (a day after today), "
                                                                  "else absent")
 
 
@@ -34,7 +33,7 @@ class Rejection(BaseModel):
 
 
 class Postponement(BaseModel):
-    follow_up_on: date = Field(description="the day the lead comes back to its manager (after today)")
+    follow_up_on: IsoDay = Field(description="the day the lead comes back to its manager (after today)")
     note: str | None = NOTE
 
 

@@ -1,17 +1,19 @@
 """The shape of every error Leadflow answers over HTTP: `errors`, each with the `field`
 it is about (null: the request as a whole), a stable machine-readable `code` and a
 message for people; plus JSON answers in that shape, how the leads API's document
-declares them, and what the leads API reads (JSON bodies)."""
+declares them, and what the leads API reads (JSON bodies, days as YYYY-MM-DD)."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leadflow.shared.models import LeadStatus
 
@@ -109,3 +111,18 @@ def json_object_body(text: str) -> dict[str, Any] | None:
         raise RequestValidationError([{"type": "model_attributes_type", "loc": ("body",),
                                        "msg": "the body must be a JSON object"}])
     return value
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    # pydantic alone would also take 0 or "0" (a Unix time) or a date-time for a day.
+    if isinstance(value, date) or (isinstance(value, str) and _DAY.fullmatch(value)):
+        return value
+    raise ValueError("a day is written YYYY-MM-DD")
+
+
+# A day as the leads API takes it, in a query or a body: `YYYY-MM-DD` and nothing else,
+# as the document's `format: date` says.
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
