@@ -130,3 +130,15 @@ def test_a_day_in_a_body_is_yyyy_mm_dd_only(stack: LocalStack):
 
     assert result["statusCode"] == 400, result
     assert assert_documented(result, "/leads/{lead_id}/postpone", "POST")["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize("farewell", [0, 1, "yes", "true"])
+def test_farewell_is_a_boolean_only(stack: LocalStack, farewell):
+    # Before: 0 (and "yes") were read as booleans and the lead rejected.
+    lead_id = post_hot_lead(stack)
+
+    result = stack.invoke("LeadsApiFunction", lead_event("POST", lead_id, "/reject",
+                                                         {"reason": "no_budget", "farewell": farewell}))
+
+    assert result["statusCode"] == 400, result
+    assert assert_documented(result, "/leads/{lead_id}/reject", "POST")["code"] == "invalid_request"

@@ -29,7 +29,9 @@ class NoteInput(BaseModel):
 class Rejection(BaseModel):
     reason: RejectionReason
     note: str | None = NOTE
-    farewell: bool = Field(default=False, description="email the person a short goodbye with a questionnaire link")
+    # Strict: a boolean only, as the document says (pydantic would also take 0, 1, "yes").
+    farewell: bool = Field(default=False, strict=True,
+                           description="email the person a short goodbye with a questionnaire link")
 
 
 class Postponement(BaseModel):
