@@ -142,3 +142,17 @@ def test_farewell_is_a_boolean_only(stack: LocalStack, farewell):
 
     assert result["statusCode"] == 400, result
     assert assert_documented(result, "/leads/{lead_id}/reject", "POST")["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize("amount", [1234.5, 1e308, "12.5x", "+5", "1.234", "1e3", "1" * 13])
+def test_a_channel_cost_is_a_decimal_string_as_documented(stack: LocalStack, amount):
+    # Before: the document's pattern for `amount` (pydantic's) let "12.5x" through and
+    # numbers had no bound, so requests valid by the document were refused as invalid.
+    cost = {"period": "2026-03", "channel": "google", "amount": amount, "currency": "EUR"}
+    schema = DOCUMENT["components"]["schemas"]["ChannelCostInput"]
+
+    result = stack.invoke("LeadsApiFunction", api_event("PUT", "/reports/costs", claims=ADMIN, body=cost))
+
+    assert result["statusCode"] == 400, result
+    assert assert_documented(result, "/reports/costs", "PUT")["code"] == "invalid_request"
+    assert not jsonschema.Draft202012Validator(schema).is_valid(cost)
