@@ -90,6 +90,14 @@ def invalid_request(error: RequestValidationError) -> Response:
 
 @app.not_found
 def unknown_path(_error: Exception) -> Response:
+    # API Gateway only sends the routes of the template here: one the resolver cannot
+    # match has a path parameter with characters no id has (`/leads/%C2%84`), which is
+    # the invalid request the document says, as a too-long id is.
+    parameters = app.current_event.path_parameters or {}
+    if parameters:
+        return api_error(400, INVALID_REQUEST, "the request is not valid", errors=[
+            {"field": name, "code": "string_pattern_mismatch", "message": "holds characters no id has"}
+            for name in sorted(parameters)])
     return api_error(404, "not_found", "there is nothing at this address")
 
 

@@ -156,3 +156,16 @@ def test_a_channel_cost_is_a_decimal_string_as_documented(stack: LocalStack, amo
     assert result["statusCode"] == 400, result
     assert assert_documented(result, "/reports/costs", "PUT")["code"] == "invalid_request"
     assert not jsonschema.Draft202012Validator(schema).is_valid(cost)
+
+
+def test_a_lead_id_with_characters_no_id_has_is_a_400(stack: LocalStack):
+    # Before: the resolver could not route `/leads/%C2%84` and answered 404 `not_found`,
+    # a code the document did not give these routes.
+    odd = "\x84"
+    for method, action, body in (("GET", "", None), ("POST", "/notes", {"text": "x"}),
+                                 ("POST", "/status", {"status": "contacted"})):
+        result = stack.invoke("LeadsApiFunction", lead_event(method, odd, action, body))
+
+        assert result["statusCode"] == 400, (action, result)
+        answer = assert_documented(result, f"/leads/{{lead_id}}{action}", method)
+        assert (answer["code"], [e["field"] for e in answer["errors"]]) == ("invalid_request", ["lead_id"])
