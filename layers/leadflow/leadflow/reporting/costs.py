@@ -39,7 +39,8 @@ class CostStore(Protocol):
 class ChannelCostInput(BaseModel):
     """`PUT /reports/costs`: what a channel cost in a month (ads, fees, a salary share)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"period": "2026-11", "channel": "google", "amount": "1234.50", "currency": "EUR"}]})
 
     period: str = Field(description="the month, YYYY-MM", examples=["2026-11"])
     channel: str = Field(min_length=1, max_length=200,
