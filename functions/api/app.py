@@ -17,15 +17,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow.lifecycle.transitions import InvalidChange, LeadNotFound, TransitionNotAllowed
 from leadflow.reporting.listing import InvalidListing
 from leadflow.shared.access import Forbidden, NotAuthenticated
-from leadflow.shared.http import api_error
+from leadflow.shared.http import INVALID_REQUEST, api_error, json_object_body, unsupported_media_type
 from leadflow.shared.secrets import KeyUnavailable
 from leadflow.storage.transactions import LeadChanged
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-# Validation from the type hints, which also makes the OpenAPI document (openapi.json).
-app = APIGatewayRestResolver(enable_validation=True)
+# Validation from the type hints, which also makes the OpenAPI document (openapi.json);
+# bodies are JSON objects (or null), as the document says.
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=json_object_body)
 app.include_router(leads_routes.router)
 app.include_router(report_routes.router)
 app.include_router(erasure_routes.router)
@@ -76,7 +77,7 @@ def key_unavailable(_error: KeyUnavailable) -> Response:
 @app.exception_handler(UnicodeDecodeError)
 def not_utf8(_error: UnicodeDecodeError) -> Response:
     # A body that is not UTF-8 cannot be JSON: the client's mistake, never a 502.
-    return api_error(400, "invalid_request", "the body must be JSON in UTF-8")
+    return api_error(400, INVALID_REQUEST, "the body must be JSON in UTF-8")
 
 
 @app.exception_handler(RequestValidationError)
@@ -84,11 +85,19 @@ def invalid_request(error: RequestValidationError) -> Response:
     # Field paths and pydantic's messages only: never the submitted values.
     fields = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "code": str(e.get("type")),
                "message": str(e.get("msg"))} for e in error.errors()]
-    return api_error(400, "invalid_request", "the request is not valid", errors=fields)
+    return api_error(400, INVALID_REQUEST, "the request is not valid", errors=fields)
 
 
 @app.not_found
 def unknown_path(_error: Exception) -> Response:
+    # API Gateway only sends the routes of the template here: one the resolver cannot
+    # match has a path parameter with characters no id has (`/leads/%C2%84`), which is
+    # the invalid request the document says, as a too-long id is.
+    parameters = app.current_event.path_parameters or {}
+    if parameters:
+        return api_error(400, INVALID_REQUEST, "the request is not valid", errors=[
+            {"field": name, "code": "string_pattern_mismatch", "message": "holds characters no id has"}
+            for name in sorted(parameters)])
     return api_error(404, "not_found", "there is nothing at this address")
 
 
@@ -96,4 +105,5 @@ def unknown_path(_error: Exception) -> Response:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    # A body that is not JSON is refused before the resolver's validation parses it.
+    return unsupported_media_type(event) or app.resolve(event, context)

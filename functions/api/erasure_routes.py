@@ -10,12 +10,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from leadflow.privacy.erasure import ErasureRecord, ErasureRefused, ErasureRequest
 from leadflow.privacy.service import erase_person
 from leadflow.shared.access import require_admin
-from leadflow.shared.http import api_error
+from leadflow.shared.http import INVALID_REQUEST, api_error, error_response
 
 router = Router()
 logger = Logger(child=True)
-
-_ERR = "errors, each with a machine-readable `code`"
 
 
 @router.post(
@@ -26,10 +24,13 @@ _ERR = "errors, each with a machine-readable `code`"
                  "and publishes `Lead Erased`. Nothing found still answers 200, with no leads: every request "
                  "that names someone is recorded. Give `email`, or `phone` (E.164, or national with `country`)."),
     responses={200: {"description": "the erasure record (no personal data)"},
-               400: {"description": f"{_ERR}: `email_or_phone_required` (give exactly one), `country_required` "
-                                    "(a phone without +<country code>), `invalid_email`, `invalid_phone`, "
-                                    "`invalid_request`"},
-               403: {"description": f"{_ERR}: `admins_only`"}},
+               400: error_response({"email_or_phone_required": "give exactly one", "country_required": "a phone "
+                                    "without +<country code>", "invalid_email": None, "invalid_phone": None,
+                                    INVALID_REQUEST: None}),
+               403: error_response({"admins_only": "a manager"}),
+               409: error_response({"lead_changed": "a lead kept changing while it was erased: ask again"}),
+               503: error_response({"unavailable": "the hash key could not be read: nothing was done, ask again "
+                                    "in a minute"})},
 )
 def erase(request: ErasureRequest) -> ErasureRecord:
     caller = api_context.caller(router)

@@ -30,6 +30,7 @@ from leadflow.reporting.export import CSV_COLUMNS, leads_csv
 from leadflow.reporting.listing import MAX_CURSOR_LENGTH, lead_query, list_leads
 from leadflow.reporting.views import LeadDetail, LeadList, submission_view, summary_of
 from leadflow.shared.access import Caller, check_lead_access
+from leadflow.shared.http import INVALID_REQUEST, IsoDay, error_response
 from leadflow.shared.models import Lead, LeadStatus, RejectionReason, Temperature
 
 router = Router()
@@ -38,11 +39,16 @@ MAX_LIST_LIMIT = 100
 MAX_EXPORT_LIMIT = 500
 LEAD_ID = Path(description="the lead's id", pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
-_ERR = "errors, each with a machine-readable `code`"
-NOT_YOURS = {403: {"description": f"{_ERR}: `not_your_lead` (another manager's), `no_manager`"},
-             404: {"description": f"{_ERR}: `lead_not_found`"}}
-REFUSED = {409: {"description": f"{_ERR}: `transition_not_allowed` (with the lead's `status` and the `allowed` "
-                                "statuses), `lead_changed` (another change got there first: read it again)"}}
+# The errors each route may answer, by status and code (leadflow.shared.http.error_response
+# puts them in the document, where the contract test holds the code to them).
+NOT_YOURS = {403: error_response({"not_your_lead": "another manager's lead"}),
+             404: error_response({"lead_not_found": None})}
+REFUSED = {409: error_response({"transition_not_allowed": "with the lead's `status` and the `allowed` statuses",
+                                "lead_changed": "another change got there first: read it again"})}
+LIST_ERRORS = {400: error_response({"invalid_cursor": "a cursor of another list", "invalid_date_range": "`from` "
+                                    "after `to`", INVALID_REQUEST: None}),
+               403: error_response({"not_your_leads": "a manager asking for another's", "admins_only": "a manager "
+                                    "asking for the unassigned leads", "no_manager": "a user linked to no manager"})}
 
 
 # -- lists -------------------------------------------------------------------------------
@@ -58,8 +64,8 @@ LIST_DESCRIPTION = (
 
 StatusParam = Annotated[LeadStatus | None, Query(description="only leads in this status")]
 TemperatureParam = Annotated[Temperature | None, Query(description="only leads this hot (their current score)")]
-FromParam = Annotated[date | None, Query(alias="from", description="from this UTC day (see above)")]
-ToParam = Annotated[date | None, Query(alias="to", description="through this UTC day (see above)")]
+FromParam = Annotated[IsoDay | None, Query(alias="from", description="from this UTC day (see above)")]
+ToParam = Annotated[IsoDay | None, Query(alias="to", description="through this UTC day (see above)")]
 ManagerParam = Annotated[str | None, Query(max_length=64, description="admins only: one manager's queue, or "
                                                                       "`unassigned`")]
 CursorParam = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` of the "
@@ -68,10 +74,7 @@ CursorParam = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH, descript
 
 @router.get("/leads", tags=["leads"], summary="List leads, newest first, a page at a time",
             description=LIST_DESCRIPTION,
-            responses={200: {"description": "a page of lead summaries"},
-                       400: {"description": f"{_ERR}: `invalid_cursor`, `invalid_date_range`, `invalid_request`"},
-                       403: {"description": f"{_ERR}: `not_your_leads` (a manager asking for another's), "
-                                            "`admins_only`, `no_manager`"}})
+            responses={200: {"description": "a page of lead summaries"}, **LIST_ERRORS})
 def get_leads(status: StatusParam = None, temperature: TemperatureParam = None, date_from: FromParam = None,
               date_to: ToParam = None, manager_id: ManagerParam = None,
               limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT, description="leads read at most")] = 25,
@@ -93,8 +96,7 @@ def get_leads(status: StatusParam = None, temperature: TemperatureParam = None, 
                 "content": {"text/csv": {"schema": {"type": "string"}}},
                 "headers": {"X-Next-Cursor": {"description": "the next page's cursor", "schema": {"type": "string"}},
                             "Link": {"description": "the next page, rel=\"next\"", "schema": {"type": "string"}}}},
-                400: {"description": f"{_ERR}: `invalid_cursor`, `invalid_date_range`, `invalid_request`"},
-                403: {"description": f"{_ERR}: `not_your_leads`, `admins_only`, `no_manager`"}})
+                **LIST_ERRORS})
 def export_leads(status: StatusParam = None, temperature: TemperatureParam = None, date_from: FromParam = None,
                  date_to: ToParam = None, manager_id: ManagerParam = None,
                  limit: Annotated[int, Query(ge=1, le=MAX_EXPORT_LIMIT, description="leads read at most")] = 200,
@@ -115,7 +117,8 @@ def export_leads(status: StatusParam = None, temperature: TemperatureParam = Non
 # -- one lead ----------------------------------------------------------------------------
 
 @router.get("/leads/<lead_id>", tags=["leads"], summary="One lead with its submissions and history",
-            responses={200: {"description": "the lead, its submissions and its history, newest first"}, **NOT_YOURS})
+            responses={200: {"description": "the lead, its submissions and its history, newest first"},
+                       400: error_response({INVALID_REQUEST: None}), **NOT_YOURS})
 def get_lead(lead_id: Annotated[str, LEAD_ID]) -> LeadDetail:
     who = api_context.caller(router)
     found = api_context.listing.get_lead_file(lead_id)
@@ -155,10 +158,10 @@ def _change(lead_id: str, status: LeadStatus, *, reason: RejectionReason | None 
                             else None)
 
 
-ACTION_ERRORS = {400: {"description": f"{_ERR}: `reason_required`, `reason_unknown`, `reason_not_expected`, "
-                                      "`follow_up_required`, `follow_up_not_in_future`, `follow_up_not_expected`, "
-                                      "`manager_required`, `note_too_long`, `invalid_request`"},
-                 **NOT_YOURS, **REFUSED}
+BAD_MOVE = {"reason_required": "`rejected` without a `reason`", "reason_not_expected": None,
+            "follow_up_required": "`postponed` without a `follow_up_on`", "follow_up_not_in_future": None,
+            "follow_up_not_expected": None, "manager_required": "back to `assigned` with no manager",
+            INVALID_REQUEST: None}
 TRANSITIONS = "; ".join(f"{s.value} → {', '.join(t.value for t in allowed_next(s)) or 'nothing (final)'}"
                         for s in LeadStatus)
 
@@ -166,7 +169,8 @@ TRANSITIONS = "; ".join(f"{s.value} → {', '.join(t.value for t in allowed_next
 @router.post("/leads/<lead_id>/status", tags=["lifecycle"], summary="Move a lead to another status",
              description=f"Allowed moves: {TRANSITIONS}. Anything else: 409 naming the allowed ones. `rejected` "
                          "needs a `reason`, `postponed` a `follow_up_on`; `converted` creates the contact.",
-             responses={200: {"description": "the lead now, and the change"}, **ACTION_ERRORS})
+             responses={200: {"description": "the lead now, and the change"}, 400: error_response(BAD_MOVE),
+                        **NOT_YOURS, **REFUSED})
 def change_status(lead_id: Annotated[str, LEAD_ID], change: StatusChange) -> LeadChangeResult:
     return _change(lead_id, change.status, reason=change.reason, note=change.note,
                    follow_up_on=change.follow_up_on)
@@ -175,7 +179,9 @@ def change_status(lead_id: Annotated[str, LEAD_ID], change: StatusChange) -> Lea
 @router.post("/leads/<lead_id>/reject", tags=["lifecycle"], summary="Reject a lead, with a reason",
              description="A reason from the list, any free text in `note`, and, with `farewell`, a goodbye email "
                          "to the person carrying a short questionnaire link.",
-             responses={200: {"description": "the lead now, and the change"}, **ACTION_ERRORS})
+             responses={200: {"description": "the lead now, and the change"},
+                        400: error_response({"farewell_needs_email": "a lead with no email address",
+                                             INVALID_REQUEST: None}), **NOT_YOURS, **REFUSED})
 def reject(lead_id: Annotated[str, LEAD_ID], rejection: Rejection) -> LeadChangeResult:
     return _change(lead_id, LeadStatus.REJECTED, reason=rejection.reason, note=rejection.note,
                    farewell=rejection.farewell)
@@ -183,7 +189,9 @@ def reject(lead_id: Annotated[str, LEAD_ID], rejection: Rejection) -> LeadChange
 
 @router.post("/leads/<lead_id>/postpone", tags=["lifecycle"], summary="Put a lead off to a day",
              description="On that day the lead goes back to its manager, who is reminded.",
-             responses={200: {"description": "the lead now, and the change"}, **ACTION_ERRORS})
+             responses={200: {"description": "the lead now, and the change"},
+                        400: error_response({"follow_up_not_in_future": None, INVALID_REQUEST: None}),
+                        **NOT_YOURS, **REFUSED})
 def postpone(lead_id: Annotated[str, LEAD_ID], postponement: Postponement) -> LeadChangeResult:
     return _change(lead_id, LeadStatus.POSTPONED, note=postponement.note, follow_up_on=postponement.follow_up_on)
 
@@ -191,7 +199,8 @@ def postpone(lead_id: Annotated[str, LEAD_ID], postponement: Postponement) -> Le
 @router.post("/leads/<lead_id>/convert", tags=["lifecycle"], status_code=201,
              summary="Convert a qualified lead into a contact",
              description="Creates a contact linked to the lead; the lead keeps its submissions and history.",
-             responses={201: {"description": "the lead now (converted) and the new contact's id"}, **ACTION_ERRORS})
+             responses={201: {"description": "the lead now (converted) and the new contact's id"},
+                        400: error_response({INVALID_REQUEST: None}), **NOT_YOURS, **REFUSED})
 def convert(lead_id: Annotated[str, LEAD_ID],
             conversion: Annotated[Conversion | None, Body()] = None) -> Response[LeadChangeResult]:
     who = _own_lead(lead_id)
@@ -203,8 +212,7 @@ def convert(lead_id: Annotated[str, LEAD_ID],
 
 @router.post("/leads/<lead_id>/notes", tags=["lifecycle"], status_code=201, summary="Add a note to a lead's history",
              responses={201: {"description": "the lead and the note"},
-                        400: {"description": f"{_ERR}: `note_empty`, `note_too_long`, `invalid_request`"},
-                        **NOT_YOURS})
+                        400: error_response({"note_empty": "only spaces", INVALID_REQUEST: None}), **NOT_YOURS})
 def add_note(lead_id: Annotated[str, LEAD_ID], note: NoteInput) -> Response[LeadChangeResult]:
     who = _own_lead(lead_id)
     activity = lifecycle.add_note(api_context.leads, lead_id, note.text, who.actor)

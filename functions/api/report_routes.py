@@ -16,9 +16,10 @@ from leadflow.reporting.periods import InvalidReportQuery
 from leadflow.reporting.reports import Report, read_report
 from leadflow.shared.access import require_admin
 from leadflow.shared.clock import utc_now
-from leadflow.shared.http import api_error
+from leadflow.shared.http import INVALID_REQUEST, api_error, error_response
 
 router = Router()
+ADMINS_ONLY = {403: error_response({"admins_only": "a manager"})}
 
 
 @router.exception_handler(InvalidReportQuery)
@@ -27,7 +28,11 @@ def invalid_report_query(error: InvalidReportQuery) -> Response:
 
 
 @router.get("/reports", summary="Leads, contacts, conversions and costs per channel, campaign, temperature, "
-                                "manager and score band for the leads created in a period")
+                                "manager and score band for the leads created in a period",
+            responses={200: {"description": "the report"},
+                       400: error_response({"invalid_period": None, "period_too_long": "more than 31 days or 12 "
+                                            "months", "invalid_dimension": None, INVALID_REQUEST: None}),
+                       **ADMINS_ONLY})
 def get_report(
     period: Annotated[str | None, Query(description="2026-11 (a month, the default: this one), 2026-11-25 (a day), "
                                                     "2026-11-01..2026-11-15 (up to 31 days), 2026-09..2026-11 "
@@ -39,7 +44,11 @@ def get_report(
     return read_report(reports, period, by, today=utc_now().date())
 
 
-@router.put("/reports/costs", summary="Enter (or replace) a channel's cost for a month")
+@router.put("/reports/costs", summary="Enter (or replace) a channel's cost for a month",
+            responses={200: {"description": "the cost as stored"},
+                       400: error_response({"invalid_period": None, "invalid_channel": "a name that is empty once "
+                                            "cleaned", INVALID_REQUEST: None}),
+                       **ADMINS_ONLY})
 def put_channel_cost(cost: ChannelCostInput) -> ChannelCost:
     who = caller(router)
     require_admin(who)

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,5 +212,90 @@ def id_token(local_stack: RunningStack) -> Callable[..., str]:
             assert done.returncode == 0, done.stderr
             tokens[user] = done.stdout.strip()
         return tokens[user]
+
+    return sign_in
+
+
+# -- stacks for one module alone -----------------------------------------------------------
+
+
+@contextmanager
+def running_local_stacks(count: int) -> Iterator[list[RunningStack]]:
+    """`count` stacks as `local_stack` runs them (`python -m leadflow_local` on free
+    ports), started side by side, for as long as the block runs; each stopped with
+    Ctrl-C at the end, which must end it cleanly (exit code 0)."""
+    stacks: list[RunningStack] = []
+    readers: list[threading.Thread] = []
+    readies: list[threading.Event] = []
+    try:
+        for _ in range(count):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+            env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local"]), PYTHONUNBUFFERED="1",
+                       PORT=str(_free_port()), AWS_PORT=str(_free_port()))
+            process = subprocess.Popen(
+                [sys.executable, "-m", "leadflow_local"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
+            )
+            stack = RunningStack(f"http://127.0.0.1:{env['PORT']}", process, aws_port=int(env["AWS_PORT"]))
+            ready = threading.Event()
+            reader = threading.Thread(target=_read_output, args=(stack, ready), name="own-local-stack-output",
+                                      daemon=True)
+            reader.start()
+            stacks.append(stack)
+            readers.append(reader)
+            readies.append(ready)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        for stack, ready in zip(stacks, readies, strict=True):
+            while not ready.wait(0.2):
+                if stack.process.poll() is not None:
+                    pytest.fail(f"the local stack exited with {stack.process.returncode}:\n{stack.log_tail()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the local stack was not ready in {START_TIMEOUT_S} s:\n{stack.log_tail()}")
+        yield stacks
+    finally:
+        exit_codes = [_stop(stack.process) for stack in stacks]
+        for reader in readers:
+            reader.join(timeout=5)
+    for stack, exit_code in zip(stacks, exit_codes, strict=True):
+        assert exit_code == 0, f"the local stack did not stop cleanly ({exit_code}):\n{stack.log_tail()}"
+
+
+def _read_output(stack: RunningStack, ready: threading.Event) -> None:
+    # Read to the end, not only to "ready": a full pipe would block the server's prints.
+    assert stack.process.stdout is not None
+    for line in stack.process.stdout:
+        stack.output.append(line)
+        if READY_LINE in line:
+            ready.set()
+
+
+@pytest.fixture(scope="module")
+def own_local_stacks() -> Iterator[Callable[[int], list[RunningStack]]]:
+    """Local stacks for one test module alone (`own_local_stacks(2)`), stopped when it
+    ends: for tests that change what every other test reads (erase people, move and
+    convert leads, enter channel costs, change the managers' load), so the session's
+    `local_stack` never sees it."""
+    with ExitStack() as started:
+        yield lambda count: started.enter_context(running_local_stacks(count))
+
+
+@pytest.fixture(scope="session")
+def http_client() -> Callable[[RunningStack], HttpClient]:
+    """An HttpClient for any running stack (the `http` fixture's, for the session's)."""
+    return HttpClient
+
+
+@pytest.fixture(scope="session")
+def stack_id_token() -> Callable[[RunningStack, str | None], str]:
+    """A seeded user's Cognito ID token from a running stack (None: the admin), got the
+    way the README says: `make token`, i.e. `python -m leadflow_local.token`."""
+
+    def sign_in(stack: RunningStack, user: str | None = None) -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local"]), AWS_PORT=str(stack.aws_port))
+        done = subprocess.run([sys.executable, "-m", "leadflow_local.token", *([user] if user else [])],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=30, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
 
     return sign_in

@@ -75,18 +75,51 @@ def test_every_operation_needs_the_cognito_token_the_template_asks_for(generated
     assert generated["info"]["title"] == "Leadflow"
 
 
+API_ERROR = {"$ref": "#/components/schemas/ApiError"}
+ADMIN_ONLY = {("/reports", "get"), ("/reports/costs", "put"), ("/erasures", "post")}
+
+
+def error_codes(response: dict[str, Any]) -> list[str]:
+    """The codes an error answer of the document may carry: the enum of its body's `code`."""
+    schema = response["content"]["application/json"]["schema"]
+    base, codes = schema["allOf"]
+    assert base == API_ERROR and codes["required"] == ["code"], schema
+    return list(codes["properties"]["code"]["enum"])
+
+
 def test_errors_are_documented_as_this_api_answers_them(generated):
-    # Invalid requests are 400 here, never Powertools' default 422; every error is an ApiError.
+    # Invalid requests are 400 here, never Powertools' default 422; every error is an
+    # ApiError naming the codes it may carry, but API Gateway's own 401.
     for path, methods in generated["paths"].items():
         for method, operation in methods.items():
-            codes = set(operation["responses"])
-            assert "422" not in codes and {"400", "401"} <= codes, (path, method)
-            for code, response in operation["responses"].items():
-                if code.startswith("4"):
-                    assert response["content"]["application/json"]["schema"] == {
-                        "$ref": "#/components/schemas/ApiError"}, (path, method, code)
+            responses = operation["responses"]
+            assert "422" not in responses and {"400", "401"} <= set(responses), (path, method)
+            assert ("415" in responses) == ("requestBody" in operation), (path, method)
+            assert "invalid_request" in error_codes(responses["400"]), (path, method)
+            for code, response in responses.items():
+                if code[0] in "45" and code != "401":
+                    assert error_codes(response), (path, method, code)
+            gateway, api = responses["401"]["content"]["application/json"]["schema"]["anyOf"]
+            assert gateway == {"$ref": "#/components/schemas/GatewayError"}
+            assert error_codes({"content": {"application/json": {"schema": api}}}) == ["not_authenticated"]
     export = generated["paths"]["/exports/leads"]["get"]["responses"]["200"]
     assert list(export["content"]) == ["text/csv"] and {"Link", "X-Next-Cursor"} <= set(export["headers"])
+
+
+def test_the_admins_routes_document_their_403(generated):
+    for path, method in ADMIN_ONLY:
+        assert error_codes(generated["paths"][path][method]["responses"]["403"]) == ["admins_only"], (path, method)
+    for path in ("/leads", "/exports/leads"):  # a manager asking for the unassigned queue
+        assert "admins_only" in error_codes(generated["paths"][path]["get"]["responses"]["403"])
+
+
+def test_the_error_bodies_are_schemas_of_the_document(generated):
+    schemas = generated["components"]["schemas"]
+    assert {"ApiError", "FieldError", "GatewayError"} <= set(schemas)
+    assert schemas["ApiError"]["required"] == ["errors", "code"]
+    assert schemas["GatewayError"]["required"] == ["message"]
+    # Powertools' 422 and response-validation shapes: this API answers neither.
+    assert not {"HTTPValidationError", "ValidationError", "ResponseValidationError"} & set(schemas)
 
 
 def test_the_document_is_valid_openapi(generated):

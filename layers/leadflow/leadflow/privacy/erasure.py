@@ -50,7 +50,7 @@ class ErasureRefused(ValueError):
 class ErasureRequest(BaseModel):
     """Whom to erase: exactly one of an email or a phone, as the person typed it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"email": "jane@example.com"}]})
 
     email: str | None = Field(default=None, max_length=320, description="the person's email address")
     phone: str | None = Field(default=None, max_length=64,

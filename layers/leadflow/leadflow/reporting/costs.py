@@ -3,17 +3,33 @@ the cost per lead and per conversion it gives a report of whole months."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from leadflow.reporting.cells import dimension_value
 from leadflow.reporting.periods import InvalidReportQuery, ReportPeriod, parse_month
 
 CENT = Decimal("0.01")
+# An amount as the API takes it: a decimal string, at most 12 digits and 2 decimals.
+AMOUNT_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+_AMOUNT = re.compile(AMOUNT_PATTERN)
+
+
+def _amount_text(value: object) -> object:
+    # Money is exact text: a JSON number may already have lost cents (0.1 + 0.2), and
+    # pydantic's own schema for a Decimal is a pattern that lets trailing text through.
+    if isinstance(value, Decimal) or (isinstance(value, str) and _AMOUNT.fullmatch(value)):
+        return value
+    raise ValueError("an amount is a string of digits with at most 2 decimals, e.g. \"1234.50\"")
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount_text),
+                   WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["1234.50"]})]
 
 
 class CostStore(Protocol):
@@ -23,12 +39,13 @@ class CostStore(Protocol):
 class ChannelCostInput(BaseModel):
     """`PUT /reports/costs`: what a channel cost in a month (ads, fees, a salary share)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"period": "2026-11", "channel": "google", "amount": "1234.50", "currency": "EUR"}]})
 
     period: str = Field(description="the month, YYYY-MM", examples=["2026-11"])
     channel: str = Field(min_length=1, max_length=200,
                          description="a channel as reports show it: a utm_source such as `google`, or `(referral)`")
-    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2, description="e.g. \"1234.50\"")
+    amount: Amount = Field(ge=0, max_digits=14, decimal_places=2, description="e.g. \"1234.50\"")
     currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code, e.g. EUR")
 
     @field_validator("currency")

@@ -1,0 +1,246 @@
+"""openapi.json is what the leads API does: `schemathesis run` sends every operation of
+the document to the local stack over real HTTP, as an admin and as a manager, with all
+of its checks (no 5xx; no status, content type, header or body the document does not
+declare; invalid requests refused; valid ones accepted or refused by a documented rule).
+
+The runs change what they touch (they move and convert leads, erase people, enter
+channel costs), so each user's run has a local stack of its own (`own_local_stacks`):
+no other test sees them, and the two run side by side. Leads are captured through the
+pipeline first and their ids given to the run (contract_hooks.py), so most cases reach
+past the lookup into the real work. `pytest -s` prints each run's figures; each run's
+whole report is kept in its output.txt beside report.json (pytest's basetemp).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
+    from conftest import HttpClient, RunningStack
+
+pytestmark = pytest.mark.e2e
+
+HERE = Path(__file__).resolve().parent
+DOCUMENT = HERE.parents[1] / "openapi.json"
+CONFIG = HERE / "schemathesis.toml"
+ADMIN = "admin@sales.example.com"
+MANAGER = "olivia@sales.example.com"
+MANAGER_ID = "m-olivia"
+USERS = {"admin": ADMIN, "manager": MANAGER}
+# Cases per operation in the fuzzing phase (and the bound of the others), for each user.
+# The coverage phase's ~470 cases come whatever it is; each 10 adds ~110 requests a
+# run (~15 ms each on the local stack). 10 keeps the module near 30 s on two cores.
+MAX_EXAMPLES = 10
+RUN_TIMEOUT_S = 300
+# A new connection per request: the local server sends an answer's headers and body in
+# two writes, and on a kept-alive connection the second waits out the client's delayed
+# ACK (40 ms a request, 5x the whole run). Not an API matter: the deployed API is API Gateway.
+CLOSE = "Connection: close"
+PIPELINE_TIMEOUT_S = 20
+SUBMISSIONS = "/forms/demo/submissions"
+# Operations only admins may use: a manager's every valid request is 403 `admins_only`.
+ADMIN_ONLY = {"GET /reports", "PUT /reports/costs", "POST /erasures"}
+
+
+def document_operations() -> set[str]:
+    paths = json.loads(DOCUMENT.read_text("utf-8"))["paths"]
+    return {f"{method.upper()} {path}" for path, methods in paths.items() for method in methods}
+
+
+# -- leads for the run to work on -------------------------------------------------------
+
+# The leads each operation on one lead works on, by the status they start in: its own,
+# so that none finds its leads moved by another (a run's operations go one after the
+# other, in schemathesis' order), and enough that cases get past a lead that has moved
+# on (409) to real moves. The document's example for an operation goes to its first.
+POOLS: dict[str, tuple[str, ...]] = {
+    "GET /leads/{lead_id}": ("assigned",),
+    "POST /leads/{lead_id}/status": ("assigned", "contacted", "qualified"),
+    "POST /leads/{lead_id}/reject": ("assigned", "assigned"),
+    "POST /leads/{lead_id}/postpone": ("assigned", "contacted"),
+    "POST /leads/{lead_id}/convert": ("qualified", "qualified"),
+    "POST /leads/{lead_id}/notes": ("assigned",),
+}
+MOVES = {"assigned": (), "contacted": ("contacted",), "qualified": ("contacted", "qualified")}
+# The rejecting operation's second lead has no email address: a farewell to it is 400.
+PHONE_ONLY = ("POST /leads/{lead_id}/reject", 1)
+
+
+def submission(tag: str, *, country: str = "US", email: bool = True) -> dict[str, str]:
+    """A hot lead (a quote, a company address, a phone): the seed's tier-1 manager for
+    its country gets it (Olivia for the US, Diego for Spain)."""
+    digits = int(tag, 16) % 10**4
+    lead = {"name": f"Contract {tag}", "phone": f"+1 415 555 {digits:04d}" if country == "US" else
+            f"+34 612 34{digits:04d}", "company": "Acme Corp", "job_title": "Head of Sales",
+            "interest": "quote", "country": country}
+    if email:
+        lead["email"] = f"contract.{tag}@acme-corp.com"
+    return lead
+
+
+def listed(http: HttpClient, token: str) -> list[dict[str, Any]]:
+    reply = http.request("GET", "/leads?limit=100", headers={"Authorization": token})
+    assert reply.status == 200, reply.text
+    return list(reply.json()["leads"])
+
+
+def capture(http: HttpClient, admin: str, leads: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """These submissions' leads (summaries, in the order given), once the pipeline has
+    assigned them all."""
+    before = {lead["lead_id"] for lead in listed(http, admin)}
+    for lead in leads:
+        reply = http.post_json(SUBMISSIONS, lead)
+        assert reply.status == 202, reply.text
+    deadline = time.monotonic() + PIPELINE_TIMEOUT_S
+    while True:
+        new = {lead["name"]: lead for lead in listed(http, admin) if lead["lead_id"] not in before}
+        if len(new) == len(leads) and all(lead["status"] == "assigned" for lead in new.values()):
+            return [new[lead["name"]] for lead in leads]
+        if time.monotonic() > deadline:
+            pytest.fail(f"{len(new)} of {len(leads)} leads assigned after {PIPELINE_TIMEOUT_S} s:\n"
+                        f"{http.stack.log_tail()}")
+        time.sleep(0.2)
+
+
+def move(http: HttpClient, admin: str, lead_id: str, statuses: tuple[str, ...]) -> None:
+    for status in statuses:
+        reply = http.request("POST", f"/leads/{lead_id}/status", json.dumps({"status": status}).encode(),
+                             {"Authorization": admin, "Content-Type": "application/json"})
+        assert reply.status == 200, reply.text
+
+
+def seed_pools(http: HttpClient, admin: str, *, foreign_everywhere: bool) -> dict[str, list[str]]:
+    """New leads for each operation of POOLS, in the statuses it names, Olivia's all; and
+    one of Diego's beside them: for reading, or (`foreign_everywhere`, for a manager's
+    run, where it is 403 `not_your_lead` and never moves) for every operation."""
+    wanted = [(operation, index, status) for operation, statuses in POOLS.items()
+              for index, status in enumerate(statuses)]
+    tags = [uuid.uuid4().hex[:8] for _ in range(len(wanted) + 1)]
+    leads = capture(http, admin, [submission(tag, email=(operation, index) != PHONE_ONLY)
+                                  for tag, (operation, index, _status) in zip(tags, wanted, strict=False)]
+                    + [submission(tags[-1], country="ES")])
+    *olivias, diegos = leads
+    assert {lead["manager_id"] for lead in olivias} == {MANAGER_ID} and diegos["manager_id"] != MANAGER_ID, leads
+    pools: dict[str, list[str]] = defaultdict(list)
+    for lead, (operation, _index, status) in zip(olivias, wanted, strict=True):
+        move(http, admin, lead["lead_id"], MOVES[status])
+        pools[operation].append(lead["lead_id"])
+    for operation in POOLS if foreign_everywhere else ("GET /leads/{lead_id}",):
+        pools[operation].append(diegos["lead_id"])
+    return dict(pools)
+
+
+# -- the runs -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractRun:
+    user: str
+    exit_code: int
+    output: str
+    report: dict[str, Any]
+    calls: list[dict[str, Any]]  # every request's operation, status, error code and time
+
+    def statuses(self) -> dict[str, Counter[int]]:
+        found: dict[str, Counter[int]] = defaultdict(Counter)
+        for call in self.calls:
+            found[call["operation"]][call["status"]] += 1
+        return found
+
+    def figures(self) -> str:
+        report = self.report
+        return (f"schemathesis as {self.user}: {report['operations']['tested']} operations, "
+                f"{report['test_cases']['generated']} cases, {len(self.calls)} requests, "
+                f"{report['test_cases']['unique_failures']} unique failures in {report['running_time']:.1f} s")
+
+
+def run_schemathesis(stack: RunningStack, user: str, token: str, pools: dict[str, list[str]],
+                     workdir: Path) -> ContractRun:
+    """`schemathesis run` on the checked-in document with the user's token: every
+    operation, every check, MAX_EXAMPLES per operation, derandomized."""
+    report, calls = workdir / "report.json", workdir / "calls.jsonl"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+           "SCHEMATHESIS_HOOKS": "contract_hooks", "LEADFLOW_CONTRACT_LEAD_IDS": json.dumps(pools),
+           "LEADFLOW_CONTRACT_CALLS": str(calls)}
+    done = subprocess.run(
+        [sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(CONFIG), "run", str(DOCUMENT),
+         "--url", stack.base_url, "--header", f"Authorization: {token}", "--header", CLOSE, "--checks", "all",
+         "--max-examples", str(MAX_EXAMPLES), "--continue-on-failure", "--report", "json",
+         "--report-json-path", str(report)],
+        cwd=workdir, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
+    output = done.stdout + done.stderr
+    (workdir / "output.txt").write_text(output, "utf-8")
+    assert report.exists(), output
+    lines = calls.read_text("utf-8").splitlines() if calls.exists() else []
+    return ContractRun(user=user, exit_code=done.returncode, output=output,
+                       report=json.loads(report.read_text("utf-8")), calls=[json.loads(line) for line in lines])
+
+
+@pytest.fixture(scope="module")
+def contract_runs(own_local_stacks: Callable[[int], list[RunningStack]],
+                  http_client: Callable[[RunningStack], HttpClient],
+                  stack_id_token: Callable[[RunningStack, str | None], str],
+                  tmp_path_factory: pytest.TempPathFactory) -> dict[str, ContractRun]:
+    """Each user's run on a stack of its own, side by side."""
+
+    def run_as(user: str, stack: RunningStack) -> ContractRun:
+        admin = stack_id_token(stack, ADMIN)
+        token = admin if user == ADMIN else stack_id_token(stack, user)
+        pools = seed_pools(http_client(stack), admin, foreign_everywhere=user != ADMIN)
+        return run_schemathesis(stack, user, token, pools, tmp_path_factory.mktemp("schemathesis"))
+
+    stacks = own_local_stacks(len(USERS))
+    with ThreadPoolExecutor(max_workers=len(USERS)) as pool:
+        futures = {role: pool.submit(run_as, user, stack) for (role, user), stack in zip(USERS.items(), stacks,
+                                                                                          strict=True)}
+        runs = {role: future.result() for role, future in futures.items()}
+    for run in runs.values():
+        print("\n" + run.figures())  # for whoever reads the log (`pytest -s`)
+    return runs
+
+
+@pytest.fixture(params=list(USERS))
+def contract_run(request: pytest.FixtureRequest, contract_runs: dict[str, ContractRun]) -> ContractRun:
+    return contract_runs[request.param]
+
+
+def test_the_api_does_what_its_document_says(contract_run: ContractRun) -> None:
+    report = contract_run.report
+    assert report["complete"] and not report["errors"], contract_run.output
+    assert report["failures"] == [] and contract_run.exit_code == 0, contract_run.output
+
+
+def test_every_operation_of_the_document_is_run(contract_run: ContractRun) -> None:
+    operations = contract_run.report["operations"]
+    assert operations["selected"] == operations["tested"] == len(document_operations()), operations
+    assert set(contract_run.statuses()) == document_operations()
+
+
+def test_the_run_reaches_each_routes_work_not_only_its_refusals(contract_run: ContractRun) -> None:
+    # Without the seeded ids every /leads/{lead_id} case would be a 404; without a valid
+    # token, all 401s. Either would pass the checks above while testing nothing.
+    for operation, statuses in contract_run.statuses().items():
+        succeeded = sum(n for status, n in statuses.items() if 200 <= status < 300)
+        if contract_run.user == MANAGER and operation in ADMIN_ONLY:
+            assert succeeded == 0, (operation, statuses)
+        else:
+            assert succeeded > 0, (operation, statuses)
+
+
+def test_only_a_manager_is_told_admins_only_on_the_admins_routes(contract_run: ContractRun) -> None:
+    refused = {call["code"] for call in contract_run.calls if call["operation"] in ADMIN_ONLY and
+               call["status"] == 403}
+    assert refused == ({"admins_only"} if contract_run.user == MANAGER else set())
