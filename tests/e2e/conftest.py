@@ -55,40 +55,8 @@ class RunningStack:
 def local_stack() -> Iterator[RunningStack]:
     """`python -m leadflow_local` on free ports; stopped with Ctrl-C (SIGINT) at the end,
     which must end it cleanly with exit code 0."""
-    # No AWS_* variable of the developer's reaches the stack: it talks to its own moto only.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local"]), PYTHONUNBUFFERED="1",
-               PORT=str(_free_port()), AWS_PORT=str(_free_port()))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "leadflow_local"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
-    )
-    stack = RunningStack(f"http://127.0.0.1:{env['PORT']}", process)
-    stack.aws_port = int(env["AWS_PORT"])
-    ready = threading.Event()
-
-    def read_output() -> None:
-        # Read to the end, not only to "ready": a full pipe would block the server's prints.
-        assert process.stdout is not None
-        for line in process.stdout:
-            stack.output.append(line)
-            if READY_LINE in line:
-                ready.set()
-
-    reader = threading.Thread(target=read_output, name="local-stack-output", daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not ready.wait(0.2):
-            if process.poll() is not None:
-                pytest.fail(f"the local stack exited with {process.returncode}:\n{stack.log_tail()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the local stack was not ready in {START_TIMEOUT_S} s:\n{stack.log_tail()}")
+    with running_local_stacks(1) as [stack]:
         yield stack
-    finally:
-        exit_code = _stop(process)
-        reader.join(timeout=5)
-    assert exit_code == 0, f"the local stack did not stop cleanly ({exit_code}):\n{stack.log_tail()}"
 
 
 def _stop(process: subprocess.Popen[str]) -> int | None:
@@ -198,19 +166,15 @@ def new_lead() -> Callable[[], LeadIdentity]:
 
 
 @pytest.fixture(scope="session")
-def id_token(local_stack: RunningStack) -> Callable[..., str]:
-    """A seeded user's Cognito ID token (default: the admin), got the way the README says:
-    `make token`, i.e. `python -m leadflow_local.token`, against the running stack."""
+def id_token(local_stack: RunningStack, stack_id_token: Callable[[RunningStack, str | None], str]
+             ) -> Callable[..., str]:
+    """A seeded user's Cognito ID token (default: the admin) from the session's stack,
+    got the way the README says (`make token`); each user's once."""
     tokens: dict[str | None, str] = {}
 
     def sign_in(user: str | None = None) -> str:
         if user not in tokens:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-            env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local"]), AWS_PORT=str(local_stack.aws_port))
-            done = subprocess.run([sys.executable, "-m", "leadflow_local.token", *([user] if user else [])],
-                                  cwd=ROOT, env=env, capture_output=True, text=True, timeout=30, check=False)
-            assert done.returncode == 0, done.stderr
-            tokens[user] = done.stdout.strip()
+            tokens[user] = stack_id_token(local_stack, user)
         return tokens[user]
 
     return sign_in
@@ -221,9 +185,10 @@ def id_token(local_stack: RunningStack) -> Callable[..., str]:
 
 @contextmanager
 def running_local_stacks(count: int) -> Iterator[list[RunningStack]]:
-    """`count` stacks as `local_stack` runs them (`python -m leadflow_local` on free
-    ports), started side by side, for as long as the block runs; each stopped with
-    Ctrl-C at the end, which must end it cleanly (exit code 0)."""
+    """`count` stacks as `make dev` runs one (`python -m leadflow_local` on free ports,
+    no AWS_* variable of the developer's: each talks to its own moto only), started side
+    by side, for as long as the block runs; each stopped with Ctrl-C at the end, which
+    must end it cleanly (exit code 0)."""
     stacks: list[RunningStack] = []
     readers: list[threading.Thread] = []
     readies: list[threading.Event] = []
