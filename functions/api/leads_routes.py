@@ -37,7 +37,8 @@ router = Router()
 
 MAX_LIST_LIMIT = 100
 MAX_EXPORT_LIMIT = 500
-LEAD_ID = Path(description="the lead's id", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+LEAD_ID = Path(description="the lead's id", pattern=r"^[A-Za-z0-9_-]{1,64}$",
+               examples=["9f1c2b7e4d3a4b8c9e0f1a2b3c4d5e6f"])
 
 # The errors each route may answer, by status and code (leadflow.shared.http.error_response
 # puts them in the document, where the contract test holds the code to them).

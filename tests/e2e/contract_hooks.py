@@ -2,11 +2,13 @@
 (SCHEMATHESIS_HOOKS=contract_hooks, this folder on PYTHONPATH). What the test gives them
 comes in environment variables, so the same run can be repeated by hand.
 
-- `map_case`: real lead ids in place of most generated ones, so cases get past the
+- `map_case` (and `before_add_examples`, for the examples phase): real lead ids in place of most generated ones, so cases get past the
   lookup's 404 into access checks, transitions and the bodies' rules. Each operation
   has its own (LEADFLOW_CONTRACT_LEAD_IDS: a JSON object, "POST /leads/{lead_id}/status"
   → ids), so none finds its leads moved by another; chosen from the case itself, so
-  the run stays deterministic.
+  the run stays deterministic. The document's examples (each operation's happy path)
+  always go to the operation's first, fresh lead: however the fuzzed cases fall, every
+  route's work is reached at least once.
 - `after_call`: each answer's operation and status, one JSON line per call, appended to
   LEADFLOW_CONTRACT_CALLS, for the test to check that the run reached every route's work.
 - `schema_valid_requests_pass_validation`: a check that a request the document calls
@@ -21,6 +23,8 @@ import hashlib
 import json
 import os
 import re
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import schemathesis
@@ -28,6 +32,7 @@ from schemathesis import Case, CheckContext, HookContext, Response
 
 LEAD_IDS_ENV = "LEADFLOW_CONTRACT_LEAD_IDS"
 CALLS_ENV = "LEADFLOW_CONTRACT_CALLS"
+DOCUMENT_ENV = "LEADFLOW_CONTRACT_DOCUMENT"
 # The document's pattern for a lead id: an id that breaks it is a negative case, kept as generated.
 LEAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 INVALID_REQUEST = "invalid_request"
@@ -48,18 +53,49 @@ def _fingerprint(case: Case) -> int:
     return int(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), 16)
 
 
-@schemathesis.hook
-def map_case(context: HookContext, case: Case) -> Case:
+def _place(case: Case, *, example: bool) -> None:
+    """Put a real lead's id in the case (most of the time, see the module's doc)."""
     lead_ids = _lead_ids(_operation(case))
     generated = (case.path_parameters or {}).get("lead_id")
-    if lead_ids and isinstance(generated, str) and LEAD_ID.fullmatch(generated):
-        # The document's examples go to the operation's first lead (fresh: they run
-        # first), so each route's happy path is walked; the rest spread over the leads,
-        # one slot in len+1 keeping the generated id: unknown leads (404) stay covered.
-        examples = case.meta is not None and case.meta.phase.name == "examples"
-        pick = 0 if examples else _fingerprint(case) % (len(lead_ids) + 1)
-        if pick < len(lead_ids):
-            case.path_parameters = {**case.path_parameters, "lead_id": lead_ids[pick]}
+    if not lead_ids or not isinstance(generated, str) or not LEAD_ID.fullmatch(generated):
+        return
+    # The document's examples go to the operation's first lead (fresh: they run first),
+    # so each route's happy path is walked; the rest spread over the leads, one slot in
+    # len+1 keeping the generated id: unknown leads (404) stay covered.
+    pick = 0 if example else _fingerprint(case) % (len(lead_ids) + 1)
+    if pick < len(lead_ids):
+        case.path_parameters = {**case.path_parameters, "lead_id": lead_ids[pick]}
+    if example and isinstance(case.body, dict) and "follow_up_on" in case.body:
+        # A fixed day in the document goes stale; the example means "a day to come".
+        case.body = {**case.body, "follow_up_on": (date.today() + timedelta(days=7)).isoformat()}
+
+
+def _documented_example(case: Case) -> Any:
+    """The first example the document gives for the operation's JSON body, as written
+    (None without one): schemathesis' examples phase mixes it with other values."""
+    document = json.loads(Path(os.environ[DOCUMENT_ENV]).read_text("utf-8"))
+    operation = document["paths"][case.operation.path][case.method.lower()]
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return (schema.get("examples") or [None])[0]
+
+
+@schemathesis.hook
+def before_add_examples(context: HookContext, examples: list[Case]) -> None:
+    # The examples phase calls this hook, never map_case. Its first case is the
+    # document's example exactly, so the happy path is walked once whatever comes next.
+    if examples and examples[0].body is not None:
+        written = _documented_example(examples[0])
+        if written is not None:
+            examples[0].body = written
+    for case in examples:
+        _place(case, example=True)
+
+
+@schemathesis.hook
+def map_case(context: HookContext, case: Case) -> Case:
+    _place(case, example=False)
     return case
 
 

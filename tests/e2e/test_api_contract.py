@@ -174,7 +174,7 @@ def run_schemathesis(stack: RunningStack, user: str, token: str, pools: dict[str
     report, calls = workdir / "report.json", workdir / "calls.jsonl"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
            "SCHEMATHESIS_HOOKS": "contract_hooks", "LEADFLOW_CONTRACT_LEAD_IDS": json.dumps(pools),
-           "LEADFLOW_CONTRACT_CALLS": str(calls)}
+           "LEADFLOW_CONTRACT_CALLS": str(calls), "LEADFLOW_CONTRACT_DOCUMENT": str(DOCUMENT)}
     done = subprocess.run(
         [sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(CONFIG), "run", str(DOCUMENT),
          "--url", stack.base_url, "--header", f"Authorization: {token}", "--header", CLOSE, "--checks", "all",

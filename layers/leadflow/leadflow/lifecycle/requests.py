@@ -43,6 +43,9 @@ class Rejection(BaseModel):
 
 
 class Postponement(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"follow_up_on": "2027-01-04",
+                                                               "note": "Call after the holidays"}]})
+
     follow_up_on: IsoDay = Field(description="the day the lead comes back to its manager (after today)")
     note: str | None = NOTE
 
