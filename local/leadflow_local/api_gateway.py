@@ -71,17 +71,25 @@ def local_api_urls(template: Template, spec: FunctionSpec, resolve: Resolver, re
     """The function's variables that hold one of the template's APIs' execute-api URL
     (such as the signed links' PUBLIC_API_URL), pointing at `public_url` instead: the
     local server serves the routes at its root, without the stage."""
-    suffix = resolve({"Ref": "AWS::URLSuffix"})
-    bases = [f"https://{resolve({'Ref': lid})}.execute-api.{region}.{suffix}/"
-             f"{template.api_properties(lid).get('StageName', '')}".rstrip("/")
-             for lid in template.of_type("AWS::Serverless::Api")]
     local = {}
     for name, value in spec.environment.items():
         resolved = str(resolve(value))
-        for base in bases:
-            if resolved == base or resolved.startswith(base + "/"):
-                local[name] = public_url + resolved[len(base):]
+        moved = local_api_url(template, resolve, region, public_url, resolved)
+        if moved != resolved:
+            local[name] = moved
     return local
+
+
+def local_api_url(template: Template, resolve: Resolver, region: str, public_url: str, value: str) -> str:
+    """`value` with one of the template's APIs' execute-api URL (stage included) replaced
+    by `public_url`, where the local server serves the routes; any other value as it is."""
+    suffix = resolve({"Ref": "AWS::URLSuffix"})
+    for lid in template.of_type("AWS::Serverless::Api"):
+        base = (f"https://{resolve({'Ref': lid})}.execute-api.{region}.{suffix}/"
+                f"{template.api_properties(lid).get('StageName', '')}").rstrip("/")
+        if value == base or value.startswith(base + "/"):
+            return public_url + value[len(base):]
+    return value
 
 
 class ApiGateway:

@@ -4,7 +4,8 @@ moto runs in server mode inside this process and is the AWS; `LocalStack` create
 template.yaml's resources on it and runs its wiring (API routes, the table's stream, the
 bus rules). This module adds what a developer needs around that: one HTTP port serving
 the demo landing page (with web/leadflow.js), the API, a mailbox showing the emails
-managers received and the stored leads as JSON; and a clean start and stop.
+managers received, the stored leads as JSON and the stack's outputs for the `leadflow`
+command (`leadflow --local`); and a clean start and stop.
 
     PYTHONPATH=layers/leadflow:local python -m leadflow_local
 
@@ -45,6 +46,9 @@ HTML = "text/html; charset=utf-8"
 PAGES = {"/": (PAGES_DIR / "index.html", HTML), "/thank-you": (PAGES_DIR / "thank-you.html", HTML),
          "/leadflow.js": (WEB_DIR / "leadflow.js", "text/javascript; charset=utf-8")}
 LEADS_PATH = "/_local/leads.json"
+# What `leadflow --local` reads to find the stack: its outputs and resources' physical
+# ids, as DescribeStacks and ListStackResources give them for a deployed stack, and moto.
+STACK_PATH = "/_local/stack.json"
 # API Gateway refuses larger payloads before the function runs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 # Headers this server computes itself; a function's value for them would lie about the body.
@@ -112,6 +116,12 @@ def stored_leads(stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
             "spam": sorted(spam, key=lambda item: str(item.get("received_at")))}
 
 
+def stack_description(stack: LocalStack, aws_url: str) -> dict[str, Any]:
+    """The stack as `leadflow --local` needs it (leadflow_cli.target.LocalStackDescription)."""
+    return {"stack_name": stack.stack_name, "region": stack.region, "outputs": stack.outputs(),
+            "resources": stack.resource_ids(), "aws_endpoint": aws_url}
+
+
 def _plain(value: Any) -> Any:
     """JSON for what DynamoDB returns besides JSON types: numbers are Decimals, sets are sets."""
     if isinstance(value, Decimal):
@@ -129,10 +139,11 @@ class DevServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, port: int, stack: LocalStack, mailbox: Mailbox) -> None:
+    def __init__(self, port: int, stack: LocalStack, mailbox: Mailbox, aws_url: str) -> None:
         super().__init__((HOST, port), DevRequestHandler)
         self.stack = stack
         self.mailbox = mailbox
+        self.aws_url = aws_url
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A browser closing a connection early is normal; anything else is worth a trace.
@@ -165,12 +176,19 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             page = render_mailbox(self.server.mailbox.emails())
             return HttpResponse(200, {"Content-Type": "text/html; charset=utf-8",
                                       "Content-Security-Policy": MAILBOX_CSP}, page.encode("utf-8"))
+        data = self._local_data(path)
+        if data is None:
+            return None
+        return HttpResponse(200, {"Content-Type": "application/json"}, json.dumps(data, default=_plain).encode("utf-8"))
+
+    def _local_data(self, path: str) -> Any:
+        """What the JSON pages show (None: not one of them)."""
         if path == f"{MAILBOX_PATH}.json":
-            emails = [asdict(e) for e in self.server.mailbox.emails()]
-            return HttpResponse(200, {"Content-Type": "application/json"}, json.dumps(emails).encode("utf-8"))
+            return [asdict(e) for e in self.server.mailbox.emails()]
         if path == LEADS_PATH:
-            stored = json.dumps(stored_leads(self.server.stack), default=_plain)
-            return HttpResponse(200, {"Content-Type": "application/json"}, stored.encode("utf-8"))
+            return stored_leads(self.server.stack)
+        if path == STACK_PATH:
+            return stack_description(self.server.stack, self.server.aws_url)
         return None
 
     def _api(self) -> HttpResponse:
@@ -296,7 +314,7 @@ def run(settings: DevSettings) -> int:
         cleanup.callback(_join, threads)
         cleanup.callback(stop.set)  # also when start-up fails below
 
-        httpd = DevServer(settings.port, stack, mailbox)
+        httpd = DevServer(settings.port, stack, mailbox, settings.aws_url)
         cleanup.callback(httpd.server_close)
         threading.Thread(target=httpd.serve_forever, name="http", daemon=True).start()
         cleanup.callback(httpd.shutdown)
@@ -328,7 +346,9 @@ def _print_banner(settings: DevSettings, stack: LocalStack) -> None:
     print(f"  ID token       {port}make -s token USER=<email>   (default: the admin)",
           f"                 users: {', '.join(stack.passwords) or 'none seeded'} (local/seed.json)",
           f'                 curl -H "Authorization: $({port}make -s token)" {base}/leads', sep="\n")
-    print(f"  AWS (moto)     {settings.aws_url}  (dashboard {settings.aws_url}/moto-api/)", "",
+    port_env = "" if settings.port == 3000 else f"PORT={settings.port} "
+    print(f"  leadflow       {port_env}leadflow --local rules show   (the stack: {base}{STACK_PATH})",
+          f"  AWS (moto)     {settings.aws_url}  (dashboard {settings.aws_url}/moto-api/)", "",
           "Leadflow local stack ready (Ctrl-C to stop)", sep="\n", flush=True)
 
 

@@ -40,7 +40,15 @@ from types import ModuleType
 from typing import Any
 
 from leadflow_local import moto_patches
-from leadflow_local.api_gateway import ApiGateway, ApiRoute, HttpResponse, api_gateway_event, api_route, local_api_urls
+from leadflow_local.api_gateway import (
+    ApiGateway,
+    ApiRoute,
+    HttpResponse,
+    api_gateway_event,
+    api_route,
+    local_api_url,
+    local_api_urls,
+)
 from leadflow_local.auth import PASSWORD_FLOWS, TokenVerifier, create_users, sign_in
 from leadflow_local.aws import AwsClients
 from leadflow_local.domain import put_forms_and_managers
@@ -205,6 +213,24 @@ class LocalStack:
     def table_name(self) -> str:
         (lid,) = self.template.of_type("AWS::DynamoDB::Table")
         return str(self.resolve({"Ref": lid}))
+
+    def outputs(self) -> dict[str, str]:
+        """The template's Outputs as DescribeStacks would give them for this stack (those
+        whose Condition holds), API URLs pointing at the local server: what the `leadflow`
+        command reads to find the stack's resources (the dev server's /_local/stack.json)."""
+        outputs = {}
+        for name, output in self.template.doc.get("Outputs", {}).items():
+            if "Condition" in output and not self.resolve.condition(output["Condition"]):
+                continue
+            value = str(self.resolve(output["Value"]))
+            outputs[name] = local_api_url(self.template, self.resolve, self.region, self.public_url, value)
+        return outputs
+
+    def resource_ids(self) -> dict[str, str]:
+        """Each deployed resource's Ref by logical id: its physical id, as ListStackResources
+        gives it for the resources the `leadflow` command looks up (a secret's ARN, a
+        schedule group's name)."""
+        return {lid: str(self.resolve.refs[lid]) for lid in self.template.resources if lid in self.resolve.refs}
 
     def schedule_group(self) -> str:
         """The stack's own schedule group (reminders, follow-ups, visit digests)."""
