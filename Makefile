@@ -13,10 +13,13 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(STAMP)
 
-$(STAMP): requirements-dev.txt layers/leadflow/requirements.txt
+# The `leadflow` command (cli/) is installed editable, after the pinned requirements,
+# so it finds them satisfied and changes none.
+$(STAMP): requirements-dev.txt layers/leadflow/requirements.txt cli/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --editable cli
 	touch $(STAMP)
 
 # The browser tests drive Debian's chromium with Playwright (no browser download).

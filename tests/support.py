@@ -62,6 +62,19 @@ def hasher_of(stack: Any) -> Any:
     return PersonalDataHasher(SecretKeys(stack.resolve({"Ref": "HashKeySecret"}), client=stack.client("secretsmanager")))
 
 
+def cli_target(stack: Any) -> Any:
+    """The `leadflow` command's target for a stack deployed in this process: its
+    outputs and resources as `--stack` reads them from CloudFormation (and `--local`
+    from the dev server), on the process's moto."""
+    import boto3
+
+    from leadflow_cli.target import StackDescription, Target
+
+    description = StackDescription(stack_name=stack.stack_name, region=stack.region, outputs=stack.outputs(),
+                                   resources=stack.resource_ids())
+    return Target.of(description, boto3.Session(region_name=stack.region))
+
+
 def stores_of(stack: Any) -> Stores:
     """The parts' stores on the local stack's table."""
     from leadflow.capture.store import CaptureStore

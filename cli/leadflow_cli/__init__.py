@@ -1,4 +1,4 @@
-"""Leadflow's commands for operators, run from a checkout with the layer on the path
-(never shipped to Lambda): `python -m leadflow_cli.rules` (scoring rule-set
-overrides), `python -m leadflow_cli.calibration` (do the rules predict who buys?),
-`python -m leadflow_cli.openapi` (writes openapi.json, `make openapi`)."""
+"""The `leadflow` command for operators (installed by `make install`; never shipped to
+Lambda): `leadflow --stack NAME | --local COMMAND ...` (leadflow_cli.main), one module
+per group of subcommands in leadflow_cli.commands. `python -m leadflow_cli.openapi`
+writes openapi.json (`make openapi`)."""

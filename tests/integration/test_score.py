@@ -29,10 +29,10 @@ from leadflow.shared.models import ContactCard, FormConfig, Lead, Manager, Sourc
 from leadflow.storage.codec import from_item, to_item
 from leadflow.storage.keys import lead_key, manager_key, submission_key
 from leadflow.storage.table import Table
-from leadflow_cli import rules as rules_cli
+from leadflow_cli.main import main as leadflow
 from leadflow_local.stack import LocalStack
 from leadflow_local.template import Template
-from support import items_of, load_event, stores_of
+from support import cli_target, items_of, load_event, stores_of
 
 JSON = {"Content-Type": "application/json"}
 TODAY = datetime.now(timezone.utc).date()
@@ -593,7 +593,7 @@ def test_an_uploaded_rule_set_is_used_by_the_scorer(stack, table, tmp_path):
     out = io.StringIO()
 
     # WHEN it is uploaded with the command
-    assert rules_cli.main(["put", str(path)], out=out, store=stores_of(stack).routing) == 0
+    assert leadflow(["rules", "put", str(path)], target=cli_target(stack), out=out) == 0
 
     # THEN the next lead is scored with it: the version is on the score
     assert "stored rule set acme-1 for b2b" in out.getvalue()
@@ -603,25 +603,27 @@ def test_an_uploaded_rule_set_is_used_by_the_scorer(stack, table, tmp_path):
     assert (score["rule_set_version"], score["points"], score["temperature"]) == ("acme-1", 60, "hot")
 
 
-def test_an_invalid_rule_set_is_refused_before_anything_is_stored(stack, tmp_path, capsys):
+def test_an_invalid_rule_set_is_refused_before_anything_is_stored(stack, tmp_path):
     path = write_rules(tmp_path, thresholds={"warm": 50, "hot": 40})
+    err = io.StringIO()
 
-    assert rules_cli.main(["put", str(path)], out=io.StringIO(), store=stores_of(stack).routing) == 1
+    assert leadflow(["rules", "put", str(path)], target=cli_target(stack), out=io.StringIO(), err=err) == 1
 
-    assert "field 'thresholds': the hot threshold (40) must be above the warm one (50)" in capsys.readouterr().err
+    assert "field 'thresholds': the hot threshold (40) must be above the warm one (50)" in err.getvalue()
     assert stores_of(stack).routing.get_rule_set_json("b2b") is None
 
 
 def test_the_command_shows_and_removes_the_override(stack, tmp_path):
-    store = stores_of(stack).routing
-    rules_cli.main(["put", str(write_rules(tmp_path, version="acme-2"))], out=io.StringIO(), store=store)
+    store, target = stores_of(stack).routing, cli_target(stack)
+    leadflow(["rules", "put", str(write_rules(tmp_path, version="acme-2"))], target=target, out=io.StringIO())
 
     shown = io.StringIO()
-    assert rules_cli.main(["get", "b2b"], out=shown, store=store) == 0
-    assert json.loads(shown.getvalue())["version"] == "acme-2"
+    assert leadflow(["rules", "show", "b2b", "--json"], target=target, out=shown) == 0
+    [b2b] = json.loads(shown.getvalue())["rule_sets"]
+    assert (b2b["in_force"], b2b["rule_set"]["version"]) == ("override", "acme-2")
 
     removed = io.StringIO()
-    assert rules_cli.main(["delete", "b2b"], out=removed, store=store) == 0
+    assert leadflow(["rules", "delete", "b2b"], target=target, out=removed) == 0
     assert "override removed" in removed.getvalue()
     assert store.get_rule_set_json("b2b") is None
 

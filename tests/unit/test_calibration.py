@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from leadflow.routing.calibration import CalibrationLead, calibrate, score_band
-from leadflow_cli.calibration import main
+from leadflow_cli.main import main as leadflow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,7 +127,7 @@ def test_a_band_width_below_one_is_refused() -> None:
         calibrate(LEADS, band_width=0)
 
 
-# -- the command ------------------------------------------------------------------------------
+# -- the command: leadflow rules calibrate ------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def leads_file(tmp_path: Path) -> Path:
 def test_the_command_prints_the_tables(leads_file: Path) -> None:
     out = io.StringIO()
 
-    assert main([str(leads_file)], out=out) == 0
+    assert leadflow(["rules", "calibrate", str(leads_file)], out=out) == 0
 
     text = out.getvalue()
     assert text.startswith("10 leads, 4 converted (40.0%)")
@@ -155,7 +155,7 @@ def test_the_command_prints_the_tables(leads_file: Path) -> None:
 def test_the_command_prints_json(leads_file: Path) -> None:
     out = io.StringIO()
 
-    assert main([str(leads_file), "--json", "--band-width", "50"], out=out) == 0
+    assert leadflow(["rules", "calibrate", str(leads_file), "--json", "--band-width", "50"], out=out) == 0
 
     report = json.loads(out.getvalue())
     assert report["overall"] == {"label": "all", "leads": 10, "converted": 4, "rate": 0.4}
@@ -164,18 +164,39 @@ def test_the_command_prints_json(leads_file: Path) -> None:
     assert buy["lift"] == pytest.approx(5 / 3) and buy["rate_without"] == pytest.approx(2 / 7)
 
 
-def test_the_command_names_the_bad_line(tmp_path: Path, capsys) -> None:
+def test_the_command_refuses_the_file_naming_the_bad_line(tmp_path: Path) -> None:
     path = tmp_path / "leads.jsonl"
     path.write_text(json.dumps(LEADS[0]) + "\n" + json.dumps({"points": 5}) + "\n", encoding="utf-8")
+    err = io.StringIO()
 
-    assert main([str(path)], out=io.StringIO()) == 2
+    assert leadflow(["rules", "calibrate", str(path)], out=io.StringIO(), err=err) == 1
 
-    assert "line 2" in capsys.readouterr().err
+    assert err.getvalue().startswith("leadflow rules calibrate: line 2: ")
 
 
-def test_python_dash_m_runs_it(leads_file: Path) -> None:
+def test_a_file_that_is_not_text_is_refused_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "leads.jsonl"
+    path.write_bytes(json.dumps(LEADS[0]).encode() + b"\n\xff\xfe\n")
+    out = io.StringIO()
+
+    assert leadflow(["--json", "rules", "calibrate", str(path)], out=out) == 1
+
+    assert json.loads(out.getvalue())["errors"] == [
+        {"field": "line 2", "code": "invalid_lead", "message": "not UTF-8 text"}]
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    err = io.StringIO()
+
+    assert leadflow(["rules", "calibrate", str(tmp_path / "nope.jsonl")], out=io.StringIO(), err=err) == 2
+
+    assert "cannot read" in err.getvalue() and "nope.jsonl" in err.getvalue()
+
+
+def test_python_dash_m_leadflow_cli_runs_it(leads_file: Path) -> None:
+    # The same command where the `leadflow` script is not on PATH (the e2e tests run the script).
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "leadflow"), str(ROOT / "cli")])}
-    done = subprocess.run([sys.executable, "-m", "leadflow_cli.calibration", str(leads_file)], env=env,
+    done = subprocess.run([sys.executable, "-m", "leadflow_cli", "rules", "calibrate", str(leads_file)], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
 
     assert done.returncode == 0, done.stderr
