@@ -1,7 +1,7 @@
 """The `leadflow` command without AWS: parsing, exit codes (0 done, 1 refused, 2 usage),
 --json, how a target is found (--stack's CloudFormation answers, --local's dev server),
 and the package that `make install` installs. What needs a deployed stack is in
-tests/integration/test_cli.py; the installed script against `make dev` in tests/e2e."""
+tests/integration/test_cli.py; the installed script against `make dev` in tests/e2e/test_installed_command.py."""
 
 from __future__ import annotations
 
