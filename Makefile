@@ -14,12 +14,13 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 install: $(STAMP)
 
 # The `leadflow` command (cli/) is installed editable, after the pinned requirements,
-# so it finds them satisfied and changes none.
+# so it finds them satisfied and changes none. setuptools warns that a folder named like
+# a package could shadow it: here that folder (layers/leadflow/leadflow) is the package.
 $(STAMP): requirements-dev.txt layers/leadflow/requirements.txt cli/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --editable cli
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet --editable cli
 	touch $(STAMP)
 
 # The browser tests drive Debian's chromium with Playwright (no browser download).
