@@ -1,10 +1,12 @@
 """api: the leads API for managers (their own leads) and admins (every lead, reports,
-channel costs, erasure). Cognito authorizes every route (template.yaml); the routes
-live in the *_routes modules next to this file, the rules in the layer; its OpenAPI
-document is made from this resolver by `python -m leadflow_cli.openapi`."""
+channel costs, erasure), and the admin API (forms, managers, logins). Cognito
+authorizes every route (template.yaml); the routes live in the *_routes modules next to
+this file, the rules in the layer; its OpenAPI document is made from this resolver by
+`python -m leadflow_cli.openapi`."""
 
 from __future__ import annotations
 
+import admin_routes
 import erasure_routes
 import leads_routes
 import report_routes
@@ -18,6 +20,7 @@ from leadflow.lifecycle.transitions import InvalidChange, LeadNotFound, Transiti
 from leadflow.reporting.listing import InvalidListing
 from leadflow.shared.access import Forbidden, NotAuthenticated
 from leadflow.shared.http import INVALID_REQUEST, api_error, json_object_body, unsupported_media_type
+from leadflow.shared.refusal import Conflict, Invalid, NotFound, Refused
 from leadflow.shared.secrets import KeyUnavailable
 from leadflow.storage.transactions import LeadChanged
 
@@ -30,6 +33,7 @@ app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=json
 app.include_router(leads_routes.router)
 app.include_router(report_routes.router)
 app.include_router(erasure_routes.router)
+app.include_router(admin_routes.router)
 
 
 @app.exception_handler(NotAuthenticated)
@@ -66,6 +70,16 @@ def invalid_change(error: InvalidChange) -> Response:
 @app.exception_handler(InvalidListing)
 def invalid_listing(error: InvalidListing) -> Response:
     return api_error(400, error.code, str(error))
+
+
+# What the admin services refuse: the kind decides the status, the refusal its code and fields.
+REFUSAL_STATUS: dict[type[Refused], int] = {Invalid: 400, NotFound: 404, Conflict: 409}
+
+
+@app.exception_handler([Invalid, NotFound, Conflict])
+def refused(error: Refused) -> Response:
+    status = next(code for kind, code in REFUSAL_STATUS.items() if isinstance(error, kind))
+    return api_error(status, error.code, str(error), errors=[e.model_dump() for e in error.errors])
 
 
 @app.exception_handler(KeyUnavailable)

@@ -37,6 +37,9 @@ class ApiRoute:
     function_id: str
     regex: re.Pattern[str]
     authorizer: CognitoAuthorizer | None = None  # None: a public route
+    # The stage's variables (the API's `Variables`), as API Gateway passes them with every
+    # request; None when the API declares none.
+    stage_variables: dict[str, str] | None = None
 
 
 @dataclass
@@ -46,12 +49,28 @@ class HttpResponse:
     body: bytes
 
 
-def api_route(template: Template, spec: FunctionSpec, event: FunctionEvent, resolve: Resolver) -> ApiRoute:
-    """The route an `Api` event of a function declares, with its authorizer."""
+def api_route(template: Template, spec: FunctionSpec, event: FunctionEvent, resolve: Resolver, *,
+              region: str, public_url: str) -> ApiRoute:
+    """The route an `Api` event of a function declares, with its authorizer and its
+    stage's variables (an execute-api URL among them pointing at `public_url`)."""
     props = resolve(event.properties)
     regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(props["Path"])) + "$")
     return ApiRoute(props["Method"].upper(), props["Path"], spec.logical_id, regex,
-                    _route_authorizer(template, event.properties, resolve))
+                    _route_authorizer(template, event.properties, resolve),
+                    _stage_variables(template, event.properties, resolve, region, public_url))
+
+
+def _stage_variables(template: Template, event_props: dict[str, Any], resolve: Resolver, region: str,
+                     public_url: str) -> dict[str, str] | None:
+    api_ref = event_props.get("RestApiId")
+    if not (isinstance(api_ref, dict) and api_ref.get("Ref") in template.resources):
+        return None
+    declared = template.api_properties(api_ref["Ref"]).get("Variables")
+    if not declared:
+        return None
+    bases = _api_bases(template, resolve, region)
+    return {name: _local_url(str(resolve(value)), bases, public_url) or str(resolve(value))
+            for name, value in declared.items()}
 
 
 def _route_authorizer(template: Template, event_props: dict[str, Any], resolve: Resolver) -> CognitoAuthorizer | None:
@@ -71,25 +90,35 @@ def local_api_urls(template: Template, spec: FunctionSpec, resolve: Resolver, re
     """The function's variables that hold one of the template's APIs' execute-api URL
     (such as the signed links' PUBLIC_API_URL), pointing at `public_url` instead: the
     local server serves the routes at its root, without the stage."""
+    bases = _api_bases(template, resolve, region)
     local = {}
     for name, value in spec.environment.items():
-        resolved = str(resolve(value))
-        moved = local_api_url(template, resolve, region, public_url, resolved)
-        if moved != resolved:
-            local[name] = moved
+        url = _local_url(str(resolve(value)), bases, public_url)
+        if url is not None:
+            local[name] = url
     return local
+
+
+def _api_bases(template: Template, resolve: Resolver, region: str) -> list[str]:
+    """The execute-api base URL (with the stage) of each of the template's APIs."""
+    suffix = resolve({"Ref": "AWS::URLSuffix"})
+    return [f"https://{resolve({'Ref': lid})}.execute-api.{region}.{suffix}/"
+            f"{template.api_properties(lid).get('StageName', '')}".rstrip("/")
+            for lid in template.of_type("AWS::Serverless::Api")]
+
+
+def _local_url(value: str, bases: list[str], public_url: str) -> str | None:
+    """`value` on the local server when it is one of the APIs' URLs; None otherwise."""
+    for base in bases:
+        if value == base or value.startswith(base + "/"):
+            return public_url + value[len(base):]
+    return None
 
 
 def local_api_url(template: Template, resolve: Resolver, region: str, public_url: str, value: str) -> str:
     """`value` with one of the template's APIs' execute-api URL (stage included) replaced
     by `public_url`, where the local server serves the routes; any other value as it is."""
-    suffix = resolve({"Ref": "AWS::URLSuffix"})
-    for lid in template.of_type("AWS::Serverless::Api"):
-        base = (f"https://{resolve({'Ref': lid})}.execute-api.{region}.{suffix}/"
-                f"{template.api_properties(lid).get('StageName', '')}").rstrip("/")
-        if value == base or value.startswith(base + "/"):
-            return public_url + value[len(base):]
-    return value
+    return _local_url(value, _api_bases(template, resolve, region), public_url) or value
 
 
 class ApiGateway:
@@ -143,7 +172,8 @@ def api_gateway_event(route: ApiRoute, path_params: dict[str, str], method: str,
         "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},
         "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} if multi_query else None,
         "multiValueQueryStringParameters": multi_query,
-        "pathParameters": path_params or None, "stageVariables": None,
+        "pathParameters": path_params or None,
+        "stageVariables": dict(route.stage_variables) if route.stage_variables else None,
         "requestContext": {
             "resourcePath": route.path, "httpMethod": method.upper(), "path": f"/v1{path}", "stage": "v1",
             "requestId": str(uuid.uuid4()), "requestTimeEpoch": int(time.time() * 1000),

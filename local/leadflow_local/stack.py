@@ -165,7 +165,8 @@ class LocalStack:
                                                                     self.permissions[lid])
         for event in spec.events:
             if event.type == "Api":
-                self.routes.append(api_route(self.template, spec, event, self.resolve))
+                self.routes.append(api_route(self.template, spec, event, self.resolve,
+                                                 region=self.region, public_url=self.public_url))
                 continue
             props = self.resolve(event.properties)
             if event.type == "DynamoDB":

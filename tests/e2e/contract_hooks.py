@@ -2,13 +2,14 @@
 (SCHEMATHESIS_HOOKS=contract_hooks, this folder on PYTHONPATH). What the test gives them
 comes in environment variables, so the same run can be repeated by hand.
 
-- `map_case` (and `before_add_examples`, for the examples phase): real lead ids in place of most generated ones, so cases get past the
-  lookup's 404 into access checks, transitions and the bodies' rules. Each operation
-  has its own (LEADFLOW_CONTRACT_LEAD_IDS: a JSON object, "POST /leads/{lead_id}/status"
-  → ids), so none finds its leads moved by another; chosen from the case itself, so
-  the run stays deterministic. The document's examples (each operation's happy path)
-  always go to the operation's first, fresh lead: however the fuzzed cases fall, every
-  route's work is reached at least once.
+- `map_case` (and `before_add_examples`, for the examples phase): real ids in place of
+  most generated ones (the operation's one path parameter: a lead's, a form's, a
+  manager's, a user's), so cases get past the lookup's 404 into access checks,
+  transitions and the bodies' rules. Each operation has its own (LEADFLOW_CONTRACT_IDS:
+  a JSON object, "POST /leads/{lead_id}/status" → ids), so none finds its leads moved by
+  another; chosen from the case itself, so the run stays deterministic. The document's
+  examples (each operation's happy path) always go to the operation's first, fresh id:
+  however the fuzzed cases fall, every route's work is reached at least once.
 - `after_call`: each answer's operation and status, one JSON line per call, appended to
   LEADFLOW_CONTRACT_CALLS, for the test to check that the run reached every route's work.
 - `schema_valid_requests_pass_validation`: a check that a request the document calls
@@ -30,16 +31,19 @@ from typing import Any
 import schemathesis
 from schemathesis import Case, CheckContext, HookContext, Response
 
-LEAD_IDS_ENV = "LEADFLOW_CONTRACT_LEAD_IDS"
+IDS_ENV = "LEADFLOW_CONTRACT_IDS"
 CALLS_ENV = "LEADFLOW_CONTRACT_CALLS"
 DOCUMENT_ENV = "LEADFLOW_CONTRACT_DOCUMENT"
-# The document's pattern for a lead id: an id that breaks it is a negative case, kept as generated.
-LEAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# The path parameters that name something, and the document's pattern for each: an id
+# that breaks it is a negative case, kept as generated.
+ID_PARAMETERS = {"lead_id": re.compile(r"^[A-Za-z0-9_-]{1,64}$"), "form_id": re.compile(r"^[A-Za-z0-9_-]{1,64}$"),
+                 "manager_id": re.compile(r"^[A-Za-z0-9_-]{1,64}$"),
+                 "user_id": re.compile(r"^[A-Za-z0-9_-]{1,128}$")}
 INVALID_REQUEST = "invalid_request"
 
 
-def _lead_ids(operation: str) -> list[str]:
-    return list(json.loads(os.environ.get(LEAD_IDS_ENV) or "{}").get(operation, []))
+def _ids(operation: str) -> list[str]:
+    return list(json.loads(os.environ.get(IDS_ENV) or "{}").get(operation, []))
 
 
 def _operation(case: Case) -> str:
@@ -54,17 +58,20 @@ def _fingerprint(case: Case) -> int:
 
 
 def _place(case: Case, *, example: bool) -> None:
-    """Put a real lead's id in the case (most of the time, see the module's doc)."""
-    lead_ids = _lead_ids(_operation(case))
-    generated = (case.path_parameters or {}).get("lead_id")
-    if not lead_ids or not isinstance(generated, str) or not LEAD_ID.fullmatch(generated):
+    """Put a real id in the case (most of the time, see the module's doc)."""
+    ids = _ids(_operation(case))
+    named = [name for name in ID_PARAMETERS if name in (case.path_parameters or {})]
+    if not ids or not named:
         return
-    # The document's examples go to the operation's first lead (fresh: they run first),
-    # so each route's happy path is walked; the rest spread over the leads, one slot in
-    # len+1 keeping the generated id: unknown leads (404) stay covered.
-    pick = 0 if example else _fingerprint(case) % (len(lead_ids) + 1)
-    if pick < len(lead_ids):
-        case.path_parameters = {**case.path_parameters, "lead_id": lead_ids[pick]}
+    generated = case.path_parameters[named[0]]
+    if not isinstance(generated, str) or not ID_PARAMETERS[named[0]].fullmatch(generated):
+        return
+    # The document's examples go to the operation's first id (fresh: they run first),
+    # so each route's happy path is walked; the rest spread over the ids, one slot in
+    # len+1 keeping the generated id: unknown ones (404) stay covered.
+    pick = 0 if example else _fingerprint(case) % (len(ids) + 1)
+    if pick < len(ids):
+        case.path_parameters = {**case.path_parameters, named[0]: ids[pick]}
     if example and isinstance(case.body, dict) and "follow_up_on" in case.body:
         # A fixed day in the document goes stale; the example means "a day to come".
         case.body = {**case.body, "follow_up_on": (date.today() + timedelta(days=7)).isoformat()}

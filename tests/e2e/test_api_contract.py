@@ -4,7 +4,7 @@ of its checks (no 5xx; no status, content type, header or body the document does
 declare; invalid requests refused; valid ones accepted or refused by a documented rule).
 
 The runs change what they touch (they move and convert leads, erase people, enter
-channel costs), so each user's run has a local stack of its own (`own_local_stacks`):
+channel costs, create forms, managers and logins), so each user's run has a local stack of its own (`own_local_stacks`):
 no other test sees them, and the two run side by side. Leads are captured through the
 pipeline first and their ids given to the run (contract_hooks.py), so most cases reach
 past the lookup into the real work. `pytest -s` prints each run's figures; each run's
@@ -51,13 +51,17 @@ RUN_TIMEOUT_S = 300
 CLOSE = "Connection: close"
 PIPELINE_TIMEOUT_S = 20
 SUBMISSIONS = "/forms/demo/submissions"
-# Operations only admins may use: a manager's every valid request is 403 `admins_only`.
-ADMIN_ONLY = {"GET /reports", "PUT /reports/costs", "POST /erasures"}
 
 
 def document_operations() -> set[str]:
     paths = json.loads(DOCUMENT.read_text("utf-8"))["paths"]
     return {f"{method.upper()} {path}" for path, methods in paths.items() for method in methods}
+
+
+# Operations only admins may use: a manager's every valid request is 403 `admins_only`.
+# The admin API is all of /admin.
+ADMIN_ONLY = {"GET /reports", "PUT /reports/costs", "POST /erasures",
+              *(operation for operation in document_operations() if operation.split(" ", 1)[1].startswith("/admin/"))}
 
 
 # -- leads for the run to work on -------------------------------------------------------
@@ -143,6 +147,31 @@ def seed_pools(http: HttpClient, admin: str, *, foreign_everywhere: bool) -> dic
     return dict(pools)
 
 
+def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
+    """The ids each admin operation on one form, manager or user works on. What the run
+    changes is its own: forms and a manager made for it; users of the seed who are not
+    the admin running it (whose rights it may take away)."""
+    headers = {"Authorization": admin, "Content-Type": "application/json"}
+
+    def create(path: str, body: dict[str, Any]) -> None:
+        reply = http.request("POST", path, json.dumps(body).encode(), headers)
+        assert reply.status == 201, reply.text
+
+    for form_id in ("contract-patch", "contract-off", "contract-on"):
+        create("/admin/forms", {"form_id": form_id, "name": f"Contract {form_id}", "enabled": form_id != "contract-on"})
+    create("/admin/managers", {"manager_id": "m-contract", "name": "Contract Manager",
+                               "email": "contract.manager@sales.example.com", "tier": 3})
+    reply = http.request("GET", "/admin/users", headers={"Authorization": admin})
+    assert reply.status == 200, reply.text
+    user_ids = {user["email"]: user["user_id"] for user in reply.json()["users"]}
+    return {"GET /admin/forms/{form_id}": ["demo"], "PATCH /admin/forms/{form_id}": ["contract-patch"],
+            "POST /admin/forms/{form_id}/disable": ["contract-off"],
+            "POST /admin/forms/{form_id}/enable": ["contract-on"],
+            "GET /admin/managers/{manager_id}": ["m-olivia"], "PATCH /admin/managers/{manager_id}": ["m-contract"],
+            "PUT /admin/users/{user_id}/admin": [user_ids["sam@sales.example.com"]],
+            "DELETE /admin/users/{user_id}/admin": [user_ids["layla@sales.example.com"]]}
+
+
 # -- the runs -----------------------------------------------------------------------------
 
 
@@ -173,7 +202,7 @@ def run_schemathesis(stack: RunningStack, user: str, token: str, pools: dict[str
     operation, every check, MAX_EXAMPLES per operation, derandomized."""
     report, calls = workdir / "report.json", workdir / "calls.jsonl"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-           "SCHEMATHESIS_HOOKS": "contract_hooks", "LEADFLOW_CONTRACT_LEAD_IDS": json.dumps(pools),
+           "SCHEMATHESIS_HOOKS": "contract_hooks", "LEADFLOW_CONTRACT_IDS": json.dumps(pools),
            "LEADFLOW_CONTRACT_CALLS": str(calls), "LEADFLOW_CONTRACT_DOCUMENT": str(DOCUMENT)}
     done = subprocess.run(
         [sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(CONFIG), "run", str(DOCUMENT),
@@ -199,7 +228,8 @@ def contract_runs(own_local_stacks: Callable[[int], list[RunningStack]],
     def run_as(user: str, stack: RunningStack) -> ContractRun:
         admin = stack_id_token(stack, ADMIN)
         token = admin if user == ADMIN else stack_id_token(stack, user)
-        pools = seed_pools(http_client(stack), admin, foreign_everywhere=user != ADMIN)
+        pools = {**seed_pools(http_client(stack), admin, foreign_everywhere=user != ADMIN),
+                 **seed_admin_pools(http_client(stack), admin)}
         return run_schemathesis(stack, user, token, pools, tmp_path_factory.mktemp("schemathesis"))
 
     stacks = own_local_stacks(len(USERS))

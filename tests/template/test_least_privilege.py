@@ -28,7 +28,10 @@ NEEDS: dict[str, set[str]] = {
         "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
         "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "events:PutEvents",
         "secretsmanager:GetSecretValue", "scheduler:CreateSchedule", "scheduler:DeleteSchedule",
-        "scheduler:ListSchedules", "iam:PassRole"},
+        "scheduler:ListSchedules", "iam:PassRole",
+        # The admin API's logins (leadflow.logins.pool).
+        "cognito-idp:AdminCreateUser", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup",
+        "cognito-idp:ListUsers", "cognito-idp:ListUsersInGroup"},
     "ActionsFunction": TABLE_READS | {
         "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
         "events:PutEvents", "secretsmanager:GetSecretValue", "scheduler:CreateSchedule", "scheduler:DeleteSchedule",
@@ -91,6 +94,14 @@ def test_schedules_are_reached_only_in_the_stacks_own_group(translated):
         assert variables["SCHEDULE_GROUP"] == {"Ref": "ReminderScheduleGroup"}, function_id
     [trust] = resources["ReminderSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Condition"]["ArnEquals"] == {"aws:SourceArn": {"Fn::GetAtt": ["ReminderScheduleGroup", "Arn"]}}
+
+
+def test_only_the_api_reaches_the_user_pool_and_only_the_stacks_own(translated):
+    for function_id in functions_of(translated):
+        for statement in role_statements(translated, function_id):
+            if any(a.startswith("cognito-idp:") for a in actions_of(statement)):
+                assert function_id == "LeadsApiFunction"
+                assert statement["Resource"] == {"Fn::GetAtt": ["LeadsUserPool", "Arn"]}, statement
 
 
 def test_email_is_sent_only_as_the_sender_through_the_stacks_configuration_set(translated):

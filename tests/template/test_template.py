@@ -256,3 +256,13 @@ def test_users_cannot_choose_whose_leads_they_see():
         assert not any(a.startswith("custom:") for a in client["WriteAttributes"])
     groups = {r["Properties"]["GroupName"] for r in resources.values() if r["Type"] == "AWS::Cognito::UserPoolGroup"}
     assert ADMINS_GROUP in groups
+
+
+def test_the_api_tells_its_function_its_own_url_as_the_stack_outputs_it(translated):
+    # The embed snippets of the admin API post to this URL: the same as ApiUrl. It is a
+    # stage variable because the function's environment cannot name the API that names it.
+    [stage] = [r for r in translated["Resources"].values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    assert stage["Properties"]["Variables"]["publicApiUrl"] == translated["Outputs"]["ApiUrl"]["Value"]
+    variables = translated["Resources"]["LeadsApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert "LeadsApi" not in json.dumps(variables)
+    assert variables["USER_POOL_ID"] == {"Ref": "LeadsUserPool"}

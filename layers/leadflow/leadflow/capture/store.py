@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from leadflow.shared.clock import json_time
 from leadflow.shared.models import Activity, ContactCard, FormConfig, Lead, Submission
 from leadflow.storage import keys
-from leadflow.storage.codec import from_item, to_item
+from leadflow.storage.codec import from_item, to_item, wire
 from leadflow.storage.table import Table
-from leadflow.storage.transactions import Cancelled
+from leadflow.storage.transactions import Cancelled, condition_failed
 
 DOUBLE_SUBMIT_SECONDS = 10 * 60
 SPAM_TTL_SECONDS = 30 * 86400
@@ -35,6 +37,10 @@ class Recorded:
     duplicate: bool = False
 
 
+def _form_item(form: FormConfig) -> dict[str, Any]:
+    return to_item({**keys.form_key(form.form_id), **keys.form_listing_keys(form.form_id)}, "form", form)
+
+
 def identity_keys(contact: ContactCard) -> list[keys.Key]:
     """The person's identity items: email first, then phone (the matching order)."""
     return keys.identity_keys(contact.email, contact.phone)
@@ -46,11 +52,44 @@ class CaptureStore:
 
     # -- forms -------------------------------------------------------------------------------
 
-    def get_form(self, form_id: str) -> FormConfig | None:
-        return self.table.get_model(keys.form_key(form_id), FormConfig, consistent=False)
+    def get_form(self, form_id: str, *, consistent: bool = False) -> FormConfig | None:
+        """A form by id: capture's read (eventually consistent, cached), or an admin's
+        (`consistent`, to edit what is there now)."""
+        return self.table.get_model(keys.form_key(form_id), FormConfig, consistent=consistent)
 
     def put_form(self, form: FormConfig) -> None:
-        self.table.put(to_item(keys.form_key(form.form_id), "form", form))
+        """Write a form whole, listed with the others (GSI1 `FORMS`)."""
+        self.table.put(_form_item(form))
+
+    def create_form(self, form: FormConfig) -> bool:
+        """Write a new form; False (nothing written) when its id is taken."""
+        try:
+            self.table.put(_form_item(form), "attribute_not_exists(PK)")
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def list_forms(self) -> list[FormConfig]:
+        """Every form, by id: one Query of GSI1's `FORMS` partition (eventually
+        consistent, as every index read: a form saved a moment ago may be missing)."""
+        items = self.table.query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :forms",
+                                 ExpressionAttributeValues=wire({":forms": keys.FORMS_LIST}))
+        return [FormConfig.model_validate(from_item(i)) for i in items]
+
+    def update_form(self, form_id: str, fields: dict[str, Any], remove: list[str]) -> FormConfig | None:
+        """Change only these settings of an existing form (SET `fields`, plain JSON
+        values; REMOVE `remove`) and list it (a form stored before forms were listed is
+        listed from its first change on); None when there is no such form."""
+        try:
+            item = self.table.set_fields(keys.form_key(form_id), {**fields, **keys.form_listing_keys(form_id)},
+                                         remove=remove, condition="attribute_exists(PK)")
+        except ClientError as exc:
+            if condition_failed(exc):
+                return None
+            raise
+        return FormConfig.model_validate(from_item(item))
 
     # -- submissions -------------------------------------------------------------------------
 

@@ -53,6 +53,30 @@ class Roster:
     def put(self, manager: Manager) -> None:
         self.table.put(to_item(keys.manager_key(manager.manager_id), "manager", manager))
 
+    def create(self, manager: Manager) -> bool:
+        """Add a manager to the roster; False (nothing written) when the id is taken."""
+        try:
+            self.table.put(to_item(keys.manager_key(manager.manager_id), "manager", manager),
+                           "attribute_not_exists(PK)")
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def update(self, manager_id: str, fields: dict[str, Any], remove: list[str]) -> Manager | None:
+        """Change only these attributes of a manager (SET `fields`, plain JSON values;
+        REMOVE `remove`): never `open_leads` or `last_assigned_at`, which assignments
+        change meanwhile. None when there is no such manager."""
+        try:
+            item = self.table.set_fields(keys.manager_key(manager_id), fields, remove=remove,
+                                         condition="attribute_exists(PK)")
+        except ClientError as exc:
+            if condition_failed(exc):
+                return None
+            raise
+        return Manager.model_validate(from_item(item))
+
     def set_email_status(self, manager_id: str, status: str, at: datetime) -> bool:
         """Record that a manager's address cannot receive email (e.g. "suppressed");
         False when it was already recorded (so the admins are told once)."""

@@ -91,8 +91,10 @@ def unsupported_media_type(event: Mapping[str, Any]) -> dict[str, Any] | None:
     """The leads API's answer (an API Gateway proxy result) to a request that declares a
     body it does not read: anything but JSON is 415, before Powertools parses it (it
     would read a form or a multipart body too, and fail on a multipart without its
-    boundary). None: the request may go on (no Content-Type is read as JSON)."""
-    if str(event.get("httpMethod", "")).upper() not in BODY_METHODS:
+    boundary). None: the request may go on (no Content-Type is read as JSON; with no
+    body at all, as a switch like `POST /admin/forms/{id}/disable` is sent, there is
+    nothing to misread)."""
+    if str(event.get("httpMethod", "")).upper() not in BODY_METHODS or not event.get("body"):
         return None
     content_type = _header(event.get("headers"), "content-type")
     if content_type is None or content_type.split(";", 1)[0].strip().lower() == JSON_MEDIA_TYPE:
@@ -126,3 +128,25 @@ def _iso_day(value: object) -> object:
 # A day as the leads API takes it, in a query or a body: `YYYY-MM-DD` and nothing else,
 # as the document's `format: date` says.
 IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+
+
+def _integral(value: object) -> object:
+    # JSON has numbers, not integers: 30.0 is the integer 30 (as JSON Schema says), which
+    # a strict model would refuse; a string or a boolean stays refused.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# An integer as the admin API's strict bodies take it: 30 or 30.0, never "30" or true.
+# After the field's bounds in `Annotated[int, Field(ge=..), WHOLE_NUMBER]`, so that the
+# document still says them.
+WHOLE_NUMBER = BeforeValidator(_integral)
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+# A field of a partial change (PATCH) that was not sent: None, which the model's
+# `model_fields_set` tells from a null that was. Its document shows no default, so a
+# client never reads "null" as a value to send.
+NOT_SENT: Any = Field(default=None, json_schema_extra=_no_default)

@@ -113,7 +113,10 @@ class RemindSettings(_Table, _Bus, _Mail, _SpeedToLead, ScheduleSettings, LinkSe
 
 class ApiSettings(_Table, _Bus, _SpeedToLead, ScheduleSettings, _HashKey):
     """What a function that changes leads needs: the table, the bus, and the Scheduler
-    target that brings a postponed lead back (and the SLA of its new clock)."""
+    target that brings a postponed lead back (and the SLA of its new clock); and, for
+    the admin API, the user pool whose logins it manages."""
+
+    user_pool_id: str = Field(alias="USER_POOL_ID", min_length=1)
 
 
 class ActionsSettings(_Table, _Bus, _SpeedToLead, ScheduleSettings, _Console):

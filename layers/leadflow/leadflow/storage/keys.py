@@ -8,7 +8,7 @@
 | questionnaire answered | `LEAD#<id>` | `FEEDBACK` |
 | identity (dedupe) | `IDENT#EMAIL#<normalized>` / `IDENT#PHONE#<e164>` | `IDENT` |
 | manager | `ROSTER` | `MANAGER#<id>` |
-| form | `FORM#<id>` | `FORM` |
+| form | `FORM#<id>` | `FORM` (GSI1: `FORMS` / `<id>`) |
 | rule-set override | `RULESET` | `PROFILE#<b2b or b2c>` |
 | contact (a converted lead) | `CONTACT#<id>` | `CONTACT` |
 | double-submit marker (TTL) | `DOUBLE#<fingerprint>` | `DOUBLE` |
@@ -22,9 +22,10 @@
 | visits window (TTL) | `VISITS#<lead_id>#<manager_id>` | `VISITS` |
 | erasure record | `ERASURE#<id>` | `ERASURE` |
 
-Indexes (both project the whole lead card): GSI1 is a queue, `MANAGER#<id>` (or
-`UNASSIGNED`) / `<status>#<when it entered the status>`; GSI2 every lead by creation
-month, `LEADS#<yyyy-mm>` / `<created_at>#<lead_id>`.
+Indexes (both project whole items): GSI1 is a queue, `MANAGER#<id>` (or
+`UNASSIGNED`) / `<status>#<when it entered the status>`, and the list of forms, `FORMS` /
+`<form_id>` (capture reads a form by its own key; the admins list them here); GSI2 every
+lead by creation month, `LEADS#<yyyy-mm>` / `<created_at>#<lead_id>`.
 
 Managers share one partition (a team is tens of people, not millions) so the scorer
 reads the whole roster with one strongly consistent Query, never a Scan.
@@ -41,6 +42,7 @@ SUBMISSION_PREFIX = "SUB#"
 ACTIVITY_PREFIX = "ACT#"
 ROSTER = "ROSTER"
 UNASSIGNED_QUEUE = "UNASSIGNED"
+FORMS_LIST = "FORMS"
 COST_PREFIX = "cost#"
 
 
@@ -114,6 +116,13 @@ def manager_key(manager_id: str) -> Key:
 
 def form_key(form_id: str) -> Key:
     return {"PK": f"FORM#{form_id}", "SK": "FORM"}
+
+
+def form_listing_keys(form_id: str) -> Key:
+    """GSI1 keys of a form item: every form in one index partition, so the admins list
+    them with one Query (a form written before these keys existed is listed once it is
+    saved again: `leadflow.capture.form_admin`)."""
+    return {"GSI1PK": FORMS_LIST, "GSI1SK": form_id}
 
 
 def rule_set_key(profile: str) -> Key:

@@ -7,7 +7,7 @@ with the part's own reads, writes and conditions; what they all need is here."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from leadflow.shared import aws
 from leadflow.shared.models import Activity
 from leadflow.storage import keys, transactions
-from leadflow.storage.codec import from_item, to_item, wire
+from leadflow.storage.codec import exact_numbers, from_item, to_item, wire
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -118,6 +118,28 @@ class Table:
         if returning:
             request["ReturnValues"] = returning
         return self.client.update_item(**request).get("Attributes", {})
+
+    def set_fields(self, key: keys.Key, fields: dict[str, Any], *, remove: Iterable[str] = (),
+                   condition: str | None = None) -> dict[str, Any]:
+        """UpdateItem of these attributes only: SET each of `fields` (plain values, as
+        `to_item` writes them), REMOVE each of `remove`. Whatever else the item holds is
+        left as it is, so an edit made from an earlier read never writes back attributes
+        others keep up to date meanwhile (a manager's `open_leads`). With a condition,
+        ClientError ConditionalCheckFailedException when it fails. Returns the item as it
+        is now, in wire format."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        sets, removes = [], []
+        for index, (name, value) in enumerate(fields.items()):
+            names[f"#s{index}"] = name
+            values[f":s{index}"] = exact_numbers(value)
+            sets.append(f"#s{index} = :s{index}")
+        for index, name in enumerate(remove):
+            names[f"#r{index}"] = name
+            removes.append(f"#r{index}")
+        update = " ".join(part for part in (
+            "SET " + ", ".join(sets) if sets else "", "REMOVE " + ", ".join(removes) if removes else "") if part)
+        return self.update(key, update, condition=condition, names=names, values=values or None, returning="ALL_NEW")
 
     def lead_exists_op(self, lead_id: str) -> dict[str, Any]:
         """A ConditionCheck that the lead's card exists."""
