@@ -41,7 +41,8 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Operate a Leadflow deployment: scoring rules, reports, erasure.",
+        prog=PROG,
+        description="Operate a Leadflow deployment: forms, managers, logins, scoring rules, reports, erasure.",
         epilog="Exit codes: 0 done, 1 refused (every problem listed), 2 usage error.")
     _global_options(parser, top=True)
     common = argparse.ArgumentParser(add_help=False)
@@ -72,15 +73,22 @@ def main(argv: Sequence[str] | None = None, *, target: Target | None = None, out
     except (UsageError, TargetError) as error:
         print(f"{prog}: error: {error}", file=err)
         return USAGE
-    except Exception as error:  # noqa: BLE001 - AWS's answers, in the operator's words
-        return _aws_failure(prog, error, printer, err)
+    except Exception as error:  # noqa: BLE001 - the services' refusals and AWS's answers, in the operator's words
+        return _failure(prog, error, printer, err)
     return OK
 
 
-def _aws_failure(prog: str, error: Exception, printer: Printer, err: TextIO) -> int:
-    """AWS refusing a call is a refusal (exit 1, with AWS's code); AWS unreachable or no
-    credentials is a usage error (exit 2). Anything else is a bug: raised."""
+def _failure(prog: str, error: Exception, printer: Printer, err: TextIO) -> int:
+    """An admin service refusing (leadflow.shared.refusal: a field at fault, an unknown
+    id, an id taken) and AWS refusing a call are refusals (exit 1, with their codes); AWS
+    unreachable or no credentials is a usage error (exit 2). Anything else is a bug: raised."""
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+    from leadflow.shared.refusal import Refused as ServiceRefused
+
+    if isinstance(error, ServiceRefused):
+        printer.refused(prog, Refused([Problem(field=e.field, code=e.code, message=e.message) for e in error.errors]))
+        return REFUSED
 
     if isinstance(error, ClientError):
         details = error.response.get("Error", {})

@@ -184,7 +184,7 @@ def form_problems(form: FormConfig) -> list[FieldError]:
     return problems
 
 
-def _checked(settings: dict[str, Any]) -> FormConfig:
+def checked_form(settings: dict[str, Any]) -> FormConfig:
     """The form as capture will read it, or InvalidForm naming every field at fault."""
     try:
         form = FormConfig.model_validate(settings)
@@ -214,7 +214,7 @@ def get_form(store: FormStore, form_id: str, api_url: str) -> AdminForm:
 
 def create_form(store: FormStore, new: NewForm, api_url: str) -> AdminForm:
     """A new form (FormExists when the id is taken: one conditional write decides)."""
-    form = _checked(new.model_dump())
+    form = checked_form(new.model_dump())
     if not store.create_form(form):
         raise FormExists(form.form_id)
     return admin_form(form, api_url)
@@ -227,7 +227,7 @@ def update_form(store: FormStore, form_id: str, changes: FormChanges, api_url: s
     if current is None:
         raise FormNotFound(form_id)
     sent = changes.sent()
-    _checked({**current.model_dump(mode="json"), **sent})
+    checked_form({**current.model_dump(mode="json"), **sent})
     updated = store.update_form(form_id, {k: v for k, v in sent.items() if v is not None},
                                 [k for k, v in sent.items() if v is None])
     if updated is None:  # deleted in between

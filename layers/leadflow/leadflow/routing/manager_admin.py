@@ -118,7 +118,7 @@ class RosterStore(Protocol):
     def update(self, manager_id: str, fields: dict[str, Any], remove: list[str]) -> Manager | None: ...
 
 
-def _checked(values: dict[str, Any]) -> Manager:
+def checked_manager(values: dict[str, Any]) -> Manager:
     """The manager as the scorer will read them, or InvalidManager naming every field at
     fault (the email's syntax too: an address SES would refuse is caught here)."""
     problems: list[FieldError] = []
@@ -156,7 +156,7 @@ def get_manager(roster: RosterStore, manager_id: str, today: date) -> ManagerLoa
 
 def create_manager(roster: RosterStore, new: NewManager, today: date) -> ManagerLoad:
     """A new manager with no open leads (ManagerExists when the id is taken)."""
-    manager = _checked(new.model_dump(mode="json"))
+    manager = checked_manager(new.model_dump(mode="json"))
     if not roster.create(manager):
         raise ManagerExists(manager.manager_id)
     return manager_load(manager, today)
@@ -168,7 +168,7 @@ def update_manager(roster: RosterStore, manager_id: str, changes: ManagerChanges
     if current is None:
         raise ManagerNotFound(manager_id)
     sent = changes.sent()
-    checked = _checked({**current.model_dump(mode="json"), **sent})
+    checked = checked_manager({**current.model_dump(mode="json"), **sent})
     if not sent:
         return manager_load(current, today)
     remove = [k for k, v in sent.items() if v is None]
