@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-LOCAL_PATH := PYTHONPATH=layers/leadflow:local
+LOCAL_PATH := PYTHONPATH=layers/leadflow:local:cli
 # Root (CI, containers) installs system packages directly; others go through sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

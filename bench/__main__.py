@@ -1,6 +1,6 @@
 """`make bench`: run every figure, print one table, write bench/results.json.
 
-    PYTHONPATH=layers/leadflow:local python -m bench
+    PYTHONPATH=layers/leadflow:local:cli python -m bench
 
 Environment: BENCH_COLD_RUNS (fresh processes per cold-start case, default 15).
 A figure that fails is reported as failed and the others still run; the exit code

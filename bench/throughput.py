@@ -74,7 +74,7 @@ def _start() -> _Server:
     # No AWS_* variable of the developer's reaches the stack: it talks to its own moto.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     port, aws_port = _free_port(), _free_port()
-    env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local"]), PYTHONUNBUFFERED="1",
+    env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local", "cli"]), PYTHONUNBUFFERED="1",
                PORT=str(port), AWS_PORT=str(aws_port))
     process = subprocess.Popen(
         [sys.executable, *SERVER_ARGS], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,

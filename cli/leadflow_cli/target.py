@@ -80,6 +80,7 @@ class Target(BaseModel):
     stack_name: str
     region: str
     endpoint_url: str | None = None  # None: AWS itself
+    local: bool = False  # `make dev` (or a test's stack): its seed may hold passwords
     table_name: str
     event_bus_name: str
     api_url: str | None = None
@@ -99,7 +100,7 @@ class Target(BaseModel):
 
     @classmethod
     def of(cls, description: StackDescription, session: Any, *, endpoint_url: str | None = None,
-           label: str | None = None) -> Target:
+           label: str | None = None, local: bool = False) -> Target:
         """The target a stack description names; TargetError when it lacks what every
         Leadflow stack outputs."""
         missing = [name for name in REQUIRED_OUTPUTS if not description.outputs.get(name)]
@@ -109,7 +110,7 @@ class Target(BaseModel):
         values: dict[str, Any] = {field: description.resources.get(lid) for lid, field in RESOURCES.items()}
         values |= {field: description.outputs[name] for name, field in OUTPUTS.items() if description.outputs.get(name)}
         return cls(label=label, stack_name=description.stack_name, region=description.region,
-                   endpoint_url=endpoint_url, session=session, **values)
+                   endpoint_url=endpoint_url, session=session, local=local, **values)
 
     def client(self, service: str) -> Any:
         """One boto3 client per service, on the target's session and endpoint."""
@@ -197,7 +198,8 @@ def local_target(environ: Mapping[str, str] | None = None, timeout: float = 5.0)
 
     endpoint = f"http://{LOCAL_HOST}:{aws_port}" if aws_port else description.aws_endpoint
     session = boto3.Session(region_name=description.region, **LOCAL_CREDENTIALS)
-    return Target.of(description, session, endpoint_url=endpoint, label=f"make dev on {LOCAL_HOST}:{port}")
+    return Target.of(description, session, endpoint_url=endpoint, label=f"make dev on {LOCAL_HOST}:{port}",
+                     local=True)
 
 
 def _port(env: Mapping[str, str], name: str, default: int | None) -> int | None:

@@ -213,25 +213,3 @@ def sign_in(cognito: Any, client_id: str, username: str, password: str) -> str:
         # this is a user someone made by hand.
         raise Unauthorized(f"sign-in asks for {answer.get('ChallengeName')}: set a permanent password first")
     return str(answer["AuthenticationResult"]["IdToken"])
-
-
-def create_users(cognito: Any, pool_id: str, users: list[dict[str, Any]], manager_ids: set[str]) -> dict[str, str]:
-    """The seed's sign-ins: a user per manager (`custom:manager_id`) and admins (groups),
-    each with a permanent password, so a token is one USER_PASSWORD_AUTH away. Returns
-    each (lowercase) username's password."""
-    passwords: dict[str, str] = {}
-    for user in users:
-        email, manager_id = user["email"], user.get("manager_id")
-        if manager_id is not None and manager_ids and manager_id not in manager_ids:
-            raise ValueError(f"seed user {email}: no manager {manager_id!r} in the seed")
-        attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
-        if manager_id is not None:
-            attributes.append({"Name": "custom:manager_id", "Value": manager_id})
-        cognito.admin_create_user(UserPoolId=pool_id, Username=email, UserAttributes=attributes,
-                                  MessageAction="SUPPRESS")
-        cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=user["password"],
-                                        Permanent=True)
-        for group in user.get("groups", []):
-            cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
-        passwords[email.lower()] = user["password"]
-    return passwords

@@ -7,7 +7,7 @@ the demo landing page (with web/leadflow.js), the API, a mailbox showing the ema
 managers received, the stored leads as JSON and the stack's outputs for the `leadflow`
 command (`leadflow --local`); and a clean start and stop.
 
-    PYTHONPATH=layers/leadflow:local python -m leadflow_local
+    PYTHONPATH=layers/leadflow:local:cli python -m leadflow_local
 
 Environment: PORT (HTTP, default 3000), AWS_PORT (moto, default 4566), LOG_LEVEL (the
 functions' log level, default INFO).

@@ -28,8 +28,6 @@ retry counts and dead-letter targets are never restated here.
 
 from __future__ import annotations
 
-import json
-import string
 import threading
 import time
 from collections.abc import Callable
@@ -49,9 +47,8 @@ from leadflow_local.api_gateway import (
     local_api_url,
     local_api_urls,
 )
-from leadflow_local.auth import PASSWORD_FLOWS, TokenVerifier, create_users, sign_in
+from leadflow_local.auth import PASSWORD_FLOWS, TokenVerifier, sign_in
 from leadflow_local.aws import AwsClients
-from leadflow_local.domain import put_forms_and_managers
 from leadflow_local.event_rules import EventRulesPump, RuleDelivery, create_rule
 from leadflow_local.functions import AsyncInvocation, CallCounter, LambdaContext, LambdaFunction
 from leadflow_local.iam import Permissions, function_permissions
@@ -182,21 +179,29 @@ class LocalStack:
         return AsyncInvocation.of(self.specs[function_id], self.resolve)
 
     def seed(self, path: Path = SEED_PATH, local_origin: str = "http://127.0.0.1:3000") -> None:
-        """Put the demo forms and managers of a seed file in the table, and its users in
-        the user pool. `${LOCAL_ORIGIN}` and `${LOCAL_ORIGIN_BY_NAME}` in it become the
-        local pages' origins, so the demo form allows exactly the page that `make dev`
-        serves, on whatever port."""
-        by_name = local_origin.replace("://127.0.0.1", "://localhost")
-        text = string.Template(path.read_text("utf-8")).safe_substitute(
-            LOCAL_ORIGIN=local_origin, LOCAL_ORIGIN_BY_NAME=by_name)
-        data = json.loads(text)
-        managers = data.get("managers", [])
-        put_forms_and_managers(self.table_name(), self.client("dynamodb"), data.get("forms", []), managers)
-        users = data.get("users", [])
-        if users:
-            (pool_id,) = self.user_pools.values()
-            self.passwords.update(create_users(self.client("cognito-idp"), pool_id, users,
-                                               {m["manager_id"] for m in managers}))
+        """Apply a seed file as `leadflow apply` does (the same code: there is no second
+        loader): its forms, managers and users, the users with their demo passwords.
+        `${LOCAL_ORIGIN}` and `${LOCAL_ORIGIN_BY_NAME}` in it become the local pages'
+        origins, so the demo form allows exactly the page that `make dev` serves."""
+        from leadflow_cli import setup_file
+
+        origins = {"LOCAL_ORIGIN": local_origin,
+                   "LOCAL_ORIGIN_BY_NAME": local_origin.replace("://127.0.0.1", "://localhost")}
+        target = self.operator_target()
+        applied = setup_file.apply(target, setup_file.plan(target, setup_file.read_file(path, origins)))
+        self.passwords.update(applied.passwords)
+
+    def operator_target(self) -> Any:
+        """The `leadflow` command's target for this stack: its outputs and resources as
+        CloudFormation would describe them, on the endpoint boto3 is pointed at."""
+        import boto3
+
+        from leadflow_cli.target import StackDescription, Target
+
+        description = StackDescription(stack_name=self.stack_name, region=self.region, outputs=self.outputs(),
+                                       resources=self.resource_ids())
+        return Target.of(description, boto3.Session(region_name=self.region), label=f"local stack {self.stack_name}",
+                         local=True)
 
     def id_token(self, username: str, password: str | None = None) -> str:
         """A user's Cognito ID token, signed in as `make token` does (USER_PASSWORD_AUTH);

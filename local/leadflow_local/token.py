@@ -42,7 +42,7 @@ def seeded_users(seed: Path = SEED_PATH) -> list[dict[str, Any]]:
 def default_user(users: list[dict[str, Any]]) -> str:
     """The first admin of the seed (the user who may call every route)."""
     for user in users:
-        if "admins" in user.get("groups", []):
+        if user.get("admin"):
             return str(user["email"])
     raise TokenError("no admin in local/seed.json: pass USER=<email>")
 

@@ -195,7 +195,7 @@ def running_local_stacks(count: int) -> Iterator[list[RunningStack]]:
     try:
         for _ in range(count):
             env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-            env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local"]), PYTHONUNBUFFERED="1",
+            env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local", "cli"]), PYTHONUNBUFFERED="1",
                        PORT=str(_free_port()), AWS_PORT=str(_free_port()))
             process = subprocess.Popen(
                 [sys.executable, "-m", "leadflow_local"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,

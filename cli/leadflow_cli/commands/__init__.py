@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from leadflow_cli.commands import erase, report, rules
+from leadflow_cli.commands import apply, erase, forms, managers, report, rules, users
 
-GROUPS: tuple[ModuleType, ...] = (rules, report, erase)
+GROUPS: tuple[ModuleType, ...] = (forms, managers, users, apply, rules, report, erase)
