@@ -418,3 +418,46 @@ def test_a_manager_closes_a_lead_from_the_email_and_the_lead_answers_the_farewel
     # AND going back to the form and sending it again keeps the first answer only
     page.goto(questionnaire)
     expect(page.locator("main")).to_contain_text("We already have your answer.")
+
+
+def test_the_snippet_leadflow_hands_out_works_pasted_into_a_landing_page(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    # GIVEN a form created from the terminal for the company's own site, and its snippet
+    # pasted as it is into a page of that site (served here by the browser's router)
+    import io
+    import uuid
+    from urllib.parse import urlsplit
+
+    from leadflow_cli.main import main
+    from leadflow_cli.target import local_target
+
+    site, form_id = "http://www.acme.example", f"expo-{uuid.uuid4().hex[:8]}"
+    target = local_target({"PORT": str(urlsplit(local_stack.base_url).port)})
+    created = main(["forms", "create", form_id, "--name", "Trade show <stand 12>", "--set",
+                    f'allowed_origins=["{site}"]', "--set", f"thank_you_url={site}/thanks"],
+                   target=target, out=io.StringIO(), err=io.StringIO())
+    snippet = io.StringIO()
+    assert (created, main(["forms", "snippet", form_id], target=target, out=snippet, err=io.StringIO())) == (0, 0)
+    pages = {f"{site}/expo": f"<!doctype html><html lang='en'><title>Expo</title><main>{snippet.getvalue()}</main>",
+             f"{site}/thanks": "<!doctype html><html lang='en'><title>Thanks</title><h1>See you at the stand</h1>"}
+    page.route(f"{site}/**", lambda route: route.fulfill(status=200, content_type="text/html",
+                                                         body=pages[route.request.url]))
+    lead = new_lead()
+
+    # WHEN a visitor fills it in and sends it (a plain HTML post, no script)
+    page.goto(f"{site}/expo")
+    page.get_by_label("Name", exact=True).fill(f"Erin Expo {lead.tag}")
+    page.get_by_label("Email").fill(lead.email_at("acme-corp.com"))
+    page.get_by_label("Phone").fill(lead.phone)
+    page.get_by_role("button", name="Send").click()
+
+    # THEN they land on the site's own thank-you page, and the lead is stored with its form
+    expect(page).to_have_url(f"{site}/thanks")
+    expect(page.get_by_role("heading", level=1)).to_have_text("See you at the stand")
+    stored = stored_lead(http, lead.email_at("acme-corp.com"))
+    assert stored is not None and stored["source"]["form_id"] == form_id
+    # AND the bot trap is there, off screen and out of the tab order, for the next bot
+    page.goto(f"{site}/expo")
+    trap = page.locator("input[name=_gotcha]")
+    box = trap.bounding_box()
+    assert trap.get_attribute("tabindex") == "-1" and box is not None and box["x"] + box["width"] < 0

@@ -43,3 +43,25 @@ def test_the_installed_leadflow_command_reads_the_running_local_stack(local_stac
     assert as_json.returncode == 0, as_json.stderr
     [b2b] = json.loads(as_json.stdout)["rule_sets"]
     assert (b2b["in_force"], b2b["rule_set"]["version"]) == ("default", shipped.version)
+
+
+def test_the_installed_command_sees_the_seed_it_applied_and_lists_the_forms(local_stack: RunningStack,
+                                                                          tmp_path: Path) -> None:
+    # GIVEN make dev, seeded through `leadflow apply local/seed.json` as it started
+    script = Path(sys.executable).parent / "leadflow"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTHONPATH"}
+    env["PORT"] = str(urlsplit(local_stack.base_url).port)
+    seed = Path(__file__).resolve().parents[2] / "local" / "seed.json"
+
+    # WHEN the operator applies the seed again (a dry run) and lists the forms
+    applied = subprocess.run([str(script), "--local", "--json", "apply", str(seed), "--dry-run"], cwd=tmp_path,
+                             env=env, capture_output=True, text=True, timeout=60, check=False)
+    listed = subprocess.run([str(script), "--local", "forms", "list"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=60, check=False)
+
+    # THEN nothing would change (the seed's origins are the dev server's own), and the
+    # demo forms post to the dev server
+    assert applied.returncode == 0, applied.stderr
+    assert {c["action"] for c in json.loads(applied.stdout)["changes"]} == {"unchanged"}
+    assert listed.returncode == 0, listed.stderr
+    assert f"{local_stack.base_url}/forms/demo-es/submissions" in listed.stdout
