@@ -1,5 +1,6 @@
-"""Figure 5: the leads API's reads at scale — a manager's list, the admins' list and a
-report, with 10,000 and with 100,000 leads in the table.
+"""Figure 5: the leads API's reads at scale — a manager's list, the admins' list, a
+report and the admin API's lists of forms and managers, with 10,000 and with 100,000
+leads in the table.
 
 What must not grow with the table is what DynamoDB does for a request: the items it
 reads (ScannedCount of each Query, plus any item fetched) and the number of requests.
@@ -178,6 +179,10 @@ def _requests(stack: LocalStack) -> dict[str, tuple[str, str, str]]:
         "admin: hot leads (filtered)": (ADMIN_USER, "/leads", "temperature=hot&limit=25"),
         "admin: report, one month, every dimension": (ADMIN_USER, "/reports", f"period={month}"),
         "admin: report, 3 months by channel": (ADMIN_USER, "/reports", "period=2026-09..2026-11&by=channel"),
+        # The admin API's lists: the forms (GSI1 `FORMS`) and the roster's partition,
+        # whatever the number of leads.
+        "admin API: every form": (ADMIN_USER, "/admin/forms", ""),
+        "admin API: every manager, with load": (ADMIN_USER, "/admin/managers", ""),
     }
 
 
