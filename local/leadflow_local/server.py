@@ -347,7 +347,7 @@ def _print_banner(settings: DevSettings, stack: LocalStack) -> None:
           f"                 users: {', '.join(stack.passwords) or 'none seeded'} (local/seed.json)",
           f'                 curl -H "Authorization: $({port}make -s token)" {base}/leads', sep="\n")
     port_env = "" if settings.port == 3000 else f"PORT={settings.port} "
-    print(f"  leadflow       {port_env}leadflow --local rules show   (the stack: {base}{STACK_PATH})",
+    print(f"  leadflow       {port_env}leadflow --local forms list   (the stack: {base}{STACK_PATH})",
           f"  AWS (moto)     {settings.aws_url}  (dashboard {settings.aws_url}/moto-api/)", "",
           "Leadflow local stack ready (Ctrl-C to stop)", sep="\n", flush=True)
 
