@@ -192,8 +192,8 @@ def render_trial(trial: dict[str, Any]) -> str:
              f"{trial['fell']} down); not scored: {skipped['erased']} erased, {skipped['other_profile']} of the "
              f"other profile, {skipped['no_submission']} without a submission"]
     if trial["stored_differs"]:
-        lines.append(f"{trial['stored_differs']} leads are stored with another temperature than the rule set in "
-                     "force gives them now (scored by an older rule set)")
+        lines.append("stored with another temperature than the rule set in force gives now (scored by an older "
+                     f"rule set): {trial['stored_differs']} leads")
     temperatures = ("cold", "warm", "hot")
     lines += ["", "Temperature: in force (rows) and proposed (columns)",
               table(("in force", *temperatures), [(row, *(trial["matrix"][row][col] for col in temperatures))
