@@ -14,6 +14,7 @@ import pytest
 from leadflow.routing import manager_admin
 from leadflow.routing.manager_admin import ManagerChanges
 from leadflow.routing.roster import Roster, take_lead
+from leadflow.routing.rule_admin import EXAMPLE_RULE_SET
 from leadflow.shared.clock import utc_now
 from leadflow.shared.models import Manager
 from leadflow.storage import keys
@@ -47,13 +48,14 @@ class Answer:
 def admin_api(stack: LocalStack, method: str, path: str, claims: dict[str, str] | None = ADMIN,
               body: Any = None) -> Answer:
     """A request through the template's route for it, as API Gateway sends it once its
-    authorizer let the token through (`claims`)."""
+    authorizer let the token through (`claims`); `path` may end in `?query`."""
+    path, _, query = path.partition("?")
     for route in stack.routes:
         match = route.regex.match(path)
         if match and route.method == method:
             raw = b"" if body is None else json.dumps(body).encode()
             event = api_gateway_event(route, match.groupdict(), method, path, {"Content-Type": "application/json"},
-                                      raw, "", "127.0.0.1", claims)
+                                      raw, query, "127.0.0.1", claims)
             return Answer(stack.invoke(route.function_id, event))
     raise AssertionError(f"template.yaml has no route {method} {path}")
 
@@ -75,12 +77,14 @@ def pool_id(stack: LocalStack) -> str:
 VALID_BODIES = {("POST", "/admin/forms"): {"form_id": "mine", "name": "Mine"},
                 ("POST", "/admin/managers"): {"manager_id": "m-me", "name": "Me", "email": "me@x.com", "tier": 1},
                 ("POST", "/admin/users"): {"email": "me@x.com", "admin": True},
-                ("PATCH", "/admin/forms/{form_id}"): {}, ("PATCH", "/admin/managers/{manager_id}"): {"tier": 1}}
+                ("PATCH", "/admin/forms/{form_id}"): {}, ("PATCH", "/admin/managers/{manager_id}"): {"tier": 1},
+                ("PUT", "/admin/rules/{profile}"): EXAMPLE_RULE_SET, ("POST", "/admin/rules/{profile}/try"): EXAMPLE_RULE_SET}
 
 
 @pytest.mark.parametrize(("method", "path"), ADMIN_OPERATIONS)
 def test_a_manager_is_refused_every_admin_operation(stack, method, path):
     concrete = path.replace("{form_id}", "demo").replace("{manager_id}", "m-olivia").replace("{user_id}", "someone")
+    concrete = concrete.replace("{profile}", "b2b") + ("?period=2026-11" if path.endswith("/try") else "")
 
     answer = admin_api(stack, method, concrete, OLIVIA, VALID_BODIES.get((method, path)))
 
@@ -91,7 +95,7 @@ def test_a_manager_is_refused_every_admin_operation(stack, method, path):
 
 def test_the_admin_operations_are_all_refused_above(stack):
     # Every /admin route of the template is one of the document's, so none escapes the test above.
-    assert len(ADMIN_OPERATIONS) == 14
+    assert len(ADMIN_OPERATIONS) == 18
     assert {(r.method, r.path) for r in stack.routes if r.path.startswith("/admin")} == set(ADMIN_OPERATIONS)
 
 

@@ -4,6 +4,7 @@
     leadflow rules validate rules.json               # check a file; nothing stored
     leadflow --stack S rules put rules.json          # validate, then store it as the override
     leadflow --stack S rules show [b2b]              # what the scorer uses now
+    leadflow --stack S rules try rules.json --period 2026-11   # what it would change; nothing stored
     leadflow --stack S rules delete b2b              # back to the shipped default
     leadflow rules calibrate leads.jsonl             # do the rules predict who buys?
 
@@ -23,19 +24,26 @@ from leadflow.routing.rules import PROFILES, InvalidRuleSet, RuleSet, parse_rule
 from leadflow_cli.calibration import InvalidLine, read_jsonl, render_report, report_json
 from leadflow_cli.commands.parsing import add_command, add_group
 from leadflow_cli.context import Context
-from leadflow_cli.output import Problem, Refused, UsageError, table
+from leadflow_cli.output import Problem, Refused, UsageError, percent, table
 
 IN_USE_WITHIN = "in use within a minute"
 
 
 def register(groups: Any, common: Any) -> None:
-    rules = add_group(groups, "rules", help="scoring rule sets: show, put, delete, validate, calibrate")
+    rules = add_group(groups, "rules", help="scoring rule sets: show, put, try, delete, validate, calibrate")
     show = add_command(rules, common, "show", run=show_rules, full_name="rules show",
                        help="the rule set each profile is scored with now (override or shipped default)")
     show.add_argument("profile", nargs="?", choices=PROFILES, help="one profile (default: every profile)")
     put = add_command(rules, common, "put", run=put_rules, full_name="rules put",
                       help="validate a rule set file and store it as its profile's override")
     put.add_argument("file", help="a rule set JSON file (`leadflow rules default b2b` gives one)")
+    trial = add_command(rules, common, "try", run=try_rules, full_name="rules try",
+                        help="re-score a period's leads with a rule set file and with the one in force: what "
+                             "would change; nothing is stored", description=_try_description())
+    trial.add_argument("file", help="the proposed rule set, a JSON file (its `profile` says whose leads)")
+    trial.add_argument("--period", required=True,
+                       help="the leads created in 2026-11 (a month), 2026-11-25 (a day), 2026-11-01..2026-11-15 "
+                            "(up to 31 days) or 2026-09..2026-11 (up to 12 months); UTC")
     delete = add_command(rules, common, "delete", run=delete_rules, full_name="rules delete",
                          help="remove a profile's override: the shipped default applies again")
     delete.add_argument("profile", choices=PROFILES)
@@ -113,28 +121,12 @@ def default_rules(context: Context) -> None:
 
 
 def show_rules(context: Context) -> None:
+    from leadflow.routing.rule_admin import in_force
+
     store = _routing_store(context)
-    shown = [_in_force(profile, store.get_rule_set_json(profile))
+    shown = [in_force(profile, store.get_rule_set_json(profile)).model_dump(mode="json")
              for profile in ([context.args.profile] if context.args.profile else PROFILES)]
     context.printer.answer({"rule_sets": shown}, lambda: "\n\n".join(_render_in_force(s) for s in shown))
-
-
-def _in_force(profile: str, stored: str | None) -> dict[str, Any]:
-    """What scores a profile's leads: the stored override, else the shipped default. An
-    override that no longer validates is skipped by the scorer (it logs it and scores
-    with the default), so it is shown as such, with its problems."""
-    problems: list[str] = []
-    if stored is not None:
-        try:
-            rule_set = parse_rule_set(json.loads(stored))
-            return {"profile": profile, "in_force": "override", "override_problems": [],
-                    "rule_set": rule_set.model_dump(mode="json")}
-        except json.JSONDecodeError as error:
-            problems = [f"not valid JSON: {error}"]
-        except InvalidRuleSet as invalid:
-            problems = invalid.problems
-    return {"profile": profile, "in_force": "default", "override_problems": problems,
-            "rule_set": default_rule_set(profile).model_dump(mode="json")}
 
 
 def _render_in_force(shown: dict[str, Any]) -> str:
@@ -157,6 +149,87 @@ def _routing_store(context: Context) -> Any:
 
     target = context.target
     return RoutingStore(Table(target.table_name, target.client("dynamodb")))
+
+
+# -- try -----------------------------------------------------------------------------------
+
+
+def try_rules(context: Context) -> None:
+    """Every page of the period (the API answers one at a time), added up."""
+    from leadflow.reporting.store import ListingStore
+    from leadflow.routing.rule_admin import rule_set_in_force
+    from leadflow.routing.trial import MAX_LEADS_PER_CALL, RuleSetTrial, add_trials, trial_period, try_rule_set
+    from leadflow.shared.clock import utc_now
+    from leadflow.shared.refusal import Invalid
+
+    proposed, _document = load_rule_set_file(context.args.file)
+    today = utc_now().date()
+    try:
+        trial_period(context.args.period, today)  # refused before any AWS call
+    except Invalid as invalid:
+        raise Refused([Problem(field=e.field, code=e.code, message=e.message) for e in invalid.errors]) from None
+    store = _routing_store(context)
+    current = rule_set_in_force(store, proposed.profile)
+    index = ListingStore(store.table)
+    answer: RuleSetTrial | None = None
+    cursor: str | None = None
+    while answer is None or cursor is not None:
+        page = try_rule_set(proposed, current.rule_set, current.in_force, context.args.period, index=index,
+                            submissions=store, today=today, limit=MAX_LEADS_PER_CALL, cursor=cursor)
+        answer = page if answer is None else add_trials(answer, page)
+        cursor = page.next_cursor
+    data = answer.model_dump(mode="json")
+    context.printer.answer(data, lambda: render_trial(data))
+
+
+def render_trial(trial: dict[str, Any]) -> str:
+    """A trial (as the API answers it) as text: the matrix, the rules, the conversion."""
+    origin = "override" if trial["current_in_force"] == "override" else "shipped default"
+    skipped = trial["skipped"]
+    lines = [f"{trial['profile']}: rule set {trial['proposed_version']} against {trial['current_version']} "
+             f"({origin}, in force), leads created {trial['period']} ({trial['first_day']} to {trial['last_day']})",
+             f"{trial['leads']} leads scored, {trial['changed']} would change temperature ({trial['rose']} up, "
+             f"{trial['fell']} down); not scored: {skipped['erased']} erased, {skipped['other_profile']} of the "
+             f"other profile, {skipped['no_submission']} without a submission"]
+    if trial["stored_differs"]:
+        lines.append("stored with another temperature than the rule set in force gives now (scored by an older "
+                     f"rule set): {trial['stored_differs']} leads")
+    temperatures = ("cold", "warm", "hot")
+    lines += ["", "Temperature: in force (rows) and proposed (columns)",
+              table(("in force", *temperatures), [(row, *(trial["matrix"][row][col] for col in temperatures))
+                                                 for row in temperatures])]
+    lines += ["", "Rules: leads each matched (points: - when not in that rule set)",
+              table(("rule", "points now", "proposed", "fires now", "proposed"),
+                    [(r["rule_id"], _points(r["current_points"]), _points(r["proposed_points"]), r["current_fires"],
+                      r["proposed_fires"]) for r in trial["rules"]])]
+    now, proposed = trial["conversion"]["current"], trial["conversion"]["proposed"]
+    lines += ["", "Conversion of the leads whose outcome is known (converted or rejected)",
+              table(("temperature", "leads now", "known", "converted", "rate", "leads proposed", "known", "converted",
+                     "rate"),
+                    [(a["temperature"], a["leads"], a["outcome_known"], a["converted"], percent(a["conversion_rate"]),
+                      b["leads"], b["outcome_known"], b["converted"], percent(b["conversion_rate"]))
+                     for a, b in zip(now, proposed, strict=True)])]
+    reads = trial["reads"]
+    lines += ["", f"read {reads['lead_items']} lead cards and {reads['submission_items']} submissions (at most "
+                  f"{reads['submissions_per_lead_at_most']} a lead); nothing written"]
+    return "\n".join(lines)
+
+
+def _points(points: int | None) -> str:
+    return "-" if points is None else str(points)
+
+
+def _try_description() -> str:
+    from leadflow.routing import trial
+
+    return ("Re-score the leads created in a period with the proposed rule set and with the one in force, and "
+            "show what would change: the temperature matrix, how often each rule fires, and the conversion per "
+            "temperature of the leads whose outcome is known (converted or rejected). Nothing is written; "
+            "`leadflow rules put FILE` stores the file.\n\n"
+            "Whose leads: the file's `profile` (`--profile` is the AWS profile). What it reads: the period's lead "
+            f"cards ({trial.MAX_LEADS_PER_CALL} an index Query) and, per lead, one Query of its newest submission "
+            f"(its newest {1 + trial.MAX_PREVIOUS_VISITS} when a rule looks at earlier visits). Erased leads and "
+            "the other profile's are counted apart, not scored.")
 
 
 # -- calibrate -----------------------------------------------------------------------------

@@ -252,10 +252,13 @@ class RuleSet(BaseModel):
 
 
 class InvalidRuleSet(ValueError):
-    """A rule set that cannot be used, with one line per problem naming the rule and field."""
+    """A rule set that cannot be used, with one line per problem naming the rule and field;
+    `fields` holds, for each problem, the path of the field at fault (`rules.7.pattern`,
+    None for the document as a whole), for the admin API's field errors."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], fields: list[str | None] | None = None) -> None:
         self.problems = problems
+        self.fields = fields if fields is not None else [None] * len(problems)
         super().__init__("invalid rule set:\n  " + "\n  ".join(problems))
 
 
@@ -264,7 +267,19 @@ def parse_rule_set(document: Any) -> RuleSet:
     try:
         return RuleSet.model_validate(document)
     except ValidationError as exc:
-        raise InvalidRuleSet([_describe(error, document) for error in exc.errors()]) from None
+        errors = exc.errors()
+        raise InvalidRuleSet([_describe(error, document) for error in errors],
+                             [_field_path(error) for error in errors]) from None
+
+
+def _field_path(error: Any) -> str | None:
+    """`rules.7.pattern` for a pydantic error (the discriminator's tag left out)."""
+    loc = [str(p) for p in error["loc"]]
+    if len(loc) >= 3 and loc[0] == "rules" and loc[2] in RULE_KINDS:
+        loc = loc[:2] + loc[3:]
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc = [*loc, "kind"]
+    return ".".join(loc) or None
 
 
 def _describe(error: Any, document: Any) -> str:

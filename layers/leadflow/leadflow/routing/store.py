@@ -75,6 +75,15 @@ class RoutingStore:
                                             ":this": this}))
         return tuple(datetime.fromisoformat(i["SK"]["S"].split("#")[1]) for i in items if i["SK"]["S"] != this)
 
+    def newest_submissions(self, lead_id: str, limit: int) -> list[Submission]:
+        """A lead's newest `limit` submissions, newest first: one Query reading at most
+        `limit` items, eventually consistent (for trials of a rule set, which write nothing)."""
+        page = self.table.client.query(
+            TableName=self.table.name, ScanIndexForward=False, Limit=limit,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :sub)",
+            ExpressionAttributeValues=wire({":pk": keys.lead_partition(lead_id), ":sub": keys.SUBMISSION_PREFIX}))
+        return [Submission.model_validate(from_item(item)) for item in page.get("Items", [])]
+
     def get_submission(self, lead_id: str, received_at: datetime, submission_id: str) -> dict[str, Any] | None:
         """The stored submission with what scoring recorded on it (score, manager_id)."""
         item = self.table.get(keys.submission_key(lead_id, received_at, submission_id))
