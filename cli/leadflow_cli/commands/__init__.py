@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from leadflow_cli.commands import erase, report, rules
+from leadflow_cli.commands import erase, leads, offboard, report, rules, unassigned
 
 GROUPS: tuple[ModuleType, ...] = (rules, report, erase)
+GROUPS += (unassigned, offboard, leads)  # the unassigned queue, offboarding, leads entered by hand

@@ -108,11 +108,13 @@ def who_gets_it(caller: Caller, entry: ManualLead) -> tuple[str | None, bool]:
 
 
 def enter_lead(store: SubmissionStore, roster: ManagerSource, entry: ManualLead, caller: Caller, *,
-               now: datetime | None = None) -> EnteredLead:
+               by: str | None = None, now: datetime | None = None) -> EnteredLead:
     """Store a lead entered by hand, validated and deduplicated as a form post is, for
     the scorer to score and assign. Refused with nothing written: who may not
     (Forbidden), a contact card that is not a reachable person (InvalidLead, naming
-    every field), an unknown manager (404), one who cannot take it (409)."""
+    every field), an unknown manager (404), one who cannot take it (409). `by`: who
+    the lead says entered it (default: the caller's id; the `leadflow` command's
+    operator is their AWS identity)."""
     now = now or utc_now()
     assign_to, beyond_capacity = who_gets_it(caller, entry)
     form = FormConfig(form_id=MANUAL_FORM_ID, name="Entered by hand", language="en",
@@ -129,7 +131,7 @@ def enter_lead(store: SubmissionStore, roster: ManagerSource, entry: ManualLead,
         _check_can_take(roster, assign_to, beyond_capacity, now)
     submission, lead = build_submission(form, valid, now)
     submission = submission.model_copy(update={
-        "language": entry.language.lower(), "entered_by": caller.actor, "assign_to": assign_to,
+        "language": entry.language.lower(), "entered_by": by or caller.actor, "assign_to": assign_to,
         "assign_beyond_capacity": True if assign_to and beyond_capacity else None})
     recorded = store.record_submission(submission, lead)
     return EnteredLead(lead_id=recorded.lead_id, submission_id=recorded.submission_id,
