@@ -23,7 +23,7 @@ from typing import Annotated, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.capture.errors import CaptureError
-from leadflow.capture.store import Recorded
+from leadflow.capture.store import LeadVanished, Recorded
 from leadflow.capture.validation import build_submission, validate_form
 from leadflow.routing.assignment import can_hold_leads
 from leadflow.routing.handover import ManagerCannotTake, ManagerFull
@@ -133,7 +133,10 @@ def enter_lead(store: SubmissionStore, roster: ManagerSource, entry: ManualLead,
     submission = submission.model_copy(update={
         "language": entry.language.lower(), "entered_by": by or caller.actor, "assign_to": assign_to,
         "assign_beyond_capacity": True if assign_to and beyond_capacity else None})
-    recorded = store.record_submission(submission, lead)
+    try:
+        recorded = store.record_submission(submission, lead)
+    except LeadVanished:  # a lead or identity changed under us (as capture does: once more)
+        recorded = store.record_submission(submission, lead)
     return EnteredLead(lead_id=recorded.lead_id, submission_id=recorded.submission_id,
                        is_new_lead=recorded.is_new_lead, assign_to=assign_to, channel=valid.source.channel)
 
