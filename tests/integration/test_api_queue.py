@@ -167,7 +167,8 @@ def test_a_hand_out_names_what_is_wrong_and_writes_nothing(stack):
     bad = api(stack, "POST", f"/admin/unassigned/{lead_id}/assign", body={"manager_id": "m sam", "force": "yes"})
 
     assert (unknown_lead.status, unknown_lead.code) == (404, "lead_not_found")
-    assert (unknown_manager.status, unknown_manager.code) == (404, "manager_not_found")
+    assert (unknown_manager.status, unknown_manager.fields()) == (404, {"manager_id": "manager_not_found"})
+    assert unknown_lead.fields() == {"lead_id": "lead_not_found"}
     assert (inactive.status, inactive.code) == (409, "manager_unavailable")
     assert (bad.status, bad.code, bad.fields()) == (400, "invalid_request", {"manager_id": "string_pattern_mismatch",
                                                                              "force": "bool_type"})
@@ -344,7 +345,7 @@ def test_an_admin_names_a_manager_with_room_or_forces_it_or_leaves_it_to_the_rul
     ({"name": "No Way", "company": "Acme"}, 400, "invalid_lead", {"email": "contact_required"}),
     ({"name": " ", "email": "not an address", "phone": "12"}, 400, "invalid_lead",
      {"name": "name_required", "email": "invalid_email", "phone": "invalid_phone"}),
-    ({**ENTRY, "manager_id": "m-nobody"}, 404, "manager_not_found", None),
+    ({**ENTRY, "manager_id": "m-nobody"}, 404, "manager_not_found", {"manager_id": "manager_not_found"}),
     ({**ENTRY, "channel": "web"}, 400, "invalid_request", {"channel": "extra_forbidden"}),
 ])
 def test_a_refused_entry_names_its_fields_and_writes_nothing(stack, body, status, code, fields):

@@ -26,8 +26,8 @@ from leadflow.capture.errors import CaptureError
 from leadflow.capture.store import LeadVanished, Recorded
 from leadflow.capture.validation import build_submission, validate_form
 from leadflow.routing.assignment import can_hold_leads
-from leadflow.routing.handover import ManagerCannotTake, ManagerFull
-from leadflow.routing.manager_admin import MANAGER_ID_PATTERN, ManagerNotFound
+from leadflow.routing.handover import ManagerCannotTake, ManagerFull, UnknownManager
+from leadflow.routing.manager_admin import MANAGER_ID_PATTERN
 from leadflow.shared.access import Caller, Forbidden
 from leadflow.shared.clock import utc_now
 from leadflow.shared.models import ChannelKind, FormConfig, Lead, Manager, Submission
@@ -144,7 +144,7 @@ def enter_lead(store: SubmissionStore, roster: ManagerSource, entry: ManualLead,
 def _check_can_take(roster: ManagerSource, manager_id: str, beyond_capacity: bool, now: datetime) -> None:
     manager = roster.get(manager_id)
     if manager is None:
-        raise ManagerNotFound(manager_id)
+        raise UnknownManager(manager_id)
     if not can_hold_leads(manager, now.date()):
         raise ManagerCannotTake(manager)
     if not beyond_capacity and manager.open_leads >= manager.capacity:

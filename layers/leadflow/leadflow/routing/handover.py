@@ -97,7 +97,16 @@ class UnknownLead(NotFound):
     code = "lead_not_found"
 
     def __init__(self, lead_id: str) -> None:
-        super().__init__(f"there is no lead {lead_id!r}")
+        message = f"there is no lead {lead_id!r}"
+        super().__init__(message, [FieldError(field="lead_id", code=self.code, message=message)])
+
+
+class UnknownManager(ManagerNotFound):
+    """A manager named in a request (`manager_id`) who is not on the roster: the field is named."""
+
+    def __init__(self, manager_id: str) -> None:
+        super().__init__(manager_id)
+        self.errors = [FieldError(field="manager_id", code=self.code, message=str(self))]
 
 
 class NotUnassigned(Conflict):
@@ -211,7 +220,7 @@ def hand_out(store: HandoverStore, publisher: EventPublisher, lead_id: str, mana
             raise NotUnassigned(lead_id, lead.status)
         manager = store.get_manager(manager_id)
         if manager is None:
-            raise ManagerNotFound(manager_id)
+            raise UnknownManager(manager_id)
         if not can_hold_leads(manager, today):
             raise ManagerCannotTake(manager)
         full = manager.open_leads >= manager.capacity
