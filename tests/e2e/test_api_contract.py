@@ -161,6 +161,9 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
         create("/admin/forms", {"form_id": form_id, "name": f"Contract {form_id}", "enabled": form_id != "contract-on"})
     create("/admin/managers", {"manager_id": "m-contract", "name": "Contract Manager",
                                "email": "contract.manager@sales.example.com", "tier": 3})
+    create("/admin/managers", {"manager_id": "m-contract-leaving", "name": "Leaving Manager",
+                               "email": "contract.leaving@sales.example.com", "tier": 3})
+    queued = queued_leads(http, admin, 2)
     reply = http.request("GET", "/admin/users", headers={"Authorization": admin})
     assert reply.status == 200, reply.text
     user_ids = {user["email"]: user["user_id"] for user in reply.json()["users"]}
@@ -169,7 +172,43 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
             "POST /admin/forms/{form_id}/enable": ["contract-on"],
             "GET /admin/managers/{manager_id}": ["m-olivia"], "PATCH /admin/managers/{manager_id}": ["m-contract"],
             "PUT /admin/users/{user_id}/admin": [user_ids["sam@sales.example.com"]],
-            "DELETE /admin/users/{user_id}/admin": [user_ids["layla@sales.example.com"]]}
+            "DELETE /admin/users/{user_id}/admin": [user_ids["layla@sales.example.com"]],
+            "POST /admin/unassigned/{lead_id}/assign": queued,
+            "POST /admin/managers/{manager_id}/offboard": ["m-contract-leaving"]}
+
+
+# Who may take a hot lead by the default policy: while none of them can, hot leads wait unassigned.
+HOT_TAKERS = ("m-olivia", "m-layla", "m-diego")
+
+
+def queued_leads(http: HttpClient, admin: str, count: int) -> list[str]:
+    """Hot leads in the unassigned queue, for the hand-out to give: captured while every
+    manager who takes hot leads is inactive (then back). The document lists the hand-out
+    before the rerun, so its example finds the first still there."""
+    headers = {"Authorization": admin, "Content-Type": "application/json"}
+
+    def set_active(active: bool) -> None:
+        for manager_id in HOT_TAKERS:
+            reply = http.request("PATCH", f"/admin/managers/{manager_id}", json.dumps({"active": active}).encode(),
+                                 headers)
+            assert reply.status == 200, reply.text
+
+    set_active(False)
+    try:
+        for _ in range(count):
+            reply = http.post_json(SUBMISSIONS, submission(uuid.uuid4().hex[:8]))
+            assert reply.status == 202, reply.text
+        deadline = time.monotonic() + PIPELINE_TIMEOUT_S
+        while True:
+            reply = http.request("GET", "/admin/unassigned?limit=100", headers={"Authorization": admin})
+            waiting = [lead["lead_id"] for lead in reply.json()["leads"]]
+            if len(waiting) >= count:
+                return waiting[:count]
+            if time.monotonic() > deadline:
+                pytest.fail(f"{len(waiting)} of {count} leads unassigned after {PIPELINE_TIMEOUT_S} s")
+            time.sleep(0.2)
+    finally:
+        set_active(True)
 
 
 # -- the runs -----------------------------------------------------------------------------

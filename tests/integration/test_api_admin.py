@@ -78,13 +78,15 @@ VALID_BODIES = {("POST", "/admin/forms"): {"form_id": "mine", "name": "Mine"},
                 ("POST", "/admin/managers"): {"manager_id": "m-me", "name": "Me", "email": "me@x.com", "tier": 1},
                 ("POST", "/admin/users"): {"email": "me@x.com", "admin": True},
                 ("PATCH", "/admin/forms/{form_id}"): {}, ("PATCH", "/admin/managers/{manager_id}"): {"tier": 1},
-                ("PUT", "/admin/rules/{profile}"): EXAMPLE_RULE_SET, ("POST", "/admin/rules/{profile}/try"): EXAMPLE_RULE_SET}
+                ("PUT", "/admin/rules/{profile}"): EXAMPLE_RULE_SET, ("POST", "/admin/rules/{profile}/try"): EXAMPLE_RULE_SET,
+                ("POST", "/admin/unassigned/{lead_id}/assign"): {"manager_id": "m-olivia"}}
 
 
 @pytest.mark.parametrize(("method", "path"), ADMIN_OPERATIONS)
 def test_a_manager_is_refused_every_admin_operation(stack, method, path):
-    concrete = path.replace("{form_id}", "demo").replace("{manager_id}", "m-olivia").replace("{user_id}", "someone")
-    concrete = concrete.replace("{profile}", "b2b") + ("?period=2026-11" if path.endswith("/try") else "")
+    concrete = (path.replace("{form_id}", "demo").replace("{manager_id}", "m-olivia").replace("{user_id}", "someone")
+                .replace("{lead_id}", "some-lead").replace("{profile}", "b2b"))
+    concrete += "?period=2026-11" if path.endswith("/try") else ""
 
     answer = admin_api(stack, method, concrete, OLIVIA, VALID_BODIES.get((method, path)))
 
@@ -95,7 +97,7 @@ def test_a_manager_is_refused_every_admin_operation(stack, method, path):
 
 def test_the_admin_operations_are_all_refused_above(stack):
     # Every /admin route of the template is one of the document's, so none escapes the test above.
-    assert len(ADMIN_OPERATIONS) == 18
+    assert len(ADMIN_OPERATIONS) == 22
     assert {(r.method, r.path) for r in stack.routes if r.path.startswith("/admin")} == set(ADMIN_OPERATIONS)
 
 

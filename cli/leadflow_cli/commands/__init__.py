@@ -1,11 +1,11 @@
 """The `leadflow` subcommands, one module per group, each with a `register` function
-that adds its parsers (leadflow_cli.commands.parsing.add_command). A new group (forms,
-managers, users, apply, import, unassigned) is a module here and a line in GROUPS."""
+that adds its parsers (leadflow_cli.commands.parsing.add_command). A new group is a
+module here and a place in GROUPS (the order `leadflow --help` lists them in)."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from leadflow_cli.commands import apply, erase, forms, managers, report, rules, users
+from leadflow_cli.commands import apply, erase, forms, leads, managers, offboard, report, rules, unassigned, users
 
-GROUPS: tuple[ModuleType, ...] = (forms, managers, users, apply, rules, report, erase)
+GROUPS: tuple[ModuleType, ...] = (forms, managers, offboard, users, apply, unassigned, leads, rules, report, erase)

@@ -86,6 +86,7 @@ class SubmissionView(BaseModel):
     consent: ConsentView | None = None
     score: Score | None = None
     is_new_lead: bool = True
+    entered_by: str | None = Field(default=None, description="a lead entered by hand: who entered it")
 
 
 def submission_view(item: dict[str, Any]) -> SubmissionView:

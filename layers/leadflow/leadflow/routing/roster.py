@@ -21,14 +21,22 @@ from leadflow.storage.table import Table
 from leadflow.storage.transactions import condition_failed
 
 
-def take_lead(table: Table, manager_id: str, now: str, today_iso: str) -> dict[str, Any]:
+def take_lead(table: Table, manager_id: str, now: str, today_iso: str, *,
+              within_capacity: bool = True) -> dict[str, Any]:
     """The Update that counts one more open lead for a manager, only while they can take
-    it: active, not on leave, below capacity."""
+    it: active, not on leave, below capacity. `within_capacity=False`: an admin's forced
+    hand-out (or a manager's own lead entered by hand) may go past capacity, never to
+    someone inactive or away."""
+    condition = ("active = :true AND (attribute_not_exists(on_leave_until)"
+                 " OR attribute_type(on_leave_until, :null) OR on_leave_until < :today)")
+    if within_capacity:
+        return table.update_op(
+            keys.manager_key(manager_id), "SET last_assigned_at = :now ADD open_leads :one",
+            condition=condition + " AND open_leads < #capacity", names={"#capacity": "capacity"},
+            values={":now": now, ":one": 1, ":true": True, ":null": "NULL", ":today": today_iso},
+        )
     return table.update_op(
-        keys.manager_key(manager_id), "SET last_assigned_at = :now ADD open_leads :one",
-        condition=("active = :true AND open_leads < #capacity AND (attribute_not_exists(on_leave_until)"
-                   " OR attribute_type(on_leave_until, :null) OR on_leave_until < :today)"),
-        names={"#capacity": "capacity"},
+        keys.manager_key(manager_id), "SET last_assigned_at = :now ADD open_leads :one", condition=condition,
         values={":now": now, ":one": 1, ":true": True, ":null": "NULL", ":today": today_iso},
     )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from leadflow.routing.assignment import Assignment, assign_lead
+from leadflow.routing.assignment import Assignment, assign_lead, can_hold_leads
 from leadflow.routing.facts import LeadHistory, lead_country, merged_contact
 from leadflow.routing.rule_sets import default_rule_set
 from leadflow.routing.rules import RuleSet
@@ -56,7 +56,8 @@ class ScoringStore(Protocol):
     def record_assignment(self, submission: Submission, score: Score, manager: Manager | None,
                           new_assignment: bool, *, previous: Score | None = None,
                           expected_manager_id: str | None = None, released: Manager | None = None,
-                          released_holds_it: bool = True, today: date | None = None) -> None: ...
+                          released_holds_it: bool = True, today: date | None = None,
+                          within_capacity: bool = True) -> None: ...
 
     def record_superseded_score(self, submission: Submission, score: Score, manager_id: str | None) -> None: ...
 
@@ -149,7 +150,8 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
         if attempt == MAX_ATTEMPTS and unavailable:
             # Out of attempts: nobody new, the lead waits unassigned (or stays put).
             unavailable = {m.manager_id for m in roster} - {current_id or ""}
-        decision = assign_lead(
+        requested = _requested_manager(submission, current_id, roster, unavailable, today)
+        decision = requested or assign_lead(
             current_id, [m for m in roster if m.manager_id not in unavailable or m.manager_id == current_id],
             score.temperature, rule_set.assignment,
             country=lead_country(merged_contact(submission, card)), language=submission.language, today=today,
@@ -161,6 +163,7 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
                 expected_manager_id=current_id, released=released, today=today,
                 # A closed lead left its manager's load when it closed: not a second time.
                 released_holds_it=state is None or state.lead.status not in CLOSED_STATUSES,
+                within_capacity=requested is None or not submission.assign_beyond_capacity,
             )
         except AlreadyScored:
             return _replay(submission, store, publisher)
@@ -176,6 +179,27 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
             publisher, attempts=attempt,
         )
     raise LeadChanged(f"{submission.lead_id}: still changing after {MAX_ATTEMPTS} attempts")
+
+
+def _requested_manager(submission: Submission, current_id: str | None, roster: list[Manager],
+                       unavailable: set[str], today: date) -> Assignment | None:
+    """A lead entered by hand goes to the manager it names (leadflow.capture.manual) when
+    it has no manager who can hold it, and that one can take it: active, not away, with
+    room unless `assign_beyond_capacity`. None: the rules choose, as for any lead (also
+    after the named manager filled up or left between our read and our write)."""
+    if not submission.assign_to or submission.assign_to in unavailable:
+        return None
+    by_id = {m.manager_id: m for m in roster}
+    current = by_id.get(current_id) if current_id else None
+    if current is not None and can_hold_leads(current, today):
+        return None  # a returning person's lead stays with its manager
+    wanted = by_id.get(submission.assign_to)
+    if wanted is None or not can_hold_leads(wanted, today):
+        return None
+    if not submission.assign_beyond_capacity and wanted.open_leads >= wanted.capacity:
+        return None
+    return Assignment(manager=wanted, new_assignment=True,
+                      released_manager_id=current.manager_id if current is not None else None)
 
 
 def _released(decision: Assignment, roster: list[Manager]) -> Manager | None:

@@ -94,7 +94,8 @@ class RoutingStore:
     def record_assignment(self, submission: Submission, score: Score, manager: Manager | None,
                           new_assignment: bool, *, previous: Score | None = None,
                           expected_manager_id: str | None = None, released: Manager | None = None,
-                          released_holds_it: bool = True, today: date | None = None) -> None:
+                          released_holds_it: bool = True, today: date | None = None,
+                          within_capacity: bool = True) -> None:
         """Write the score and the manager on the submission and the lead, and move the
         lead between managers' loads, all or nothing.
 
@@ -107,7 +108,9 @@ class RoutingStore:
           ManagerUnavailable. Concurrent writers therefore can never overbook anyone.
         - `released`: the inactive or away manager the lead is taken from; their count
           goes down (never below zero), unless `released_holds_it` is False: a rejected or
-          converted lead was taken off their load when it closed."""
+          converted lead was taken off their load when it closed.
+        - `within_capacity=False`: the new manager takes it even when full (a lead entered
+          by hand for them, leadflow.capture.manual); active and not away still hold."""
         now = utc_now().isoformat()
         today_iso = (today or utc_now().date()).isoformat()
         score_doc = score.model_dump(mode="json")
@@ -132,7 +135,7 @@ class RoutingStore:
         counter_at = -1
         if new_assignment and manager:
             counter_at = len(items)
-            items.append(take_lead(self.table, manager.manager_id, now, today_iso))
+            items.append(take_lead(self.table, manager.manager_id, now, today_iso, within_capacity=within_capacity))
         if new_assignment and released and released_holds_it and released.open_leads > 0:
             items.append(release_lead(self.table, released.manager_id))
         try:

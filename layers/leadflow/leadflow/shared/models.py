@@ -194,6 +194,13 @@ class Submission(BaseModel):
     # where the form is known, so the bus only wakes the autoresponder when it will write.
     autoresponder: bool = False
     is_new_lead: bool = True
+    # A lead entered by hand (leadflow.capture.manual): who entered it, and the manager it
+    # goes to when they can hold leads (else the rules choose); `assign_beyond_capacity`:
+    # even when that manager is full (their own prospect, or an admin forcing it). None
+    # on a form's submissions: left out of their items.
+    entered_by: str | None = None
+    assign_to: str | None = None
+    assign_beyond_capacity: bool | None = None
 
 
 class Lead(BaseModel):
