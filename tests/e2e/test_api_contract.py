@@ -50,6 +50,13 @@ RUN_TIMEOUT_S = 300
 # ACK (40 ms a request, 5x the whole run). Not an API matter: the deployed API is API Gateway.
 CLOSE = "Connection: close"
 PIPELINE_TIMEOUT_S = 20
+MANAGER_ON_ADMIN_API = """
+[[operations]]
+include-path-regex = "^/admin/"
+phases.coverage.enabled = false
+phases.fuzzing.enabled = false
+phases.examples.fill-missing = true
+"""
 SUBMISSIONS = "/forms/demo/submissions"
 
 
@@ -240,11 +247,19 @@ def run_schemathesis(stack: RunningStack, user: str, token: str, pools: dict[str
     """`schemathesis run` on the checked-in document with the user's token: every
     operation, every check, MAX_EXAMPLES per operation, derandomized."""
     report, calls = workdir / "report.json", workdir / "calls.jsonl"
+    config = CONFIG
+    if user != ADMIN:
+        # A manager's every valid request to the admin API is 403 before any of its work,
+        # and its validation is the admins' run's to explore: one example each (the
+        # document's, or one made up) shows the refusal; the whole run on them again
+        # would double the module's time and find nothing new.
+        config = workdir / "schemathesis.toml"
+        config.write_text(CONFIG.read_text("utf-8") + MANAGER_ON_ADMIN_API, "utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
            "SCHEMATHESIS_HOOKS": "contract_hooks", "LEADFLOW_CONTRACT_IDS": json.dumps(pools),
            "LEADFLOW_CONTRACT_CALLS": str(calls), "LEADFLOW_CONTRACT_DOCUMENT": str(DOCUMENT)}
     done = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(CONFIG), "run", str(DOCUMENT),
+        [sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(config), "run", str(DOCUMENT),
          "--url", stack.base_url, "--header", f"Authorization: {token}", "--header", CLOSE, "--checks", "all",
          "--max-examples", str(MAX_EXAMPLES), "--continue-on-failure", "--report", "json",
          "--report-json-path", str(report)],
