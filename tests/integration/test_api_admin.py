@@ -75,12 +75,15 @@ def pool_id(stack: LocalStack) -> str:
 VALID_BODIES = {("POST", "/admin/forms"): {"form_id": "mine", "name": "Mine"},
                 ("POST", "/admin/managers"): {"manager_id": "m-me", "name": "Me", "email": "me@x.com", "tier": 1},
                 ("POST", "/admin/users"): {"email": "me@x.com", "admin": True},
-                ("PATCH", "/admin/forms/{form_id}"): {}, ("PATCH", "/admin/managers/{manager_id}"): {"tier": 1}}
+                ("PATCH", "/admin/forms/{form_id}"): {}, ("PATCH", "/admin/managers/{manager_id}"): {"tier": 1},
+                **dict.fromkeys([("POST", "/admin/imports"), ("POST", "/admin/imports/dry-run")],
+                                {"form_id": "demo", "file": "TmFtZSxFbWFpbApKYW5lLGphbmVAYWNtZS5jb20K"})}
 
 
 @pytest.mark.parametrize(("method", "path"), ADMIN_OPERATIONS)
 def test_a_manager_is_refused_every_admin_operation(stack, method, path):
-    concrete = path.replace("{form_id}", "demo").replace("{manager_id}", "m-olivia").replace("{user_id}", "someone")
+    concrete = path.replace("{form_id}", "demo").replace("{manager_id}", "m-olivia").replace("{user_id}", "someone") \
+        .replace("{import_id}", "0" * 32)
 
     answer = admin_api(stack, method, concrete, OLIVIA, VALID_BODIES.get((method, path)))
 
@@ -91,7 +94,7 @@ def test_a_manager_is_refused_every_admin_operation(stack, method, path):
 
 def test_the_admin_operations_are_all_refused_above(stack):
     # Every /admin route of the template is one of the document's, so none escapes the test above.
-    assert len(ADMIN_OPERATIONS) == 14
+    assert len(ADMIN_OPERATIONS) == 18  # forms 6, managers 4, users 4, imports 4
     assert {(r.method, r.path) for r in stack.routes if r.path.startswith("/admin")} == set(ADMIN_OPERATIONS)
 
 

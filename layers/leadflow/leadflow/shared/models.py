@@ -194,6 +194,9 @@ class Submission(BaseModel):
     # where the form is known, so the bus only wakes the autoresponder when it will write.
     autoresponder: bool = False
     is_new_lead: bool = True
+    # Set when the submission came from a CSV import (leadflow.capture.importing): the
+    # manager hears of it in the import's summary email, not in one email per lead.
+    import_id: str | None = None
 
 
 class Lead(BaseModel):
