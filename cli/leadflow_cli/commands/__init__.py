@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from leadflow_cli.commands import erase, report, rules
+from leadflow_cli.commands import erase, imports, report, rules
 
-GROUPS: tuple[ModuleType, ...] = (rules, report, erase)
+GROUPS: tuple[ModuleType, ...] = (rules, report, erase, imports)
