@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from leadflow.capture.form_admin import FormNotFound
+from leadflow.capture.form_admin import FORM_ID_PATTERN, FormNotFound
 from leadflow.capture.importing.csv_file import IGNORE, MAX_FILE_BYTES, CsvFile, FileRefused, read_csv, refuse
 from leadflow.capture.importing.rows import (
     CheckedRow,
@@ -64,7 +64,7 @@ class ImportNotFound(NotFound):
 class ImportRequest(BaseModel):
     """An import: the file, the form its leads come through, how its columns map."""
 
-    form_id: str = Field(min_length=1, max_length=64, description="the form the rows are imported into: its "
+    form_id: str = Field(pattern=FORM_ID_PATTERN, description="the form the rows are imported into: its "
                          "language, default country, rules and scoring profile apply")
     file: str = Field(min_length=1, max_length=MAX_FILE_BYTES * 4 // 3 + 4,
                       description="the CSV file, base64-encoded: UTF-8 (with or without BOM) or Windows-1252, "
