@@ -12,7 +12,7 @@ from typing import Any
 from leadflow.capture.importing.service import ChunkMessage
 from leadflow_local.api_gateway import api_gateway_event
 from leadflow_local.stack import LocalStack
-from support import claims_of, items_of
+from support import claims_of, items_of, load_event
 
 ADMIN = claims_of(admin=True)
 HEADER = "Name,Email,Phone,Company,Job Title,Interest,Country\n"
@@ -151,9 +151,8 @@ def test_a_chunk_delivered_twice_or_retried_after_a_failure_stores_each_row_once
     # counts all four as new, as they were first stored.
     for number, fields in chunk.rows[:2]:
         importer._store_row(importer.capture.get_form("demo"), importer.imports.get(job["import_id"]), number, fields)
-    message = {"Records": [{"messageId": "m1", "receiptHandle": "r", "body": ChunkMessage(
-        import_id=job["import_id"], chunk=1).model_dump_json(), "attributes": {}, "messageAttributes": {},
-        "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:q", "awsRegion": "us-east-1"}]}
+    message = load_event("import-chunk")
+    message["Records"][0]["body"] = ChunkMessage(import_id=job["import_id"], chunk=1).model_dump_json()
 
     assert stack.invoke("ImportFunction", message) == {"batchItemFailures": []}
     assert stack.invoke("ImportFunction", message) == {"batchItemFailures": []}  # delivered again: nothing
@@ -167,3 +166,11 @@ def test_a_chunk_delivered_twice_or_retried_after_a_failure_stores_each_row_once
 def test_a_manager_may_not_import(stack):
     answer = admin_api(stack, "POST", "/admin/imports", upload(HEADER + good_row(1)), claims_of("m-olivia"))
     assert (answer.status, answer.json["code"]) == (403, "admins_only")
+
+
+def test_a_routed_event_of_an_unknown_import_changes_nothing(stack, table):
+    # The sample event names an import this stack never had: counted nowhere, no error.
+    before = len(table.scan()["Items"])
+    assert stack.invoke("ImportFunction", load_event("import-lead-routed")) == {
+        "import_id": "3f2a9c1d4b5e6f708192a3b4c5d6e7f8"}
+    assert len(table.scan()["Items"]) == before
