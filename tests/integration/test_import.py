@@ -174,3 +174,23 @@ def test_a_routed_event_of_an_unknown_import_changes_nothing(stack, table):
     assert stack.invoke("ImportFunction", load_event("import-lead-routed")) == {
         "import_id": "3f2a9c1d4b5e6f708192a3b4c5d6e7f8"}
     assert len(table.scan()["Items"]) == before
+
+
+def test_an_import_nobody_can_take_completes_with_its_leads_unassigned_and_nobody_alerted_per_lead(stack, table,
+                                                                                                  sent_emails):
+    from leadflow.routing.roster import Roster
+    from leadflow.storage.table import Table
+
+    roster = Roster(Table(stack.table_name(), stack.client("dynamodb")))
+    for manager in roster.managers():
+        roster.update(manager.manager_id, {"active": False}, [])
+    before = len(sent_emails())
+
+    job = admin_api(stack, "POST", "/admin/imports", upload(HEADER + good_row(1) + good_row(3))).json
+    stack.drain(timeout=60)
+
+    result = admin_api(stack, "GET", f"/admin/imports/{job['import_id']}").json
+    assert (result["status"], result["assigned"], result["unassigned"], result["summaries_sent"]) == (
+        "completed", 0, 2, 0)
+    assert len(sent_emails()) == before
+    assert stack.failures == []

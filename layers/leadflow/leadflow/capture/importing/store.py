@@ -69,7 +69,7 @@ class RoutedLead(BaseModel):
 
     submission_id: str
     lead_id: str
-    manager_id: str | None
+    manager_id: str | None = None  # stored without it when unassigned
     is_new_lead: bool
 
 
