@@ -42,10 +42,9 @@ def store_chunk(record: SQSRecord) -> None:
     counts = importer.store_chunk(message)
     # Ids and counts only: never a row's content.
     logger.info("import chunk", extra={"import_id": message.import_id, "chunk": message.chunk, "counts": counts})
-    if counts:
-        for name, value in counts.items():
-            metrics.add_metric(name=f"Import{name.title().replace('_', '')}", unit=MetricUnit.Count, value=value)
-        finish(message.import_id)
+    for name, value in (counts or {}).items():
+        metrics.add_metric(name=f"Import{name.title().replace('_', '')}", unit=MetricUnit.Count, value=value)
+    finish(message.import_id)  # also on a redelivery: the first may have failed before it
 
 
 @tracer.capture_method

@@ -37,3 +37,41 @@ def test_a_long_import_lists_the_first_leads_and_counts_the_rest(make_manager, m
     assert email.subject.startswith("5 new leads for you")
     assert "Person 1" in email.text and "Person 2" not in email.text
     assert "… and 3 more in your queue." in email.text
+
+
+class _Roster:
+    def __init__(self, managers):
+        self.by_id = {m.manager_id: m for m in managers}
+
+    def get(self, manager_id):
+        return self.by_id.get(manager_id)
+
+
+class _RefusingMailer:
+    def __init__(self):
+        self.tried = []
+
+    def send(self, email):
+        from leadflow.notification.mailer import MailRejected
+
+        self.tried.append(email.to)
+        raise MailRejected("MessageRejected", "Email address is not verified.")
+
+
+def test_a_summary_ses_refuses_for_good_does_not_stop_the_others_and_a_suppressed_address_gets_none(
+        make_manager, make_submission, make_lead):
+    from leadflow.capture.importing.store import ImportRecord
+    from leadflow.notification.import_summary import ImportSummaries
+
+    unverified, bounced = make_manager(), make_manager(email_status="suppressed")
+    mailer = _RefusingMailer()
+    summaries = ImportSummaries(_Roster([unverified, bounced]), mailer)
+    record = ImportRecord(import_id="i", form_id="expo", created_at="2026-12-01T10:00:00Z", created_by="cli",
+                          rows=1, to_store=1, chunks=1, refused=0)
+    lead = make_lead(make_submission(name="Ana", email="ana@x.com"))
+
+    summaries(record, None, unverified.manager_id, [lead])  # logged, not raised: no retry can fix it
+    summaries(record, None, bounced.manager_id, [lead])
+    summaries(record, None, "m-gone", [lead])
+
+    assert mailer.tried == [unverified.email]

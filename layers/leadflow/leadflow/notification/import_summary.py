@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from leadflow.notification.mailer import Mailer
+from leadflow.notification.mailer import Mailer, MailRejected
 from leadflow.notification.render import render_import_summary_email
 from leadflow.shared.models import EMAIL_SUPPRESSED, FormConfig, Lead
 
@@ -28,4 +28,10 @@ class ImportSummaries:
             logger.warning("import summary not sent", extra={"import_id": record.import_id, "manager_id": manager_id})
             return
         form_name = form.name if form and form.name else record.form_id
-        self.mailer.send(render_import_summary_email(manager, form_name, leads, self.console_url))
+        try:
+            self.mailer.send(render_import_summary_email(manager, form_name, leads, self.console_url))
+        except MailRejected as error:
+            # No retry can fix it (the SES sandbox: an unverified address), and the other
+            # managers' summaries must still go: the leads are in this manager's queue.
+            logger.error(f"SES rejected an import summary ({error.code}); verify the manager's address in SES",
+                         extra={"import_id": record.import_id, "manager_id": manager_id})
