@@ -3,6 +3,8 @@ fields capture knows, each row checked as a post is, and the file cut into chunk
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from leadflow.capture.importing.csv_file import MAX_FILE_BYTES, MAX_ROWS, FileRefused, read_csv
@@ -121,7 +123,7 @@ def test_a_jobs_status_and_progress_follow_its_counts():
     assert (ImportJob.of(record).status, ImportJob.of(record).progress) == ("storing", 0.0)
     stored = record.model_copy(update={"chunks_done": 1, "stored_new": 6, "unchanged": 2})
     assert (ImportJob.of(stored).status, ImportJob.of(stored).progress) == ("routing", round(8 / 14, 4))
-    routed = stored.model_copy(update={"routed": 6, "completed_at": "2026-12-01T10:01:00Z"})
+    routed = stored.model_copy(update={"routed": 6, "completed_at": datetime(2026, 12, 1, 10, 1, tzinfo=timezone.utc)})
     assert (ImportJob.of(routed).status, ImportJob.of(routed).progress) == ("completed", 1.0)
 
 
