@@ -194,3 +194,38 @@ def test_an_import_nobody_can_take_completes_with_its_leads_unassigned_and_nobod
         "completed", 0, 2, 0)
     assert len(sent_emails()) == before
     assert stack.failures == []
+
+
+def test_an_import_whose_chunks_were_lost_is_resumed_and_completes(stack, table):
+    job = admin_api(stack, "POST", "/admin/imports", upload(HEADER + good_row(1) + good_row(2))).json
+    queue_url = stack.resolve({"Ref": "ImportQueue"})
+    stack.client("sqs").purge_queue(QueueUrl=queue_url)  # as if the chunk went to the dead-letter queue
+    stack.drain(timeout=60)
+    assert admin_api(stack, "GET", f"/admin/imports/{job['import_id']}").json["status"] == "storing"
+
+    resumed = admin_api(stack, "POST", f"/admin/imports/{job['import_id']}/resume")
+    stack.drain(timeout=60)
+
+    assert (resumed.status, resumed.json["status"]) == (200, "storing")
+    result = admin_api(stack, "GET", f"/admin/imports/{job['import_id']}").json
+    assert (result["status"], result["stored_new"]) == ("completed", 2)
+    assert len(items_of(table, "lead")) == 2
+    again = admin_api(stack, "POST", f"/admin/imports/{job['import_id']}/resume")  # nothing left to do
+    assert (again.status, again.json["status"]) == (200, "completed")
+
+
+def test_an_import_whose_routing_stalled_is_completed_on_resume_with_what_was_routed(stack, sent_emails):
+    job = admin_api(stack, "POST", "/admin/imports", upload(HEADER + good_row(1))).json
+    while stack.pump_queues():  # the rows are stored; the scorer has not run (a stalled stream)
+        pass
+    assert admin_api(stack, "GET", f"/admin/imports/{job['import_id']}").json["status"] == "routing"
+    before = len(sent_emails())
+
+    assert admin_api(stack, "POST", f"/admin/imports/{job['import_id']}/resume").json["status"] == "routing"
+    while stack.pump_queues():
+        pass
+
+    result = admin_api(stack, "GET", f"/admin/imports/{job['import_id']}").json
+    assert (result["status"], result["routed"], result["summaries_sent"]) == ("completed", 0, 0)
+    stack.drain(timeout=60)  # the lead is scored and assigned all the same; no email for it
+    assert len(sent_emails()) == before
