@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench import aws_calls, cold_start, handler_time, reads, throughput
+from bench import aws_calls, cold_start, handler_time, imports, reads, throughput
 from bench.measure import use_offline_aws
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
@@ -40,6 +40,7 @@ def measure_all() -> dict[str, Any]:
         ("handler_time", "handler time with AWS stubbed", handler_time.run),
         ("aws_calls", f"AWS calls per lead: {aws_calls.LEADS} new + returning leads on moto", aws_calls.run),
         ("reads", f"leads API reads with {' and '.join(f'{n:,}' for n in reads.SIZES)} leads on moto", reads.run),
+        ("imports", f"CSV import: {imports.ROWS:,} rows through the local stack on moto", imports.run),
     ]
     results: dict[str, Any] = {"meta": {
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -162,13 +163,33 @@ def _reads(figure: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _imports(figure: dict[str, Any]) -> list[str]:
+    lines = [f"6. CSV import through the local stack on moto ({figure.get('rows', imports.ROWS):,} rows, "
+             "upload to completed job: stored, scored, assigned, summaries sent)"]
+    if "error" in figure:
+        return lines + _failed(figure)
+    calls = figure["calls_per_row"]
+    rows = [["rows/s (upload to completed job)", f"{figure['rows_per_s']:.1f}"],
+            ["upload answered (file read, rows checked, chunks queued), s", f"{figure['upload_answered_s']:.2f}"],
+            ["upload to completed job, s", f"{figure['completed_s']:.1f}"],
+            ["chunks", f"{figure['chunks']}"],
+            ["assigned / unassigned", f"{figure['assigned']} / {figure['unassigned']}"],
+            ["summary emails (one per manager)", f"{figure['summaries_sent']}"],
+            ["AWS calls per imported row", f"{calls['total']:g}"]]
+    rows += [[f"  {op}", f"{n:g}"] for op, n in calls["by_operation"].items()]
+    rows += [[f"  by {name} ({calls['invocations'][name]:g} invocations per row)", f"{n:g}"]
+             for name, n in calls["by_function"].items() if n]
+    return lines + _rows(["figure", "value"], rows)
+
+
 def render(results: dict[str, Any]) -> str:
     meta = results["meta"]
     lines = [f"Leadflow bench, {meta['started_at']}, Python {meta['python']}, {meta['cpus']} CPUs, "
              f"{meta['total_seconds']:.0f} s, load average {meta['load_average_at_start']:.1f} at start "
              f"and {meta['load_average_at_end']:.1f} at end", ""]
     for figure in (_cold_start(results["cold_start"]), _handler_time(results["handler_time"]),
-                   _aws_calls(results["aws_calls"]), _throughput(results["throughput"]), _reads(results["reads"])):
+                   _aws_calls(results["aws_calls"]), _throughput(results["throughput"]), _reads(results["reads"]),
+                   _imports(results["imports"])):
         lines += [*figure, ""]
     return "\n".join(lines)
 

@@ -39,9 +39,10 @@ class Problem(BaseModel):
 class Refused(Exception):
     """The input was refused (exit 1), with every problem found."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], *, shown: bool = False) -> None:
         super().__init__("; ".join(p.line() for p in problems))
         self.problems = list(problems)
+        self.shown = shown  # the command's --json answer already holds them: not printed again
 
     @classmethod
     def one(cls, message: str, *, field: str | None = None, code: str | None = None) -> Refused:
@@ -75,6 +76,8 @@ class Printer:
             print(text, file=self.err)
 
     def refused(self, prog: str, error: Refused) -> None:
+        if self.as_json and error.shown:
+            return
         if self.as_json:
             print(json.dumps({"errors": [p.model_dump() for p in error.problems]}, indent=2, ensure_ascii=False),
                   file=self.out)

@@ -35,6 +35,7 @@ OUTPUTS: dict[str, str] = {
     "ReportDeadLetterQueueUrl": "report_dead_letter_queue_url",
     "UnassignedLeadsTopicArn": "unassigned_leads_topic_arn",
     "HotLeadTopicArn": "hot_lead_topic_arn",
+    "ImportQueueUrl": "import_queue_url",
 }
 # Not outputs of the template (yet): found among the stack's resources by logical id.
 # An output of the same field, should the template add one, wins.
@@ -93,6 +94,7 @@ class Target(BaseModel):
     report_dead_letter_queue_url: str | None = None
     unassigned_leads_topic_arn: str | None = None
     hot_lead_topic_arn: str | None = None
+    import_queue_url: str | None = None
     hash_key_secret_arn: str | None = None
     schedule_group: str | None = None
     session: Any = Field(exclude=True, repr=False)  # a boto3.Session

@@ -7,6 +7,8 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, Field
 
+from leadflow.capture.importing.service import Importer
+from leadflow.capture.importing.store import ImportStore
 from leadflow.capture.store import CaptureStore
 from leadflow.lifecycle.schedules import reminders_for
 from leadflow.lifecycle.store import LifecycleStore
@@ -33,6 +35,7 @@ reminders = reminders_for(settings)
 forms = CaptureStore(table)
 roster = Roster(table)
 logins = UserPool(settings.user_pool_id)
+importer = Importer(ImportStore(table), forms, hasher)
 
 
 def caller(router: Router) -> Caller:

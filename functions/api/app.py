@@ -6,6 +6,7 @@ this file, the rules in the layer; its OpenAPI document is made from this resolv
 
 from __future__ import annotations
 
+import admin_import_routes
 import admin_queue_routes
 import admin_routes
 import admin_rules_routes
@@ -38,6 +39,7 @@ app.include_router(erasure_routes.router)
 app.include_router(admin_routes.router)
 app.include_router(admin_rules_routes.router)
 app.include_router(admin_queue_routes.router)
+app.include_router(admin_import_routes.router)
 
 
 @app.exception_handler(NotAuthenticated)

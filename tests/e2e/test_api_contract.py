@@ -13,6 +13,7 @@ whole report is kept in its output.txt beside report.json (pytest's basetemp).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -174,7 +175,12 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
     reply = http.request("GET", "/admin/users", headers={"Authorization": admin})
     assert reply.status == 200, reply.text
     user_ids = {user["email"]: user["user_id"] for user in reply.json()["users"]}
-    return {"GET /admin/forms/{form_id}": ["demo"], "PATCH /admin/forms/{form_id}": ["contract-patch"],
+    started = http.request("POST", "/admin/imports", json.dumps({"form_id": "demo", "file": base64.b64encode(
+        b"Name,Email\nContract Import,contract.import@acme-corp.com\n").decode()}).encode(), headers)
+    assert started.status == 202, started.text
+    import_id = started.json()["import_id"]
+    return {"GET /admin/imports/{import_id}": [import_id], "POST /admin/imports/{import_id}/resume": [import_id],
+            "GET /admin/forms/{form_id}": ["demo"], "PATCH /admin/forms/{form_id}": ["contract-patch"],
             "POST /admin/forms/{form_id}/disable": ["contract-off"],
             "POST /admin/forms/{form_id}/enable": ["contract-on"],
             "GET /admin/managers/{manager_id}": ["m-olivia"], "PATCH /admin/managers/{manager_id}": ["m-contract"],

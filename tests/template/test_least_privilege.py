@@ -29,6 +29,8 @@ NEEDS: dict[str, set[str]] = {
         "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "events:PutEvents",
         "secretsmanager:GetSecretValue", "scheduler:CreateSchedule", "scheduler:DeleteSchedule",
         "scheduler:ListSchedules", "iam:PassRole",
+        # A CSV import's chunks on the import queue (leadflow.capture.importing).
+        "sqs:SendMessage",
         # The admin API's logins (leadflow.logins.pool).
         "cognito-idp:AdminCreateUser", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup",
         "cognito-idp:ListUsers", "cognito-idp:ListUsersInGroup"},
@@ -37,6 +39,11 @@ NEEDS: dict[str, set[str]] = {
         "events:PutEvents", "secretsmanager:GetSecretValue", "scheduler:CreateSchedule", "scheduler:DeleteSchedule",
         "scheduler:ListSchedules", "iam:PassRole"},
     "ReportFunction": TABLE_READS | {"dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"},
+    # Capture's writes of each row, the import's items, the summaries (SES), the row
+    # markers' hash key; sqs:SendMessage is Lambda's, to the dead-letter queue.
+    "ImportFunction": TABLE_READS | {
+        "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+        "ses:SendEmail", "secretsmanager:GetSecretValue", "sqs:SendMessage"},
 }
 
 
@@ -105,7 +112,7 @@ def test_only_the_api_reaches_the_user_pool_and_only_the_stacks_own(translated):
 
 
 def test_email_is_sent_only_as_the_sender_through_the_stacks_configuration_set(translated):
-    for function_id in ("NotifyFunction", "RemindFunction"):
+    for function_id in ("NotifyFunction", "RemindFunction", "ImportFunction"):
         [statement] = [s for s in role_statements(translated, function_id) if "ses:SendEmail" in actions_of(s)]
         subs = [r["Fn::Sub"] if isinstance(r["Fn::Sub"], str) else r["Fn::Sub"][0] for r in statement["Resource"]]
         assert [s.rsplit(":", 1)[1] for s in subs] == [

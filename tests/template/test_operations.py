@@ -63,12 +63,12 @@ def test_every_email_goes_through_the_configuration_set_that_reports_bounces_to_
         "source": ["aws.ses"], "detail-type": ["Email Bounced", "Email Complaint Received"],
         "detail": {"mail": {"tags": {"ses:configuration-set": [{"Ref": "MailConfigurationSet"}],
                                      "audience": ["manager"]}}}}
-    for function_id in ("NotifyFunction", "RemindFunction"):  # every function that sends email
+    for function_id in ("NotifyFunction", "RemindFunction", "ImportFunction"):  # every function that sends email
         variables = resources[function_id]["Properties"]["Environment"]["Variables"]
         assert variables["MAIL_CONFIGURATION_SET"] == {"Ref": "MailConfigurationSet"}
     senders = {lid for lid, r in resources.items() if r["Type"] == "AWS::Lambda::Function"
                and "SENDER_EMAIL" in r["Properties"].get("Environment", {}).get("Variables", {})}
-    assert senders == {"NotifyFunction", "RemindFunction"}
+    assert senders == {"NotifyFunction", "RemindFunction", "ImportFunction"}
 
 
 def test_report_counters_run_at_most_two_at_a_time_and_the_fallback_drains_gently(translated):

@@ -16,6 +16,7 @@ SETTINGS = {
     "ScoreFunction": settings.ScoreSettings, "NotifyFunction": settings.NotifySettings,
     "RemindFunction": settings.RemindSettings, "LeadsApiFunction": settings.ApiSettings,
     "ActionsFunction": settings.ActionsSettings, "ReportFunction": settings.ReportSettings,
+    "ImportFunction": settings.ImportSettings,
 }
 
 

@@ -83,7 +83,9 @@ def test_policies_are_scoped_to_one_resource(translated):
 def test_notify_hears_assignments_and_the_autoresponders_scores(translated):
     spec = Template().function("NotifyFunction")
     rules = {e.name: e for e in spec.events if e.type == "EventBridgeRule"}
-    assert rules["LeadAssigned"].properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Assigned"]}
+    # A CSV import's leads are told in one summary per manager (ImportFunction), not one email each.
+    assert rules["LeadAssigned"].properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Assigned"],
+                                                        "detail": {"imported": [False, {"exists": False}]}}
     # The autoresponder: every scored submission, assigned or not
     assert rules["LeadScored"].properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Scored"],
                                                       "detail": {"autoresponder": [True]}}

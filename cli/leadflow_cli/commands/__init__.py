@@ -6,6 +6,19 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from leadflow_cli.commands import apply, erase, forms, leads, managers, offboard, report, rules, unassigned, users
+from leadflow_cli.commands import (
+    apply,
+    erase,
+    forms,
+    imports,
+    leads,
+    managers,
+    offboard,
+    report,
+    rules,
+    unassigned,
+    users,
+)
 
-GROUPS: tuple[ModuleType, ...] = (forms, managers, offboard, users, apply, unassigned, leads, rules, report, erase)
+GROUPS: tuple[ModuleType, ...] = (forms, managers, offboard, users, apply, imports, leads, unassigned, rules, report,
+                                  erase)

@@ -35,6 +35,9 @@ class Recorded:
     lead_id: str
     is_new_lead: bool
     duplicate: bool = False
+    # A duplicate's marker says whether the submission stored first made a new lead
+    # (a CSV import's retried chunk counts its rows as they were first stored).
+    marker_new_lead: bool | None = None
 
 
 def _form_item(form: FormConfig) -> dict[str, Any]:
@@ -93,7 +96,8 @@ class CaptureStore:
 
     # -- submissions -------------------------------------------------------------------------
 
-    def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None) -> Recorded:
+    def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None, *,
+                          marker_seconds: int | None = DOUBLE_SUBMIT_SECONDS) -> Recorded:
         """Store a submission exactly once, on a new lead or on the person's existing one.
 
         A new person's lead card, submission and identities go in one transaction whose
@@ -104,14 +108,15 @@ class CaptureStore:
         The submission item is written only if absent and a double-submit marker
         (`fingerprint`, kept 10 minutes) only if absent or expired, so replaying the same
         submission (the fallback queue, a retry after a timeout) or the same post (a
-        double click) never stores anything twice."""
+        double click) never stores anything twice. `marker_seconds` None: a marker that
+        never expires (a CSV import's row: importing the same file again stores nothing)."""
         card_keys = {**keys.lead_key(lead.lead_id), **keys.lead_created_keys(lead.lead_id, lead.created_at)}
         items = [
             self.table.put_op(to_item(card_keys, "lead", lead), "attribute_not_exists(PK)"),
             self._put_submission(submission),
         ]
         if fingerprint:
-            items.append(self._put_double_submit_marker(fingerprint, submission))
+            items.append(self._put_double_submit_marker(fingerprint, submission, marker_seconds))
         items += [self._put_identity(key, lead.lead_id, submission.received_at) for key in identity_keys(lead.contact)]
         try:
             self.table.transact(items)
@@ -121,7 +126,7 @@ class CaptureStore:
                 raise cancelled.error from None
             if fingerprint and cancelled.failed(_MARKER):
                 return self._earlier_double_submit(fingerprint)
-        return self._attach(submission, lead.contact, fingerprint)
+        return self._attach(submission, lead.contact, fingerprint, marker_seconds)
 
     def _put_submission(self, submission: Submission) -> dict[str, Any]:
         key = keys.submission_key(submission.lead_id, submission.received_at, submission.submission_id)
@@ -131,10 +136,12 @@ class CaptureStore:
         return self.table.put_op(to_item(key, "identity", lead_id=lead_id, created_at=json_time(now)),
                                  "attribute_not_exists(PK)")
 
-    def _put_double_submit_marker(self, fingerprint: str, submission: Submission) -> dict[str, Any]:
+    def _put_double_submit_marker(self, fingerprint: str, submission: Submission,
+                                  marker_seconds: int | None = DOUBLE_SUBMIT_SECONDS) -> dict[str, Any]:
         now = int(submission.received_at.timestamp())
+        expiry = {} if marker_seconds is None else {"expires_at": now + marker_seconds}
         item = to_item(keys.double_submit_key(fingerprint), "double_submit", submission_id=submission.submission_id,
-                       lead_id=submission.lead_id, expires_at=now + DOUBLE_SUBMIT_SECONDS)
+                       lead_id=submission.lead_id, is_new_lead=submission.is_new_lead, **expiry)
         # TTL deletes lazily: an expired marker still in the table does not count.
         return self.table.put_op(item, "attribute_not_exists(PK) OR expires_at < :now", {":now": now})
 
@@ -144,9 +151,10 @@ class CaptureStore:
             raise LeadVanished(fingerprint)
         marker = from_item(item)
         return Recorded(submission_id=marker["submission_id"], lead_id=marker["lead_id"], is_new_lead=False,
-                        duplicate=True)
+                        duplicate=True, marker_new_lead=marker.get("is_new_lead"))
 
-    def _attach(self, submission: Submission, contact: ContactCard, fingerprint: str | None) -> Recorded:
+    def _attach(self, submission: Submission, contact: ContactCard, fingerprint: str | None,
+                marker_seconds: int | None = DOUBLE_SUBMIT_SECONDS) -> Recorded:
         """Attach a returning person's submission to their lead (matched by email, then
         phone). An identity this lead lacks is added; one that belongs to another lead is
         recorded as a possible duplicate for a person to look at."""
@@ -169,7 +177,7 @@ class CaptureStore:
                                  condition="attribute_exists(PK) AND attribute_not_exists(erased_at)", values=values),
         ]
         if fingerprint:
-            items.append(self._put_double_submit_marker(fingerprint, returning))
+            items.append(self._put_double_submit_marker(fingerprint, returning, marker_seconds))
         for key in person:
             other = owners.get(key["PK"])
             if other is None:

@@ -13,6 +13,11 @@ from leadflow.shared.models import Temperature
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
+        # The summary of a CSV import (leadflow.notification.import_summary).
+        "import_subject": "{count} new leads for you from an import ({form})",
+        "import_intro": "{manager}, {count} new leads from a list imported into {form} are in your queue, "
+                        "hottest first.",
+        "import_more": "… and {count} more in your queue.",
         "hot": "hot", "warm": "warm", "cold": "cold",
         "intro_new": "New {temperature} lead for you, {manager}.",
         "intro_reassigned": "New {temperature} lead for you, {manager}: reassigned because nobody called in time.",
@@ -107,6 +112,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "feedback_invalid_text": "It is incomplete or was changed. Please copy the whole link from the email.",
     },
     "es": {
+        "import_subject": "{count} leads nuevos para ti de una importación ({form})",
+        "import_intro": "{manager}, tienes en tu cola {count} leads nuevos de una lista importada en {form}, "
+                        "los más calientes primero.",
+        "import_more": "… y {count} más en tu cola.",
         "hot": "caliente", "warm": "templado", "cold": "frío",
         "intro_new": "Nuevo lead {temperature} para ti, {manager}.",
         "intro_reassigned": "Nuevo lead {temperature} para ti, {manager}: reasignado porque nadie llamó a tiempo.",
@@ -197,6 +206,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "feedback_invalid_text": "Está incompleto o se ha modificado. Copie el enlace completo del correo.",
     },
     "ar": {
+        "import_subject": "{count} عملاء محتملون جدد لك من استيراد ({form})",
+        "import_intro": "{manager}، في قائمتك {count} عملاء محتملون جدد من قائمة مستوردة إلى {form}، "
+                        "الأكثر سخونة أولاً.",
+        "import_more": "… و{count} آخرون في قائمتك.",
         "hot": "ساخن", "warm": "دافئ", "cold": "بارد",
         "intro_new": "عميل محتمل جديد ({temperature}) لك يا {manager}.",
         "intro_reassigned": "عميل محتمل جديد ({temperature}) لك يا {manager}: "

@@ -47,8 +47,10 @@ def lead_url(console_url: str, lead_id: str) -> str:
 # Who reads each kind of email: SES's bounce and complaint events carry it back.
 _AUDIENCE: dict[str, Audience] = {
     "assignment": "manager", "came_back": "manager", "reminder": "manager",
-    "autoresponder": "visitor", "farewell": "visitor", "admin_alert": "admin",
+    "autoresponder": "visitor", "farewell": "visitor", "admin_alert": "admin", "import_summary": "manager",
 }
+# Leads listed in one import summary; the rest are counted ("… and 40 more").
+MAX_LISTED_IMPORTED = 200
 
 
 def _render(kind: str, to: str, subject: str, words: Words, context: dict[str, Any],
@@ -163,3 +165,17 @@ def render_admin_alert(to: str, subject: str, lines: list[str], console_url: str
     words = Words("en")
     context = {"lines": lines, "lead_url": lead_url(console_url, lead_id) if lead_id else ""}
     return _render("admin_alert", to, subject, words, context)
+
+
+def render_import_summary_email(manager: Manager, form_name: str, leads: list[Lead], console_url: str = "") -> Email:
+    """A manager's new leads from one CSV import, hottest first, in the manager's
+    language: one email for the import instead of one per lead."""
+    words = Words(manager_language(manager))
+    listed = leads[:MAX_LISTED_IMPORTED]
+    subject = words.import_subject.format(count=len(leads), form=form_name)
+    context = {
+        "leads": listed, "subject": subject, "console_url": console_url.rstrip("/"),
+        "intro": words.import_intro.format(manager=manager.name, count=len(leads), form=form_name),
+        "more": words.import_more.format(count=len(leads) - len(listed)) if len(leads) > len(listed) else "",
+    }
+    return _render("import_summary", manager.email, subject, words, context)

@@ -261,6 +261,7 @@ def _announce(submission: Submission, score: Score, previous_points: int | None,
             lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
             manager_id=manager_id, form_id=submission.form_id, points=score.points, temperature=score.temperature,
             is_new_lead=submission.is_new_lead, previous_temperature=previous_temperature,
+            imported=submission.import_id is not None, import_id=submission.import_id,
         )
         publisher.publish_all([(LEAD_SCORED, scored), (LEAD_ASSIGNED, assignment)])
     else:
@@ -269,6 +270,7 @@ def _announce(submission: Submission, score: Score, previous_points: int | None,
             form_id=submission.form_id, points=score.points, temperature=score.temperature,
             is_new_lead=submission.is_new_lead, previous_temperature=previous_temperature,
             released_manager_id=released_manager_id,
+            imported=submission.import_id is not None, import_id=submission.import_id,
         )
         publisher.publish_all([(LEAD_SCORED, scored), (LEAD_UNASSIGNED, assignment)])
     return Routed(scored=scored, assignment=assignment, attempts=attempts)

@@ -54,6 +54,10 @@ class LeadAssigned(_SubmissionEvent):
     previous_temperature: Temperature | None = None
     # Set when the lead was taken from a manager who missed its speed-to-lead SLA twice.
     reassigned_from: str | None = None
+    # A CSV import's submission: its manager hears of it in the import's summary email
+    # (rules filter on `imported`, always present, so notify sends no email per lead).
+    imported: bool = False
+    import_id: str | None = None
 
 
 class LeadUnassigned(_SubmissionEvent):
@@ -66,6 +70,8 @@ class LeadUnassigned(_SubmissionEvent):
     previous_temperature: Temperature | None = None
     # The inactive or away manager the returning lead was taken from, if any.
     released_manager_id: str | None = None
+    imported: bool = False  # as in LeadAssigned
+    import_id: str | None = None
 
 
 class TemperatureChange(StrEnum):

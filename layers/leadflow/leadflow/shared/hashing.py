@@ -24,6 +24,7 @@ class Purpose(StrEnum):
     POST = "post"
     AUTOREPLY_ADDRESS = "autoreply-address"
     ERASED_IDENTIFIER = "erased-identifier"
+    IMPORT_ROW = "import-row"  # a CSV row as imported into a form: imported once
 
 
 class PersonalDataHasher:

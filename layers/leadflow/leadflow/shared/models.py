@@ -201,6 +201,9 @@ class Submission(BaseModel):
     entered_by: str | None = None
     assign_to: str | None = None
     assign_beyond_capacity: bool | None = None
+    # Set when the submission came from a CSV import (leadflow.capture.importing): the
+    # manager hears of it in the import's summary email, not in one email per lead.
+    import_id: str | None = None
 
 
 class Lead(BaseModel):

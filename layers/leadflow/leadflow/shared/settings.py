@@ -117,6 +117,8 @@ class ApiSettings(_Table, _Bus, _SpeedToLead, ScheduleSettings, _HashKey):
     the admin API, the user pool whose logins it manages."""
 
     user_pool_id: str = Field(alias="USER_POOL_ID", min_length=1)
+    # Where a CSV import's chunks are queued for the import function.
+    import_queue_url: str = Field(alias="IMPORT_QUEUE_URL", min_length=1)
 
 
 class ActionsSettings(_Table, _Bus, _SpeedToLead, ScheduleSettings, _Console):
@@ -126,3 +128,8 @@ class ActionsSettings(_Table, _Bus, _SpeedToLead, ScheduleSettings, _Console):
 
 class ReportSettings(_Table):
     pass
+
+
+class ImportSettings(_Table, _Mail, _HashKey):
+    """The import function: the table, the hash key (a row's marker) and the sender of
+    the managers' summary emails."""

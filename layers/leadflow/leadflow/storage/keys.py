@@ -21,6 +21,10 @@
 | report mark | `STATMARK#<lead_id>` | `MARK` |
 | visits window (TTL) | `VISITS#<lead_id>#<manager_id>` | `VISITS` |
 | erasure record | `ERASURE#<id>` | `ERASURE` |
+| CSV import (job, counts) | `IMPORT#<id>` | `IMPORT` |
+| an import's rows to store (TTL) | `IMPORT#<id>` | `CHUNK#<n>` |
+| an imported lead routed | `IMPORT#<id>` | `ROUTED#<submission_id>` |
+| an import's summary sent to a manager | `IMPORT#<id>` | `SUMMARY#<manager_id>` |
 
 Indexes (both project whole items): GSI1 is a queue, `MANAGER#<id>` (or
 `UNASSIGNED`) / `<status>#<when it entered the status>`, and the list of forms, `FORMS` /
@@ -184,3 +188,33 @@ def visits_window_key(lead_id: str, manager_id: str) -> Key:
 
 def erasure_key(erasure_id: str) -> Key:
     return {"PK": f"ERASURE#{erasure_id}", "SK": "ERASURE"}
+
+
+# -- CSV imports (leadflow.capture.importing) -----------------------------------------------
+
+CHUNK_PREFIX = "CHUNK#"
+ROUTED_PREFIX = "ROUTED#"
+
+
+def import_partition(import_id: str) -> str:
+    """The partition of one CSV import: its record, its chunks, its routed leads."""
+    return f"IMPORT#{import_id}"
+
+
+def import_key(import_id: str) -> Key:
+    return {"PK": import_partition(import_id), "SK": "IMPORT"}
+
+
+def import_chunk_key(import_id: str, chunk: int) -> Key:
+    """One chunk of an import's rows (zero-padded: chunks sort in file order)."""
+    return {"PK": import_partition(import_id), "SK": f"{CHUNK_PREFIX}{chunk:05d}"}
+
+
+def import_routed_key(import_id: str, submission_id: str) -> Key:
+    """An imported submission scored and assigned (or not): counted once."""
+    return {"PK": import_partition(import_id), "SK": f"{ROUTED_PREFIX}{submission_id}"}
+
+
+def import_summary_key(import_id: str, manager_id: str) -> Key:
+    """A manager's summary email of one import: sent once."""
+    return {"PK": import_partition(import_id), "SK": f"SUMMARY#{manager_id}"}
