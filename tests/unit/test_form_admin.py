@@ -151,3 +151,21 @@ def test_parsed_input_names_each_field_at_fault_and_never_echoes_it():
     assert {(e.field, e.code) for e in refused.value.errors} == {("manager_id", "string_pattern_mismatch"),
                                                                   ("tier", "int_type")}
     assert "Secret" not in str([e.model_dump() for e in refused.value.errors])
+
+
+@pytest.mark.parametrize("space", ["\x85", "\x1c", "\xa0", "\u2028", "\ufeff", "\x00", " "])
+def test_an_origin_or_url_with_a_space_or_control_is_refused_alike_by_every_regex_dialect(space):
+    # The document's readers use ECMA's regexes, pydantic Rust's, Python its own; their
+    # `\s` differ (U+0085, U+001C), so the patterns spell the characters out.
+    import re
+
+    origin, url = f"https://a{space}b", f"/thanks{space}x"
+    schema = NewForm.model_json_schema()["properties"]
+    origin_pattern = schema["allowed_origins"]["items"]["pattern"]
+    url_pattern = next(p["pattern"] for p in schema["thank_you_url"]["anyOf"] if "pattern" in p)
+
+    assert re.search(origin_pattern, origin) is None and re.search(url_pattern, url) is None
+    with pytest.raises(ValidationError):
+        NewForm(form_id="x", name="x", allowed_origins=[origin])
+    with pytest.raises(ValidationError):
+        NewForm(form_id="x", name="x", thank_you_url=url)

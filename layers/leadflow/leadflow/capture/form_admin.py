@@ -34,9 +34,15 @@ Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", des
                                 "lead: `en`, `es`, `ar` (others fall back to English)")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 code, for phones typed without "
                                                                   "+<country code>")]
-PageUrl = Annotated[str, Field(max_length=2000, pattern=r"^(https?://[^\s/?#]+([/?#]\S*)?|/([^/\s]\S*)?)$",
+# No space or control character in a URL, spelled out: `\s` differs between the regex
+# dialects that read these patterns (ECMA's, for the OpenAPI document's clients, lacks
+# U+0085, which Python's and pydantic's include), and a pattern must mean one thing.
+_SPACE = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+_HOST = rf"[^{_SPACE}/?#]+"
+_REST = rf"[^{_SPACE}]*"
+PageUrl = Annotated[str, Field(max_length=2000, pattern=rf"^(https?://{_HOST}([/?#]{_REST})?|/([^{_SPACE}/]{_REST})?)$",
                                description="an absolute http(s) URL, or a path on the posting page's site (`/thanks`)")]
-Origin = Annotated[str, Field(max_length=300, pattern=r"^https?://[^\s/?#]+$", description="`scheme://host[:port]`")]
+Origin = Annotated[str, Field(max_length=300, pattern=rf"^https?://{_HOST}$", description="`scheme://host[:port]`")]
 FieldName = Annotated[str, Field(min_length=1, max_length=64)]
 HoneypotField = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="a field only bots fill in")]
 Origins = Annotated[list[Origin], Field(max_length=20, description="the pages' origins that may post from a browser "
