@@ -250,17 +250,17 @@ def http_client() -> Callable[[RunningStack], HttpClient]:
     return HttpClient
 
 
-@pytest.fixture(scope="session")
-def stack_id_token() -> Callable[[RunningStack, str | None], str]:
+def sign_in_as(stack: RunningStack, user: str | None = None) -> str:
     """A seeded user's Cognito ID token from a running stack (None: the admin), got the
     way the README says: `make token`, i.e. `python -m leadflow_local.token`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local"]), AWS_PORT=str(stack.aws_port))
+    done = subprocess.run([sys.executable, "-m", "leadflow_local.token", *([user] if user else [])],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
-    def sign_in(stack: RunningStack, user: str | None = None) -> str:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local"]), AWS_PORT=str(stack.aws_port))
-        done = subprocess.run([sys.executable, "-m", "leadflow_local.token", *([user] if user else [])],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=30, check=False)
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
 
-    return sign_in
+@pytest.fixture(scope="session")
+def stack_id_token() -> Callable[[RunningStack, str | None], str]:
+    return sign_in_as

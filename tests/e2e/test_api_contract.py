@@ -4,8 +4,9 @@ of its checks (no 5xx; no status, content type, header or body the document does
 declare; invalid requests refused; valid ones accepted or refused by a documented rule).
 
 The runs change what they touch (they move and convert leads, erase people, enter
-channel costs, create forms, managers and logins), so each user's run has a local stack of its own (`own_local_stacks`):
-no other test sees them, and the two run side by side. Leads are captured through the
+channel costs, create forms, managers and logins), so each user's run has a local stack of its own:
+no other test sees them, and the two run side by side, in a process started as the
+session starts (tests/conftest.py), so the rest of the suite runs meanwhile. Leads are captured through the
 pipeline first and their ids given to the run (contract_hooks.py), so most cases reach
 past the lookup into the real work. `pytest -s` prints each run's figures; each run's
 whole report is kept in its output.txt beside report.json (pytest's basetemp).
@@ -21,9 +22,8 @@ import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,9 @@ USERS = {"admin": ADMIN, "manager": MANAGER}
 # run (~15 ms each on the local stack). 10 keeps the module near 30 s on two cores.
 MAX_EXAMPLES = 10
 RUN_TIMEOUT_S = 300
+START_AND_SEED_S = 120
+# Where tests/conftest.py keeps the background runs' process and folder.
+CONTRACT_JOB = pytest.StashKey[tuple[subprocess.Popen[bytes], Path]]()
 # A new connection per request: the local server sends an answer's headers and body in
 # two writes, and on a kept-alive connection the second waits out the client's delayed
 # ACK (40 ms a request, 5x the whole run). Not an API matter: the deployed API is API Gateway.
@@ -278,25 +281,68 @@ def run_schemathesis(stack: RunningStack, user: str, token: str, pools: dict[str
                        report=json.loads(report.read_text("utf-8")), calls=[json.loads(line) for line in lines])
 
 
+def _e2e_conftest() -> Any:
+    """tests/e2e/conftest.py as a module of its own (under pytest, `conftest` may name
+    another folder's): the stacks and clients, for a run inside pytest or from a script."""
+    import importlib.util
+
+    name = "leadflow_e2e_conftest"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, HERE / "conftest.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def run_contracts(workdir: Path) -> dict[str, ContractRun]:
+    """Each user's run on a stack of its own, side by side; each run's whole result in
+    `<workdir>/<role>.json` too."""
+    e2e = _e2e_conftest()
+    HttpClient, running_local_stacks, sign_in_as = e2e.HttpClient, e2e.running_local_stacks, e2e.sign_in_as  # noqa: N806
+
+    def run_as(user: str, stack: RunningStack, role: str) -> ContractRun:
+        admin = sign_in_as(stack, ADMIN)
+        token = admin if user == ADMIN else sign_in_as(stack, user)
+        pools = {**seed_pools(HttpClient(stack), admin, foreign_everywhere=user != ADMIN),
+                 **seed_admin_pools(HttpClient(stack), admin)}
+        (workdir / role).mkdir(parents=True, exist_ok=True)
+        run = run_schemathesis(stack, user, token, pools, workdir / role)
+        (workdir / f"{role}.json").write_text(json.dumps(asdict(run)), "utf-8")
+        return run
+
+    with running_local_stacks(len(USERS)) as stacks, ThreadPoolExecutor(max_workers=len(USERS)) as pool:
+        futures = {role: pool.submit(run_as, user, stack, role)
+                   for (role, user), stack in zip(USERS.items(), stacks, strict=True)}
+        return {role: future.result() for role, future in futures.items()}
+
+
+def background_contracts(root: Path, workdir: Path) -> subprocess.Popen[bytes]:
+    """The runs in a process of their own, started as the session starts (tests/conftest.py):
+    they take most of a minute of servers and schemathesis, which the other tests' time
+    on the other core hides; `contract_runs` collects them."""
+    log = (workdir / "job.log").open("wb")
+    return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), str(workdir)], cwd=root,
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+
+
 @pytest.fixture(scope="module")
-def contract_runs(own_local_stacks: Callable[[int], list[RunningStack]],
-                  http_client: Callable[[RunningStack], HttpClient],
-                  stack_id_token: Callable[[RunningStack, str | None], str],
-                  tmp_path_factory: pytest.TempPathFactory) -> dict[str, ContractRun]:
-    """Each user's run on a stack of its own, side by side."""
-
-    def run_as(user: str, stack: RunningStack) -> ContractRun:
-        admin = stack_id_token(stack, ADMIN)
-        token = admin if user == ADMIN else stack_id_token(stack, user)
-        pools = {**seed_pools(http_client(stack), admin, foreign_everywhere=user != ADMIN),
-                 **seed_admin_pools(http_client(stack), admin)}
-        return run_schemathesis(stack, user, token, pools, tmp_path_factory.mktemp("schemathesis"))
-
-    stacks = own_local_stacks(len(USERS))
-    with ThreadPoolExecutor(max_workers=len(USERS)) as pool:
-        futures = {role: pool.submit(run_as, user, stack) for (role, user), stack in zip(USERS.items(), stacks,
-                                                                                          strict=True)}
-        runs = {role: future.result() for role, future in futures.items()}
+def contract_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, ContractRun]:
+    """The runs started in the background for this session, or (pytest-xdist workers, a
+    run of this module alone) run here and now."""
+    job = request.config.stash.get(CONTRACT_JOB, None)
+    if job is None:
+        runs = run_contracts(tmp_path_factory.mktemp("schemathesis"))
+    else:
+        process, workdir = job
+        try:
+            process.wait(timeout=RUN_TIMEOUT_S + START_AND_SEED_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"the contract runs did not end in time:\n{(workdir / 'job.log').read_text('utf-8')[-3000:]}")
+        assert process.returncode == 0, (workdir / "job.log").read_text("utf-8")[-5000:]
+        runs = {role: ContractRun(**json.loads((workdir / f"{role}.json").read_text("utf-8"))) for role in USERS}
     for run in runs.values():
         print("\n" + run.figures())  # for whoever reads the log (`pytest -s`)
     return runs
@@ -334,3 +380,7 @@ def test_only_a_manager_is_told_admins_only_on_the_admins_routes(contract_run: C
     refused = {call["code"] for call in contract_run.calls if call["operation"] in ADMIN_ONLY and
                call["status"] == 403}
     assert refused == ({"admins_only"} if contract_run.user == MANAGER else set())
+
+
+if __name__ == "__main__":  # background_contracts: `python tests/e2e/test_api_contract.py WORKDIR`
+    run_contracts(Path(sys.argv[1]))
