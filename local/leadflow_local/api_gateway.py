@@ -141,8 +141,10 @@ class ApiGateway:
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes, query: str = "",
                source_ip: str = "127.0.0.1") -> HttpResponse:
         """One request (see `LocalStack.handle_http`)."""
+        # API Gateway matches `/console/` to the resource `/console`: a trailing slash is ignored.
+        matched = path.rstrip("/") or "/"
         for route in sorted(self.routes, key=lambda r: r.greedy):  # stable: template order otherwise
-            match = route.regex.match(path)
+            match = route.regex.match(matched)
             if match and route.method in (method.upper(), "ANY"):
                 claims = None
                 if route.authorizer is not None:
@@ -153,7 +155,7 @@ class ApiGateway:
                 event = api_gateway_event(route, match.groupdict(), method, path, headers, body, query, source_ip,
                                           claims)
                 return _http_response(self._invoke(route.function_id, event))
-        known_path = any(r.regex.match(path) for r in self.routes)
+        known_path = any(r.regex.match(matched) for r in self.routes)
         status = 405 if known_path else 404
         message = {"message": "Method Not Allowed" if known_path else "Missing Authentication Token"}
         return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(message).encode())
