@@ -58,3 +58,18 @@ def test_config_tells_the_browser_its_stack(site):
     assert config == {"apiUrl": "https://abc.execute-api.us-east-1.amazonaws.com/v1",
                       "loginUrl": "https://leadflow-1-2.auth.us-east-1.amazoncognito.com",
                       "clientId": "client123", "consolePath": "/v1/console"}
+
+
+def test_the_handler_answers_the_sample_event_with_the_page_under_the_stage():
+    import importlib.util
+
+    from support import load_event
+
+    spec = importlib.util.spec_from_file_location("console_handler", ROOT / "app.py")
+    assert spec is not None and spec.loader is not None
+    handler = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler)
+    answer = handler.lambda_handler(load_event("console-page"), None)
+    assert answer["statusCode"] == 200 and answer["isBase64Encoded"] is False
+    assert f'src="/v1/console/v/{handler.site.version}/js/app.js"' in answer["body"]
+    assert "frame-ancestors 'none'" in answer["headers"]["Content-Security-Policy"]
