@@ -59,4 +59,8 @@ def test_manager_emails_link_to_the_stacks_console_unless_console_url_names_anot
     for function_id in ("NotifyFunction", "RemindFunction", "ImportFunction"):
         variable = translated["Resources"][function_id]["Properties"]["Environment"]["Variables"]["CONSOLE_URL"]
         assert variable == {"Fn::If": ["HasOwnConsoleUrl", {"Ref": "ConsoleUrl"}, CONSOLE_FROM_API]}, function_id
+    # The link pages' function is on the API, which names it: it learns the API's URL from
+    # the stage (functions/actions/app.py), not from its environment.
+    actions = translated["Resources"]["ActionsFunction"]["Properties"]["Environment"]["Variables"]
+    assert actions["CONSOLE_URL"] == {"Ref": "ConsoleUrl"}
     assert translated["Conditions"]["HasOwnConsoleUrl"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ConsoleUrl"}, ""]}]}

@@ -52,6 +52,11 @@ class ConsoleConfig:
                    client_id=variables.get("consoleClientId", ""))
 
     @property
+    def console_url(self) -> str:
+        """The stack's console (the ConsoleUrl output); empty without the API's URL."""
+        return self.api_url + CONSOLE_PREFIX if self.api_url else ""
+
+    @property
     def console_path(self) -> str:
         """The console's path on the API's host: the stage's path, then /console."""
         return urlsplit(self.api_url).path.rstrip("/") + CONSOLE_PREFIX
