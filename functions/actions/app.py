@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from leadflow.console.site import ConsoleConfig
 from leadflow.lifecycle.links.pages import LinkPages, Page
 from leadflow.lifecycle.schedules import reminders_for
 from leadflow.lifecycle.store import LifecycleStore
@@ -73,4 +74,8 @@ def unknown_path(_error: Exception) -> Response:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if not settings.console_url:
+        # The stack's own console (ConsoleUrl names none): its URL comes with the request,
+        # a stage variable, since the API names this function (no environment for it).
+        pages.console_url = ConsoleConfig.from_stage(event.get("stageVariables")).console_url
     return app.resolve(event, context)

@@ -83,7 +83,8 @@ def get_leads(status: StatusParam = None, temperature: TemperatureParam = None, 
     query = lead_query(api_context.caller(router), manager_id=manager_id, status=status, temperature=temperature,
                        date_from=date_from, date_to=date_to)
     page = list_leads(api_context.listing, query, limit=limit, cursor=cursor)
-    return LeadList(leads=[summary_of(lead) for lead in page.leads], next_cursor=page.next_cursor)
+    return LeadList(leads=[summary_of(lead, api_context.settings.sla()) for lead in page.leads],
+                    next_cursor=page.next_cursor)
 
 
 @router.get("/exports/leads", tags=["leads"], summary="Export leads as CSV, a page at a time",

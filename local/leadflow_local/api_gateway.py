@@ -25,6 +25,7 @@ from leadflow_local.auth import (
     cognito_authorizer,
     route_authorizer,
 )
+from leadflow_local.managed_login import local_login_url
 from leadflow_local.template import FunctionEvent, FunctionSpec, Resolver, Template
 
 Invoke = Callable[[str, dict[str, Any]], Any]
@@ -41,6 +42,11 @@ class ApiRoute:
     # request; None when the API declares none.
     stage_variables: dict[str, str] | None = None
 
+    @property
+    def greedy(self) -> bool:
+        """A `{proxy+}` route: API Gateway tries it only when no other route matches."""
+        return "+}" in self.path
+
 
 @dataclass
 class HttpResponse:
@@ -54,7 +60,9 @@ def api_route(template: Template, spec: FunctionSpec, event: FunctionEvent, reso
     """The route an `Api` event of a function declares, with its authorizer and its
     stage's variables (an execute-api URL among them pointing at `public_url`)."""
     props = resolve(event.properties)
-    regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(props["Path"])) + "$")
+    # `{name}` is one path segment; a greedy `{proxy+}` the rest of the path, slashes included.
+    pattern = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", re.escape(props["Path"]))
+    regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", pattern) + "$")
     return ApiRoute(props["Method"].upper(), props["Path"], spec.logical_id, regex,
                     _route_authorizer(template, event.properties, resolve),
                     _stage_variables(template, event.properties, resolve, region, public_url))
@@ -69,7 +77,8 @@ def _stage_variables(template: Template, event_props: dict[str, Any], resolve: R
     if not declared:
         return None
     bases = _api_bases(template, resolve, region)
-    return {name: _local_url(str(resolve(value)), bases, public_url) or str(resolve(value))
+    return {name: _local_url(str(resolve(value)), bases, public_url)
+            or local_login_url(str(resolve(value)), public_url) or str(resolve(value))
             for name, value in declared.items()}
 
 
@@ -132,8 +141,10 @@ class ApiGateway:
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes, query: str = "",
                source_ip: str = "127.0.0.1") -> HttpResponse:
         """One request (see `LocalStack.handle_http`)."""
-        for route in self.routes:
-            match = route.regex.match(path)
+        # API Gateway matches `/console/` to the resource `/console`: a trailing slash is ignored.
+        matched = path.rstrip("/") or "/"
+        for route in sorted(self.routes, key=lambda r: r.greedy):  # stable: template order otherwise
+            match = route.regex.match(matched)
             if match and route.method in (method.upper(), "ANY"):
                 claims = None
                 if route.authorizer is not None:
@@ -144,7 +155,7 @@ class ApiGateway:
                 event = api_gateway_event(route, match.groupdict(), method, path, headers, body, query, source_ip,
                                           claims)
                 return _http_response(self._invoke(route.function_id, event))
-        known_path = any(r.regex.match(path) for r in self.routes)
+        known_path = any(r.regex.match(matched) for r in self.routes)
         status = 405 if known_path else 404
         message = {"message": "Method Not Allowed" if known_path else "Missing Authentication Token"}
         return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(message).encode())

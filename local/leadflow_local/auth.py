@@ -175,7 +175,8 @@ def _java_date(epoch: float) -> str:
 
 def _resolver(template: Template, stack_name: str, region: str, account_id: str) -> Resolver:
     refs = {**template.parameter_defaults(), **LOCAL_PARAMETERS, "AWS::StackName": stack_name, "AWS::Region": region,
-            "AWS::AccountId": account_id, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws"}
+            "AWS::AccountId": account_id, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws",
+            "AWS::StackId": f"arn:aws:cloudformation:{region}:{account_id}:stack/{stack_name}/local"}
     return Resolver(refs, {}, template.doc.get("Conditions", {}))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ class TemplateResources:
         "AWS::SNS::Topic": "_create_topic",
         "AWS::Cognito::UserPool": "_create_user_pool",
         "AWS::Cognito::UserPoolClient": "_create_user_pool_client",
+        "AWS::Cognito::UserPoolDomain": "_create_user_pool_domain",
         "AWS::Cognito::UserPoolGroup": "_create_user_pool_group",
         "AWS::SecretsManager::Secret": "_create_secret",
         "AWS::Scheduler::ScheduleGroup": "_create_schedule_group",
@@ -59,6 +61,7 @@ class TemplateResources:
         refs: dict[str, Any] = {
             **parameters, "AWS::StackName": self.stack_name, "AWS::Region": self.region,
             "AWS::AccountId": self.account_id, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws",
+            "AWS::StackId": stack_id(self.region, self.account_id, self.stack_name),
         }
         attrs: dict[str, Any] = {}
         resolve = Resolver(refs, attrs, self.template.doc.get("Conditions", {}))
@@ -153,6 +156,15 @@ class TemplateResources:
         deployment.user_pool_clients[lid] = refs[lid] = client["ClientId"]
         attrs.update({f"{lid}.ClientId": client["ClientId"], f"{lid}.Name": name})
 
+    def _create_user_pool_domain(self, lid: str, props: dict[str, Any], refs: dict[str, Any],
+                                 attrs: dict[str, Any], _deployment: Deployment) -> None:
+        """The pool's sign-in domain; Ref is its prefix. Its pages are the local stack's
+        login emulation (managed_login.py), at the URL `local_login_url` maps it to."""
+        self.client("cognito-idp").create_user_pool_domain(
+            **self._request("cognito-idp", "CreateUserPoolDomain", props))
+        refs[lid] = props["Domain"]
+        attrs[f"{lid}.CloudFrontDistribution"] = f"{props['Domain']}.cloudfront.net"
+
     def _create_user_pool_group(self, lid: str, props: dict[str, Any], refs: dict[str, Any],
                                 attrs: dict[str, Any], _deployment: Deployment) -> None:
         name = props.get("GroupName") or f"{self.stack_name}-{lid}"
@@ -227,6 +239,12 @@ class TemplateResources:
         attrs[f"{lid}.Arn"] = table["TableArn"]
         if "LatestStreamArn" in table:
             attrs[f"{lid}.StreamArn"] = table["LatestStreamArn"]
+
+
+def stack_id(region: str, account_id: str, stack_name: str) -> str:
+    """A stack's id as CloudFormation gives it (`AWS::StackId`), its UUID stable per name."""
+    return f"arn:aws:cloudformation:{region}:{account_id}:stack/{stack_name}/" \
+           f"{uuid.uuid5(uuid.NAMESPACE_URL, f'{account_id}/{region}/{stack_name}')}"
 
 
 def generate_secret_string(spec: dict[str, Any]) -> str:

@@ -36,6 +36,7 @@ from moto.server import ThreadedMotoServer
 
 from leadflow_local.domain import item_as_dict
 from leadflow_local.mailbox import MAILBOX_CSP, MAILBOX_PATH, Mailbox, render_mailbox
+from leadflow_local.managed_login import LOGIN_PATH
 from leadflow_local.stack import CallCounter, HttpResponse, LocalStack
 
 HOST = "127.0.0.1"
@@ -49,6 +50,8 @@ LEADS_PATH = "/_local/leads.json"
 # What `leadflow --local` reads to find the stack: its outputs and resources' physical
 # ids, as DescribeStacks and ListStackResources give them for a deployed stack, and moto.
 STACK_PATH = "/_local/stack.json"
+# A sign-in form or a token request is small.
+MAX_LOGIN_FORM_BYTES = 16 * 1024
 # API Gateway refuses larger payloads before the function runs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 # Headers this server computes itself; a function's value for them would lie about the body.
@@ -157,7 +160,7 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every answer carries a Content-Length
 
     def do_GET(self) -> None:
-        self._send(self._local_page() or self._api())
+        self._send(self._local_page() or self._managed_login() or self._api())
 
     # Every method reaches the API as it would reach API Gateway (OPTIONS included).
     do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
@@ -190,6 +193,23 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         if path == STACK_PATH:
             return stack_description(self.server.stack, self.server.aws_url)
         return None
+
+    def _managed_login(self) -> HttpResponse | None:
+        """The user pool domain's pages (managed_login.py), where the console signs in."""
+        url = urlsplit(self.path)
+        if not url.path.startswith(LOGIN_PATH + "/"):
+            return None
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_LOGIN_FORM_BYTES:
+            self.close_connection = True
+            return _gateway_error(400, "Bad Request")
+        body = self.rfile.read(length)
+        answer = self.server.stack.managed_login().handle(self.command, url.path, url.query,
+                                                           dict(self.headers.items()), body)
+        return None if answer is None else HttpResponse(answer.status, answer.headers, answer.body)
 
     def _api(self) -> HttpResponse:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -336,7 +356,8 @@ def _join(threads: list[threading.Thread]) -> None:
 
 def _print_banner(settings: DevSettings, stack: LocalStack) -> None:
     base = settings.base_url
-    print("", f"  Landing page   {base}/", f"  Mailbox        {base}{MAILBOX_PATH}",
+    print("", f"  Landing page   {base}/", f"  Console        {base}/console   (sign in as a user below)",
+          f"  Mailbox        {base}{MAILBOX_PATH}",
           f"  Stored leads   {base}{LEADS_PATH}", f"  API base       {base}", sep="\n")
     for route in stack.routes:  # read from the template, like the routing itself
         needs = "  (ID token)" if route.authorizer else ""

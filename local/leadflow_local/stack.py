@@ -52,6 +52,7 @@ from leadflow_local.aws import AwsClients
 from leadflow_local.event_rules import EventRulesPump, RuleDelivery, create_rule
 from leadflow_local.functions import AsyncInvocation, CallCounter, LambdaContext, LambdaFunction
 from leadflow_local.iam import Permissions, function_permissions
+from leadflow_local.managed_login import ManagedLogin, OAuthClient, local_login_url
 from leadflow_local.queue_sources import QueueSource, QueueSourcesPump
 from leadflow_local.resources import TemplateResources, generate_secret_string
 from leadflow_local.scheduler import SchedulePump
@@ -112,6 +113,7 @@ class LocalStack:
         self.passwords: dict[str, str] = {}  # seeded users' (lowercase) usernames -> their demo password
         self._clients = AwsClients(region)
         self._verifier: TokenVerifier | None = None
+        self._managed_login: ManagedLogin | None = None
         # The pumps call `self.invoke` as it is at the time (tests and the bench wrap it).
         def invoke(function_id: str, event: dict[str, Any]) -> Any:
             return self.invoke(function_id, event)
@@ -229,8 +231,26 @@ class LocalStack:
             if "Condition" in output and not self.resolve.condition(output["Condition"]):
                 continue
             value = str(self.resolve(output["Value"]))
-            outputs[name] = local_api_url(self.template, self.resolve, self.region, self.public_url, value)
+            outputs[name] = local_login_url(value, self.public_url) or local_api_url(
+                self.template, self.resolve, self.region, self.public_url, value)
         return outputs
+
+    def managed_login(self) -> ManagedLogin:
+        """The user pool domain's sign-in pages and OAuth endpoints, emulated on moto
+        (managed_login.py) for the template's app clients that allow the code flow,
+        their callback and sign-out URLs pointing at the local server as the API's do."""
+        if self._managed_login is None:
+            clients = []
+            for lid, client_id in self.user_pool_clients.items():
+                props = self.resolve(self.template.resources[lid].get("Properties", {}))
+                if "code" not in props.get("AllowedOAuthFlows", []):
+                    continue
+                local = [local_api_url(self.template, self.resolve, self.region, self.public_url, str(url))
+                         for url in (*props.get("CallbackURLs", []), *props.get("LogoutURLs", []))]
+                callbacks = len(props.get("CallbackURLs", []))
+                clients.append(OAuthClient(client_id, frozenset(local[:callbacks]), frozenset(local[callbacks:])))
+            self._managed_login = ManagedLogin(self.client("cognito-idp"), clients)
+        return self._managed_login
 
     def resource_ids(self) -> dict[str, str]:
         """Each deployed resource's Ref by logical id: its physical id, as ListStackResources

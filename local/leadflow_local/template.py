@@ -236,7 +236,12 @@ class Template:
             visiting.add(lid)
             resource = self.resources[lid]
             depends = resource.get("DependsOn", [])
-            for dependency in sorted(references(resource.get("Properties", {}))) + \
+            properties = resource.get("Properties", {})
+            if resource.get("Type") == "AWS::Serverless::Api":
+                # SAM puts the variables on the stage, made after the API: the API itself
+                # does not wait for what they name (an app client whose URLs name the API).
+                properties = {k: v for k, v in properties.items() if k != "Variables"}
+            for dependency in sorted(references(properties)) + \
                     ([depends] if isinstance(depends, str) else list(depends)):
                 visit(dependency)
             visiting.discard(lid)

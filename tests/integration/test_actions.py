@@ -276,6 +276,8 @@ def test_an_expired_link_says_to_use_the_console(stack, sent_emails, bus):
         # THEN it says it expired and where to go instead
         assert response.status == 410 and code_of(response) == "link_expired"
         assert "This link has expired" in page(response) and "Leadflow console" in page(response)
+        # the stack's own console, ConsoleUrl being empty
+        assert f'href="{stack.public_url}/console/leads/{lead_id}"' in page(response)
     assert stores_of(stack).lifecycle.get_lead(lead_id).status == S.ASSIGNED and bus.received() == []
 
 

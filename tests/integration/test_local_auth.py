@@ -20,7 +20,8 @@ from leadflow_local.stack import LocalStack, generate_secret_string
 
 PUBLIC = {("POST", "/forms/{form_id}/submissions"), ("OPTIONS", "/forms/{form_id}/submissions"),
           ("GET", "/actions/{token}"), ("POST", "/actions/{token}"),
-          ("GET", "/feedback/{token}"), ("POST", "/feedback/{token}")}
+          ("GET", "/feedback/{token}"), ("POST", "/feedback/{token}"),
+          ("GET", "/console"), ("GET", "/console/{proxy+}")}
 OLIVIA = "olivia@sales.example.com"
 ADMIN = "admin@sales.example.com"
 UNAUTHORIZED = {"message": "Unauthorized"}

@@ -16,7 +16,7 @@ SETTINGS = {
     "ScoreFunction": settings.ScoreSettings, "NotifyFunction": settings.NotifySettings,
     "RemindFunction": settings.RemindSettings, "LeadsApiFunction": settings.ApiSettings,
     "ActionsFunction": settings.ActionsSettings, "ReportFunction": settings.ReportSettings,
-    "ImportFunction": settings.ImportSettings,
+    "ImportFunction": settings.ImportSettings, "ConsoleFunction": settings.ConsoleSettings,
 }
 
 

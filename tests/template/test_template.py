@@ -174,8 +174,10 @@ def test_capture_answers_the_cors_preflight_itself():
 # The only routes anyone may call without a Cognito ID token. A new public route means
 # adding it here, on purpose. Landing pages post anonymously (capture and its CORS
 # preflight); the pages behind the links in emails take the signed token in their path
-# as the credential (a mail client has no Cognito session).
+# as the credential (a mail client has no Cognito session); the console's files are
+# public like any web app's (its data comes from the leads API, with the user's token).
 PUBLIC_ROUTES = {
+    ("/console", "get"), ("/console/{proxy+}", "get"),
     ("/forms/{form_id}/submissions", "post"), ("/forms/{form_id}/submissions", "options"),
     ("/actions/{token}", "get"), ("/actions/{token}", "post"),
     ("/feedback/{token}", "get"), ("/feedback/{token}", "post"),

@@ -3,7 +3,7 @@ submissions and history, and a page of a list."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -18,6 +18,7 @@ from leadflow.shared.models import (
     Source,
     Temperature,
 )
+from leadflow.shared.settings import Sla
 
 
 class LeadSummary(BaseModel):
@@ -48,9 +49,23 @@ class LeadSummary(BaseModel):
     rejection_reason: RejectionReason | None = None
     converted_at: datetime | None = None
     contact_id: str | None = None
+    # What a queue shows at a glance: the strongest reason of the score, and, while the
+    # lead waits for its first call, when that call is due (speed-to-lead).
+    top_reason: str | None = None
+    first_call_due_at: datetime | None = None
 
 
-def summary_of(lead: Lead) -> LeadSummary:
+def first_call_due(lead: Lead, sla: Sla) -> datetime | None:
+    """When an assigned lead's first call is due: its assignment plus its temperature's
+    speed-to-lead minutes; None once it was called, or when it is not waiting for one."""
+    if lead.status != LeadStatus.ASSIGNED or lead.contacted_at or not lead.assigned_at or not lead.score:
+        return None
+    return lead.assigned_at + timedelta(minutes=sla.minutes(lead.score.temperature))
+
+
+def summary_of(lead: Lead, sla: Sla | None = None) -> LeadSummary:
+    """The lead in a list; with the stack's `sla`, when its first call is due."""
+    top = lead.score.top_reasons(1) if lead.score else []
     return LeadSummary(
         lead_id=lead.lead_id, status=lead.status,
         temperature=lead.score.temperature if lead.score else None, points=lead.score.points if lead.score else None,
@@ -61,6 +76,8 @@ def summary_of(lead: Lead) -> LeadSummary:
         last_seen_at=lead.last_seen_at, assigned_at=lead.assigned_at, contacted_at=lead.contacted_at,
         status_changed_at=lead.status_changed_at, follow_up_on=lead.follow_up_on,
         rejection_reason=lead.rejection_reason, converted_at=lead.converted_at, contact_id=lead.contact_id,
+        top_reason=top[0].reason if top else None,
+        first_call_due_at=first_call_due(lead, sla) if sla is not None else None,
     )
 
 

@@ -133,3 +133,8 @@ class ReportSettings(_Table):
 class ImportSettings(_Table, _Mail, _HashKey):
     """The import function: the table, the hash key (a row's marker) and the sender of
     the managers' summary emails."""
+
+
+class ConsoleSettings(_FromEnv):
+    """The console function needs no variable: what it tells the browser comes from the
+    API stage's variables (leadflow.console.site.ConsoleConfig)."""

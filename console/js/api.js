@@ -1,0 +1,50 @@
+// The leads API with the user's ID token. Errors come as the API shapes them
+// (`{code, message, errors}`); a 401 means the session is gone: sign in again and come
+// back to the same page.
+
+import { idToken, refresh, signIn } from "./auth.js";
+
+let apiUrl = "";
+
+export function configure(settings) {
+  apiUrl = settings.apiUrl;
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && (body.message || body.code)) || `HTTP ${status}`);
+    this.status = status;
+    this.code = (body && body.code) || null;
+    this.errors = (body && body.errors) || [];
+  }
+}
+
+async function send(path, token, options) {
+  return fetch(`${apiUrl}${path}`, {
+    ...options, headers: { ...(options.headers || {}), Authorization: token, Accept: "application/json" },
+  });
+}
+
+/** GET (or `options.method`) `path` with `query` (empty values left out); the JSON answer. */
+export async function request(path, { query = {}, ...options } = {}) {
+  const params = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== "" && value != null));
+  const target = params.size ? `${path}?${params}` : path;
+  let token = await idToken();
+  if (!token) return lostSession();
+  let answer = await send(target, token, options);
+  if (answer.status === 401) {
+    const renewed = await refresh();
+    if (!renewed) return lostSession();
+    token = renewed.idToken;
+    answer = await send(target, token, options);
+    if (answer.status === 401) return lostSession();
+  }
+  const body = await answer.json().catch(() => null);
+  if (!answer.ok) throw new ApiError(answer.status, body);
+  return body;
+}
+
+function lostSession() {
+  signIn(location.pathname);
+  return new Promise(() => {}); // the page is leaving
+}

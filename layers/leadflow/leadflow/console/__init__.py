@@ -1,0 +1,1 @@
+"""The lead console's static files, as the console function serves them."""
