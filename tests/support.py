@@ -137,3 +137,36 @@ def api_event(method: str, path: str, *, claims: dict[str, str] | None, body: An
         },
         "body": text, "isBase64Encoded": False,
     }
+
+
+class RouteAnswer:
+    """A route's answer, as its function returned it to API Gateway."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        self.status = int(result["statusCode"])
+        self.json = json.loads(result["body"])
+
+    @property
+    def code(self) -> str:
+        return str(self.json["code"])
+
+    def fields(self) -> dict[str, str]:
+        """The field errors: field -> code."""
+        return {e["field"]: e["code"] for e in self.json["errors"]}
+
+
+def call_route(stack: Any, method: str, path: str, claims: dict[str, str] | None, body: Any = None,
+               query: str = "") -> RouteAnswer:
+    """A JSON request through the template's route for it, as API Gateway sends it once
+    its authorizer let the token through (`claims`)."""
+    from leadflow_local.api_gateway import api_gateway_event
+
+    for route in stack.routes:
+        match = route.regex.match(path)
+        if match and route.method == method:
+            raw = b"" if body is None else json.dumps(body).encode()
+            event = api_gateway_event(route, match.groupdict(), method, path, {"Content-Type": "application/json"},
+                                      raw, query, "127.0.0.1", claims)
+            return RouteAnswer(stack.invoke(route.function_id, event))
+    raise AssertionError(f"template.yaml has no route {method} {path}")
+

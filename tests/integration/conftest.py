@@ -5,6 +5,7 @@ before every test, moto and every stack are put back as just deployed and seeded
 a new container for every function (leadflow_local.stack_pool). Package-scoped, so the
 in-process mock is never active while tests/e2e talk to a moto server over HTTP."""
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -55,3 +56,25 @@ def table(stack: LocalStack) -> Any:
 def sent_emails(stack: LocalStack):
     """Every message SES accepted, oldest first."""
     return lambda: list(ses_backends[DEFAULT_ACCOUNT_ID][stack.region].sent_messages)
+
+
+@pytest.fixture
+def bus(stack: LocalStack) -> Callable[[], list[dict[str, Any]]]:
+    """Every event on the leads bus from now on, as a subscriber would get it: a rule of
+    our own on the bus with a queue target; the returned function drains the queue."""
+    sqs, events = stack.client("sqs"), stack.client("events")
+    url = sqs.create_queue(QueueName="test-bus-tap")["QueueUrl"]
+    bus_name = stack.resolve({"Ref": "LeadsBus"})
+    events.put_rule(Name="test-bus-tap", EventBusName=bus_name, EventPattern=json.dumps({"source": ["leadflow"]}))
+    events.put_targets(Rule="test-bus-tap", EventBusName=bus_name, Targets=[
+        {"Id": "tap", "Arn": f"arn:aws:sqs:{stack.region}:{stack.account_id}:test-bus-tap"}])
+
+    def drain() -> list[dict[str, Any]]:
+        seen = []
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in messages:
+                seen.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return seen
+
+    return drain

@@ -19,10 +19,9 @@ from leadflow.shared.clock import utc_now
 from leadflow.shared.models import Manager
 from leadflow.storage import keys
 from leadflow.storage.codec import to_item
-from leadflow_local.api_gateway import api_gateway_event
 from leadflow_local.stack import LocalStack
 from leadflow_local.template import ROOT
-from support import claims_of, post_hot_lead, stores_of
+from support import RouteAnswer, call_route, claims_of, post_hot_lead, stores_of
 
 ADMIN = claims_of(admin=True)
 OLIVIA = claims_of("m-olivia")
@@ -31,33 +30,12 @@ ADMIN_OPERATIONS = sorted((method.upper(), path) for path, methods in DOCUMENT["
                           if path.startswith("/admin") for method in methods)
 
 
-class Answer:
-    def __init__(self, result: dict[str, Any]) -> None:
-        self.status = int(result["statusCode"])
-        self.json = json.loads(result["body"])
-
-    @property
-    def code(self) -> str:
-        return self.json["code"]
-
-    def fields(self) -> dict[str, str]:
-        """The field errors: field → code."""
-        return {e["field"]: e["code"] for e in self.json["errors"]}
-
 
 def admin_api(stack: LocalStack, method: str, path: str, claims: dict[str, str] | None = ADMIN,
-              body: Any = None) -> Answer:
-    """A request through the template's route for it, as API Gateway sends it once its
-    authorizer let the token through (`claims`); `path` may end in `?query`."""
+              body: Any = None) -> RouteAnswer:
+    """A request through the template's route for it; `path` may end in `?query`."""
     path, _, query = path.partition("?")
-    for route in stack.routes:
-        match = route.regex.match(path)
-        if match and route.method == method:
-            raw = b"" if body is None else json.dumps(body).encode()
-            event = api_gateway_event(route, match.groupdict(), method, path, {"Content-Type": "application/json"},
-                                      raw, query, "127.0.0.1", claims)
-            return Answer(stack.invoke(route.function_id, event))
-    raise AssertionError(f"template.yaml has no route {method} {path}")
+    return call_route(stack, method, path, claims, body, query)
 
 
 def post_to_form(stack: LocalStack, form_id: str, email: str = "visitor@acme-corp.com") -> int:

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 from leadflow.shared.models import ContactCard
-from leadflow_local.api_gateway import api_gateway_event
 from leadflow_local.stack import LocalStack
-from support import claims_of, stores_of
+from support import RouteAnswer, call_route, claims_of, stores_of
 
 ADMIN = claims_of(admin=True, sub="boss")
 OLIVIA = claims_of("m-olivia")
@@ -23,30 +22,10 @@ OLIVIA = claims_of("m-olivia")
 HOT_TAKERS = ("m-olivia", "m-layla", "m-diego")
 
 
-class Answer:
-    def __init__(self, result: dict[str, Any]) -> None:
-        self.status = int(result["statusCode"])
-        self.json = json.loads(result["body"])
-
-    @property
-    def code(self) -> str:
-        return self.json["code"]
-
-    def fields(self) -> dict[str, str]:
-        return {e["field"]: e["code"] for e in self.json["errors"]}
-
 
 def api(stack: LocalStack, method: str, path: str, claims: dict[str, str] | None = ADMIN, body: Any = None,
-        query: str = "") -> Answer:
-    """A request through the template's route for it, once its authorizer let the token through."""
-    for route in stack.routes:
-        match = route.regex.match(path)
-        if match and route.method == method:
-            raw = b"" if body is None else json.dumps(body).encode()
-            event = api_gateway_event(route, match.groupdict(), method, path, {"Content-Type": "application/json"},
-                                      raw, query, "127.0.0.1", claims)
-            return Answer(stack.invoke(route.function_id, event))
-    raise AssertionError(f"template.yaml has no route {method} {path}")
+        query: str = "") -> RouteAnswer:
+    return call_route(stack, method, path, claims, body, query)
 
 
 def post_hot_leads(stack: LocalStack, *emails: str) -> list[str]:
@@ -94,27 +73,6 @@ def manager(stack: LocalStack, manager_id: str) -> Any:
 
 def emailed(sent: Callable[[], list[Any]], address: str) -> int:
     return sum(1 for message in sent() if address in message.destinations.get("ToAddresses", []))
-
-
-@pytest.fixture
-def bus(stack: LocalStack) -> Callable[[], list[dict[str, Any]]]:
-    """Every event on the leads bus from now on (a rule of our own with a queue target)."""
-    sqs, events = stack.client("sqs"), stack.client("events")
-    url = sqs.create_queue(QueueName="test-queue-tap")["QueueUrl"]
-    bus_name = stack.resolve({"Ref": "LeadsBus"})
-    events.put_rule(Name="test-queue-tap", EventBusName=bus_name, EventPattern=json.dumps({"source": ["leadflow"]}))
-    events.put_targets(Rule="test-queue-tap", EventBusName=bus_name, Targets=[
-        {"Id": "tap", "Arn": f"arn:aws:sqs:{stack.region}:{stack.account_id}:test-queue-tap"}])
-
-    def drain() -> list[dict[str, Any]]:
-        seen = []
-        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            for message in messages:
-                seen.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return seen
-
-    return drain
 
 
 # -- the queue --------------------------------------------------------------------------------

@@ -6,13 +6,11 @@ summary email, nobody a per-lead email."""
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from leadflow.capture.importing.service import ChunkMessage
-from leadflow_local.api_gateway import api_gateway_event
 from leadflow_local.stack import LocalStack
-from support import claims_of, items_of, load_event
+from support import RouteAnswer, call_route, claims_of, items_of, load_event
 
 ADMIN = claims_of(admin=True)
 HEADER = "Name,Email,Phone,Company,Job Title,Interest,Country\n"
@@ -23,22 +21,10 @@ def good_row(n: int) -> str:
     return f"Person {n},person{n}@corp{n}.com,,{company},,{interest},US\n"
 
 
-class Answer:
-    def __init__(self, result: dict[str, Any]) -> None:
-        self.status = int(result["statusCode"])
-        self.json = json.loads(result["body"])
-
 
 def admin_api(stack: LocalStack, method: str, path: str, body: Any = None,
-              claims: dict[str, str] | None = ADMIN) -> Answer:
-    for route in stack.routes:
-        match = route.regex.match(path)
-        if match and route.method == method:
-            raw = b"" if body is None else json.dumps(body).encode()
-            event = api_gateway_event(route, match.groupdict(), method, path, {"Content-Type": "application/json"},
-                                      raw, "", "127.0.0.1", claims)
-            return Answer(stack.invoke(route.function_id, event))
-    raise AssertionError(f"template.yaml has no route {method} {path}")
+              claims: dict[str, str] | None = ADMIN) -> RouteAnswer:
+    return call_route(stack, method, path, claims, body)
 
 
 def upload(csv_text: str | bytes, **options: Any) -> dict[str, Any]:

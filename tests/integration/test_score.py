@@ -12,7 +12,6 @@ import io
 import json
 import threading
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -108,28 +107,6 @@ def add_form(stack: LocalStack, form_id: str, language: str, country: str, profi
 def the_lead(table: Any) -> dict[str, Any]:
     [lead] = items_of(table, "lead")
     return lead
-
-
-@pytest.fixture
-def bus(stack: LocalStack) -> Callable[[], list[dict[str, Any]]]:
-    """Every event on the leads bus from now on, as a subscriber would get it: a rule of
-    our own on the bus with a queue target; the returned function drains the queue."""
-    sqs, events = stack.client("sqs"), stack.client("events")
-    url = sqs.create_queue(QueueName="test-bus-tap")["QueueUrl"]
-    bus_name = stack.resolve({"Ref": "LeadsBus"})
-    events.put_rule(Name="test-bus-tap", EventBusName=bus_name, EventPattern=json.dumps({"source": ["leadflow"]}))
-    events.put_targets(Rule="test-bus-tap", EventBusName=bus_name, Targets=[
-        {"Id": "tap", "Arn": f"arn:aws:sqs:{stack.region}:{stack.account_id}:test-bus-tap"}])
-
-    def drain() -> list[dict[str, Any]]:
-        seen = []
-        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            for message in messages:
-                seen.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return seen
-
-    return drain
 
 
 def details(events: list[dict[str, Any]], detail_type: str) -> list[dict[str, Any]]:
