@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -264,3 +265,20 @@ def sign_in_as(stack: RunningStack, user: str | None = None) -> str:
 @pytest.fixture(scope="session")
 def stack_id_token() -> Callable[[RunningStack, str | None], str]:
     return sign_in_as
+
+
+# Debian's chromium, headless in a container: no network chatter of its own, no first-run screens.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A real browser (Playwright driving Debian's chromium), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -4,23 +4,18 @@ with leadflow.js (web/leadflow.js) and without JavaScript."""
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Response, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Response, Route, expect
 
 if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
     from conftest import HttpClient, LeadIdentity, RunningStack
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Headless in a container, no network chatter of its own, no first-run screens.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 EMAIL_TIMEOUT_S = 5
 TIER_1 = {"olivia@sales.example.com", "layla@sales.example.com"}
 SUBMISSIONS = "/forms/demo/submissions"
@@ -33,14 +28,6 @@ THANKS = "Thank you! We received your request and will be in touch soon."
 CONSENT_TEXT = "I agree that Leadflow Demo may contact me about my request."
 INVALID_EMAIL = "Please check your email address."
 RATE_LIMITED = "Too many submissions. Please try again in a minute."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

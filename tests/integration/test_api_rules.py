@@ -17,9 +17,8 @@ from leadflow.routing.rule_sets import default_rule_set
 from leadflow.shared.clock import utc_now
 from leadflow.storage import keys
 from leadflow_cli.main import main
-from leadflow_local.api_gateway import api_gateway_event
 from leadflow_local.stack import LocalStack
-from support import all_items, claims_of, cli_target, post_hot_lead, stores_of
+from support import all_items, call_route, claims_of, cli_target, post_hot_lead, stores_of
 
 ADMIN = claims_of(admin=True)
 OLIVIA = claims_of("m-olivia")
@@ -29,15 +28,8 @@ def admin_api(stack: LocalStack, method: str, path: str, claims: dict[str, str] 
               body: Any = None) -> tuple[int, dict[str, Any]]:
     """A request through the template's route, as API Gateway sends it after its authorizer."""
     path, _, query = path.partition("?")
-    for route in stack.routes:
-        match = route.regex.match(path)
-        if match and route.method == method:
-            raw = b"" if body is None else json.dumps(body).encode()
-            event = api_gateway_event(route, match.groupdict(), method, path, {"Content-Type": "application/json"},
-                                      raw, query, "127.0.0.1", claims)
-            result = stack.invoke(route.function_id, event)
-            return int(result["statusCode"]), json.loads(result["body"])
-    raise AssertionError(f"template.yaml has no route {method} {path}")
+    answer = call_route(stack, method, path, claims, body, query)
+    return answer.status, answer.json
 
 
 def leadflow(*argv: str, target: Any) -> tuple[int, str, str]:
