@@ -173,56 +173,62 @@ def _changed(wanted: dict[str, Any], current: dict[str, Any], named: set[str]) -
     return {key: wanted[key] for key in sorted(named) if wanted.get(key) != current.get(key)}
 
 
+class _Part(BaseModel):
+    """How a section of the file meets its part's admin services: the entry's model and
+    refusal, the whole-item check (the one create and update run), and the stored item."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    kind: Kind
+    section: str
+    id_key: str
+    new: Any  # NewForm, NewManager
+    refusal: Any  # InvalidForm, InvalidManager
+    checked: Any  # checked_form, checked_manager
+    stored: Any  # id -> the stored model or None
+
+
 def _form_steps(store: Any, entries: list[dict[str, Any]], problems: list[Problem]) -> list[Step]:
     from leadflow.capture import form_admin
-    from leadflow.shared.refusal import Refused as LayerRefused
-    from leadflow.shared.refusal import parsed
 
-    _duplicates(entries, "form_id", "forms", problems)
-    steps = []
-    for index, entry in enumerate(entries):
-        where = f"forms[{index}]"
-        try:
-            new = parsed(form_admin.NewForm, entry, form_admin.InvalidForm)
-            wanted = form_admin.checked_form(new.model_dump(mode="json")).model_dump(mode="json")
-            current = store.get_form(new.form_id, consistent=True)
-            if current is None:
-                steps.append(Step(kind="form", id=new.form_id, action="create", payload=new.model_dump(mode="json")))
-                continue
-            stored = current.model_dump(mode="json")
-            changes = _changed(wanted, stored, set(entry) - {"form_id"})
-            form_admin.checked_form({**stored, **changes})
-        except LayerRefused as refusal:
-            problems += _problems_of(refusal, where)
-            continue
-        steps.append(Step(kind="form", id=new.form_id, action="update" if changes else "unchanged",
-                          changes=list(changes), payload=changes))
-    return steps
+    return _steps(_Part(kind="form", section="forms", id_key="form_id", new=form_admin.NewForm,
+                        refusal=form_admin.InvalidForm, checked=form_admin.checked_form,
+                        stored=lambda form_id: store.get_form(form_id, consistent=True)), entries, problems)
 
 
 def _manager_steps(roster: Any, entries: list[dict[str, Any]], problems: list[Problem]) -> list[Step]:
     from leadflow.routing import manager_admin
+
+    return _steps(_Part(kind="manager", section="managers", id_key="manager_id", new=manager_admin.NewManager,
+                        refusal=manager_admin.InvalidManager, checked=manager_admin.checked_manager,
+                        stored=roster.get), entries, problems)
+
+
+def _steps(part: _Part, entries: list[dict[str, Any]], problems: list[Problem]) -> list[Step]:
+    """Each entry as a step, or its problems: checked as its part's API checks it, then
+    compared as stored (an email lowercased, territories upper-cased) on the settings
+    it names, and the item those changes make checked whole, as the update will."""
     from leadflow.shared.refusal import Refused as LayerRefused
     from leadflow.shared.refusal import parsed
 
-    _duplicates(entries, "manager_id", "managers", problems)
+    _duplicates(entries, part.id_key, part.section, problems)
     steps = []
     for index, entry in enumerate(entries):
-        where = f"managers[{index}]"
         try:
-            new = parsed(manager_admin.NewManager, entry, manager_admin.InvalidManager)
-            # Compared as stored: the email lowercased, territories upper-cased...
-            wanted = manager_admin.checked_manager(new.model_dump(mode="json")).model_dump(mode="json")
-            current = roster.get(new.manager_id)
+            new = parsed(part.new, entry, part.refusal)
+            item_id = getattr(new, part.id_key)
+            wanted = part.checked(new.model_dump(mode="json")).model_dump(mode="json")
+            current = part.stored(item_id)
             if current is None:
-                steps.append(Step(kind="manager", id=new.manager_id, action="create",
-                                  payload=new.model_dump(mode="json")))
+                steps.append(Step(kind=part.kind, id=item_id, action="create", payload=new.model_dump(mode="json")))
                 continue
-            changes = _changed(wanted, current.model_dump(mode="json"), set(entry) - {"manager_id"})
+            stored = current.model_dump(mode="json")
+            changes = _changed(wanted, stored, set(entry) - {part.id_key})
+            part.checked({**stored, **changes})
         except LayerRefused as refusal:
-            problems += _problems_of(refusal, where)
+            problems += _problems_of(refusal, f"{part.section}[{index}]")
             continue
-        steps.append(Step(kind="manager", id=new.manager_id, action="update" if changes else "unchanged",
+        steps.append(Step(kind=part.kind, id=item_id, action="update" if changes else "unchanged",
                           changes=list(changes), payload=changes))
     return steps
 
