@@ -155,6 +155,17 @@ class LeadIdentity:
     def email_at(self, domain: str) -> str:
         return f"lead.{self.tag}@{domain}"
 
+    def ask_for_a_quote(self, page: Any, name: str) -> None:
+        """What this person types on the demo page to ask for a quote (fields found by
+        their labels, as a screen reader would): a hot lead."""
+        page.get_by_label("Name", exact=True).fill(name)
+        page.get_by_label("Work email").fill(self.email_at("acme-corp.com"))
+        page.get_by_label("Phone").fill(self.phone)
+        page.get_by_label("Company").fill("Acme Corp")
+        page.get_by_label("Job title").fill("VP Sales")
+        page.get_by_label("I would like to").select_option("quote")
+        page.get_by_label("Message").fill("We need 40 seats by next month.")
+
 
 @pytest.fixture
 def new_lead() -> Callable[[], LeadIdentity]:

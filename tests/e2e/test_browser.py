@@ -39,17 +39,6 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def fill_hot_lead(page: Page, lead: LeadIdentity, name: str) -> None:
-    """What a visitor asking for a quote types (found by their labels, as a screen reader would)."""
-    page.get_by_label("Name", exact=True).fill(name)
-    page.get_by_label("Work email").fill(lead.email_at("acme-corp.com"))
-    page.get_by_label("Phone").fill(lead.phone)
-    page.get_by_label("Company").fill("Acme Corp")
-    page.get_by_label("Job title").fill("VP Sales")
-    page.get_by_label("I would like to").select_option("quote")
-    page.get_by_label("Message").fill("We need 40 seats by next month.")
-
-
 def email_in_mailbox(page: Page, base_url: str, marker: str) -> Locator:
     """The mailbox's article for this lead, reloading while the pipeline works."""
     page.goto(f"{base_url}/_local/mailbox")
@@ -105,7 +94,7 @@ def test_a_visitor_from_a_campaign_reaches_the_right_manager_with_its_source(
     expect(page).to_have_url(f"{base}/")
 
     # WHEN they ask for a quote
-    fill_hot_lead(page, lead, name)
+    lead.ask_for_a_quote(page, name)
     take_your_time(page)
     answer = send(page)
 
@@ -143,7 +132,7 @@ def test_the_form_works_without_javascript(browser: Browser, local_stack: Runnin
         page.goto(f"{local_stack.base_url}/?utm_source=newsletter")
 
         # WHEN the visitor fills the form, agrees to be contacted and sends it
-        fill_hot_lead(page, lead, f"Nora Noscript {lead.tag}")
+        lead.ask_for_a_quote(page, f"Nora Noscript {lead.tag}")
         page.get_by_label(CONSENT_TEXT).check()
         page.get_by_role("button", name="Send").click()
 
@@ -176,7 +165,7 @@ def test_a_refused_email_is_explained_next_to_the_field_and_nothing_is_lost(
     # GIVEN a visitor who forgot the end of their email address (the browser's own check
     # lets it through; Leadflow's does not)
     page.goto(f"{base}/")
-    fill_hot_lead(page, lead, name)
+    lead.ask_for_a_quote(page, name)
     email = page.get_by_label("Work email")
     email.fill(f"lead.{lead.tag}@acme-corp")
     take_your_time(page)
@@ -215,7 +204,7 @@ def test_a_multipart_form_is_sent_as_multipart(
     # GIVEN a page whose form says enctype="multipart/form-data" (as some form builders do)
     page.goto(f"{local_stack.base_url}/")
     page.locator("form").evaluate("form => form.setAttribute('enctype', 'multipart/form-data')")
-    fill_hot_lead(page, lead, f"Mona Multipart {lead.tag}")
+    lead.ask_for_a_quote(page, f"Mona Multipart {lead.tag}")
     take_your_time(page)
 
     # WHEN the visitor sends it
@@ -243,7 +232,7 @@ def test_a_bot_is_thanked_like_a_person_and_kept_apart_as_spam(
     # GIVEN a bot on the page that fills in every field, the one people never see too, or
     # sends the form the moment it appears
     page.goto(f"{local_stack.base_url}/")
-    fill_hot_lead(page, lead, f"Robby Bot {lead.tag}")
+    lead.ask_for_a_quote(page, f"Robby Bot {lead.tag}")
     expect(page.locator("input[name=_shown_at]")).to_have_value(re.compile(r"^\d+$"))  # leadflow.js saw the form
     page.evaluate(give_away)
 
@@ -274,7 +263,7 @@ def test_when_the_network_fails_the_form_is_posted_the_classic_way(
 
     page.route(f"**{SUBMISSIONS}", drop_the_fetch)
     page.goto(f"{base}/?utm_source=partner-site&utm_medium=referral")
-    fill_hot_lead(page, lead, f"Nick Network {lead.tag}")
+    lead.ask_for_a_quote(page, f"Nick Network {lead.tag}")
     take_your_time(page)
 
     # WHEN they send the form
@@ -301,7 +290,7 @@ def test_while_sending_the_button_waits_and_a_refusal_for_too_many_posts_is_expl
 
     page.route(f"**{SUBMISSIONS}", hold)
     page.goto(f"{local_stack.base_url}/")
-    fill_hot_lead(page, lead, f"Rita Retry {lead.tag}")
+    lead.ask_for_a_quote(page, f"Rita Retry {lead.tag}")
     button = page.get_by_role("button", name="Send")
 
     # WHEN they send the form

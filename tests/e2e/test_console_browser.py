@@ -61,12 +61,7 @@ def sign_in(page: Page, email: str) -> None:
 def submit_hot_lead(page: Page, base: str, lead: LeadIdentity, name: str) -> None:
     """A visitor asks for a quote on the demo landing page."""
     page.goto(f"{base}/?utm_source=newsletter&utm_medium=email")
-    page.get_by_label("Name", exact=True).fill(name)
-    page.get_by_label("Work email").fill(lead.email_at("acme-corp.com"))
-    page.get_by_label("Phone").fill(lead.phone)
-    page.get_by_label("Company").fill("Acme Corp")
-    page.get_by_label("Job title").fill("VP Sales")
-    page.get_by_label("I would like to").select_option("quote")
+    lead.ask_for_a_quote(page, name)
     page.wait_for_function(
         "ms => { const shown = document.querySelector('input[name=_shown_at]');"
         " return Boolean(shown && shown.value) && Date.now() - Number(shown.value) > ms; }", arg=MIN_FILL_MS + 250)
