@@ -35,6 +35,9 @@ from support import cli_target, items_of, load_event, stores_of
 
 JSON = {"Content-Type": "application/json"}
 TODAY = datetime.now(timezone.utc).date()
+# Leave "through tomorrow" in tests that use the clock: a run that crosses midnight UTC must still find
+# the manager away (CI once ran this test at 00:00 and Olivia's leave had ended).
+THROUGH_TOMORROW = TODAY + timedelta(days=1)
 CONTACT_DATA = ("jane", "doe", "acme-corp.com", "+1415", "14155550134", "we need 40 seats")
 
 
@@ -255,7 +258,7 @@ def test_concurrent_batches_never_overbook_a_manager(stack, table):
 def test_a_manager_who_fills_up_or_leaves_after_the_read_is_skipped_for_the_next(stack, table):
     # GIVEN the scorer read a roster where Olivia was free, but she went on leave since
     submission = store_new_lead(stack, 1)  # no country: either tier-1 manager will do
-    update_manager(stack, "m-olivia", on_leave_until=TODAY)
+    update_manager(stack, "m-olivia", on_leave_until=THROUGH_TOMORROW)
     update_manager(stack, "m-layla", open_leads=3)  # so the stale roster prefers Olivia
     store = stores_of(stack).routing
     stale = [m.model_copy(update={"on_leave_until": None}) if m.manager_id == "m-olivia" else m
@@ -274,7 +277,7 @@ def test_a_manager_who_fills_up_or_leaves_after_the_read_is_skipped_for_the_next
     assert (manager(stack, "m-olivia")["open_leads"], manager(stack, "m-layla")["open_leads"]) == (0, 4)
 
 
-@pytest.mark.parametrize("unavailable", [{"active": False}, {"on_leave_until": TODAY}, {"open_leads": 40}])
+@pytest.mark.parametrize("unavailable", [{"active": False}, {"on_leave_until": THROUGH_TOMORROW}, {"open_leads": 40}])
 def test_the_counter_write_itself_refuses_an_unavailable_manager(stack, unavailable):
     # Whatever the caller believes, the conditional update checks the stored manager.
     submission = store_new_lead(stack, 1)
