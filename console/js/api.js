@@ -48,3 +48,13 @@ function lostSession() {
   signIn(location.pathname);
   return new Promise(() => {}); // the page is leaving
 }
+
+/** The word key explaining a failed request to a person: 403 and 404 are not "try again". */
+export function describe(error) {
+  if (!(error instanceof ApiError)) return "error.network";
+  if (error.status === 403) return error.code === "admins_only" ? "error.adminsOnly" : "error.forbidden";
+  if (error.status === 404) return "error.notFound";
+  if (error.status === 409) return "error.conflict";
+  if (error.status >= 400 && error.status < 500) return "error.invalid";
+  return "error.failed";
+}

@@ -1,5 +1,8 @@
 // The console's words in English, Spanish and Arabic (right to left). The choice is
-// kept for the session only; without one, the browser's languages decide.
+// kept for the session only; without one, the manager's languages decide (GET /me), and
+// before sign-in the browser's. Words every page uses are in i18n/<language>.json; a
+// page's own are in i18n/<page>.json (all three languages), fetched with the page
+// (`export const words = "<page>"` in its module) so the first load stays small.
 
 export const LANGUAGES = ["en", "es", "ar"];
 const RTL = new Set(["ar"]);
@@ -7,14 +10,21 @@ const CHOICE = "leadflow.language";
 
 let language = "en";
 let words = {};
+const parts = new Map(); // page words: name → {en: {…}, es: {…}, ar: {…}}
 
 export function current() {
   return language;
 }
 
-export function chosen() {
+/** The language the user picked this session, if any. */
+export function picked() {
   const kept = sessionStorage.getItem(CHOICE);
-  if (LANGUAGES.includes(kept)) return kept;
+  return LANGUAGES.includes(kept) ? kept : null;
+}
+
+export function chosen() {
+  const kept = picked();
+  if (kept) return kept;
   for (const tag of navigator.languages || []) {
     const code = tag.slice(0, 2).toLowerCase();
     if (LANGUAGES.includes(code)) return code;
@@ -33,9 +43,25 @@ export async function use(code, { keep = false } = {}) {
   translate(document);
 }
 
+/** Fetch a page's words (i18n/<part>.json) once. */
+export async function need(part) {
+  if (!part || parts.has(part)) return;
+  const answer = await fetch(new URL(`./i18n/${part}.json`, import.meta.url));
+  parts.set(part, await answer.json());
+}
+
+function lookup(key) {
+  if (key in words) return words[key];
+  for (const part of parts.values()) {
+    const text = (part[language] && part[language][key]) ?? (part.en && part.en[key]);
+    if (text !== undefined) return text;
+  }
+  return key;
+}
+
 /** The text of `key`, `{name}` replaced from `values`. */
 export function t(key, values = {}) {
-  const text = words[key] ?? key;
+  const text = lookup(key);
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 }
 
@@ -58,4 +84,21 @@ export function relative(ms) {
 
 export function dateTime(iso) {
   return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+}
+
+export function day(iso) {
+  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
+}
+
+export function number(value, options = {}) {
+  return new Intl.NumberFormat(language, options).format(value);
+}
+
+/** `0.25` → "25 %" in the page's language. */
+export function percent(ratio) {
+  return new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: 1 }).format(ratio);
+}
+
+export function money(amount, currency) {
+  return new Intl.NumberFormat(language, { style: "currency", currency }).format(amount);
 }

@@ -12,6 +12,7 @@ import admin_routes
 import admin_rules_routes
 import erasure_routes
 import leads_routes
+import me_routes
 import report_routes
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -34,6 +35,7 @@ metrics = Metrics()
 # bodies are JSON objects (or null), as the document says.
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=json_object_body)
 app.include_router(leads_routes.router)
+app.include_router(me_routes.router)
 app.include_router(report_routes.router)
 app.include_router(erasure_routes.router)
 app.include_router(admin_routes.router)

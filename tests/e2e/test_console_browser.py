@@ -5,13 +5,20 @@ page; a screenshot of each main page in tests/e2e/screenshots/."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from console_kit import (
+    console_page,
+    lead_id_of,
+    loaded,
+    no_serious_accessibility_violation,
+    screenshot,
+    sign_in,
+    submit_hot_lead,
+)
 from playwright.sync_api import Browser, Page, expect
 
 if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
@@ -19,65 +26,11 @@ if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
 
 pytestmark = pytest.mark.e2e
 
-HERE = Path(__file__).resolve().parent
-AXE = (HERE / "vendor" / "axe-core-4.14.1.min.js").read_text("utf-8")
-SCREENSHOTS = HERE / "screenshots"
-PASSWORD = "Local-demo-only-1"  # local/seed.json's demo users
-MIN_FILL_MS = 2000
-
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def no_serious_accessibility_violation(page: Page) -> None:
-    """axe-core on the page as it is; evaluated through the DevTools protocol, which the
-    console's Content-Security-Policy (no inline script) rightly does not let a page do."""
-    page.evaluate(AXE)
-    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
-        .violations.filter(v => ['serious', 'critical'].includes(v.impact))
-        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))""")
-    assert violations == [], json.dumps(violations, indent=2)
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, email: str) -> None:
-    """Through the login page, as a person would (fields found by their labels)."""
-    expect(page.get_by_role("heading", name="Sign in to Leadflow")).to_be_visible()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def submit_hot_lead(page: Page, base: str, lead: LeadIdentity, name: str) -> None:
-    """A visitor asks for a quote on the demo landing page."""
-    page.goto(f"{base}/?utm_source=newsletter&utm_medium=email")
-    lead.ask_for_a_quote(page, name)
-    page.wait_for_function(
-        "ms => { const shown = document.querySelector('input[name=_shown_at]');"
-        " return Boolean(shown && shown.value) && Date.now() - Number(shown.value) > ms; }", arg=MIN_FILL_MS + 250)
-    with page.expect_response(lambda response: response.url.endswith("/forms/demo/submissions")) as answer:
-        page.get_by_role("button", name="Send").click()
-    assert answer.value.status == 202
-
-
-def loaded(page: Page) -> Any:
-    """The queue once loaded: its leads, or the words saying there are none."""
-    return page.locator("table.leads:not([hidden]), .state.empty").first
-
-
-def lead_id_of(http: HttpClient, email: str) -> str:
-    [lead] = [lead for lead in http.stored()["leads"] if lead["contact"].get("email") == email]
-    return str(lead["lead_id"])
+    with console_page(browser) as page:
+        yield page
 
 
 def test_a_manager_signs_in_and_finds_the_lead_just_submitted_at_the_top_with_its_deadline(
@@ -197,7 +150,7 @@ def test_the_queue_says_when_nothing_waits_and_offers_a_retry_when_the_api_fails
 
     page.route(re.compile(r"/leads\?"), answer)
     page.goto(f"{base}/console/")
-    sign_in(page, "diego@sales.example.com")
+    sign_in(page, "sam@sales.example.com")
 
     # THEN nothing waiting is said plainly
     expect(page.get_by_role("status")).to_have_text("No leads waiting — nice work.")
@@ -212,6 +165,18 @@ def test_the_queue_says_when_nothing_waits_and_offers_a_retry_when_the_api_fails
     page.get_by_role("button", name="Try again").click()
     expect(page.get_by_role("status")).to_have_text("No leads match these filters.")
     assert not planned
+
+
+def test_a_manager_who_speaks_spanish_first_gets_the_console_in_spanish(page: Page, local_stack: RunningStack) -> None:
+    # Diego's languages are es, en (local/seed.json); the browser asks for English
+    page.goto(f"{local_stack.base_url}/console/")
+    sign_in(page, "diego@sales.example.com")
+
+    expect(page.get_by_role("heading", name="Mis leads")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("#language")).to_have_value("es")
+    # what the console keeps of him for the session is his languages, not his name
+    assert "Diego" not in page.evaluate("JSON.stringify(sessionStorage)")
 
 
 def test_the_console_is_served_with_strict_headers_and_cacheable_versioned_files(http: HttpClient) -> None:

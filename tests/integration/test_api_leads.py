@@ -37,7 +37,7 @@ from leadflow.shared.models import (
 )
 from leadflow.storage.keys import lead_key
 from leadflow_local.stack import CallCounter, LocalStack
-from support import api_event, claims_of, load_event, post_hot_lead, stores_of
+from support import api_event, call_route, claims_of, load_event, post_hot_lead, stores_of
 
 S = LeadStatus
 OLIVIA = claims_of("m-olivia")
@@ -133,6 +133,21 @@ def lead_ids(answer_: Answer) -> list[str]:
 
 def csv_rows(answer_: Answer) -> list[list[str]]:
     return list(csv.reader(io.StringIO(answer_.text)))
+
+
+# -- who is signed in ---------------------------------------------------------------------
+
+
+def test_me_answers_the_callers_manager_and_languages_and_nothing_of_anyone_else(stack):
+    layla = call_route(stack, "GET", "/me", claims_of("m-layla", sub="u-layla"))
+    admin = call_route(stack, "GET", "/me", claims_of(admin=True, sub="u-admin"))
+    nobody = call_route(stack, "GET", "/me", None)
+
+    assert (layla.status, layla.json) == (200, {"user_id": "u-layla", "manager_id": "m-layla", "name": "Layla Haddad",
+                                                "languages": ["ar", "en"], "admin": False})
+    assert (admin.status, admin.json) == (200, {"user_id": "u-admin", "manager_id": None, "name": None,
+                                                "languages": [], "admin": True})
+    assert nobody.status == 401
 
 
 # -- the auth matrix: no token, the lead's manager, another manager, an admin -------------

@@ -4,6 +4,7 @@
 // Filters by status and temperature; further pages through the API's cursors.
 
 import { request } from "../api.js";
+import { element, stateBox } from "../dom.js";
 import { relative, t } from "../i18n.js";
 import { href } from "../router.js";
 
@@ -13,17 +14,6 @@ const STATUSES = ["assigned", "contacted", "qualified", "postponed", "converted"
 const TEMPERATURES = ["hot", "warm", "cold"];
 const PAGE_SIZE = 25;
 const TICK_MS = 30_000;
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (name === "className") node.className = value;
-    else node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 function filter(id, label, values, prefix) {
   const select = element("select", { id, name: id },
@@ -68,28 +58,17 @@ export function render(main) {
   const form = element("form", { className: "filters", role: "search", "aria-label": t("queue.filters") },
     ...filter("status", t("queue.status"), STATUSES, "status"),
     ...filter("temperature", t("queue.temperature"), TEMPERATURES, "temperature"));
-  const state = element("div", { className: "state", role: "status", "aria-live": "polite" });
+  const state = stateBox();
   const table = element("table", { className: "leads", hidden: "" },
     element("caption", { className: "visually-hidden", text: t("queue.caption") }),
     element("thead", {}, element("tr", {}, ...["lead", "temperature", "score", "reason", "source", "firstCall",
       "status"].map((key) => element("th", { scope: "col", text: t(`queue.column.${key}`) })))),
     element("tbody"));
   const more = element("button", { type: "button", className: "more", hidden: "", text: t("queue.more") });
-  main.append(heading, form, state, element("div", { className: "table-scroll" }, table), more);
+  main.append(heading, form, state.node, element("div", { className: "table-scroll" }, table), more);
 
   let cursor = null;
   let loading = 0;
-
-  function showState(kind, text, retry) {
-    state.className = `state ${kind}`;
-    state.setAttribute("role", kind === "error" ? "alert" : "status");
-    state.replaceChildren(element("p", { text }));
-    if (retry) {
-      const button = element("button", { type: "button", text: t("retry") });
-      button.addEventListener("click", retry);
-      state.append(button);
-    }
-  }
 
   async function load(reset) {
     const mine = ++loading;
@@ -99,7 +78,7 @@ export function render(main) {
       table.hidden = true;
     }
     more.hidden = true;
-    showState("loading", t("loading"));
+    state.loading(t("loading"));
     try {
       const page = await request("/leads", { query: {
         status: form.elements.status.value, temperature: form.elements.temperature.value, limit: PAGE_SIZE,
@@ -112,15 +91,14 @@ export function render(main) {
       const shown = table.querySelector("tbody").rows.length;
       table.hidden = shown === 0;
       more.hidden = !cursor;
-      state.replaceChildren();
-      state.className = "state";
+      state.clear();
       if (!shown && !cursor) {
         const filtered = form.elements.status.value || form.elements.temperature.value;
-        showState("empty", t(filtered ? "queue.noMatch" : "queue.empty"));
+        state.empty(t(filtered ? "queue.noMatch" : "queue.empty"));
       }
     } catch (error) {
       if (mine !== loading) return;
-      showState("error", t("queue.error"), () => load(false));
+      state.error(t("queue.error"), () => load(false), t("retry"));
     }
   }
 
