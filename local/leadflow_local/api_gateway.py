@@ -8,6 +8,7 @@ of the template's API URLs point at the local server instead (`local_api_urls`).
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import re
 import time
@@ -41,6 +42,9 @@ class ApiRoute:
     # The stage's variables (the API's `Variables`), as API Gateway passes them with every
     # request; None when the API declares none.
     stage_variables: dict[str, str] | None = None
+    # The API's `MinimumCompressionSize`: answers this long or longer are gzipped for a
+    # client that accepts gzip; None: the API never compresses.
+    minimum_compression_size: int | None = None
 
     @property
     def greedy(self) -> bool:
@@ -65,7 +69,16 @@ def api_route(template: Template, spec: FunctionSpec, event: FunctionEvent, reso
     regex = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", pattern) + "$")
     return ApiRoute(props["Method"].upper(), props["Path"], spec.logical_id, regex,
                     _route_authorizer(template, event.properties, resolve),
-                    _stage_variables(template, event.properties, resolve, region, public_url))
+                    _stage_variables(template, event.properties, resolve, region, public_url),
+                    _minimum_compression_size(template, event.properties, resolve))
+
+
+def _minimum_compression_size(template: Template, event_props: dict[str, Any], resolve: Resolver) -> int | None:
+    api_ref = event_props.get("RestApiId")
+    if not (isinstance(api_ref, dict) and api_ref.get("Ref") in template.resources):
+        return None
+    size = template.api_properties(api_ref["Ref"]).get("MinimumCompressionSize")
+    return None if size is None else int(resolve(size))
 
 
 def _stage_variables(template: Template, event_props: dict[str, Any], resolve: Resolver, region: str,
@@ -154,11 +167,23 @@ class ApiGateway:
                         return _unauthorized(str(refused))
                 event = api_gateway_event(route, match.groupdict(), method, path, headers, body, query, source_ip,
                                           claims)
-                return _http_response(self._invoke(route.function_id, event))
+                return _compressed(_http_response(self._invoke(route.function_id, event)), headers,
+                                   route.minimum_compression_size)
         known_path = any(r.regex.match(matched) for r in self.routes)
         status = 405 if known_path else 404
         message = {"message": "Method Not Allowed" if known_path else "Missing Authentication Token"}
         return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(message).encode())
+
+
+def _compressed(response: HttpResponse, request_headers: dict[str, str], minimum: int | None) -> HttpResponse:
+    """API Gateway's compression: gzip when the API has a minimum size, the answer is at
+    least that long, not encoded already, and the client accepts gzip."""
+    accepted = next((v for k, v in request_headers.items() if k.lower() == "accept-encoding"), "")
+    encoded = any(k.lower() == "content-encoding" for k in response.headers)
+    if minimum is None or len(response.body) < minimum or encoded or "gzip" not in accepted.lower():
+        return response
+    return HttpResponse(response.status, {**response.headers, "Content-Encoding": "gzip"},
+                        gzip.compress(response.body, compresslevel=6))
 
 
 def _unauthorized(message: str) -> HttpResponse:

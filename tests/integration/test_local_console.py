@@ -4,6 +4,7 @@ emulation, and the emulated managed login signing a seeded user in with the cons
 own client (its ID token passes the API's authorizer)."""
 
 import base64
+import gzip
 import hashlib
 import json
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -17,6 +18,20 @@ def test_every_console_path_reaches_the_console_function(stack):
         assert response.status == 200, path
         assert b'<script type="module" src="/console/v/' in response.body
     assert stack.handle_http("POST", "/console/leads/L-1", {}, b"").status == 405
+
+
+def test_answers_of_a_kilobyte_or_more_are_gzipped_for_a_client_that_accepts_it(stack):
+    # As API Gateway does with the template's MinimumCompressionSize (1024)
+    page = stack.handle_http("GET", "/console/", {}, b"")
+    [script] = [part.split('"')[0] for part in page.body.decode().split('src="')[1:] if "app.js" in part]
+    plain = stack.handle_http("GET", script, {}, b"")
+    zipped = stack.handle_http("GET", script, {"Accept-Encoding": "gzip, deflate, br"}, b"")
+    small = stack.handle_http("GET", "/console/config.json", {"Accept-Encoding": "gzip"}, b"")
+
+    assert len(plain.body) >= 1024 and "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip" and len(zipped.body) < len(plain.body)
+    assert gzip.decompress(zipped.body) == plain.body
+    assert len(small.body) < 1024 and "Content-Encoding" not in small.headers
 
 
 def test_the_console_is_told_the_local_login_and_its_own_client(stack):

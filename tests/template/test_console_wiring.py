@@ -16,6 +16,12 @@ def test_the_console_is_served_by_its_function_on_the_api(translated):
     assert translated["Outputs"]["ConsoleUrl"]["Value"] == CONSOLE_FROM_API
 
 
+def test_the_api_gzips_answers_of_a_kilobyte_or_more(translated):
+    # What the console's first load weighs depends on it (make bench, figure 7).
+    [api] = [r for r in translated["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    assert api["Properties"]["MinimumCompressionSize"] == 1024
+
+
 def test_the_console_learns_its_stack_from_the_stage_not_its_environment(translated):
     [stage] = [r for r in translated["Resources"].values() if r["Type"] == "AWS::ApiGateway::Stage"]
     variables = stage["Properties"]["Variables"]
