@@ -45,7 +45,7 @@ token: install
 test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+bench: install browser
 	$(LOCAL_PATH) $(BIN)/python -m bench
 
 # openapi.json: the leads API's OpenAPI document, generated from the code (Powertools);

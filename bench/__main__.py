@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench import aws_calls, cold_start, handler_time, imports, reads, throughput
+from bench import aws_calls, cold_start, console, handler_time, imports, reads, throughput
 from bench.measure import use_offline_aws
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
@@ -37,6 +37,7 @@ def measure_all() -> dict[str, Any]:
     figures: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         ("cold_start", f"cold init: {COLD_RUNS} fresh processes per case", lambda: cold_start.run(COLD_RUNS)),
         ("throughput", f"end to end: {throughput.LEADS} leads through python -m leadflow_local", throughput.run),
+        ("console", f"console: sign-in to queue in chromium, {console.RUNS} fresh sessions", console.run),
         ("handler_time", "handler time with AWS stubbed", handler_time.run),
         ("aws_calls", f"AWS calls per lead: {aws_calls.LEADS} new + returning leads on moto", aws_calls.run),
         ("reads", f"leads API reads with {' and '.join(f'{n:,}' for n in reads.SIZES)} leads on moto", reads.run),
@@ -182,6 +183,23 @@ def _imports(figure: dict[str, Any]) -> list[str]:
     return lines + _rows(["figure", "value"], rows)
 
 
+def _console(figure: dict[str, Any]) -> list[str]:
+    lines = [f"7. The console in chromium against the local stack (median of {figure.get('runs', '?')} fresh "
+             "sessions; baseline: one load of the demo landing page, same run)"]
+    if "error" in figure:
+        return lines + _failed(figure)
+    first, timing, baseline = figure["first_load"], figure["sign_in_to_queue_ms"], figure["baseline_page_load_ms"]
+    rows = [["console files fetched for sign-in + queue", f"{first['console_files']} "
+             f"({first['gzipped_files']} gzipped, {first['from_cache']} fetches from cache)"],
+            ["  transferred, KiB (gzip where 1 KiB or more)", f"{first['console_wire_bytes'] / 1024:.1f}"],
+            ["API requests of the queue page", f"{first['api_requests']} ("
+             + ", ".join(f"{path} x{n}" for path, n in first["api_requests_by_path"].items()) + ")"],
+            ["sign-in click to queue rendered, median ms", f"{timing['median']} ({timing['min']}-{timing['max']})"],
+            ["baseline page load, median ms", f"{baseline['median']} ({baseline['min']}-{baseline['max']})"],
+            ["sign-in to queue / baseline", f"{figure['ratio_to_baseline']:.2f}x"]]
+    return lines + _rows(["figure", "value"], rows)
+
+
 def render(results: dict[str, Any]) -> str:
     meta = results["meta"]
     lines = [f"Leadflow bench, {meta['started_at']}, Python {meta['python']}, {meta['cpus']} CPUs, "
@@ -189,7 +207,7 @@ def render(results: dict[str, Any]) -> str:
              f"and {meta['load_average_at_end']:.1f} at end", ""]
     for figure in (_cold_start(results["cold_start"]), _handler_time(results["handler_time"]),
                    _aws_calls(results["aws_calls"]), _throughput(results["throughput"]), _reads(results["reads"]),
-                   _imports(results["imports"])):
+                   _imports(results["imports"]), _console(results["console"])):
         lines += [*figure, ""]
     return "\n".join(lines)
 

@@ -68,7 +68,7 @@ class _Server:
         return "".join(self.output[-lines:])
 
 
-def _start() -> _Server:
+def start_stack() -> _Server:
     if not SERVER_MODULE.exists():
         raise StackUnavailable(f"{SERVER_MODULE.relative_to(ROOT)} does not exist yet")
     # No AWS_* variable of the developer's reaches the stack: it talks to its own moto.
@@ -94,12 +94,12 @@ def _start() -> _Server:
     deadline = time.monotonic() + START_TIMEOUT_S
     while not server.ready.wait(0.2):
         if process.poll() is not None or time.monotonic() > deadline:
-            _stop(process)
+            stop_stack(process)
             raise StackUnavailable(f"the local stack did not become ready:\n{server.tail()}")
     return server
 
 
-def _stop(process: subprocess.Popen[str]) -> int | None:
+def stop_stack(process: subprocess.Popen[str]) -> int | None:
     """Ctrl-C, as a developer would; killed only if it does not stop in time."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
@@ -117,7 +117,7 @@ def _visitor_ip(n: int) -> str:
     return f"127.0.{1 + n // 250}.{1 + n % 250}"
 
 
-def _post(port: int, n: int, deadline: float) -> tuple[int, float] | None:
+def post_lead(port: int, n: int, deadline: float) -> tuple[int, float] | None:
     """The n-th visitor's form post: its status (0 for no answer) and latency in ms;
     None when the time budget ran out before it was sent."""
     if time.perf_counter() > deadline:
@@ -139,7 +139,7 @@ def _post(port: int, n: int, deadline: float) -> tuple[int, float] | None:
     return status, (time.perf_counter() - start) * 1000
 
 
-def _emails_sent(port: int) -> tuple[int | None, float]:
+def emails_sent(port: int) -> tuple[int | None, float]:
     """How many emails /_local/mailbox.json lists (None if it failed), and the read's ms."""
     start = time.perf_counter()
     try:
@@ -152,24 +152,24 @@ def _emails_sent(port: int) -> tuple[int | None, float]:
 
 def run(leads: int = LEADS, clients: int = CLIENTS) -> dict[str, Any]:
     """Leads per second, from the first post to the last email; post latency percentiles."""
-    server = _start()
+    server = start_stack()
     try:
         start = time.perf_counter()
         deadline = start + BUDGET_S
         with ThreadPoolExecutor(clients) as pool:
-            answers = [a for a in pool.map(lambda n: _post(server.port, n, deadline), range(leads)) if a]
+            answers = [a for a in pool.map(lambda n: post_lead(server.port, n, deadline), range(leads)) if a]
         posted_s = time.perf_counter() - start
         accepted = sum(status == 202 for status, _ in answers)  # each owes one email
         reads_ms: list[float] = []
         while True:
-            sent, read_ms = _emails_sent(server.port)
+            sent, read_ms = emails_sent(server.port)
             reads_ms.append(read_ms)
             if sent is None or sent >= accepted or time.perf_counter() > deadline:
                 break
             time.sleep(POLL_S)
         elapsed_s = time.perf_counter() - start
     finally:
-        exit_code = _stop(server.process)
+        exit_code = stop_stack(server.process)
     sent = sent or 0
     refused = sorted({status for status, _ in answers if status != 202})
     result: dict[str, Any] = {
