@@ -125,10 +125,10 @@ async function start() {
     try {
       history.replaceState(null, "", await auth.completeSignIn());
     } catch {
-      return message("signInFailed", () => auth.signIn(`${config.consolePath}/`));
+      return message("signInFailed", () => auth.signIn(config.consolePath));
     }
   } else if (!(await auth.idToken())) {
-    if (auth.wasSignedOut()) return message("signedOut", () => auth.signIn(`${config.consolePath}/`));
+    if (auth.wasSignedOut()) return message("signedOut", () => auth.signIn(config.consolePath));
     return auth.signIn(location.pathname);
   }
   await managersLanguage();

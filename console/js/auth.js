@@ -81,7 +81,7 @@ export async function completeSignIn() {
   const pending = read(PENDING);
   sessionStorage.removeItem(PENDING);
   // The code must not stay in the address bar or the history.
-  history.replaceState(null, "", `${config.consolePath}/`);
+  history.replaceState(null, "", config.consolePath);
   if (!pending || !params.get("code") || params.get("state") !== pending.state) {
     throw new Error("sign-in could not be completed");
   }
@@ -91,7 +91,7 @@ export async function completeSignIn() {
   }));
   sessionStorage.removeItem(SIGNED_OUT);
   const back = pending.returnTo || "";
-  return back.startsWith(config.consolePath) && !back.endsWith("/callback") ? back : `${config.consolePath}/`;
+  return back.startsWith(config.consolePath) && !back.endsWith("/callback") ? back : config.consolePath;
 }
 
 function scheduleRefresh(session) {
@@ -149,6 +149,6 @@ export function signOut() {
   clearTimeout(refreshTimer);
   sessionStorage.removeItem(SESSION);
   sessionStorage.setItem(SIGNED_OUT, "1");
-  const query = new URLSearchParams({ client_id: config.clientId, logout_uri: `${location.origin}${config.consolePath}/` });
+  const query = new URLSearchParams({ client_id: config.clientId, logout_uri: `${location.origin}${config.consolePath}` });
   location.assign(`${config.loginUrl}/logout?${query}`);
 }

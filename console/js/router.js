@@ -22,8 +22,11 @@ export function route(pattern, load) {
   routes.push({ pattern: new RegExp(`^${pattern}/?$`), load });
 }
 
+/** The console's own URL of `path`; its home is the base itself, without a trailing
+ * slash: API Gateway's resource is `/console`, and no link should depend on how a
+ * trailing slash is matched. */
 export function href(path) {
-  return `${base}${path}`;
+  return path === "/" ? base : `${base}${path}`;
 }
 
 export function navigate(path, { replace = false } = {}) {

@@ -107,9 +107,9 @@ def test_a_lost_session_signs_in_again_and_comes_back_to_the_same_page(
     # WHEN the queue asks the API for leads
     page.get_by_role("link", name="My queue", exact=True).click()
 
-    # THEN the sign-in page comes, and after it the page they were on
+    # THEN the sign-in page comes, and after it the page they were on (the menu's home link)
     sign_in(page, "sam@sales.example.com")
-    expect(page).to_have_url(f"{base}/console/")
+    expect(page).to_have_url(f"{base}/console")
     expect(page.get_by_role("heading", name="My queue")).to_be_visible()
 
 

@@ -39,7 +39,7 @@ def test_the_console_client_is_public_code_flow_only_back_to_the_console(transla
     assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
     assert client["SupportedIdentityProviders"] == ["COGNITO"]
     assert client["CallbackURLs"] == [{"Fn::Sub": CONSOLE_FROM_API["Fn::Sub"] + "/callback"}]
-    assert client["LogoutURLs"] == [{"Fn::Sub": CONSOLE_FROM_API["Fn::Sub"] + "/"}]
+    assert client["LogoutURLs"] == [CONSOLE_FROM_API]  # no trailing slash: the resource is /console
     assert client["UserPoolId"] == {"Ref": "LeadsUserPool"}
     # As in AWS: no password sign-in there (the managed login page uses SRP).
     flows = client["ExplicitAuthFlows"]
