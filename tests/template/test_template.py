@@ -149,7 +149,14 @@ def test_waf_rate_limit_is_a_parameter_and_off_by_default():
     association = doc["Resources"]["ApiWebAclAssociation"]
     assert acl["Condition"] == association["Condition"] == "UseWaf"
     [rule] = acl["Properties"]["Rules"]
-    assert rule["Statement"]["RateBasedStatement"] == {"Limit": {"Ref": "WafRateLimit"}, "AggregateKeyType": "IP"}
+    limit = rule["Statement"]["RateBasedStatement"]
+    assert (limit["Limit"], limit["AggregateKeyType"]) == ({"Ref": "WafRateLimit"}, "IP")
+    # only the capture route's posts count: the console's files and API calls do not
+    match = limit["ScopeDownStatement"]["ByteMatchStatement"]
+    assert (match["FieldToMatch"], match["PositionalConstraint"], match["SearchString"]) == (
+        {"UriPath": {}}, "ENDS_WITH", "/submissions")
+    routes = {e.properties["Path"] for spec in Template().functions() for e in spec.events if e.type == "Api"}
+    assert {path for path in routes if path.endswith("/submissions")} == {"/forms/{form_id}/submissions"}
     assert rule["Action"] == {"Block": {}}
 
 
