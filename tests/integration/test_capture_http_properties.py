@@ -194,7 +194,9 @@ def send(stack: LocalStack, form_id: str, body: bytes, content_type: str | None,
 # -- the property ----------------------------------------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None)
+# 80 generated posts (each a full capture through the local gateway) besides the pinned
+# examples: the suite's budget of about 4 minutes weighs against more.
+@settings(max_examples=80, deadline=None)
 @given(form_id=form_ids, post=any_posts(), accept=accepts, origin=origins, referer=referers)
 @example(form_id="demo", post=(b"[" * 5000, JSON), accept=JSON, origin=None, referer=None).via(
     "bug: RecursionError out of json.loads in forms._json_fields")
