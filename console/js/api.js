@@ -21,12 +21,20 @@ export class ApiError extends Error {
 
 async function send(path, token, options) {
   return fetch(`${apiUrl}${path}`, {
-    ...options, headers: { ...(options.headers || {}), Authorization: token, Accept: "application/json" },
+    ...options, headers: { Accept: "application/json", ...(options.headers || {}), Authorization: token },
   });
 }
 
 /** GET (or `options.method`) `path` with `query` (empty values left out); the JSON answer. */
-export async function request(path, { query = {}, ...options } = {}) {
+export async function request(path, options = {}) {
+  const answer = await signedFetch(path, options);
+  const body = await answer.json().catch(() => null);
+  if (!answer.ok) throw new ApiError(answer.status, body);
+  return body;
+}
+
+/** As `request`, but the Response as it came (a file to save, its headers read). */
+export async function signedFetch(path, { query = {}, ...options } = {}) {
   const params = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== "" && value != null));
   const target = params.size ? `${path}?${params}` : path;
   let token = await idToken();
@@ -39,9 +47,7 @@ export async function request(path, { query = {}, ...options } = {}) {
     answer = await send(target, token, options);
     if (answer.status === 401) return lostSession();
   }
-  const body = await answer.json().catch(() => null);
-  if (!answer.ok) throw new ApiError(answer.status, body);
-  return body;
+  return answer;
 }
 
 function lostSession() {
