@@ -228,15 +228,16 @@ function submissionsSection(detail) {
       element("p", { className: "when", text: dateTime(submission.received_at) }),
       facts([[t("lead.interest"), interest(submission.interest)], [t("lead.scoreThen"), score],
              [t("lead.enteredBy"), who(submission.entered_by)], [t("lead.consent"), consent]]),
-      submission.message ? written(submission.message) : null,
+      // the message of a lone submission is the one shown above
+      submission.message && detail.submissions.length > 1 ? written(submission.message) : null,
       ownSource ? sourceFacts(submission.source) : null);
   });
   return section("submissions", t("lead.submissions", { count: number(detail.submissions.length) }),
     element("ol", { className: "submissions" }, ...items));
 }
 
-const DETAIL_SHOWN = ["form", "from", "to", "reason", "follow_up_on", "why", "contact_id", "farewell", "matched_by",
-                      "other_lead_id", "language"];
+const DETAIL_SHOWN = ["form", "from", "to", "reason", "follow_up_on", "why", "farewell", "matched_by", "other_lead_id",
+                      "language"];
 
 function historyDetail(kind, detail) {
   const rows = [];
@@ -385,7 +386,8 @@ export function render(main, [leadId]) {
     for (const move of [...(moves || []), "note"]) {
       const button = element("button", { type: "button", className: move === (moves || [])[0] ? "primary" : "",
                                          "aria-expanded": open === move ? "true" : "false",
-                                         "aria-controls": "lead-move-form", text: t(`lead.move.${move}`) });
+                                         "aria-controls": open === move ? "lead-move-form" : null,
+                                         text: t(`lead.move.${move}`) });
       button.dataset.move = move;
       button.addEventListener("click", () => {
         open = open === move ? null : move;
