@@ -122,11 +122,15 @@ function deadline(due, now) {
 }
 
 function where(lead) {
-  if (lead.status === "postponed" && lead.follow_up_on) return t("lead.where.postponed", { day: day(lead.follow_up_on) });
+  if (lead.status === "postponed" && lead.follow_up_on) {
+    return t("lead.where.postponed", { day: day(lead.follow_up_on) });
+  }
   if (lead.status === "rejected" && lead.rejection_reason) {
     return t("lead.where.rejected", { reason: t(`lead.reason.${lead.rejection_reason}`) });
   }
-  if (lead.status === "converted" && lead.converted_at) return t("lead.where.converted", { when: dateTime(lead.converted_at) });
+  if (lead.status === "converted" && lead.converted_at) {
+    return t("lead.where.converted", { when: dateTime(lead.converted_at) });
+  }
   return null;
 }
 
@@ -163,7 +167,7 @@ function contactCard(detail) {
   }
   const role = [contact.job_title, contact.company].filter(Boolean).join(" · ");
   return section("contact", t("lead.contact"),
-    role ? element("p", { className: "role", text: role }) : null,
+    role ? element("p", { className: "role" }, element("span", { dir: "auto", text: role })) : null,
     reach,
     facts([[t("lead.country"), displayName("region", contact.country)],
            [t("lead.language"), latest ? displayName("language", latest.language) : null]]));
@@ -171,7 +175,9 @@ function contactCard(detail) {
 
 function message(detail) {
   const latest = detail.submissions.find((submission) => submission.message);
-  if (!latest) return section("message", t("lead.message"), element("p", { className: "muted", text: t("lead.noMessage") }));
+  if (!latest) {
+    return section("message", t("lead.message"), element("p", { className: "muted", text: t("lead.noMessage") }));
+  }
   return section("message", t("lead.message"),
     written(latest.message),
     element("p", { className: "muted", text: t("lead.sent", { when: dateTime(latest.received_at) }) }));
@@ -197,15 +203,15 @@ function scoreSection(lead) {
 
 function sourceFacts(source) {
   // Addresses as text only: a referrer or a landing page is whatever a visitor's browser sent.
+  const address = (text) => (text ? element("span", { className: "address", dir: "ltr", text }) : null);
   return facts([
     [t("lead.channel"), t(`channel.${source.channel || "unknown"}`)],
     [t("lead.form"), source.form_id],
     [t("lead.utmSource"), source.utm_source], [t("lead.utmMedium"), source.utm_medium],
     [t("lead.utmCampaign"), source.utm_campaign], [t("lead.utmTerm"), source.utm_term],
     [t("lead.utmContent"), source.utm_content],
-    [t("lead.referrer"), source.referrer ? element("span", { className: "address", dir: "ltr", text: source.referrer }) : null],
-    [t("lead.landingPage"), source.landing_page
-      ? element("span", { className: "address", dir: "ltr", text: source.landing_page }) : null],
+    [t("lead.referrer"), address(source.referrer)],
+    [t("lead.landingPage"), address(source.landing_page)],
   ]);
 }
 
@@ -253,7 +259,8 @@ function historyDetail(kind, detail) {
     else if (key === "language") shown = displayName("language", value);
     else if (key === "why") shown = known(`lead.why.${value}`) || value;
     else if (key === "other_lead_id") {
-      shown = element("a", { href: href(`/leads/${encodeURIComponent(value)}`), "data-link": "", text: t("lead.open") });
+      shown = element("a", { href: href(`/leads/${encodeURIComponent(value)}`), "data-link": "",
+                             text: t("lead.open") });
     }
     rows.push([t(`lead.detail.${key}`), shown]);
   }
@@ -322,6 +329,8 @@ export function render(main, [leadId]) {
     heading.textContent = t(forbidden ? "lead.forbidden.title" : "lead.missing.title");
     state.clear();
     page.replaceChildren(
+      // e.g. "this person was known already" after entering them by hand: why they are someone else's
+      notice ? element("p", { className: "notice done", role: "status", text: notice.text }) : null,
       element("p", { className: "refusal", text: t(forbidden ? "lead.forbidden.text" : "lead.missing.text") }),
       element("p", {}, element("a", { href: href("/"), "data-link": "", text: t("backToQueue") })));
   }
@@ -336,7 +345,9 @@ export function render(main, [leadId]) {
       justEntered = false;
       state.clear();
       show();
-      if (detail.lead.status === "new" && polls++ < NEW_POLL_TIMES) poll = setTimeout(() => load({ quiet: true }), NEW_POLL_MS);
+      if (detail.lead.status === "new" && polls++ < NEW_POLL_TIMES) {
+        poll = setTimeout(() => load({ quiet: true }), NEW_POLL_MS); // scored and assigned within seconds
+      }
     } catch (error) {
       if (gone) return;
       if (error instanceof ApiError && error.status === 403 && justEntered && polls++ < NEW_POLL_TIMES) {
@@ -352,9 +363,11 @@ export function render(main, [leadId]) {
   function show() {
     const now = Date.now();
     const { lead } = detail;
-    heading.textContent = lead.contact.name;
+    heading.replaceChildren(element("span", { dir: "auto", text: lead.contact.name })); // a name in its own script
+    // The person and the moves first: on a phone that is all the screen shows at first.
     page.replaceChildren(header(detail, now), contactCard(detail), actions(), message(detail), scoreSection(lead),
-      section("source", t("lead.source"), sourceFacts(lead.source)), submissionsSection(detail), historySection(detail));
+      section("source", t("lead.source"), sourceFacts(lead.source)), submissionsSection(detail),
+      historySection(detail));
   }
 
   // -- the moves -------------------------------------------------------------------------
@@ -362,7 +375,8 @@ export function render(main, [leadId]) {
   function offered() {
     const { lead } = detail;
     if (!detail.next_statuses) return null; // being read again after a move
-    return MOVES.filter((move) => detail.next_statuses.includes(move) && (move !== "assigned" || lead.status === "postponed"));
+    return MOVES.filter((move) => detail.next_statuses.includes(move)
+                                  && (move !== "assigned" || lead.status === "postponed"));
   }
 
   function actions() {
@@ -433,7 +447,8 @@ export function render(main, [leadId]) {
                       element("textarea", { rows: "3", maxlength: String(NOTE_MAX), required: move === "note" })));
     if (move === "rejected") {
       const box = element("input", { type: "checkbox", id: "lead-f-farewell", name: "farewell",
-                                     disabled: !lead.contact.email, "aria-describedby": "lead-f-farewell-hint lead-f-farewell-error" });
+                                     disabled: !lead.contact.email,
+                                     "aria-describedby": "lead-f-farewell-hint lead-f-farewell-error" });
       form.append(element("div", { className: "field check" }, box,
         element("label", { for: "lead-f-farewell", text: t("lead.farewell") }),
         element("p", { className: "hint", id: "lead-f-farewell-hint",
@@ -480,7 +495,9 @@ export function render(main, [leadId]) {
     const value = (name) => (form.elements[name] ? form.elements[name].value.trim() : "");
     const problems = [];
     if (move === "rejected" && !value("reason")) problems.push(["reason", t("lead.error.reason")]);
-    if (move === "postponed" && !(value("follow_up_on") >= tomorrow())) problems.push(["follow_up_on", t("lead.error.followUp")]);
+    if (move === "postponed" && !(value("follow_up_on") >= tomorrow())) {
+      problems.push(["follow_up_on", t("lead.error.followUp")]);
+    }
     if (move === "note" && !value("text")) problems.push(["text", t("lead.error.noteEmpty")]);
     return problems;
   }

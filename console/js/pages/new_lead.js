@@ -61,7 +61,8 @@ export function render(main) {
       field("scoring_profile", t("newLead.profile"), element("select", {},
         element("option", { value: "b2b", text: t("newLead.profile.b2b") }),
         element("option", { value: "b2c", text: t("newLead.profile.b2c") }))),
-      field("notes", t("newLead.notes"), element("textarea", { rows: "4", maxlength: "4000" }), t("newLead.notesHint"))));
+      field("notes", t("newLead.notes"), element("textarea", { rows: "4", maxlength: "4000" }),
+            t("newLead.notesHint"))));
   heading.id = "new-lead-h";
   const problem = element("p", { className: "form-error", role: "alert", hidden: "" });
   const submit = element("button", { type: "submit", className: "primary", text: t("newLead.submit") });
@@ -126,7 +127,8 @@ export function render(main) {
         }
       }
       if (placed) return focusFirst();
-      const key = error instanceof ApiError && error.code === "no_manager" ? "newLead.error.no_manager" : describe(error);
+      const key = error instanceof ApiError && error.code === "no_manager" ? "newLead.error.no_manager"
+        : describe(error);
       problem.textContent = t("newLead.error.notSaved", { why: t(key) });
       problem.hidden = false;
     }
