@@ -16,6 +16,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = (body && body.code) || null;
     this.errors = (body && body.errors) || [];
+    this.body = body || {}; // what else the error says, e.g. a 409's `status` and `allowed`
   }
 }
 

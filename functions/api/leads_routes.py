@@ -28,7 +28,7 @@ from leadflow.lifecycle.requests import (
 from leadflow.lifecycle.transitions import LeadNotFound, allowed_next
 from leadflow.reporting.export import CSV_COLUMNS, leads_csv
 from leadflow.reporting.listing import MAX_CURSOR_LENGTH, lead_query, list_leads
-from leadflow.reporting.views import LeadDetail, LeadList, submission_view, summary_of
+from leadflow.reporting.views import LeadDetail, LeadList, first_call_due, submission_view, summary_of
 from leadflow.shared.access import Caller, check_lead_access
 from leadflow.shared.http import INVALID_REQUEST, IsoDay, error_response
 from leadflow.shared.models import Lead, LeadStatus, RejectionReason, Temperature
@@ -128,7 +128,9 @@ def get_lead(lead_id: Annotated[str, LEAD_ID]) -> LeadDetail:
         raise LeadNotFound(lead_id)
     check_lead_access(who, found.lead)
     return LeadDetail(lead=found.lead, submissions=[submission_view(s) for s in found.submissions],
-                      history=found.activities, complete=found.complete)
+                      history=found.activities, complete=found.complete,
+                      next_statuses=list(allowed_next(found.lead.status)),
+                      first_call_due_at=first_call_due(found.lead, api_context.settings.sla()))
 
 
 def _own_lead(lead_id: str) -> Caller:

@@ -80,7 +80,7 @@ def test_a_manager_signs_in_and_finds_the_lead_just_submitted_at_the_top_with_it
     # WHEN they follow the lead's link, the router shows its page without a reload
     page.get_by_role("link", name=name).click()
     expect(page).to_have_url(f"{base}/console/leads/{lead_id}")
-    expect(page.get_by_role("heading", name="Lead")).to_be_visible()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
     page.go_back()
     expect(page.locator("table.leads tbody tr").first).to_contain_text(name)
 

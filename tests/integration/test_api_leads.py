@@ -268,6 +268,23 @@ def test_a_lead_comes_with_its_submissions_and_history_newest_first(stack):
     consent = detail["submissions"][0]["consent"]
     assert consent["given"] is True and consent["version"] == "2026-11" and "ip" not in consent
     assert "127.0.0.1" not in got.text
+    # AND the moves its page may offer: the lifecycle's from `contacted`; no first call is due any more
+    assert detail["next_statuses"] == ["postponed", "qualified", "rejected"]
+    assert detail["first_call_due_at"] is None
+
+
+def test_a_lead_waiting_for_its_first_call_says_when_it_is_due(stack):
+    # GIVEN a hot lead just assigned
+    lead_id = post_hot_lead(stack)
+    lead = stores_of(stack).lifecycle.get_lead(lead_id)
+
+    # WHEN its manager reads it
+    detail = api(stack, "GET", f"/leads/{lead_id}", claims_of(lead.manager_id)).json
+
+    # THEN the first call is due within the hot speed-to-lead time of its assignment
+    assert detail["lead"]["status"] == "assigned"
+    assert datetime.fromisoformat(detail["first_call_due_at"]) == lead.assigned_at + timedelta(minutes=15)
+    assert detail["next_statuses"] == ["contacted", "postponed", "rejected"]
 
 
 # -- the lifecycle's transitions over HTTP -----------------------------------------------

@@ -129,3 +129,8 @@ class LeadDetail(BaseModel):
     history: list[Activity] = Field(description="every change and note, newest first")
     complete: bool = Field(description="false for the rare lead with more items than one read returns: the oldest "
                                        "are left out")
+    # What the lead's page offers and warns of, so the console restates no rule of the API.
+    next_statuses: list[LeadStatus] = Field(default_factory=list, description="the statuses the lead may move to "
+                                            "from where it is (as a 409 `transition_not_allowed` names them)")
+    first_call_due_at: datetime | None = Field(default=None, description="while the lead waits for its first call: "
+                                               "when that call is due (speed-to-lead)")
