@@ -17,13 +17,13 @@ MINUTES_PER_HOUR, MINUTES_PER_DAY = 60, 1440
 
 def register(groups: Any, common: Any) -> None:
     report = add_command(groups, common, "report", run=show_report,
-                         help="leads, contacts, conversions and costs per channel, campaign, temperature, manager "
-                              "and score band for the leads created in a period")
+                         help="leads, contacts, conversions and costs per channel, campaign, temperature, manager, "
+                              "score band and scoring rule for the leads created in a period")
     report.add_argument("--period", help="2026-11 (a month; default: this one), 2026-11-25 (a day), "
                                          "2026-11-01..2026-11-15 (up to 31 days), 2026-09..2026-11 (up to 12 "
                                          "months); UTC")
-    report.add_argument("--by", help="dimensions, comma-separated: channel, campaign, temperature, manager, band "
-                                     "(default: all); the `all` row always comes")
+    report.add_argument("--by", help="dimensions, comma-separated: channel, campaign, temperature, manager, band, "
+                                     "rule (default: all); the `all` row always comes")
 
 
 def show_report(context: Context) -> None:
