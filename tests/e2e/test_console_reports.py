@@ -9,6 +9,7 @@ phone; axe-core on each."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -76,8 +77,9 @@ def api(http: HttpClient, token: str, method: str, path: str, body: dict[str, An
     return reply.json()
 
 
-def seed(http: HttpClient, token: str, new_lead: Callable[[], LeadIdentity], stack: RunningStack) -> None:
-    """Six leads from three channels through the pipeline; three converted, one more called."""
+def seed(http: HttpClient, token: str, new_lead: Callable[[], LeadIdentity], stack: RunningStack) -> str:
+    """Six leads from three channels through the pipeline; three converted, one more called.
+    The (UTC) day they came in."""
     plan = [(hot, GOOGLE, "converted"), (hot, GOOGLE, "converted"), (cold, GOOGLE, None),
             (hot, LINKEDIN, "converted"), (cold, LINKEDIN, "contacted"), (cold, NEWSLETTER, None)]
     posted: list[tuple[str, str | None]] = []
@@ -87,13 +89,15 @@ def seed(http: HttpClient, token: str, new_lead: Callable[[], LeadIdentity], sta
         assert http.post_json(SUBMISSIONS, fields).status == 202
         posted.append((fields["email"], fate))
 
-    def assigned() -> dict[str, str] | None:
+    def assigned() -> dict[str, dict[str, Any]] | None:
         leads = {lead["contact"].get("email"): lead for lead in http.stored()["leads"]}
         ready = [leads.get(email) for email, _ in posted]
-        return {lead["contact"]["email"]: lead["lead_id"] for lead in ready} if all(
+        return {lead["contact"]["email"]: lead for lead in ready} if all(
             lead and lead["status"] == "assigned" for lead in ready) else None
 
-    ids = wait_until("every lead scored and assigned", assigned, stack)
+    leads = wait_until("every lead scored and assigned", assigned, stack)
+    ids = {email: lead["lead_id"] for email, lead in leads.items()}
+    [day] = {lead["created_at"][:10] for lead in leads.values()}  # UTC
     for email, fate in posted:
         if fate:
             api(http, token, "POST", f"/leads/{ids[email]}/status", {"status": "contacted"})
@@ -106,6 +110,7 @@ def seed(http: HttpClient, token: str, new_lead: Callable[[], LeadIdentity], sta
         return (total["leads"], total["contacted"], total["converted"]) == (6, 4, 3)
 
     wait_until("the reports counting every lead, call and conversion", counted, stack)
+    return day
 
 
 # -- what the page shows, as the API's numbers would read in English ----------------------------
@@ -199,7 +204,7 @@ def test_an_admin_sees_which_channel_brought_customers_and_at_what_cost_with_the
     page.on("pageerror", lambda error: problems.append(str(error)))
 
     # GIVEN leads from google, linkedin and a newsletter, three of them customers by now
-    seed(http, token, new_lead, stack)
+    came_in = seed(http, token, new_lead, stack)
 
     # WHEN the admin opens the reports (this month, the default)
     open_console(page, stack.base_url, ADMIN, "/reports")
@@ -242,6 +247,23 @@ def test_an_admin_sees_which_channel_brought_customers_and_at_what_cost_with_the
     no_serious_accessibility_violation(page)
     screenshot(page, "reports")
     page.locator("#report-calibration").screenshot(path=str(SCREENSHOTS / "calibration.png"))
+
+    # WHEN they choose one day, the day the leads came in: the same numbers, and no costs
+    # (entered per month, they show for whole months only)
+    page.get_by_label("Period", exact=True).select_option("custom")
+    page.get_by_label("From", exact=True).fill(came_in)
+    page.get_by_label("To", exact=True).fill(came_in)
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(rf"/console/reports\?period={came_in}$"))
+    by_day = api(http, token, "GET", f"/reports?period={came_in}")
+    expect(page.locator("#report-channels .answer")).to_have_text(
+        "google brought the most customers: 2. Enter its costs below to see what each one cost.")
+    assert_channel_table_equals(page, by_day)
+    # AND last month, when none came in, says so
+    page.get_by_label("Period", exact=True).select_option("lastMonth")
+    expect(page.get_by_role("status").filter(has_text="No leads")).to_have_text("No leads came in during this period.")
+    page.get_by_label("Period", exact=True).select_option("thisMonth")
+    expect(page.locator("#report-channels .answer")).to_contain_text("€75.00 per customer")
 
     # WHEN they read it in Arabic: right to left, the same period, the same numbers' rows
     page.locator("#language").select_option("ar")
