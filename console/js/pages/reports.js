@@ -21,7 +21,8 @@ const CHART_ROWS = 12; // a chart shows the values with most leads; the table sh
 const INK = "#1d2330";
 const MUTED = "#4a5366";
 const GRID = "#e3e6ec";
-// Bars contrast at least 3:1 with the white page (WCAG 1.4.11) and with each other's neighbours.
+// Bars contrast at least 3:1 with the white page (WCAG 1.4.11); a stacked bar's parts are parted
+// by a white line, and every chart's legend and table name what each colour counts.
 const COLOURS = { leads: "#7d8fb8", customers: "#1f4fd1", within: "#1d7a3a", later: "#a1141c", notCalled: "#767f91",
   withRule: "#1f4fd1", withoutRule: "#7d8fb8", rate: "#1f4fd1" };
 
@@ -112,8 +113,8 @@ function valueLabel(dimension, value, names) {
 
 // -- tables -----------------------------------------------------------------------------------
 
-function numberCell(text, raw) {
-  return element("td", { className: "number", text, "data-value": raw ?? "" });
+function numberCell(text) {
+  return element("td", { className: "number", text });
 }
 
 const TEXT_COLUMNS = new Set(["channel", "campaign", "temperature", "manager", "band", "rule", "sla", "toFirstContact",
@@ -140,22 +141,22 @@ function dataTable(caption, columns, rows, foot = null) {
 }
 
 const CELLS = {
-  leads: (row) => numberCell(number(row.leads), row.leads),
-  contacted: (row) => numberCell(number(row.contacted), row.contacted),
-  customers: (row) => numberCell(number(row.converted), row.converted),
-  rejected: (row) => numberCell(number(row.rejected), row.rejected),
-  conversion: (row) => numberCell(rate(row.conversion_rate), row.conversion_rate),
+  leads: (row) => numberCell(number(row.leads)),
+  contacted: (row) => numberCell(number(row.contacted)),
+  customers: (row) => numberCell(number(row.converted)),
+  rejected: (row) => numberCell(number(row.rejected)),
+  conversion: (row) => numberCell(rate(row.conversion_rate)),
   toFirstContact: (row) => element("td", { text: bucketText(row.median_minutes_to_first_contact) }),
   toCustomer: (row) => element("td", { text: bucketText(row.median_minutes_to_conversion) }),
-  cost: (row) => numberCell(cash(row.cost), row.cost && row.cost.amount),
-  costPerLead: (row) => numberCell(cash(row.cost_per_lead), row.cost_per_lead && row.cost_per_lead.amount),
-  costPerCustomer: (row) => numberCell(cash(row.cost_per_conversion),
-    row.cost_per_conversion && row.cost_per_conversion.amount),
+  cost: (row) => numberCell(cash(row.cost)),
+  costPerLead: (row) => numberCell(cash(row.cost_per_lead)),
+  costPerCustomer: (row) => numberCell(cash(row.cost_per_conversion)),
 };
 
-function reportRow(label, row, columns, header = "th") {
-  const name = element(header, header === "th" ? { scope: "row" } : {}, label);
-  const tr = element("tr", {}, name, ...columns.map((column) => CELLS[column](row)));
+/** A row of a dimension's table, found by its value (`data-value`, as the API spells it). */
+function reportRow(label, row, columns) {
+  const tr = element("tr", {}, element("th", { scope: "row", text: label }),
+    ...columns.map((column) => CELLS[column](row)));
   tr.dataset.value = row.value;
   return tr;
 }
@@ -168,7 +169,8 @@ function barChart({ labels, datasets, stacked = false, ratio = false }) {
   const format = (value) => (ratio ? percent(value) : number(value));
   return {
     type: "bar",
-    data: { labels, datasets: datasets.map((set) => ({ borderWidth: 0, maxBarThickness: 26, ...set })) },
+    data: { labels, datasets: datasets.map((set) => ({ borderWidth: stacked ? 2 : 0, borderColor: "#ffffff",
+                                                      maxBarThickness: 26, ...set })) },
     options: {
       indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false, locale: current(),
       scales: {
@@ -212,6 +214,7 @@ export function render(main) {
     const mine = ++loading;
     clearCharts();
     results.replaceChildren();
+    delete results.dataset.charts;
     summary.hidden = true;
     state.loading(t("loading"));
     try {
@@ -430,9 +433,9 @@ function speedSection(report, chart) {
         { time: minutesText(row.within_minutes) }) }));
     }
     const tr = element("tr", {}, element("th", { scope: "row", text: label(row) }), sla,
-      numberCell(number(row.leads), row.leads), numberCell(number(row.contacted), row.contacted),
-      numberCell(number(row.contacted_within_sla), row.contacted_within_sla),
-      numberCell(rate(row.within_sla_rate), row.within_sla_rate),
+      numberCell(number(row.leads)), numberCell(number(row.contacted)),
+      numberCell(number(row.contacted_within_sla)),
+      numberCell(rate(row.within_sla_rate)),
       element("td", { text: bucketText(row.median_minutes_to_first_contact) }));
     tr.dataset.value = row.temperature;
     return tr;
@@ -464,13 +467,13 @@ function dimensionSection(dimension, rows, known, chart) {
 
 // -- calibration ------------------------------------------------------------------------------
 
-/** "Hot converts best, then warm, then cold": whether the thresholds sort leads well. */
+/** Whether each temperature converts better than the one below it: the thresholds sort
+ * leads well. Said of the temperatures with leads only (no warm leads: nothing of warm). */
 function temperatureVerdict(rows) {
   const known = ["cold", "warm", "hot"].map((value) => rows.find((row) => row.value === value))
     .filter((row) => row && row.leads);
   if (known.length < 2) return t("reports.verdict.tooFew");
   const ordered = known.every((row, i) => i === 0 || row.conversion_rate > known[i - 1].conversion_rate);
-  // Said of the temperatures with leads only: with no warm leads, nothing is claimed of warm.
   return t(ordered ? "reports.verdict.sorted" : "reports.verdict.unsorted");
 }
 
@@ -518,11 +521,10 @@ function calibrationSection(dimensions, total, known, chart) {
     if (reason) name.append(element("span", { className: "note", text: reason }));
     const factor = lift(row, total);
     const withoutRate = without(row, total);
-    const tr = element("tr", {}, name, numberCell(number(row.leads), row.leads),
-      numberCell(number(row.converted), row.converted), numberCell(rate(row.conversion_rate), row.conversion_rate),
-      numberCell(rate(withoutRate), withoutRate),
-      numberCell(factor === null ? "—" : t("reports.times", { lift: number(factor, { maximumFractionDigits: 2 }) }),
-        factor));
+    const tr = element("tr", {}, name, numberCell(number(row.leads)),
+      numberCell(number(row.converted)), numberCell(rate(row.conversion_rate)),
+      numberCell(rate(withoutRate)),
+      numberCell(factor === null ? "—" : t("reports.times", { lift: number(factor, { maximumFractionDigits: 2 }) })));
     tr.dataset.value = row.value;
     return tr;
   });
