@@ -36,6 +36,7 @@ OUTPUTS: dict[str, str] = {
     "UnassignedLeadsTopicArn": "unassigned_leads_topic_arn",
     "HotLeadTopicArn": "hot_lead_topic_arn",
     "ImportQueueUrl": "import_queue_url",
+    "SpeedToLeadSla": "speed_to_lead_sla",
 }
 # Not outputs of the template (yet): found among the stack's resources by logical id.
 # An output of the same field, should the template add one, wins.
@@ -95,6 +96,7 @@ class Target(BaseModel):
     unassigned_leads_topic_arn: str | None = None
     hot_lead_topic_arn: str | None = None
     import_queue_url: str | None = None
+    speed_to_lead_sla: str | None = None  # "hot=15,warm=240,cold=2880"
     hash_key_secret_arn: str | None = None
     schedule_group: str | None = None
     session: Any = Field(exclude=True, repr=False)  # a boto3.Session

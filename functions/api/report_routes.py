@@ -1,12 +1,13 @@
 """Reports and channel costs (admins only): `GET /reports` reads the counters the report
-function keeps (one Query per day or month covered, never a read per lead);
+function keeps (one Query per day or month covered, never a read per lead), with each
+temperature's first calls against the stack's speed-to-lead SLA;
 `PUT /reports/costs` enters what a channel cost in a month."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from api_context import caller, reports
+from api_context import caller, reports, settings
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -28,7 +29,8 @@ def invalid_report_query(error: InvalidReportQuery) -> Response:
 
 
 @router.get("/reports", summary="Leads, contacts, conversions and costs per channel, campaign, temperature, "
-                                "manager and score band for the leads created in a period",
+                                "manager, score band and scoring rule for the leads created in a period, and "
+                                "each temperature's first calls against its SLA",
             responses={200: {"description": "the report"},
                        400: error_response({"invalid_period": None, "period_too_long": "more than 31 days or 12 "
                                             "months", "invalid_dimension": None, INVALID_REQUEST: None}),
@@ -38,10 +40,11 @@ def get_report(
                                                     "2026-11-01..2026-11-15 (up to 31 days), 2026-09..2026-11 "
                                                     "(up to 12 months); UTC")] = None,
     by: Annotated[str | None, Query(description="dimensions, comma-separated: channel, campaign, temperature, "
-                                                "manager, band (default: all); the `all` row always comes")] = None,
+                                                "manager, band, rule (default: all); the `all` row always "
+                                                "comes")] = None,
 ) -> Report:
     require_admin(caller(router))
-    return read_report(reports, period, by, today=utc_now().date())
+    return read_report(reports, period, by, today=utc_now().date(), sla=settings.sla())
 
 
 @router.put("/reports/costs", summary="Enter (or replace) a channel's cost for a month",

@@ -94,6 +94,10 @@ def test_report_prints_a_table_per_dimension(stack):
     assert ["all", "1", "0", "0", "0", "0.0%", "-", "-", "-", "-"] in rows
     assert ["hot", "1", "0", "0", "0", "0.0%", "-", "-", "-", "-"] in rows
     assert ["cold", "0", "0", "0", "0", "-", "-", "-", "-", "-"] in rows
+    # and each temperature's first calls against the stack's SLA (its SpeedToLeadSla output)
+    assert "speed to lead (first contact within the SLA)" in out
+    assert ["hot", "15", "min", "1", "0", "0", "-", "-"] in rows
+    assert ["cold", "2", "d", "0", "0", "0", "-", "-"] in rows
 
 
 # -- erase -----------------------------------------------------------------------------------

@@ -162,6 +162,10 @@ class RawLead:
     contacted: datetime | None
     converted: datetime | None
     rejected: datetime | None
+    rules: list[str] = field(default_factory=list)  # the rules its first score matched
+
+    def all_cells(self) -> list[tuple[str, str]]:
+        return [*self.cells.items(), *(("rule", rule) for rule in self.rules)]
 
 
 def when(text: str) -> datetime:
@@ -194,8 +198,9 @@ def raw_leads(table: Any) -> list[RawLead]:
             "manager": card["manager_id"],
             "band": score_band(int(first["score"]["points"])),
         }
+        rules = list(dict.fromkeys(part["rule_id"] for part in first["score"]["parts"]))
         out.append(RawLead(when(card["created_at"]), cells, firsts["contacted"], firsts["converted"],
-                           firsts["rejected"]))
+                           firsts["rejected"], rules))
     return out
 
 
@@ -204,7 +209,7 @@ def recount(leads: list[RawLead], first_day: date, last_day: date) -> dict[tuple
     for lead in leads:
         if not first_day <= lead.created.astimezone(timezone.utc).date() <= last_day:
             continue
-        for dimension, value in lead.cells.items():
+        for dimension, value in lead.all_cells():
             tally = tallies[(dimension, value)]
             tally.leads += 1
             if lead.contacted:
@@ -275,8 +280,8 @@ class TestASeededDataset:
         leads = raw_leads(dataset.table)
         assert len(leads) == LEADS
         # The dataset covers what it should: several values in every dimension, every fact.
-        for dimension in ("channel", "campaign", "temperature", "manager", "band"):
-            assert len({lead.cells[dimension] for lead in leads}) >= 3, dimension
+        for dimension in ("channel", "campaign", "temperature", "manager", "band", "rule"):
+            assert len({value for lead in leads for d, value in lead.all_cells() if d == dimension}) >= 3, dimension
         assert all(sum(getattr(lead, fact) is not None for lead in leads) >= 5
                    for fact in ("contacted", "converted", "rejected"))
 
@@ -284,8 +289,34 @@ class TestASeededDataset:
         for period in sorted(periods) + ["2026-03-30..2026-04-01", "2026-03..2026-04"]:
             status, report = get_report(stack, period=period)
             assert status == 200, report
-            assert set(report["dimensions"]) == {"all", "channel", "campaign", "temperature", "manager", "band"}
+            assert set(report["dimensions"]) == {"all", "channel", "campaign", "temperature", "manager", "band",
+                                                 "rule"}
             assert_report_matches_recount(report, leads)
+
+    def test_speed_to_lead_counts_first_calls_within_each_temperatures_sla(self, dataset):
+        # The stack's SLA (the template's defaults: 15, 240 and 2880 minutes, all bucket
+        # edges, so the count is exact) against a recount of the first contacts.
+        sla = {"hot": 15, "warm": 240, "cold": 2880}
+        leads = raw_leads(dataset.table)
+        for period in ("2026-03", "2026-03..2026-04", "2026-03-14"):
+            status, report = get_report(dataset.stack, period=period, by="temperature")
+            assert status == 200, report
+            first, last = date.fromisoformat(report["first_day"]), date.fromisoformat(report["last_day"])
+            cohort = [lead for lead in leads if first <= lead.created.date() <= last]
+            speed = {row["temperature"]: row for row in report["speed_to_lead"]}
+            assert list(speed) == ["cold", "warm", "hot"]
+            for temperature, minutes in sla.items():
+                mine = [lead for lead in cohort if lead.cells["temperature"] == temperature]
+                called = [lead for lead in mine if lead.contacted]
+                within = [lead for lead in called if minutes_between(lead.created, lead.contacted) <= minutes]
+                row = speed[temperature]
+                assert (row["sla_minutes"], row["within_minutes"], row["leads"], row["contacted"],
+                        row["contacted_within_sla"]) == (minutes, minutes, len(mine), len(called), len(within)), (
+                    period, temperature)
+                assert row["within_sla_rate"] == (round(len(within) / len(called), 4) if called else None)
+        assert any(row["contacted_within_sla"] for row in get_report(dataset.stack, period="2026-03")[1]["speed_to_lead"])
+        _, channels = get_report(dataset.stack, period="2026-03", by="channel")
+        assert channels["speed_to_lead"] == []
 
     def test_a_report_is_one_query_per_period_whatever_the_number_of_leads(self, dataset):
         stack = dataset.stack

@@ -351,3 +351,11 @@ def test_make_install_installs_the_cli_and_reinstalls_when_it_changes():
 
     assert "cli/pyproject.toml" in stamp_rule
     assert re.search(r"^\t.*\$\(BIN\)/python -m pip install .*--editable cli$", makefile, flags=re.M)
+
+
+def test_report_reads_the_stacks_sla_from_its_output_and_does_without_on_an_older_stack():
+    from leadflow.shared.settings import Sla
+    from leadflow_cli.commands.report import stack_sla
+
+    assert stack_sla("hot=10,warm=120,cold=1440") == Sla(hot=10, warm=120, cold=1440)
+    assert stack_sla(None) is None

@@ -73,3 +73,20 @@ def test_the_handler_answers_the_sample_event_with_the_page_under_the_stage():
     assert answer["statusCode"] == 200 and answer["isBase64Encoded"] is False
     assert f'src="/v1/console/v/{handler.site.version}/js/app.js"' in answer["body"]
     assert "frame-ancestors 'none'" in answer["headers"]["Content-Security-Policy"]
+
+
+def test_vendored_libraries_are_served_with_the_console_and_every_one_a_page_loads_is_there(site):
+    # The reports page imports Chart.js from vendor/ (no CDN at run time): the file it names
+    # exists, is served as JavaScript for a year, its licence beside it.
+    import re
+
+    named = {match for module in (ROOT / "js").rglob("*.js")
+             for match in re.findall(r"vendor/([\w.-]+\.js)", module.read_text("utf-8"))}
+    assert named == {"chart.js-4.6.2.umd.min.js"}
+    for name in named:
+        answer = site.answer(f"/console/v/{site.version}/vendor/{name}", DEPLOYED)
+        assert answer.status == 200 and answer.headers["Content-Type"] == "text/javascript; charset=utf-8"
+        assert answer.headers["Cache-Control"] == IMMUTABLE
+        assert answer.body.startswith(b"/*!\n * Chart.js v4.6.2")
+    licence = site.answer(f"/console/v/{site.version}/vendor/chart.js-4.6.2-LICENSE.txt", DEPLOYED)
+    assert licence.status == 200 and b"MIT License" in licence.body

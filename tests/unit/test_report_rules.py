@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from leadflow.reporting.cells import (
     BUCKETS,
     DIMENSIONS,
+    MAX_RULE_CELLS,
     DurationRange,
     bucket_range,
     campaign_value,
@@ -24,14 +25,16 @@ from leadflow.reporting.cells import (
     manager_value,
     median_bucket,
     periods_of,
+    rule_values,
     score_band,
 )
 from leadflow.reporting.costs import ChannelCost, ChannelCostInput, channel_cost, costs_for
 from leadflow.reporting.counters import ReportContention, ReportMark, count_event, plan_count
 from leadflow.reporting.periods import InvalidReportQuery, parse_dimensions, parse_period
-from leadflow.reporting.reports import Cell, build_report, read_report, sum_cells
+from leadflow.reporting.reports import Cell, build_report, read_report, speed_to_lead, sum_cells
 from leadflow.shared.events import DETAIL_MODELS, LEAD_CONVERTED, LEAD_SCORED, LEAD_STATUS_CHANGED, LeadScored
-from leadflow.shared.models import ChannelKind, Lead, Source, Temperature
+from leadflow.shared.models import ChannelKind, Lead, ScorePart, Source, Temperature
+from leadflow.shared.settings import Sla
 from support import load_event
 
 CREATED = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
@@ -207,6 +210,45 @@ def test_a_fact_for_a_lead_not_yet_counted_counts_the_lead_first_with_its_cards_
     cells = ["all#all", "channel#google", "campaign#spring", "temperature#warm", "manager#m-olivia", "band#40-59"]
     assert plan.nonzero() == {(p, c): {"leads": 1, "converted": 1, "convert_b9": 1}
                               for p in ("2026-11-25", "2026-11") for c in cells}
+
+
+def test_a_lead_counts_once_in_each_rule_its_first_score_matched(lead):
+    # GIVEN a score that matched two rules (one of them observe-only, 0 points) and one twice
+    event = scored_event()
+    event["parts"] = [{"rule_id": "intent-buy", "points": 40, "reason": "wants a quote"},
+                      {"rule_id": "observe-tiktok", "points": 0, "reason": "came from TikTok"},
+                      {"rule_id": "intent-buy", "points": 40, "reason": "again"}]
+    # WHEN the lead is counted, then contacted
+    counted = plan_count(None, lead, None, None, LeadScored.model_validate(event), NOW)
+    contacted = plan_count(counted.mark, None, "contacted", CREATED + timedelta(minutes=3))
+    # THEN each rule is a cell of its own, as is the total, and later facts land there too
+    assert counted.mark.dimensions.rules == ["intent-buy", "observe-tiktok"]
+    for period in ("2026-11-25", "2026-11"):
+        assert counted.nonzero()[(period, "rule#intent-buy")] == {"leads": 1}
+        assert counted.nonzero()[(period, "rule#observe-tiktok")] == {"leads": 1}
+        assert contacted.nonzero()[(period, "rule#observe-tiktok")] == {"contacted": 1, "contact_b0": 1}
+
+
+def test_a_lead_counted_from_its_card_takes_the_cards_rules(lead):
+    scored = lead.model_copy(update={"score": lead.score.model_copy(update={"parts": [
+        ScorePart(rule_id="has-phone", points=10, reason="phone")]})})
+    plan = plan_count(None, scored, "contacted", CREATED + timedelta(minutes=3))
+    assert ("2026-11", "rule#has-phone") in plan.nonzero()
+
+
+def test_rules_in_cells_are_capped_so_one_transaction_holds_them():
+    many = [f"rule-{i}" for i in range(100)]
+    assert rule_values(many) == many[:MAX_RULE_CELLS]
+    # the mark, six cells and a manager's move (two more cells), each cell in a day and a month
+    assert 1 + 2 * (6 + 1 + MAX_RULE_CELLS) <= 100
+    assert rule_values(["Intent-Buy", "", "Intent-Buy"]) == ["Intent-Buy"]  # rule ids keep their case
+
+
+def test_marks_written_before_rules_were_counted_still_read(lead):
+    mark = plan_count(None, lead, None, None, LeadScored.model_validate(scored_event()), NOW).mark
+    stored = mark.model_dump(mode="json")
+    del stored["dimensions"]["rules"]
+    assert ReportMark.model_validate(stored).dimensions.rules == []
 
 
 def test_a_lead_counted_unassigned_moves_with_its_counts_to_the_first_manager_seen(lead):
@@ -429,6 +471,35 @@ def test_a_report_reads_each_day_of_a_range_and_sums_them(lead):
     rows = {r.value: (r.leads, r.contacted) for r in report.dimensions["temperature"]}
     assert rows == {"cold": (1, 1), "warm": (0, 0), "hot": (1, 0)}
     assert [r.value for r in report.dimensions["all"]] == ["all"] and set(report.dimensions) == {"all", "temperature"}
+
+
+def buckets(**counts: int) -> list[int]:
+    """Contact buckets from counts by index: `buckets(b0=1, b3=2)`."""
+    return [counts.get(f"b{i}", 0) for i in range(BUCKETS)]
+
+
+def test_speed_to_lead_counts_first_contacts_within_the_sla():
+    # 15 minutes is the edge of bucket 1: contacts in buckets 0 and 1 are within it, exactly.
+    hot = Cell(leads=6, contacted=5, contact_buckets=buckets(b0=2, b1=1, b2=1, b7=1))
+    speed = speed_to_lead("hot", hot, 15)
+    assert (speed.sla_minutes, speed.within_minutes, speed.contacted_within_sla, speed.within_sla_rate) == (
+        15, 15, 3, 0.6)
+    assert speed.median_minutes_to_first_contact == DurationRange(over_minutes=5, at_most_minutes=15)
+    # An SLA between edges counts the buckets surely within it, and says to which edge.
+    assert (speed_to_lead("hot", hot, 20).within_minutes, speed_to_lead("hot", hot, 20).contacted_within_sla) == (15, 3)
+    assert speed_to_lead("hot", hot, 3).contacted_within_sla == 0
+    # Nobody called: no rate rather than a division by zero.
+    assert speed_to_lead("cold", Cell(leads=2), 2880).within_sla_rate is None
+
+
+def test_a_report_with_temperatures_has_their_speed_to_lead_against_the_stacks_sla():
+    cells = {("temperature", "hot"): Cell(leads=2, contacted=2, contact_buckets=buckets(b0=1, b3=1)),
+             ("temperature", "warm"): Cell(leads=1, contacted=1, contact_buckets=buckets(b5=1))}
+    report = build_report(NOVEMBER, ("all", "temperature"), cells, {}, Sla(hot=15, warm=240, cold=2880))
+    assert [(s.temperature, s.sla_minutes, s.contacted, s.contacted_within_sla) for s in report.speed_to_lead] == [
+        ("cold", 2880, 0, 0), ("warm", 240, 1, 1), ("hot", 15, 2, 1)]
+    assert build_report(NOVEMBER, ("all", "channel"), cells, {}, Sla()).speed_to_lead == []
+    assert build_report(NOVEMBER, ("all", "temperature"), cells, {}).speed_to_lead == []  # no SLA known
 
 
 # -- entering costs -------------------------------------------------------------------------

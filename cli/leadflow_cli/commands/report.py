@@ -1,6 +1,7 @@
 """`leadflow report [--period P] [--by DIMS]`: the admins' report, as `GET /reports`
 gives it (leadflow.reporting.reports.read_report on the same counters: one Query per day
-or month of the period, never a read per lead); `--json` prints the API's answer."""
+or month of the period, never a read per lead, and the stack's speed-to-lead SLA from its
+`SpeedToLeadSla` output); `--json` prints the API's answer."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ MINUTES_PER_HOUR, MINUTES_PER_DAY = 60, 1440
 
 def register(groups: Any, common: Any) -> None:
     report = add_command(groups, common, "report", run=show_report,
-                         help="leads, contacts, conversions and costs per channel, campaign, temperature, manager "
-                              "and score band for the leads created in a period")
+                         help="leads, contacts, conversions and costs per channel, campaign, temperature, manager, "
+                              "score band and scoring rule for the leads created in a period")
     report.add_argument("--period", help="2026-11 (a month; default: this one), 2026-11-25 (a day), "
                                          "2026-11-01..2026-11-15 (up to 31 days), 2026-09..2026-11 (up to 12 "
                                          "months); UTC")
-    report.add_argument("--by", help="dimensions, comma-separated: channel, campaign, temperature, manager, band "
-                                     "(default: all); the `all` row always comes")
+    report.add_argument("--by", help="dimensions, comma-separated: channel, campaign, temperature, manager, band, "
+                                     "rule (default: all); the `all` row always comes")
 
 
 def show_report(context: Context) -> None:
@@ -36,11 +37,23 @@ def show_report(context: Context) -> None:
     target = context.target
     store = ReportingStore(Table(target.table_name, target.client("dynamodb")))
     try:
-        report = read_report(store, context.args.period, context.args.by, today=utc_now().date())
+        report = read_report(store, context.args.period, context.args.by, today=utc_now().date(),
+                             sla=stack_sla(target.speed_to_lead_sla))
     except InvalidReportQuery as error:
         raise Refused.one(str(error), field=FIELD_OF_CODE.get(error.code), code=error.code) from None
     data = report.model_dump(mode="json")
     context.printer.answer(data, lambda: render_report(data))
+
+
+def stack_sla(output: str | None) -> Any:
+    """The stack's SLA from its `SpeedToLeadSla` output (`hot=15,warm=240,cold=2880`);
+    None for a stack deployed before it had one (the report then has no speed to lead)."""
+    from leadflow.shared.settings import Sla
+
+    if not output:
+        return None
+    minutes = dict(part.split("=", 1) for part in output.split(",") if "=" in part)
+    return Sla(**{name: int(value) for name, value in minutes.items() if name in ("hot", "warm", "cold")})
 
 
 def render_report(report: dict[str, Any]) -> str:
@@ -54,6 +67,12 @@ def render_report(report: dict[str, Any]) -> str:
               percent(row["conversion_rate"]), duration(row["median_minutes_to_first_contact"]),
               duration(row["median_minutes_to_conversion"]), money(row["cost_per_lead"]),
               money(row["cost_per_conversion"])) for row in rows])]
+    if report.get("speed_to_lead"):
+        parts += ["", "speed to lead (first contact within the SLA)", table(
+            ("temperature", "SLA", "leads", "contacted", "within SLA", "share", "to first contact"),
+            [(row["temperature"], _minutes(row["sla_minutes"]), row["leads"], row["contacted"],
+              row["contacted_within_sla"], percent(row["within_sla_rate"]),
+              duration(row["median_minutes_to_first_contact"])) for row in report["speed_to_lead"]])]
     return "\n".join(parts)
 
 

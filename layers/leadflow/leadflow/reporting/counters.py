@@ -148,17 +148,18 @@ def plan_count(mark: ReportMark | None, lead: Lead | None, fact: Fact | None, at
                scored: LeadScored | None = None, now: datetime | None = None) -> CountPlan:
     """What to write for one event, given the lead's mark as read (None: not counted
     yet) and, when needed, its card. `fact` None counts the lead itself (`Lead Scored`,
-    whose score gives the temperature and band); a fact for a lead not counted yet
+    whose score gives the temperature, band and rules); a fact for a lead not counted yet
     (events delivered out of order) counts the lead first, with its card's score.
     The caller has checked that the fact is not on the mark already."""
     if mark is None:
         if lead is None:
             raise ValueError("a lead is counted from its card")
-        points, temperature = (scored.points, scored.temperature) if scored else (
-            (lead.score.points, lead.score.temperature) if lead.score else (None, None))
+        score = scored or lead.score
+        points, temperature = (score.points, score.temperature) if score else (None, None)
+        rule_ids = [part.rule_id for part in score.parts] if score else []
         day, month = periods_of(lead.created_at)
         new = ReportMark(lead_id=lead.lead_id, created_at=lead.created_at, day=day, month=month,
-                         dimensions=dimensions_of(lead, points, temperature),
+                         dimensions=dimensions_of(lead, points, temperature, rule_ids),
                          counted_at=now or datetime.now(timezone.utc))
         plan = CountPlan(mark=new, expected_version=None)
         plan.add(new.dimensions.cells(), {"leads": 1})
