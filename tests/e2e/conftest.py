@@ -284,9 +284,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """A real browser (Playwright driving Debian's chromium), one per test module."""
+    """A real browser (Playwright driving Debian's chromium), one for the session: each
+    test opens its own context (cookies, storage, cache), as a new person would."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
