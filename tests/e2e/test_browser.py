@@ -33,6 +33,7 @@ RATE_LIMITED = "Too many submissions. Please try again in a minute."
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context()
+    context.clock.install()  # time flows as usual; take_your_time jumps it forward
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -53,9 +54,12 @@ def email_in_mailbox(page: Page, base_url: str, marker: str) -> Locator:
 
 
 def take_your_time(page: Page) -> None:
-    """Wait until a person could have filled the form: Playwright types far faster than
+    """Let the time a person needs to fill the form pass: Playwright types far faster than
     people, and a post sent less than min_fill_seconds after leadflow.js stamped
-    `_shown_at` is kept aside as a bot's (page and server share this machine's clock)."""
+    `_shown_at` is kept aside as a bot's. leadflow.js measures the fill time on the page's
+    own clock (`_fill_ms`), so Playwright's clock jumps it forward instead of the test
+    sleeping; the page then sees the time gone by, as it checks."""
+    page.clock.fast_forward(MIN_FILL_MS + 250)
     page.wait_for_function(
         "ms => { const shown = document.querySelector('input[name=_shown_at]');"
         " return Boolean(shown && shown.value) && Date.now() - Number(shown.value) > ms; }",
