@@ -256,6 +256,23 @@ def own_local_stacks() -> Iterator[Callable[[int], list[RunningStack]]]:
         yield lambda count: started.enter_context(running_local_stacks(count))
 
 
+@pytest.fixture(scope="module")
+def stack(own_local_stacks: Callable[[int], list[RunningStack]]) -> RunningStack:
+    """This module's own stack (own_local_stacks), for a module that changes what the
+    session's `local_stack` serves to every other module."""
+    [stack] = own_local_stacks(1)
+    return stack
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A desktop browser page in a fresh context of its own (console_kit.console_page)."""
+    from console_kit import console_page
+
+    with console_page(browser) as page:
+        yield page
+
+
 @pytest.fixture(scope="session")
 def http_client() -> Callable[[RunningStack], HttpClient]:
     """An HttpClient for any running stack (the `http` fixture's, for the session's)."""

@@ -11,7 +11,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +28,6 @@ pytestmark = pytest.mark.e2e
 # a hot lead finds nobody and waits in the unassigned queue.
 HOT_TAKERS = ("m-olivia", "m-layla", "m-diego")
 PIPELINE_TIMEOUT_S = 15
-
-
-@pytest.fixture(scope="module")
-def stack(own_local_stacks: Callable[[int], list[RunningStack]]) -> RunningStack:
-    [stack] = own_local_stacks(1)
-    return stack
 
 
 class AdminApi:
@@ -61,12 +55,6 @@ class AdminApi:
 def api(stack: RunningStack, http_client: Callable[[RunningStack], HttpClient],
         stack_id_token: Callable[[RunningStack, str | None], str]) -> AdminApi:
     return AdminApi(http_client(stack), stack_id_token(stack, None))
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    with console_page(browser) as page:
-        yield page
 
 
 def waiting_leads(api: AdminApi, names: list[str]) -> dict[str, str]:

@@ -6,12 +6,11 @@ page; a screenshot of each main page in tests/e2e/screenshots/."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from console_kit import (
-    console_page,
     lead_id_of,
     loaded,
     no_serious_accessibility_violation,
@@ -19,18 +18,12 @@ from console_kit import (
     sign_in,
     submit_hot_lead,
 )
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
     from conftest import HttpClient, LeadIdentity, RunningStack
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    with console_page(browser) as page:
-        yield page
 
 
 def test_a_manager_signs_in_and_finds_the_lead_just_submitted_at_the_top_with_its_deadline(

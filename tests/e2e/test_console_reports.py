@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -21,12 +21,11 @@ from console_kit import (
     ADMIN,
     PHONE,
     SCREENSHOTS,
-    console_page,
     no_serious_accessibility_violation,
     open_console,
     screenshot,
 )
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 
 if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
     from conftest import HttpClient, LeadIdentity, RunningStack
@@ -38,18 +37,6 @@ PIPELINE_TIMEOUT_S = 20
 GOOGLE = {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "spring"}
 LINKEDIN = {"utm_source": "linkedin", "utm_medium": "paid-social", "utm_campaign": "launch"}
 NEWSLETTER = {"utm_source": "newsletter", "utm_medium": "email"}
-
-
-@pytest.fixture(scope="module")
-def stack(own_local_stacks: Callable[[int], list[RunningStack]]) -> RunningStack:
-    [stack] = own_local_stacks(1)
-    return stack
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    with console_page(browser) as page:
-        yield page
 
 
 def hot(lead: LeadIdentity, name: str, source: dict[str, str]) -> dict[str, str]:

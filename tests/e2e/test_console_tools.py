@@ -12,14 +12,14 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from console_kit import ADMIN, console_page, no_serious_accessibility_violation, open_console, screenshot
-from playwright.sync_api import Browser, Page, expect
+from console_kit import ADMIN, no_serious_accessibility_violation, open_console, screenshot
+from playwright.sync_api import Page, expect
 
 if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
     from conftest import HttpClient, RunningStack
@@ -31,18 +31,6 @@ EXPORT_COLUMNS = ["lead_id", "created_at", "status", "temperature", "points", "m
                   "contacted_at", "converted_at", "rejection_reason"]
 TEMPERATURES = ("cold", "warm", "hot")
 IMPORT_TIMEOUT_MS = 20_000  # stored, scored and assigned by the stack's queue and stream pollers
-
-
-@pytest.fixture(scope="module")
-def stack(own_local_stacks: Callable[[int], list[RunningStack]]) -> RunningStack:
-    [stack] = own_local_stacks(1)
-    return stack
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    with console_page(browser) as page:
-        yield page
 
 
 def trade_show_csv(tag: str) -> tuple[bytes, dict[str, str]]:
