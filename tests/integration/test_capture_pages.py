@@ -616,3 +616,37 @@ def test_a_bots_posts_are_counted_too_and_refused_over_the_limit(stack, table):
     assert [a.status for a in answers] == [202, 202, 429]
     assert len(items_of(table, "spam")) == 2 and not items_of(table, "lead")
     assert [c["hits"] for c in items_of(table, "rate_counter")] == [2]
+
+
+def test_an_identity_made_between_the_two_transactions_is_read_and_noted(stack, table, monkeypatch):
+    """The first transaction says whose the email is and that the phone is free; another
+    lead takes the phone before the second: its condition fails, the identities are read
+    and the submission lands on the email's lead with the phone noted as a duplicate."""
+    post(stack, {"name": "Ana", "email": "ana@acme-corp.com"})
+    post(stack, {"name": "Bo", "email": "bo@acme-corp.com"}, ip="198.51.100.5")
+    owners = {i["PK"]: i["lead_id"] for i in items_of(table, "identity")}
+    ana, bo = owners["IDENT#EMAIL#ana@acme-corp.com"], owners["IDENT#EMAIL#bo@acme-corp.com"]
+    stores = stores_of(stack)
+    form = stores.capture.get_form("demo")
+    submission, lead = build_submission(
+        form, validate_form(form, {"name": "Ana", "email": "ana@acme-corp.com", "phone": "+1 415 555 0100"}),
+        utc_now())
+    phone = {"PK": {"S": "IDENT#PHONE#+14155550100"}, "SK": {"S": "IDENT"}, "lead_id": {"S": bo}}
+    transact = stores.table.transact
+    calls = []
+
+    def phone_taken_in_between(items: list[dict]) -> None:
+        calls.append(len(items))
+        try:
+            transact(items)
+        finally:
+            if len(calls) == 1:
+                stores.table.client.put_item(TableName=stores.table.name, Item=phone)
+
+    monkeypatch.setattr(stores.table, "transact", phone_taken_in_between)
+    recorded = stores.capture.record_submission(submission, lead)
+
+    assert recorded.lead_id == ana and not recorded.is_new_lead
+    assert len(calls) == 3  # new lead refused, attach refused on the phone, attach after reading
+    [noted] = [a for a in items_of(table, "activity") if a["kind"] == "possible_duplicate"]
+    assert noted["detail"]["other_lead_id"] == bo
