@@ -393,6 +393,8 @@ def test_more_posts_than_the_forms_limit_get_429_with_retry_after(stack, table):
     assert elsewhere.status == 202
     assert len(items_of(table, "lead")) == 6
     counters = items_of(table, "rate_counter")
+    # The counter is an item of the post's transaction: a refused post counted nothing.
+    assert sorted(c["hits"] for c in counters) == [1, 5]
     assert all("198.51.100" not in c["PK"] for c in counters)  # IPs are hashed in keys
 
 
@@ -551,7 +553,7 @@ def capture_calls() -> dict[str, int]:
     return {k.split(" ", 1)[1]: v for k, v in CallCounter.by_function.items() if k.startswith("CaptureFunction ")}
 
 
-def test_a_new_lead_costs_one_transaction_besides_the_rate_counter(stack):
+def test_a_new_lead_costs_one_transaction_that_also_counts_its_rate(stack, table):
     from leadflow_local.stack import CallCounter
 
     post(stack, {"name": "Warm", "email": "warm@acme-corp.com"})  # the form config is cached from here on
@@ -559,10 +561,13 @@ def test_a_new_lead_costs_one_transaction_besides_the_rate_counter(stack):
 
     post(stack, {"name": "Ana", "email": "ana@acme-corp.com", "phone": "+1 415 555 0100"})
 
-    assert capture_calls() == {"dynamodb.UpdateItem": 1, "dynamodb.TransactWriteItems": 1}
+    assert capture_calls() == {"dynamodb.TransactWriteItems": 1}
+    assert [c["hits"] for c in items_of(table, "rate_counter")] == [2]  # both posts counted
 
 
-def test_a_returning_lead_costs_a_lookup_and_a_second_transaction(stack):
+def test_a_returning_lead_costs_two_transactions_and_no_lookup(stack, table):
+    """The first transaction's refused identity write returns the identity it found,
+    which names the lead: the second transaction attaches to it without a read."""
     from leadflow_local.stack import CallCounter
 
     post(stack, {"name": "Ana", "email": "ana@acme-corp.com", "interest": "ebook"})
@@ -570,5 +575,78 @@ def test_a_returning_lead_costs_a_lookup_and_a_second_transaction(stack):
 
     post(stack, {"name": "Ana", "email": "ana@acme-corp.com", "interest": "quote"})
 
-    assert capture_calls() == {"dynamodb.UpdateItem": 1, "dynamodb.TransactWriteItems": 2,
-                               "dynamodb.BatchGetItem": 1}
+    assert capture_calls() == {"dynamodb.TransactWriteItems": 2}
+    [lead] = items_of(table, "lead")
+    assert lead["submission_count"] == 2 and lead["latest_interest"] == "quote"
+    assert [c["hits"] for c in items_of(table, "rate_counter")] == [2]
+
+
+def test_the_same_post_again_costs_one_cancelled_transaction(stack):
+    """The refused marker write returns the marker: no read of it."""
+    from leadflow_local.stack import CallCounter
+
+    fields = {"name": "Ana", "email": "ana@acme-corp.com", "interest": "quote"}
+    first = post(stack, fields)
+    CallCounter.reset()
+
+    again = post(stack, fields)
+
+    assert json.loads(again.body) == json.loads(first.body)
+    assert capture_calls() == {"dynamodb.TransactWriteItems": 1}
+
+
+def test_a_returning_person_over_the_limit_gets_429_and_nothing_is_attached(stack, table):
+    configure(stack, rate_limit_per_minute=1)
+    first = post(stack, {"name": "Ana", "email": "ana@acme-corp.com", "interest": "ebook"})
+
+    again = post(stack, {"name": "Ana", "email": "ana@acme-corp.com", "interest": "quote"})
+
+    assert (first.status, again.status) == (202, 429)
+    assert errors_of(again) == {(None, "rate_limited")}
+    [lead] = items_of(table, "lead")
+    assert lead.get("submission_count", 1) == 1 and len(items_of(table, "submission")) == 1
+
+
+def test_a_bots_posts_are_counted_too_and_refused_over_the_limit(stack, table):
+    configure(stack, rate_limit_per_minute=2)
+    bot = {"name": "Bot", "email": "bot@spam.example", "_gotcha": "http://spam.example"}  # the honeypot
+
+    answers = [post(stack, bot, ip="198.51.100.66") for _ in range(3)]
+
+    assert [a.status for a in answers] == [202, 202, 429]
+    assert len(items_of(table, "spam")) == 2 and not items_of(table, "lead")
+    assert [c["hits"] for c in items_of(table, "rate_counter")] == [2]
+
+
+def test_an_identity_made_between_the_two_transactions_is_read_and_noted(stack, table, monkeypatch):
+    """The first transaction says whose the email is and that the phone is free; another
+    lead takes the phone before the second: its condition fails, the identities are read
+    and the submission lands on the email's lead with the phone noted as a duplicate."""
+    post(stack, {"name": "Ana", "email": "ana@acme-corp.com"})
+    post(stack, {"name": "Bo", "email": "bo@acme-corp.com"}, ip="198.51.100.5")
+    owners = {i["PK"]: i["lead_id"] for i in items_of(table, "identity")}
+    ana, bo = owners["IDENT#EMAIL#ana@acme-corp.com"], owners["IDENT#EMAIL#bo@acme-corp.com"]
+    stores = stores_of(stack)
+    form = stores.capture.get_form("demo")
+    submission, lead = build_submission(
+        form, validate_form(form, {"name": "Ana", "email": "ana@acme-corp.com", "phone": "+1 415 555 0100"}),
+        utc_now())
+    phone = {"PK": {"S": "IDENT#PHONE#+14155550100"}, "SK": {"S": "IDENT"}, "lead_id": {"S": bo}}
+    transact = stores.table.transact
+    calls = []
+
+    def phone_taken_in_between(items: list[dict]) -> None:
+        calls.append(len(items))
+        try:
+            transact(items)
+        finally:
+            if len(calls) == 1:
+                stores.table.client.put_item(TableName=stores.table.name, Item=phone)
+
+    monkeypatch.setattr(stores.table, "transact", phone_taken_in_between)
+    recorded = stores.capture.record_submission(submission, lead)
+
+    assert recorded.lead_id == ana and not recorded.is_new_lead
+    assert len(calls) == 3  # new lead refused, attach refused on the phone, attach after reading
+    [noted] = [a for a in items_of(table, "activity") if a["kind"] == "possible_duplicate"]
+    assert noted["detail"]["other_lead_id"] == bo

@@ -307,19 +307,23 @@ def test_a_post_racing_the_erasure_never_lands_on_the_erased_lead(stack, table, 
     erased = lead_of(stack, email=JANE_EMAIL)
     assert erase(stack, {"email": JANE_EMAIL})[0] == 200
     # AND a post of hers that found her identity just before the erasure removed it: its
-    # first write meets the identity, its lookup still answers the erased lead
+    # first write meets the identity (which names the erased lead), the erasure removes
+    # the identity before its second write
     stores = stores_of(stack)
     form = stores.capture.get_form("demo")
     submission, lead = build_submission(form, validate_form(form, {"name": "Jane Doe", "email": JANE_EMAIL}),
                                         stores.lifecycle.get_lead(erased).created_at)
     identity = {"PK": {"S": f"IDENT#EMAIL#{JANE_EMAIL}"}, "SK": {"S": "IDENT"}, "lead_id": {"S": erased}}
     stores.table.client.put_item(TableName=stores.table.name, Item=identity)
+    transact = stores.table.transact
 
-    def stale_lookup(contact: ContactCard) -> dict[str, str]:
-        stores.table.client.delete_item(TableName=stores.table.name, Key={k: identity[k] for k in ("PK", "SK")})
-        return {f"IDENT#EMAIL#{JANE_EMAIL}": erased}
+    def erasure_lands_in_between(items: list[dict]) -> None:
+        try:
+            transact(items)
+        finally:
+            stores.table.client.delete_item(TableName=stores.table.name, Key={k: identity[k] for k in ("PK", "SK")})
 
-    monkeypatch.setattr(stores.capture, "find_lead_ids", stale_lookup)
+    monkeypatch.setattr(stores.table, "transact", erasure_lands_in_between)
 
     # WHEN it is written
     with pytest.raises(LeadVanished):

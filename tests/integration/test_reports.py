@@ -19,7 +19,14 @@ import pytest
 
 from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
 from leadflow.lifecycle.service import change_status, convert
-from leadflow.reporting.cells import bucket_range, duration_bucket, minutes_between, score_band
+from leadflow.reporting.cells import (
+    bucket_range,
+    campaign_value,
+    channel_value,
+    duration_bucket,
+    minutes_between,
+    score_band,
+)
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.models import LeadStatus
 from leadflow_local.stack import CallCounter, LocalStack
@@ -492,3 +499,57 @@ def test_a_bad_report_query_or_cost_is_a_400_with_a_code(stack, table):
         status, body = put_cost(stack, cost)
         assert (status, body.get("code") or body["errors"][0]["code"]) == (400, code), cost
     assert stat_items(table) == {}
+
+
+def report_calls() -> dict[str, int]:
+    return {k.split(" ", 1)[1]: v for k, v in CallCounter.by_function.items() if k.startswith("ReportFunction ")}
+
+
+def test_a_new_lead_is_counted_from_its_lead_scored_event_once_without_reading_the_lead(stack, table):
+    # GIVEN a new lead (a campaign's, assigned), its whole journey delivered
+    lead_id = capture_at(stack, DAYS[0], form_body(1), "198.51.100.1")
+    CallCounter.reset()
+    stack.drain()
+
+    # THEN its `Lead Scored` carried its cells: one transaction, no read of its card
+    assert report_calls() == {"dynamodb.TransactWriteItems": 1}
+    stores = stores_of(stack)
+    lead = stores.lifecycle.get_lead(lead_id)
+    mark = stores.reporting.get_report_mark(lead_id)
+    # the same cells its card gives
+    assert (mark["dimensions"]["channel"], mark["dimensions"]["campaign"], mark["dimensions"]["manager"]) == (
+        channel_value(lead.source), campaign_value(lead.source), lead.manager_id)
+    assert datetime.fromisoformat(mark["created_at"]) == lead.created_at
+    before = stat_items(table)
+    assert before[("STAT#2026-03", "all#all")]["leads"] == 1
+
+    # WHEN the same event is delivered again
+    scored = load_event("report_lead_scored")
+    scored["detail"].update(lead_id=lead_id, reported_as={"channel": "inbound", "utm_source": "google",
+                                                          "manager_id": lead.manager_id})
+    CallCounter.reset()
+    outcome = stack.invoke("ReportFunction", scored)["outcome"]
+
+    # THEN it counts nothing: the mark's condition refused it, the mark read says why
+    assert outcome == "already_counted"
+    assert stat_items(table) == before
+    assert report_calls() == {"dynamodb.TransactWriteItems": 1, "dynamodb.GetItem": 1}
+
+
+def test_a_lead_scored_event_without_its_cells_is_counted_from_the_card(stack, table):
+    # GIVEN a lead scored, its `Lead Scored` as published before events carried cells
+    lead_id = capture_at(stack, DAYS[1], form_body(2), "198.51.100.2")
+    stack.pump_streams()
+    scored = load_event("report_lead_scored")
+    scored["detail"]["lead_id"] = lead_id
+    assert "reported_as" not in scored["detail"]
+    CallCounter.reset()
+
+    # WHEN the reports count it
+    outcome = stack.invoke("ReportFunction", scored)["outcome"]
+
+    # THEN its card was read for its cells
+    assert outcome == "counted"
+    assert report_calls() == {"dynamodb.GetItem": 1, "dynamodb.TransactWriteItems": 1}
+    lead = stores_of(stack).lifecycle.get_lead(lead_id)
+    assert stores_of(stack).reporting.get_report_mark(lead_id)["dimensions"]["channel"] == channel_value(lead.source)

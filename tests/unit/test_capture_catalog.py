@@ -9,7 +9,7 @@ import pytest
 from leadflow.capture import service as capture_service
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
-from leadflow.capture.store import Recorded
+from leadflow.capture.store import RateLimit, Recorded
 from leadflow.shared.hashing import PersonalDataHasher
 from leadflow.shared.models import FormConfig, Lead, Submission
 from leadflow.shared.secrets import StaticKeys
@@ -29,12 +29,10 @@ class FakeRepository:
         self.get_form_calls.append(form_id)
         return self.forms.get(form_id)
 
-    def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None) -> Recorded:
+    def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None, *,
+                          rate: RateLimit | None = None) -> Recorded:
         self.recorded.append((submission, lead))
         return Recorded(submission_id=submission.submission_id, lead_id=lead.lead_id, is_new_lead=True)
-
-    def count_post(self, form_id: str, client_key: str, window_start: int, window_seconds: int, limit: int) -> bool:
-        return True
 
 
 class FakeClock:

@@ -1,9 +1,10 @@
 """Capturing a form post: from raw HTTP body to a stored submission.
 
-Order matters: the form (404/410), the page's origin (403), the client's rate (429),
-the body (400/413/415), bots (stored as spam, answered as a success), the person (422),
-then one transaction. Nothing is written for a refused post; a real person's valid post
-is never lost, even when the table is down (the fallback queue)."""
+Order matters: the form (404/410), the page's origin (403), the body (400/413/415), bots
+(stored as spam, answered as a success), the person (422), then one transaction, which
+also counts the post against its client's rate (429 when the counter's condition cancels
+it). Nothing is written for a refused post; a real person's valid post is never lost,
+even when the table is down (the fallback queue)."""
 
 from __future__ import annotations
 
@@ -16,18 +17,21 @@ from datetime import datetime
 from typing import Literal, Protocol
 from urllib.parse import urlsplit
 
+from botocore.exceptions import ClientError
+
 from leadflow.capture.body import parse_form_body
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.fallback import FallbackQueue, QueuedSubmission, is_transient
 from leadflow.capture.fields import FormPost
 from leadflow.capture.messages import message
 from leadflow.capture.spam import fingerprint, spam_reason
-from leadflow.capture.store import CaptureStore, LeadVanished, Recorded
+from leadflow.capture.store import CaptureStore, LeadVanished, RateLimit, RateLimited, Recorded
 from leadflow.capture.validation import build_submission, new_id, validate_form
 from leadflow.shared.clock import utc_now
 from leadflow.shared.hashing import PersonalDataHasher, Purpose
 from leadflow.shared.models import FormConfig, Lead, Submission
 from leadflow.shared.secrets import KeyUnavailable
+from leadflow.storage.transactions import CONFLICT, cancellation_reasons
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +46,11 @@ class FormSource(Protocol):
 class SubmissionStore(Protocol):
     """What the capture path writes (leadflow.capture.store.CaptureStore)."""
 
-    def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None) -> Recorded: ...
+    def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None, *,
+                          rate: RateLimit | None = None) -> Recorded: ...
 
-    def count_post(self, form_id: str, client_key: str, window_start: int, window_seconds: int,
-                   limit: int) -> bool: ...
-
-    def store_spam(self, form_id: str, received_at: datetime, reason: str, fields: dict[str, str]) -> str: ...
+    def store_spam(self, form_id: str, received_at: datetime, reason: str, fields: dict[str, str],
+                   rate: RateLimit | None = None) -> str: ...
 
 
 class FormCatalog:
@@ -160,14 +163,18 @@ class CaptureService:
         except CaptureError as error:
             error.form = error.form or form
             raise
+        except RateLimited as limited:
+            retry_after = limited.rate.window_start + limited.rate.window_seconds - int(self.clock().timestamp())
+            raise CaptureError.single(429, "rate_limited", message("rate_limited", form.language),
+                                      retry_after=min(limited.rate.window_seconds, max(1, retry_after)),
+                                      form=form) from None
 
     def _capture(self, form: FormConfig, posted: PostedForm) -> Captured:
         if not origin_allowed(form, posted.origin):
             raise CaptureError.single(403, "origin_not_allowed", message("origin_not_allowed", form.language))
         received_at = self.clock()
         client = self._client_key(posted.client_ip)
-        if client:
-            self._count_post(form, client, received_at)
+        rate = _rate_limit(form, client, received_at) if client else None
 
         post = FormPost.from_fields(parse_form_body(posted.body, posted.content_type, posted.is_base64))
         next_url = allowed_next(form, post.hidden_value("_next")) if post.hidden_value("_next") else None
@@ -175,7 +182,7 @@ class CaptureService:
         if reason:
             # Stored for review, never scored or notified, answered exactly like a success.
             try:
-                self.store.store_spam(form.form_id, received_at, reason, {**post.values, **post.hidden})
+                self.store.store_spam(form.form_id, received_at, reason, {**post.values, **post.hidden}, rate)
             except Exception as error:  # a bot's post is not worth a retry or an error page
                 if not is_transient(error):
                     raise
@@ -185,7 +192,7 @@ class CaptureService:
         submission, lead = build_submission(form, valid, received_at, posted.client_ip)
         fp = fingerprint(form.form_id, client, post, self.hasher) if client else None
         try:
-            recorded = self._record(submission, lead, fp)
+            recorded = self._record(submission, lead, fp, rate)
         except Exception as error:
             if self.fallback is None or not is_transient(error):
                 raise
@@ -206,27 +213,27 @@ class CaptureService:
             logger.warning("no rate limit or double-submit check for this post: %s", error)
             return None
 
-    def _record(self, submission: Submission, lead: Lead, fp: str | None) -> Recorded:
+    def _record(self, submission: Submission, lead: Lead, fp: str | None, rate: RateLimit | None) -> Recorded:
+        """Once more, then give up (the fallback queue takes it), when a lead or marker
+        changed under us or another write got in the way: the same client's concurrent
+        post on its rate counter, the same person's on an identity."""
         try:
-            return self.store.record_submission(submission, lead, fp)
-        except LeadVanished:  # a lead or marker changed under us; once more, then give up
-            return self.store.record_submission(submission, lead, fp)
-
-    def _count_post(self, form: FormConfig, client: str, now: datetime) -> None:
-        """Refuse a client over the form's limit for this minute. When the counter itself
-        can't be updated, the post goes through: losing a person beats letting a bot in."""
-        window = int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS
-        try:
-            allowed = self.store.count_post(form.form_id, client, window, RATE_WINDOW_SECONDS,
-                                            form.rate_limit_per_minute)
-        except Exception as error:
-            if not is_transient(error):
+            return self.store.record_submission(submission, lead, fp, rate=rate)
+        except LeadVanished:
+            pass
+        except ClientError as error:
+            if CONFLICT not in cancellation_reasons(error):
                 raise
-            allowed = True
-        if not allowed:
-            retry_after = window + RATE_WINDOW_SECONDS - int(now.timestamp())
-            raise CaptureError.single(429, "rate_limited", message("rate_limited", form.language),
-                                      retry_after=max(1, retry_after))
+        return self.store.record_submission(submission, lead, fp, rate=rate)
+
+
+def _rate_limit(form: FormConfig, client: str, now: datetime) -> RateLimit:
+    """This minute's counter of the client's posts to the form. When the table cannot be
+    written, neither is the counter: the post goes to the fallback queue uncounted, since
+    losing a person beats letting a bot in."""
+    window = int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS
+    return RateLimit(form_id=form.form_id, client_key=client, window_start=window,
+                     window_seconds=RATE_WINDOW_SECONDS, limit=form.rate_limit_per_minute)
 
 
 def record_queued(store: CaptureStore, queued: QueuedSubmission) -> None:

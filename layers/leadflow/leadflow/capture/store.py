@@ -19,12 +19,35 @@ from leadflow.storage.transactions import Cancelled, condition_failed
 
 DOUBLE_SUBMIT_SECONDS = 10 * 60
 SPAM_TTL_SECONDS = 30 * 86400
-# The positions of a new lead's transaction: card, submission, double-submit marker.
+# The positions of a new lead's transaction: card, submission, double-submit marker;
+# a returning person's: submission, lead card, marker. The rate counter comes last.
 _MARKER = 2
 
 
 class LeadVanished(Exception):
     """An identity pointed at a lead that no longer exists; the write is retried."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A post counted against its client's limit for one form and window: an item of the
+    transaction that stores the post, so a refused post stores nothing and a stored one
+    is counted, in one call."""
+
+    form_id: str
+    client_key: str  # keyed hash of the client's IP: no personal data in the counter
+    window_start: int
+    window_seconds: int
+    limit: int
+
+
+class RateLimited(Exception):
+    """The client reached the form's limit for this window: the transaction was cancelled
+    by the counter's condition, nothing was written."""
+
+    def __init__(self, rate: RateLimit) -> None:
+        super().__init__(rate.form_id)
+        self.rate = rate
 
 
 @dataclass(frozen=True)
@@ -97,19 +120,25 @@ class CaptureStore:
     # -- submissions -------------------------------------------------------------------------
 
     def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None, *,
-                          marker_seconds: int | None = DOUBLE_SUBMIT_SECONDS) -> Recorded:
+                          marker_seconds: int | None = DOUBLE_SUBMIT_SECONDS,
+                          rate: RateLimit | None = None) -> Recorded:
         """Store a submission exactly once, on a new lead or on the person's existing one.
 
         A new person's lead card, submission and identities go in one transaction whose
         identity writes are conditional, so two concurrent first posts by one person
         cannot make two leads: the loser is attached to the winner's lead. One call for
-        a new lead; a returning person costs a lookup and a second transaction.
+        a new lead; a returning person costs a second transaction (the refused identity
+        writes return the items they found, which say whose lead it is: no lookup).
 
         The submission item is written only if absent and a double-submit marker
         (`fingerprint`, kept 10 minutes) only if absent or expired, so replaying the same
         submission (the fallback queue, a retry after a timeout) or the same post (a
         double click) never stores anything twice. `marker_seconds` None: a marker that
-        never expires (a CSV import's row: importing the same file again stores nothing)."""
+        never expires (a CSV import's row: importing the same file again stores nothing).
+
+        With `rate`, the client's counter for the window is one more item of the
+        transaction, on condition it is under the limit: RateLimited (nothing written)
+        when it is not. A post cancelled for another reason (a duplicate) is not counted."""
         card_keys = {**keys.lead_key(lead.lead_id), **keys.lead_created_keys(lead.lead_id, lead.created_at)}
         items = [
             self.table.put_op(to_item(card_keys, "lead", lead), "attribute_not_exists(PK)"),
@@ -117,16 +146,26 @@ class CaptureStore:
         ]
         if fingerprint:
             items.append(self._put_double_submit_marker(fingerprint, submission, marker_seconds))
-        items += [self._put_identity(key, lead.lead_id, submission.received_at) for key in identity_keys(lead.contact)]
+        person = identity_keys(lead.contact)
+        first_identity = len(items)
+        items += [_returning_old(self._put_identity(key, lead.lead_id, submission.received_at)) for key in person]
+        self._count_in(items, rate)
         try:
             self.table.transact(items)
             return Recorded(submission_id=submission.submission_id, lead_id=lead.lead_id, is_new_lead=True)
         except Cancelled as cancelled:
-            if cancelled.conflict:  # not a condition: the storage failed, the caller's fallback takes it
-                raise cancelled.error from None
+            _refused_for_storage_or_rate(cancelled, len(items), rate)
             if fingerprint and cancelled.failed(_MARKER):
-                return self._earlier_double_submit(fingerprint)
-        return self._attach(submission, lead.contact, fingerprint, marker_seconds)
+                return self._earlier_double_submit(fingerprint, cancelled.item(_MARKER))
+            owners = _owners(cancelled, person, first_identity)
+        return self._attach(submission, lead.contact, fingerprint, marker_seconds, rate, owners)
+
+    def _count_in(self, items: list[dict[str, Any]], rate: RateLimit | None) -> None:
+        """Append the client's rate counter to a transaction's items (last: its position)."""
+        if rate:
+            items.append(self.table.window_counter_op(keys.rate_counter_pk(rate.form_id, rate.client_key),
+                                                      "rate_counter", rate.window_start, rate.window_seconds,
+                                                      rate.limit))
 
     def _put_submission(self, submission: Submission) -> dict[str, Any]:
         key = keys.submission_key(submission.lead_id, submission.received_at, submission.submission_id)
@@ -143,10 +182,12 @@ class CaptureStore:
         item = to_item(keys.double_submit_key(fingerprint), "double_submit", submission_id=submission.submission_id,
                        lead_id=submission.lead_id, is_new_lead=submission.is_new_lead, **expiry)
         # TTL deletes lazily: an expired marker still in the table does not count.
-        return self.table.put_op(item, "attribute_not_exists(PK) OR expires_at < :now", {":now": now})
+        return _returning_old(self.table.put_op(item, "attribute_not_exists(PK) OR expires_at < :now", {":now": now}))
 
-    def _earlier_double_submit(self, fingerprint: str) -> Recorded:
-        item = self.table.get(keys.double_submit_key(fingerprint))
+    def _earlier_double_submit(self, fingerprint: str, item: dict[str, Any] | None = None) -> Recorded:
+        """The submission an earlier post with this fingerprint stored: from the marker the
+        cancelled transaction returned, else read."""
+        item = item or self.table.get(keys.double_submit_key(fingerprint))
         if item is None:  # expired and removed in between: the caller retries
             raise LeadVanished(fingerprint)
         marker = from_item(item)
@@ -154,11 +195,19 @@ class CaptureStore:
                         duplicate=True, marker_new_lead=marker.get("is_new_lead"))
 
     def _attach(self, submission: Submission, contact: ContactCard, fingerprint: str | None,
-                marker_seconds: int | None = DOUBLE_SUBMIT_SECONDS) -> Recorded:
+                marker_seconds: int | None = DOUBLE_SUBMIT_SECONDS, rate: RateLimit | None = None,
+                owners: dict[str, str] | None = None) -> Recorded:
         """Attach a returning person's submission to their lead (matched by email, then
         phone). An identity this lead lacks is added; one that belongs to another lead is
-        recorded as a possible duplicate for a person to look at."""
-        owners = self.find_lead_ids(contact)
+        recorded as a possible duplicate for a person to look at.
+
+        `owners` are the identities' leads as the first transaction found them; an
+        identity it did not report is taken as new, on condition. Should that condition
+        fail (another post made it meanwhile), the identities are read and it is tried
+        once more."""
+        read = owners is None
+        if owners is None:
+            owners = self.find_lead_ids(contact)
         person = identity_keys(contact)
         lead_id = next((owners[k["PK"]] for k in person if k["PK"] in owners), None)
         if lead_id is None:
@@ -178,27 +227,37 @@ class CaptureStore:
         ]
         if fingerprint:
             items.append(self._put_double_submit_marker(fingerprint, returning, marker_seconds))
-        for key in person:
-            other = owners.get(key["PK"])
-            if other is None:
-                items.append(self._put_identity(key, lead_id, returning.received_at))
-            elif other != lead_id:
-                items.append(self.table.activity_op(Activity(
-                    activity_id=uuid.uuid4().hex, lead_id=lead_id, at=returning.received_at, kind="possible_duplicate",
-                    detail={"other_lead_id": other, "matched_by": key["PK"].split("#")[1].lower(),
-                            "submission_id": returning.submission_id})))
+        items += self._identity_ops(returning, person, owners)
+        self._count_in(items, rate)
         try:
             self.table.transact(items)
             return Recorded(submission_id=returning.submission_id, lead_id=lead_id, is_new_lead=False)
         except Cancelled as cancelled:
-            if cancelled.conflict:
-                raise cancelled.error from None
+            _refused_for_storage_or_rate(cancelled, len(items), rate)
             if cancelled.failed(0):  # this very submission is stored already
                 return Recorded(submission_id=returning.submission_id, lead_id=lead_id, is_new_lead=False,
                                 duplicate=True)
             if fingerprint and cancelled.failed(_MARKER):
-                return self._earlier_double_submit(fingerprint)
+                return self._earlier_double_submit(fingerprint, cancelled.item(_MARKER))
+            if not read and not cancelled.failed(1):  # an identity taken as new was not: read them
+                return self._attach(submission, contact, fingerprint, marker_seconds, rate)
         raise LeadVanished(lead_id)  # the lead or an identity changed under us: retried
+
+    def _identity_ops(self, returning: Submission, person: list[keys.Key],
+                      owners: dict[str, str]) -> list[dict[str, Any]]:
+        """An identity the lead lacks is added; one of another lead is noted on this one."""
+        ops = []
+        for key in person:
+            other = owners.get(key["PK"])
+            if other is None:
+                ops.append(self._put_identity(key, returning.lead_id, returning.received_at))
+            elif other != returning.lead_id:
+                ops.append(self.table.activity_op(Activity(
+                    activity_id=uuid.uuid4().hex, lead_id=returning.lead_id, at=returning.received_at,
+                    kind="possible_duplicate",
+                    detail={"other_lead_id": other, "matched_by": key["PK"].split("#")[1].lower(),
+                            "submission_id": returning.submission_id})))
+        return ops
 
     def find_lead_ids(self, contact: ContactCard) -> dict[str, str]:
         """Identity key (PK) → lead id, for the person's email and phone that are known."""
@@ -214,20 +273,56 @@ class CaptureStore:
 
     # -- bots and bursts ---------------------------------------------------------------------
 
-    def count_post(self, form_id: str, client_key: str, window_start: int, window_seconds: int,
-                   limit: int) -> bool:
-        """Count a post against a client's limit for this form and window; False when the
-        limit is reached."""
-        return self.table.count_in_window(keys.rate_counter_pk(form_id, client_key), "rate_counter", window_start,
-                                          window_seconds, limit)
-
-    def store_spam(self, form_id: str, received_at: datetime, reason: str, fields: dict[str, str]) -> str:
-        """Keep a bot's post for 30 days (to check the filter), outside any lead."""
+    def store_spam(self, form_id: str, received_at: datetime, reason: str, fields: dict[str, str],
+                   rate: RateLimit | None = None) -> str:
+        """Keep a bot's post for 30 days (to check the filter), outside any lead. With
+        `rate`, counted against its client's limit in the same call (RateLimited: not kept)."""
         spam_id = uuid.uuid4().hex
-        self.table.put(to_item(
+        item = to_item(
             keys.spam_key(form_id, received_at, spam_id), "spam",
             form_id=form_id, received_at=received_at.isoformat(), reason=reason,
             fields={k[:100]: v[:1000] for k, v in list(fields.items())[:50]},
             expires_at=int(received_at.timestamp()) + SPAM_TTL_SECONDS,
-        ))
+        )
+        if rate is None:
+            self.table.put(item)
+            return spam_id
+        items = [self.table.put_op(item)]
+        self._count_in(items, rate)
+        try:
+            self.table.transact(items)
+        except Cancelled as cancelled:
+            if cancelled.failed(1):
+                raise RateLimited(rate) from None
+            raise cancelled.error from None
         return spam_id
+
+
+def _refused_for_storage_or_rate(cancelled: Cancelled, count: int, rate: RateLimit | None) -> None:
+    """Raise what a cancelled submission transaction of `count` items says first: another
+    write got in the way (DynamoDB's error: the storage failed, the caller's fallback
+    takes it), or the rate counter, last of the items, is at its limit (RateLimited)."""
+    if cancelled.conflict:
+        raise cancelled.error from None
+    if rate and cancelled.failed(count - 1):
+        raise RateLimited(rate) from None
+
+
+def _returning_old(op: dict[str, Any]) -> dict[str, Any]:
+    """A transaction's Put that, when its condition fails, returns the item it found."""
+    op["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return op
+
+
+def _owners(cancelled: Cancelled, person: list[keys.Key], first: int) -> dict[str, str] | None:
+    """Identity key (PK) → lead id for the identities whose write was refused, from the
+    items the cancelled transaction returned; None when none was (nothing to go by)."""
+    owners = {}
+    for offset, key in enumerate(person):
+        if not cancelled.failed(first + offset):
+            continue
+        item = cancelled.item(first + offset)
+        if item is None:  # refused without saying by what: read them all
+            return None
+        owners[key["PK"]] = item["lead_id"]["S"]
+    return owners or None

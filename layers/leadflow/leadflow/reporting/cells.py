@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 from pydantic import BaseModel, Field
 
 from leadflow.capture.sources import channel_of
-from leadflow.shared.models import Lead, Source, Temperature
+from leadflow.shared.events import ReportedAs
+from leadflow.shared.models import ChannelKind, Lead, Source, Temperature
 
 DIMENSIONS: tuple[str, ...] = ("all", "channel", "campaign", "temperature", "manager", "band", "rule")
 ALL = "all"
@@ -59,8 +60,12 @@ def dimension_value(text: str | None, default: str = NONE, *, lowercase: bool = 
 def channel_value(source: Source) -> str:
     """The lead's channel: its first touch's `utm_source` (lowercased), else its channel
     kind in parentheses, e.g. `(referral)`, so it never mixes with a source so named."""
-    kind = f"({channel_of(source).value})"
-    return dimension_value(source.utm_source, kind)
+    return channel_cell(source.utm_source, channel_of(source))
+
+
+def channel_cell(utm_source: str | None, kind: ChannelKind) -> str:
+    """The channel value of a first touch with this `utm_source` and channel kind."""
+    return dimension_value(utm_source, f"({kind.value})")
 
 
 def campaign_value(source: Source) -> str:
@@ -161,5 +166,17 @@ def dimensions_of(lead: Lead, points: int | None, temperature: Temperature | Non
     return ReportDimensions(
         channel=channel_value(lead.source), campaign=campaign_value(lead.source),
         temperature=temperature.value if temperature else NONE, manager=manager_value(lead.manager_id),
+        band=score_band(points), rules=rule_values(rule_ids),
+    )
+
+
+def dimensions_reported(reported: ReportedAs, points: int | None, temperature: Temperature | None,
+                        rule_ids: Sequence[str] = ()) -> ReportDimensions:
+    """A new lead's cells from its `Lead Scored` event, the same as `dimensions_of` finds
+    on its card: the card was built from that submission (source, created at its time)."""
+    return ReportDimensions(
+        channel=channel_cell(reported.utm_source, reported.channel),
+        campaign=dimension_value(reported.utm_campaign, NONE),
+        temperature=temperature.value if temperature else NONE, manager=manager_value(reported.manager_id),
         band=score_band(points), rules=rule_values(rule_ids),
     )

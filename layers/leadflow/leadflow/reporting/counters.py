@@ -45,6 +45,7 @@ from leadflow.reporting.cells import (
     UNASSIGNED,
     ReportDimensions,
     dimensions_of,
+    dimensions_reported,
     duration_bucket,
     manager_value,
     minutes_between,
@@ -148,18 +149,24 @@ def plan_count(mark: ReportMark | None, lead: Lead | None, fact: Fact | None, at
                scored: LeadScored | None = None, now: datetime | None = None) -> CountPlan:
     """What to write for one event, given the lead's mark as read (None: not counted
     yet) and, when needed, its card. `fact` None counts the lead itself (`Lead Scored`,
-    whose score gives the temperature, band and rules); a fact for a lead not counted yet
-    (events delivered out of order) counts the lead first, with its card's score.
+    whose score gives the temperature, band and rules, and whose `reported_as` the rest
+    when no card is given); a fact for a lead not counted yet (events delivered out of
+    order) counts the lead first, with its card's score.
     The caller has checked that the fact is not on the mark already."""
     if mark is None:
-        if lead is None:
-            raise ValueError("a lead is counted from its card")
-        score = scored or lead.score
+        score = scored or (lead.score if lead else None)
         points, temperature = (score.points, score.temperature) if score else (None, None)
         rule_ids = [part.rule_id for part in score.parts] if score else []
-        day, month = periods_of(lead.created_at)
-        new = ReportMark(lead_id=lead.lead_id, created_at=lead.created_at, day=day, month=month,
-                         dimensions=dimensions_of(lead, points, temperature, rule_ids),
+        if lead is not None:
+            lead_id, created_at = lead.lead_id, lead.created_at
+            dimensions = dimensions_of(lead, points, temperature, rule_ids)
+        elif scored is not None and scored.reported_as is not None:
+            lead_id, created_at = scored.lead_id, scored.received_at
+            dimensions = dimensions_reported(scored.reported_as, points, temperature, rule_ids)
+        else:
+            raise ValueError("a lead is counted from its card or its Lead Scored event")
+        day, month = periods_of(created_at)
+        new = ReportMark(lead_id=lead_id, created_at=created_at, day=day, month=month, dimensions=dimensions,
                          counted_at=now or datetime.now(timezone.utc))
         plan = CountPlan(mark=new, expected_version=None)
         plan.add(new.dimensions.cells(), {"leads": 1})
@@ -225,7 +232,9 @@ def _count(store: CounterStore, lead_id: str, fact: Fact | None, at: datetime | 
         if mark is not None and (fact is None or mark.fact_at(fact) is not None):
             return Counted("already_counted", lead_id, fact)
         lead = None
-        if mark is None or mark.dimensions.manager == UNASSIGNED:
+        # A new lead's `Lead Scored` carries its cells (`reported_as`): no card to read.
+        from_event = mark is None and scored is not None and scored.reported_as is not None
+        if not from_event and (mark is None or mark.dimensions.manager == UNASSIGNED):
             lead = store.get_lead(lead_id)
             if lead is None and mark is None:
                 return Counted("lead_missing", lead_id, fact)

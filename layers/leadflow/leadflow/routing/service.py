@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from leadflow.capture.sources import channel_of
 from leadflow.routing.assignment import Assignment, assign_lead, can_hold_leads
 from leadflow.routing.facts import LeadHistory, lead_country, merged_contact
 from leadflow.routing.rule_sets import default_rule_set
@@ -26,6 +27,7 @@ from leadflow.shared.events import (
     LeadAssigned,
     LeadScored,
     LeadUnassigned,
+    ReportedAs,
     TemperatureChange,
 )
 from leadflow.shared.models import CLOSED_STATUSES, Manager, Score, Submission, Temperature
@@ -254,6 +256,10 @@ def _announce(submission: Submission, score: Score, previous_points: int | None,
         previous_temperature=previous_temperature,
         change=temperature_change(previous_temperature, score.temperature),
         autoresponder=submission.autoresponder,
+        # A new lead's card was built from this submission: same source, created at its time.
+        reported_as=ReportedAs(channel=channel_of(submission.source), utm_source=submission.source.utm_source,
+                               utm_campaign=submission.source.utm_campaign, manager_id=manager_id)
+        if submission.is_new_lead else None,
     )
     assignment: LeadAssigned | LeadUnassigned
     if manager_id:

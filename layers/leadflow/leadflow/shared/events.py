@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from leadflow.shared.models import LeadStatus, RejectionReason, ScorePart, ScoreThresholds, Temperature
+from leadflow.shared.models import ChannelKind, LeadStatus, RejectionReason, ScorePart, ScoreThresholds, Temperature
 
 SOURCE = "leadflow"  # the `source` of every event this project emits
 
@@ -83,6 +83,20 @@ class TemperatureChange(StrEnum):
     SAME = "same"
 
 
+class ReportedAs(BaseModel):
+    """What the reports count a new lead by besides its score, so counting it reads no
+    lead card: its first touch's channel kind, UTM source and campaign (campaign tags,
+    not contact data) and its manager's id (None: unassigned). Its creation time is the
+    submission's `received_at`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    channel: ChannelKind
+    utm_source: str | None = None
+    utm_campaign: str | None = None
+    manager_id: str | None = None
+
+
 class LeadScored(_SubmissionEvent):
     """Detail of the `Lead Scored` event, sent for every scored submission: the lead's
     new score with its parts, and the one it had before. Ids and scores only."""
@@ -99,6 +113,9 @@ class LeadScored(_SubmissionEvent):
     previous_temperature: Temperature | None = None
     change: TemperatureChange
     autoresponder: bool = False  # the rule for the visitor's thank-you filters on it
+    # A new lead's cells in the reports (None on returning leads and older events: the
+    # reports read the lead card instead).
+    reported_as: ReportedAs | None = None
 
 
 class LeadStatusChanged(_LeadEvent):

@@ -177,16 +177,22 @@ class Table:
             if request:
                 raise RuntimeError(f"{len(request[self.name])} deletes left unprocessed (throttled)")
 
+    def window_counter_op(self, pk: str, item_type: str, window_start: int, window_seconds: int,
+                          limit: int) -> dict[str, Any]:
+        """The Update of a counter that expires by TTL after its window: one atomic ADD, on
+        condition that it has not reached `limit` yet (alone, or inside a transaction)."""
+        return self.update_op(
+            keys.window_key(pk, window_start), "SET expires_at = :expires, item_type = :type ADD hits :one",
+            condition="attribute_not_exists(hits) OR hits < :limit",
+            values={":one": 1, ":limit": limit, ":type": item_type, ":expires": window_start + window_seconds + 60},
+        )
+
     def count_in_window(self, pk: str, item_type: str, window_start: int, window_seconds: int, limit: int) -> bool:
         """One atomic, conditional ADD on a counter that expires by TTL after its window;
         False (nothing counted) when it already reached `limit`."""
         try:
-            self.update(
-                keys.window_key(pk, window_start), "SET expires_at = :expires, item_type = :type ADD hits :one",
-                condition="attribute_not_exists(hits) OR hits < :limit",
-                values={":one": 1, ":limit": limit, ":type": item_type,
-                        ":expires": window_start + window_seconds + 60},
-            )
+            counter = self.window_counter_op(pk, item_type, window_start, window_seconds, limit)
+            self.client.update_item(**counter["Update"])
         except ClientError as exc:
             if transactions.condition_failed(exc):
                 return False

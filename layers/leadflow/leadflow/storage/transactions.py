@@ -37,6 +37,12 @@ class Cancelled(Exception):
         """Whether the condition of the item at `index` failed."""
         return index < len(self.reasons) and self.reasons[index] == CONDITION_FAILED
 
+    def item(self, index: int) -> dict[str, Any] | None:
+        """The item as it was, in wire format, when the condition of the item at `index`
+        failed and its operation asked for it (`ReturnValuesOnConditionCheckFailure`)."""
+        reasons = self.error.response.get("CancellationReasons", [])
+        return reasons[index].get("Item") if index < len(reasons) else None
+
     @property
     def conflict(self) -> bool:
         """Another write got in the way: nothing is known to be wrong; try again."""
