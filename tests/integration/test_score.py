@@ -218,7 +218,8 @@ def test_load_is_balanced_within_a_tier(stack, table):
 # -- capacity, under concurrency -------------------------------------------------------------------------
 
 
-def test_concurrent_batches_never_overbook_a_manager(stack, table):
+@pytest.mark.parametrize("roster_ttl_seconds", [0, 60], ids=["roster read each time", "roster kept by each container"])
+def test_concurrent_batches_never_overbook_a_manager(stack, table, roster_ttl_seconds):
     # GIVEN two managers who can take 5 and 3 more hot leads, and 24 hot leads
     only_active(stack, **{"m-olivia": 5, "m-diego": 3})
     submissions = [store_new_lead(stack, n) for n in range(24)]
@@ -228,9 +229,11 @@ def test_concurrent_batches_never_overbook_a_manager(stack, table):
 
     def run_batch(batch: list[Submission]) -> None:
         # One Lambda invocation's worth: its own clients, its records one after the other.
-        store = RoutingStore(Table(stack.table_name(), boto3.client("dynamodb", region_name=stack.region)))
+        store = RoutingStore(Table(stack.table_name(), boto3.client("dynamodb", region_name=stack.region)),
+                             roster_ttl_seconds=roster_ttl_seconds)
         publisher = EventPublisher(stack.resolve({"Ref": "LeadsBus"}),
                                    boto3.client("events", region_name=stack.region))
+        store.list_managers()  # kept (when it is) by every container: all stale once the others write
         start.wait()
         try:
             for submission in batch:
