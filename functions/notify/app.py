@@ -22,7 +22,7 @@ from leadflow.notification.farewell import send_farewell
 from leadflow.notification.hot_leads import HotLeadAlerts
 from leadflow.notification.mailer import Mailer, MailRejected
 from leadflow.notification.manager_email import FollowUp, notify_manager
-from leadflow.notification.store import NotificationStore
+from leadflow.notification.store import EmailDone, NotificationStore
 from leadflow.shared import aws
 from leadflow.shared.events import (
     LEAD_ASSIGNED,
@@ -51,18 +51,26 @@ follow_up = FollowUp(
     reminders=reminders_for(settings), sla=settings.sla(), admin_email=settings.admin_email,
     hot_alerts=HotLeadAlerts(settings.hot_lead_topic_arn) if settings.hot_lead_topic_arn else None, links=links,
 )
-# One email per submission and manager, one thank-you per submission, and one farewell
+# One email per submission and manager: claimed on the submission, in the call that reads
+# it (leadflow.notification.manager_email). One thank-you per submission, and one farewell
 # per lead (a rejected lead stays rejected; kept longer than any redrive could come).
-per_assignment = once_per("[submission_id, manager_id]", days=7)
+# A claim whose invocation died runs out with the invocation's time, plus this margin.
+CLAIM_MARGIN_MS = 5_000
 per_submission = once_per("submission_id", days=7)
 per_lead = once_per("lead_id", days=30)
 
 
-@idempotent_function(data_keyword_argument="assignment", persistence_store=records(settings.table_name, "notify"),
-                     config=per_assignment)
 @tracer.capture_method
-def send_assignment_email(assignment: LeadAssigned) -> dict:
-    result = notify_manager(assignment, store, mailer, settings.console_url, follow_up)
+def send_assignment_email(assignment: LeadAssigned, hold_ms: int) -> dict:
+    """Once per submission and manager. A duplicate delivery does nothing; one that comes
+    while another invocation holds the claim raises EmailInProgress: retried later."""
+    try:
+        result = notify_manager(assignment, store, mailer, settings.console_url, follow_up, hold_ms=hold_ms)
+    except EmailDone:
+        logger.info("manager already notified", extra={"lead_id": assignment.lead_id,
+                                                        "manager_id": assignment.manager_id})
+        count("ManagerNotifiedAgainSkipped")
+        return {"duplicate": True}
     logger.info("manager notified", extra={
         "lead_id": assignment.lead_id, "manager_id": assignment.manager_id, "message_id": result.message_id,
         "reminder_scheduled": result.reminder_scheduled, "suppressed": result.suppressed,
@@ -141,17 +149,20 @@ def count(name: str) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
-# detail-type → (how to read the detail, what to do, what to do when SES refuses it for good)
-Route = tuple[Callable[[dict], Any], Callable[[Any], dict], Callable[[dict, Any, MailRejected], dict]]
+# detail-type → (how to read the detail, what to do (given how long a claim holds), what to
+# do when SES refuses it for good)
+Route = tuple[Callable[[dict], Any], Callable[[Any, int], dict], Callable[[dict, Any, MailRejected], dict]]
 ROUTES: dict[str, Route] = {
-    LEAD_ASSIGNED: (LeadAssigned.model_validate, lambda detail: send_assignment_email(assignment=detail),
-                    park_rejected),
-    LEAD_SCORED: (LeadScored.model_validate, lambda detail: send_thank_you(scored=detail),
+    LEAD_ASSIGNED: (LeadAssigned.model_validate,
+                    lambda detail, hold_ms: send_assignment_email(assignment=detail, hold_ms=hold_ms), park_rejected),
+    LEAD_SCORED: (LeadScored.model_validate, lambda detail, _hold: send_thank_you(scored=detail),
                   visitor_refused("thank-you")),
-    LEAD_STATUS_CHANGED: (LeadStatusChanged.model_validate, lambda detail: send_farewell_email(changed=detail),
+    LEAD_STATUS_CHANGED: (LeadStatusChanged.model_validate, lambda detail, _hold: send_farewell_email(changed=detail),
                           visitor_refused("farewell")),
-    EMAIL_BOUNCED: (MailFeedback.model_validate, mark_manager_unreachable, never_refused),
-    EMAIL_COMPLAINT: (MailFeedback.model_validate, mark_manager_unreachable, never_refused),
+    EMAIL_BOUNCED: (MailFeedback.model_validate, lambda detail, _hold: mark_manager_unreachable(detail),
+                    never_refused),
+    EMAIL_COMPLAINT: (MailFeedback.model_validate, lambda detail, _hold: mark_manager_unreachable(detail),
+                      never_refused),
 }
 
 
@@ -160,11 +171,11 @@ ROUTES: dict[str, Route] = {
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
-    for config in (per_assignment, per_submission, per_lead):
+    for config in (per_submission, per_lead):
         config.register_lambda_context(context)
     parse, send, refused = ROUTES[event.detail_type]
     detail = parse(event.detail)
     try:
-        return send(detail)
+        return send(detail, context.get_remaining_time_in_millis() + CLAIM_MARGIN_MS)
     except MailRejected as error:
         return refused(event.raw_event, detail, error)

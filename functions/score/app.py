@@ -1,5 +1,7 @@
 """score: new submissions from the table's stream → score, manager, `Lead Scored` and
-`Lead Assigned` / `Lead Unassigned`."""
+`Lead Assigned` / `Lead Unassigned`. The roster is read at most once every few seconds
+per container (the assignment's write re-checks the manager), and a batch's events are
+put together, ten per PutEvents call, once its records are done."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -10,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow.routing.rule_sets import RuleSetSource
 from leadflow.routing.service import score_and_assign
 from leadflow.routing.store import RoutingStore
-from leadflow.shared.bus import EventPublisher
+from leadflow.shared.bus import EventPublisher, Outbox
 from leadflow.shared.models import Submission
 from leadflow.shared.settings import ScoreSettings
 from leadflow.storage.codec import without_keys
@@ -21,8 +23,11 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-store = RoutingStore(Table(settings.table_name))
-publisher = EventPublisher(settings.event_bus_name)
+# The roster as read in the last seconds chooses new leads' managers: a stale one costs
+# a refused write and a read again, never an overbooked manager (leadflow.routing.roster).
+ROSTER_TTL_SECONDS = 5
+store = RoutingStore(Table(settings.table_name), roster_ttl_seconds=ROSTER_TTL_SECONDS)
+outbox = Outbox(EventPublisher(settings.event_bus_name))
 # Per container: an uploaded override takes effect within a minute, with no redeploy.
 rule_sets = RuleSetSource(store.get_rule_set_json, ttl_seconds=60)
 
@@ -30,7 +35,12 @@ rule_sets = RuleSetSource(store.get_rule_set_json, ttl_seconds=60)
 @tracer.capture_method
 def record_handler(record: DynamoDBRecord) -> None:
     submission = Submission.model_validate(without_keys(record.dynamodb.new_image))
-    routed = score_and_assign(submission, store, publisher, rule_sets)
+    key = record.dynamodb.sequence_number
+    try:
+        routed = score_and_assign(submission, store, outbox.sink(key), rule_sets)
+    except BaseException:
+        outbox.discard(key)  # the record is retried, and announces then
+        raise
     ids = {"lead_id": submission.lead_id, "submission_id": submission.submission_id}
     if routed is None:
         logger.warning("submission not stored, nothing to score", extra=ids)
@@ -49,5 +59,19 @@ def record_handler(record: DynamoDBRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    try:
+        response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                            context=context)
+    finally:
+        # The records that were done: their events, in as few calls as fit. A refused entry
+        # fails its record, whose retry finds it scored and announces it again.
+        refused = outbox.flush()
+    if refused:
+        logger.warning("events refused by EventBridge: their records are retried",
+                       extra={"sequence_numbers": refused})
+        metrics.add_metric(name="PublishRetried", unit=MetricUnit.Count, value=len(refused))
+        failures = response.setdefault("batchItemFailures", [])
+        failures += [{"itemIdentifier": key} for key in refused
+                     if {"itemIdentifier": key} not in failures]
+    return response
 

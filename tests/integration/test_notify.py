@@ -511,3 +511,98 @@ def test_the_bus_wakes_notify_for_a_farewell_only(stack):
     stack.pump_events()
 
     assert calls == [True] and len(sent(stack)) == 1
+
+
+# -- one email per assignment: the claim on the submission -------------------------------------------------
+
+
+def notify_calls() -> dict[str, int]:
+    return {k.split(" ", 1)[1]: v for k, v in CallCounter.by_function.items() if k.startswith("NotifyFunction ")}
+
+
+def test_a_new_leads_email_costs_five_calls(stack):
+    from support import post_hot_lead
+
+    # WHEN a new lead goes through the pipeline
+    CallCounter.reset()
+    post_hot_lead(stack)
+
+    # THEN notify claimed the email and read the submission in one call, read the lead and
+    # the manager in one, scheduled the reminder, sent, and marked it done with the visits
+    # window in one (the action links' key is read once per container)
+    calls = notify_calls()
+    calls.pop("secretsmanager.GetSecretValue", None)
+    assert calls == {"dynamodb.UpdateItem": 1, "dynamodb.BatchGetItem": 1, "scheduler.CreateSchedule": 1,
+                     "sesv2.SendEmail": 1, "dynamodb.TransactWriteItems": 1}
+    assert len(sent(stack)) == 1
+
+
+def claim(stack: LocalStack, event: dict[str, Any], *, now_ms: int, hold_ms: int) -> None:
+    """Another invocation's claim on the event's email (one that may have died)."""
+    from datetime import datetime
+
+    detail = event["detail"]
+    stores_of(stack).notification.claim_assignment_email(
+        detail["lead_id"], datetime.fromisoformat(detail["received_at"].replace("Z", "+00:00")),
+        detail["submission_id"], detail["manager_id"], now_ms=now_ms, hold_ms=hold_ms)
+
+
+def test_a_delivery_while_another_holds_the_claim_fails_to_be_retried_and_sends_nothing(stack):
+    import time
+
+    from leadflow.notification.store import EmailInProgress
+
+    # GIVEN another invocation claimed the email a moment ago and is sending it
+    event = load_event("notify-lead-assigned")
+    seed_assignment(stack, event)
+    claim(stack, event, now_ms=int(time.time() * 1000), hold_ms=60_000)
+
+    # WHEN a duplicate delivery comes meanwhile
+    with pytest.raises(EmailInProgress):
+        stack.invoke("NotifyFunction", event)
+
+    # THEN it sent nothing (Lambda retries it later, when the email was done or the claim ran out)
+    assert sent(stack) == []
+
+
+def test_a_claim_whose_invocation_died_is_taken_over_by_the_retry_and_the_email_sent_once(stack):
+    import time
+
+    # GIVEN an invocation that claimed the email and died before sending (its claim ran out)
+    event = load_event("notify-lead-assigned")
+    seed_assignment(stack, event)
+    claim(stack, event, now_ms=int(time.time() * 1000) - 120_000, hold_ms=20_000)
+
+    # WHEN Lambda retries the event
+    stack.invoke("NotifyFunction", event)
+
+    # THEN the retry took the claim over and sent the email; later deliveries send nothing
+    assert len(sent(stack)) == 1
+    assert stack.invoke("NotifyFunction", event) == {"duplicate": True}
+    assert len(sent(stack)) == 1
+
+
+def test_concurrent_deliveries_of_one_assignment_send_one_email(stack):
+    import threading
+
+    from leadflow.notification.store import EmailDone, EmailInProgress
+
+    event = load_event("notify-lead-assigned")
+    seed_assignment(stack, event)
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def deliver() -> None:
+        start.wait()
+        try:
+            outcomes.append(str(stack.invoke("NotifyFunction", event)))
+        except (EmailInProgress, EmailDone) as exc:
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(outcomes) == 4 and len(sent(stack)) == 1

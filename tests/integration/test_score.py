@@ -218,7 +218,8 @@ def test_load_is_balanced_within_a_tier(stack, table):
 # -- capacity, under concurrency -------------------------------------------------------------------------
 
 
-def test_concurrent_batches_never_overbook_a_manager(stack, table):
+@pytest.mark.parametrize("roster_ttl_seconds", [0, 60], ids=["roster read each time", "roster kept by each container"])
+def test_concurrent_batches_never_overbook_a_manager(stack, table, roster_ttl_seconds):
     # GIVEN two managers who can take 5 and 3 more hot leads, and 24 hot leads
     only_active(stack, **{"m-olivia": 5, "m-diego": 3})
     submissions = [store_new_lead(stack, n) for n in range(24)]
@@ -228,9 +229,11 @@ def test_concurrent_batches_never_overbook_a_manager(stack, table):
 
     def run_batch(batch: list[Submission]) -> None:
         # One Lambda invocation's worth: its own clients, its records one after the other.
-        store = RoutingStore(Table(stack.table_name(), boto3.client("dynamodb", region_name=stack.region)))
+        store = RoutingStore(Table(stack.table_name(), boto3.client("dynamodb", region_name=stack.region)),
+                             roster_ttl_seconds=roster_ttl_seconds)
         publisher = EventPublisher(stack.resolve({"Ref": "LeadsBus"}),
                                    boto3.client("events", region_name=stack.region))
+        store.list_managers()  # kept (when it is) by every container: all stale once the others write
         start.wait()
         try:
             for submission in batch:
@@ -621,3 +624,136 @@ def test_the_scorer_reads_the_override_once_per_container_minute(stack, table):
 
     assert len(items_of(table, "lead")) == 3
     assert CallCounter.reset()["dynamodb.GetItem"] == 1
+
+
+# -- calls per batch: the roster and the announcements ----------------------------------------------------
+
+
+def score_calls() -> dict[str, int]:
+    from leadflow_local.stack import CallCounter
+
+    return {k.split(" ", 1)[1]: v for k, v in CallCounter.by_function.items() if k.startswith("ScoreFunction ")}
+
+
+def stream_batch(submissions: list[Submission]) -> dict[str, Any]:
+    """One stream batch of these stored submissions, as Lambda delivers it."""
+    [sample] = load_event("score-new-submission")["Records"]
+    records = []
+    for n, submission in enumerate(submissions):
+        key = submission_key(submission.lead_id, submission.received_at, submission.submission_id)
+        record = copy.deepcopy(sample)
+        record["dynamodb"].update(Keys={k: {"S": v} for k, v in key.items()},
+                                  NewImage=to_item(key, "submission", submission), SequenceNumber=f"2222{n:020d}")
+        records.append(record)
+    return {"Records": records}
+
+
+def test_a_batch_reads_the_roster_once_and_announces_in_calls_of_ten(stack, table, bus):
+    from leadflow_local.stack import CallCounter
+
+    # GIVEN seven new leads in the stream, in one batch (the template's BatchSize is 10)
+    event = stream_batch([store_new_lead(stack, n) for n in range(7)])
+    CallCounter.reset()
+
+    # WHEN the scorer takes the batch
+    assert stack.invoke("ScoreFunction", event) == {"batchItemFailures": []}
+
+    # THEN one roster read, one transaction per lead, and 14 events in two PutEvents calls
+    assert score_calls() == {"dynamodb.Query": 1, "dynamodb.TransactWriteItems": 7, "events.PutEvents": 2,
+                             "dynamodb.GetItem": 1}  # the rule set's override, once a container minute
+    events = bus()
+    assert len(details(events, "Lead Scored")) == 7 and len(details(events, "Lead Assigned")) == 7
+    # AND the leads still took turns between the tier-1 managers, each count what they hold
+    owners = [lead["manager_id"] for lead in items_of(table, "lead")]
+    assert sorted(set(owners)) == ["m-layla", "m-olivia"]
+    for mid in ("m-layla", "m-olivia"):
+        assert manager(stack, mid)["open_leads"] == owners.count(mid)
+    assert abs(owners.count("m-layla") - owners.count("m-olivia")) == 1
+
+
+class _RefusesOnce:
+    """EventBridge refusing one entry of the first PutEvents call (as it may, throttled)."""
+
+    def __init__(self, client: Any, refused_at: int) -> None:
+        self.client, self.refused_at, self.calls = client, refused_at, 0
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803 - boto3's name
+        self.calls += 1
+        if self.calls > 1:
+            return self.client.put_events(Entries=Entries)
+        kept = Entries[:self.refused_at] + Entries[self.refused_at + 1:]
+        entries = self.client.put_events(Entries=kept)["Entries"]
+        entries.insert(self.refused_at, {"ErrorCode": "ThrottlingException", "ErrorMessage": "slow down"})
+        return {"FailedEntryCount": 1, "Entries": entries}
+
+
+def test_an_event_eventbridge_refuses_fails_its_record_which_is_retried_and_announced(stack, table, bus,
+                                                                                       monkeypatch):
+    # GIVEN a batch of three new leads, and EventBridge refusing the second lead's `Lead Assigned` once
+    submissions = [store_new_lead(stack, n) for n in range(3)]
+    event = stream_batch(submissions)
+    outbox = stack.module("ScoreFunction").outbox
+    refusing = _RefusesOnce(outbox.publisher.client, refused_at=3)
+    monkeypatch.setattr(outbox.publisher, "client", refusing)
+
+    # WHEN the scorer takes the batch
+    response = stack.invoke("ScoreFunction", event)
+
+    # THEN that record is reported failed, although it was scored and assigned
+    second = event["Records"][1]["dynamodb"]["SequenceNumber"]
+    assert response == {"batchItemFailures": [{"itemIdentifier": second}]}
+    assert items_of(table, "lead")[0]["status"] == "assigned"
+    # AND when Lambda retries from it, the second and third are found scored and announced again
+    assert stack.invoke("ScoreFunction", {"Records": event["Records"][1:]}) == {"batchItemFailures": []}
+    assert refusing.calls == 2
+    assigned = details(bus(), "Lead Assigned")
+    assert [a["lead_id"] for a in assigned] == [submissions[0].lead_id, submissions[2].lead_id,
+                                               submissions[1].lead_id, submissions[2].lead_id]
+    # AND nothing was counted twice
+    owners = [lead["manager_id"] for lead in items_of(table, "lead")]
+    assert len(owners) == 3
+    for mid in set(owners):
+        assert manager(stack, mid)["open_leads"] == owners.count(mid)
+
+
+def test_a_manager_who_left_since_the_containers_roster_read_refuses_and_the_roster_is_read_again(stack, table):
+    from leadflow.routing.assignment import choose_manager
+    from leadflow.shared.models import Temperature
+    from leadflow_local.stack import CallCounter
+
+    # GIVEN the scorer's container read the roster for a first lead
+    store_new_lead(stack, 0)
+    stack.pump_streams()
+    snapshot = stack.module("ScoreFunction").store.recent_managers()
+    assert snapshot is not None
+    # AND the manager it would choose next went on leave since (the snapshot does not know)
+    chosen = choose_manager(snapshot, Temperature.HOT, today=TODAY)
+    assert chosen is not None
+    update_manager(stack, chosen.manager_id, on_leave_until=THROUGH_TOMORROW)
+    other = ({"m-olivia", "m-layla"} - {chosen.manager_id}).pop()
+    second = store_new_lead(stack, 1)
+    CallCounter.reset()
+
+    # WHEN the next lead is scored
+    stack.pump_streams()
+
+    # THEN DynamoDB refused the stale choice, the roster was read again, and the other has it
+    assert table.get_item(Key=lead_key(second.lead_id))["Item"]["manager_id"] == other
+    # (the first lead went to the other one: the snapshot chose who had none)
+    assert (manager(stack, chosen.manager_id)["open_leads"], manager(stack, other)["open_leads"]) == (0, 2)
+    calls = score_calls()
+    assert (calls["dynamodb.TransactWriteItems"], calls["dynamodb.Query"]) == (2, 1)
+
+
+def test_nobody_in_the_containers_roster_is_checked_against_the_table_before_a_lead_waits(stack, table):
+    # GIVEN only Sam (tier 3) active: a hot lead waits unassigned, and the container keeps that roster
+    only_active(stack, **{"m-sam": 5})
+    store_new_lead(stack, 0)
+    stack.pump_streams()
+    assert the_lead(table)["status"] == "unassigned"
+    # WHEN Olivia comes back within the container's seconds, and another hot lead comes
+    update_manager(stack, "m-olivia", active=True)
+    second = store_new_lead(stack, 1)
+    stack.pump_streams()
+    # THEN the roster as stored now decided: Olivia has it
+    assert table.get_item(Key=lead_key(second.lead_id))["Item"]["manager_id"] == "m-olivia"

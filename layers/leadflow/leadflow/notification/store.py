@@ -15,10 +15,31 @@ from leadflow.shared.clock import json_time
 from leadflow.shared.events import LeadAssigned
 from leadflow.shared.models import FormConfig, Lead, Manager, Submission
 from leadflow.storage import keys
-from leadflow.storage.codec import from_item, to_item
+from leadflow.storage.codec import from_item, to_item, wire
 from leadflow.storage.leads import LeadReads
 from leadflow.storage.table import Table
 from leadflow.storage.transactions import condition_failed
+
+
+class EmailDone(Exception):
+    """This assignment's email was dealt with before (sent, or deliberately not): a
+    duplicate delivery, nothing to do."""
+
+
+class EmailInProgress(Exception):
+    """Another invocation holds the claim on this assignment's email and may be sending
+    it now: raise, so the event is retried after the claim runs out."""
+
+
+def _claim_names(manager_id: str) -> dict[str, str]:
+    # On the submission item, one pair per manager told of it (a reassignment is news).
+    return {"#claim": f"email_claim#{manager_id}", "#done": f"email_done#{manager_id}"}
+
+
+def _window_item(window: VisitsWindow) -> dict[str, Any]:
+    until = int(window.window_until.timestamp())
+    return to_item(keys.visits_window_key(window.lead_id, window.manager_id), "visits_window", window,
+                   until_epoch=until, expires_at=until + 86400)
 
 
 class NotificationStore(LeadReads):
@@ -37,6 +58,74 @@ class NotificationStore(LeadReads):
             raise LookupError(f"assignment context incomplete for lead {lead_id}: {missing}")
         return (Lead.model_validate(found[wanted[0]["SK"]]), Submission.model_validate(found[wanted[1]["SK"]]),
                 Manager.model_validate(found[wanted[2]["SK"]]))
+
+    # -- one email per assignment: a claim on the submission ----------------------------------
+
+    def claim_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str, manager_id: str,
+                               now_ms: int, hold_ms: int) -> Submission:
+        """Claim the email to `manager_id` about this submission, for `hold_ms`, and read
+        the submission (one UpdateItem). EmailDone when it was dealt with, EmailInProgress
+        while another invocation's claim runs; a claim that ran out without being done
+        (its invocation died) is taken over. LookupError: the submission is gone."""
+        key = keys.submission_key(lead_id, received_at, submission_id)
+        try:
+            item = self.table.client.update_item(
+                TableName=self.table.name, Key=wire(key), UpdateExpression="SET #claim = :until",
+                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(#done)"
+                                    " AND (attribute_not_exists(#claim) OR #claim < :now)",
+                ExpressionAttributeNames=_claim_names(manager_id),
+                ExpressionAttributeValues=wire({":until": now_ms + hold_ms, ":now": now_ms}),
+                ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")["Attributes"]
+        except ClientError as exc:
+            if not condition_failed(exc):
+                raise
+            old = exc.response.get("Item") or self.table.get(key)
+            if not old:
+                raise LookupError(f"submission {submission_id} of lead {lead_id} is gone") from exc
+            if _claim_names(manager_id)["#done"] in old:
+                raise EmailDone(submission_id) from exc
+            raise EmailInProgress(submission_id) from exc
+        return Submission.model_validate(from_item(item))
+
+    def finish_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str, manager_id: str,
+                                outcome: str, window: VisitsWindow | None = None) -> None:
+        """The claimed email was dealt with (`outcome`: sent, suppressed, coalesced):
+        marked on the submission for good, with the lead's visits window opened by it in
+        the same call when there is one."""
+        key = keys.submission_key(lead_id, received_at, submission_id)
+        done = self.table.update_op(key, "SET #done = :outcome REMOVE #claim", condition="attribute_exists(PK)",
+                                    names=_claim_names(manager_id), values={":outcome": outcome})
+        if window is None:
+            request = done["Update"]
+            try:
+                self.table.client.update_item(**request)
+            except ClientError as exc:
+                if not condition_failed(exc):  # erased meanwhile: nothing left to mark
+                    raise
+            return
+        self.table.transact([self.table.put_op(_window_item(window)), done])
+
+    def release_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str,
+                                 manager_id: str, claimed_until_ms: int) -> None:
+        """Give back our claim (nothing was sent): only if it is still ours."""
+        try:
+            self.table.update(keys.submission_key(lead_id, received_at, submission_id), "REMOVE #claim",
+                              condition="#claim = :mine AND attribute_not_exists(#done)",
+                              names={"#claim": _claim_names(manager_id)["#claim"],
+                                     "#done": _claim_names(manager_id)["#done"]},
+                              values={":mine": claimed_until_ms})
+        except ClientError as exc:
+            if not condition_failed(exc):
+                raise
+
+    def get_assignment_people(self, lead_id: str, manager_id: str) -> tuple[Lead, Manager]:
+        """The lead and the manager in one BatchGetItem (the submission came with the claim)."""
+        wanted = [keys.lead_key(lead_id), keys.manager_key(manager_id)]
+        found = {item["SK"]["S"]: from_item(item) for item in self.table.batch_get(wanted)}
+        missing = [k["SK"] for k in wanted if k["SK"] not in found]
+        if missing:
+            raise LookupError(f"assignment context incomplete for lead {lead_id}: {missing}")
+        return Lead.model_validate(found[wanted[0]["SK"]]), Manager.model_validate(found[wanted[1]["SK"]])
 
     def get_submission(self, lead_id: str, received_at: datetime, submission_id: str) -> dict[str, Any] | None:
         item = self.table.get(keys.submission_key(lead_id, received_at, submission_id))
@@ -67,9 +156,7 @@ class NotificationStore(LeadReads):
     def claim_visits_window(self, window: VisitsWindow, now: datetime, *, force: bool) -> bool:
         """Open a window for the lead and manager (the email about to be sent is its
         first); unless `force`d, only when no window is open. False when one is."""
-        until = int(window.window_until.timestamp())
-        item = to_item(keys.visits_window_key(window.lead_id, window.manager_id), "visits_window", window,
-                       until_epoch=until, expires_at=until + 86400)
+        item = _window_item(window)
         try:
             if force:
                 self.table.put(item)

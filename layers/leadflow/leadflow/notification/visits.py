@@ -60,13 +60,23 @@ def rose_to_hot(assignment: LeadAssigned) -> bool:
     return assignment.temperature == Temperature.HOT and assignment.previous_temperature != Temperature.HOT
 
 
+def is_news(assignment: LeadAssigned) -> bool:
+    """Told now, whatever the window: a new lead, a reassignment, a rise to hot."""
+    return assignment.is_new_lead or assignment.reassigned_from is not None or rose_to_hot(assignment)
+
+
+def window_opened_by(assignment: LeadAssigned, now: datetime) -> VisitsWindow:
+    """The window the email about `assignment` opens."""
+    return VisitsWindow(lead_id=assignment.lead_id, manager_id=assignment.manager_id,
+                        window_until=now + VISITS_WINDOW, told_temperature=assignment.temperature,
+                        told_points=assignment.points)
+
+
 def note_or_tell(assignment: LeadAssigned, store: VisitsStore, now: datetime) -> datetime | None:
     """None: tell the manager now (a window opens with that email); else the visit was
     noted in the open window, and the manager is told of it at the time returned."""
-    window = VisitsWindow(lead_id=assignment.lead_id, manager_id=assignment.manager_id,
-                          window_until=now + VISITS_WINDOW, told_temperature=assignment.temperature,
-                          told_points=assignment.points)
-    if assignment.is_new_lead or assignment.reassigned_from is not None or rose_to_hot(assignment):
+    window = window_opened_by(assignment, now)
+    if is_news(assignment):
         store.claim_visits_window(window, now, force=True)  # news: told now, whatever the window
         return None
     if store.claim_visits_window(window, now, force=False):  # no window open: this email opens one

@@ -8,6 +8,8 @@ with `take_lead` and `release_lead`."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +47,52 @@ def release_lead(table: Table, manager_id: str) -> dict[str, Any]:
     """The Update that counts one open lead less for a manager, never below zero."""
     return table.update_op(keys.manager_key(manager_id), "ADD open_leads :minus_one",
                            condition="open_leads > :zero", values={":minus_one": -1, ":zero": 0})
+
+
+class RecentRoster:
+    """The roster as one container last read it, for `ttl_seconds`, with this container's
+    own assignments applied to it (so its leads still take turns between managers).
+
+    Safe to choose from because the write that gives a lead to a manager re-checks them
+    (`take_lead`): a manager who left, went away or filled up since the read refuses,
+    the snapshot is forgotten and the roster read again. What a snapshot can miss for
+    `ttl_seconds` is a manager who became able to take leads (added, back, more room):
+    they get new leads that much later."""
+
+    def __init__(self, read: Callable[[], list[Manager]], ttl_seconds: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.read = read
+        self.ttl_seconds = ttl_seconds
+        self.clock = clock
+        self._managers: list[Manager] | None = None
+        self._read_at = 0.0
+
+    def fresh(self) -> list[Manager]:
+        """Read the roster now, and keep it."""
+        self._managers = self.read()
+        self._read_at = self.clock()
+        return list(self._managers)
+
+    def snapshot(self) -> list[Manager] | None:
+        """The roster kept, if read less than `ttl_seconds` ago; else None."""
+        if self._managers is None or self.clock() - self._read_at >= self.ttl_seconds:
+            return None
+        return list(self._managers)
+
+    def forget(self) -> None:
+        self._managers = None
+
+    def took(self, manager_id: str, now: str) -> None:
+        """This container gave the manager a lead (their count went up in the table)."""
+        self._apply(manager_id, lambda m: m.model_copy(update={
+            "open_leads": m.open_leads + 1, "last_assigned_at": datetime.fromisoformat(now)}))
+
+    def released(self, manager_id: str) -> None:
+        self._apply(manager_id, lambda m: m.model_copy(update={"open_leads": max(0, m.open_leads - 1)}))
+
+    def _apply(self, manager_id: str, change: Callable[[Manager], Manager]) -> None:
+        if self._managers is not None:
+            self._managers = [change(m) if m.manager_id == manager_id else m for m in self._managers]
 
 
 class Roster:

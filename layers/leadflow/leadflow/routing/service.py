@@ -30,7 +30,7 @@ from leadflow.shared.events import (
     ReportedAs,
     TemperatureChange,
 )
-from leadflow.shared.models import CLOSED_STATUSES, Manager, Score, Submission, Temperature
+from leadflow.shared.models import CLOSED_STATUSES, ContactCard, Manager, Score, Submission, Temperature
 from leadflow.storage.transactions import LeadChanged
 
 # Reads and writes per record at most: a manager who fills up between our read and our
@@ -52,6 +52,8 @@ class ScoringStore(Protocol):
     def previous_visits(self, submission: Submission, days: int) -> tuple[datetime, ...]: ...
 
     def list_managers(self) -> list[Manager]: ...
+
+    def recent_managers(self) -> list[Manager] | None: ...
 
     def get_submission(self, lead_id: str, received_at: datetime, submission_id: str) -> dict[str, Any] | None: ...
 
@@ -121,7 +123,9 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
     A returning lead stays with its manager unless they are inactive or away (then the
     lead moves, and their load goes down). When the chosen manager fills up or leaves
     between our read and our write, the roster is read again and the next eligible
-    manager tried; after MAX_ATTEMPTS the lead waits in the unassigned queue.
+    manager tried; after MAX_ATTEMPTS the lead waits in the unassigned queue. The store
+    may offer a roster read seconds ago (`recent_managers`): it is used only to give the
+    lead to a manager, which the write re-checks, so a stale one costs a retry.
 
     A redelivered record finds its submission already scored: nothing is written or
     counted again, and the same events are published again (the notifier sends one
@@ -148,16 +152,18 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
         previous = state.lead.score if state else None
         current_id = state.lead.manager_id if state else None
 
-        roster = store.list_managers()
-        if attempt == MAX_ATTEMPTS and unavailable:
-            # Out of attempts: nobody new, the lead waits unassigned (or stays put).
-            unavailable = {m.manager_id for m in roster} - {current_id or ""}
-        requested = _requested_manager(submission, current_id, roster, unavailable, today)
-        decision = requested or assign_lead(
-            current_id, [m for m in roster if m.manager_id not in unavailable or m.manager_id == current_id],
-            score.temperature, rule_set.assignment,
-            country=lead_country(merged_contact(submission, card)), language=submission.language, today=today,
-        )
+        # A roster read in the last seconds will do to give the lead to a manager: the
+        # write checks them. Keeping the lead's manager, taking it from them, or nobody,
+        # the write does not check: those are decided on the roster as stored now.
+        snapshot = store.recent_managers() if attempt == 1 else None
+        roster = snapshot if snapshot is not None else store.list_managers()
+        requested, decision = _decide(submission, roster, current_id, unavailable, score, rule_set, card, today,
+                                      out_of_attempts=attempt == MAX_ATTEMPTS)
+        if snapshot is not None and (decision.manager is None or not decision.new_assignment
+                                     or decision.released_manager_id is not None):
+            roster = store.list_managers()
+            requested, decision = _decide(submission, roster, current_id, unavailable, score, rule_set, card,
+                                          today, out_of_attempts=attempt == MAX_ATTEMPTS)
         released = _released(decision, roster)
         try:
             store.record_assignment(
@@ -181,6 +187,23 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
             publisher, attempts=attempt,
         )
     raise LeadChanged(f"{submission.lead_id}: still changing after {MAX_ATTEMPTS} attempts")
+
+
+def _decide(submission: Submission, roster: list[Manager], current_id: str | None, unavailable: set[str],
+            score: Score, rule_set: RuleSet, card: ContactCard | None, today: date, *,
+            out_of_attempts: bool) -> tuple[Assignment | None, Assignment]:
+    """The manager named by hand (if they can take it), and who holds the lead after
+    this submission."""
+    if out_of_attempts and unavailable:
+        # Out of attempts: nobody new, the lead waits unassigned (or stays put).
+        unavailable = {m.manager_id for m in roster} - {current_id or ""}
+    requested = _requested_manager(submission, current_id, roster, unavailable, today)
+    decision = requested or assign_lead(
+        current_id, [m for m in roster if m.manager_id not in unavailable or m.manager_id == current_id],
+        score.temperature, rule_set.assignment,
+        country=lead_country(merged_contact(submission, card)), language=submission.language, today=today,
+    )
+    return requested, decision
 
 
 def _requested_manager(submission: Submission, current_id: str | None, roster: list[Manager],

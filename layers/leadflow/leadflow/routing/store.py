@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from leadflow.routing.roster import Roster, release_lead, take_lead
+from leadflow.routing.roster import RecentRoster, Roster, release_lead, take_lead
 from leadflow.shared.clock import utc_now
 from leadflow.shared.models import Lead, LeadStatus, Manager, Score, Submission
 from leadflow.storage import keys
@@ -46,14 +46,25 @@ def scored_through(received_at: datetime) -> int:
 
 
 class RoutingStore:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, *, roster_ttl_seconds: float = 0) -> None:
+        """`roster_ttl_seconds` > 0: keep the roster read for that long (the scorer's
+        container, leadflow.routing.roster.RecentRoster); 0: every read is a read."""
         self.table = table
         self.roster = Roster(table)
+        self.recent = RecentRoster(self.roster.managers, roster_ttl_seconds) if roster_ttl_seconds > 0 else None
 
     # -- reads -------------------------------------------------------------------------------
 
     def list_managers(self) -> list[Manager]:
-        return self.roster.managers()
+        """The roster as stored now (strongly consistent): one Query."""
+        if self.recent is None:
+            return self.roster.managers()
+        return self.recent.fresh()
+
+    def recent_managers(self) -> list[Manager] | None:
+        """The roster read in the last few seconds, with this container's assignments
+        since applied; None when there is none (read it: `list_managers`)."""
+        return self.recent.snapshot() if self.recent is not None else None
 
     def get_lead_for_scoring(self, lead_id: str) -> ScoredLead | None:
         """The lead card, and which submission its current score comes from."""
@@ -141,12 +152,19 @@ class RoutingStore:
         try:
             self.table.transact(items)
         except Cancelled as cancelled:
+            if self.recent is not None:  # the roster we chose from may be what was wrong
+                self.recent.forget()
             if cancelled.failed(_SUBMISSION):
                 raise AlreadyScored(submission.submission_id) from cancelled.error
             if counter_at >= 0 and cancelled.failed(counter_at):
                 raise ManagerUnavailable(manager.manager_id if manager else "") from cancelled.error
             # The lead moved, the released manager's count is 0 already, or a conflict.
             raise LeadChanged(submission.lead_id) from cancelled.error
+        if self.recent is not None:  # what this write did to the loads, as the table has it now
+            if new_assignment and manager:
+                self.recent.took(manager.manager_id, now)
+            if new_assignment and released and released_holds_it and released.open_leads > 0:
+                self.recent.released(released.manager_id)
 
     def _lead_scoring_update(self, submission: Submission, score_doc: dict[str, Any], manager: Manager | None,
                              new_assignment: bool, expected_manager_id: str | None, now: str) -> dict[str, Any]:
