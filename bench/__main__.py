@@ -83,15 +83,16 @@ def _failed(figure: dict[str, Any]) -> list[str]:
 
 def _cold_start(figure: dict[str, Any]) -> list[str]:
     lines = [f"1. Cold start: import of the handler module (init), then its first request on canned AWS, "
-             f"median of {figure.get('runs', '?')} fresh processes"]
+             f"median of {figure.get('runs', '?')} fresh processes; ratios of CPU time"]
     if "error" in figure:
         return lines + _failed(figure)
     rows = [[("baseline: " + figure["baseline"]) if name == cold_start.BASELINE else name,
-             f"{c['init_ms']:.0f}", f"{c['init_min_ms']:.0f}-{c['init_max_ms']:.0f}", f"{c['ratio_to_baseline']:.2f}x",
-             f"{c['init_first_request_ms']:.0f}", f"{c['first_request_ratio']:.2f}x"]
+             f"{c['init_ms']:.0f}", f"{c['init_cpu_ms']:.0f}", f"{c['ratio_to_baseline']:.2f}x",
+             f"{c['init_first_request_ms']:.0f}", f"{c['init_first_request_cpu_ms']:.0f}",
+             f"{c['first_request_ratio']:.2f}x"]
             for name, c in figure["cases"].items()]
-    return lines + _rows(["case", "init ms", "range ms", "init vs baseline", "init+1st ms", "init+1st vs baseline"],
-                         rows)
+    return lines + _rows(["case", "init ms", "init cpu ms", "init vs baseline", "init+1st ms", "init+1st cpu ms",
+                          "init+1st vs baseline"], rows)
 
 
 def _handler_time(figure: dict[str, Any]) -> list[str]:
