@@ -229,27 +229,33 @@ def _time_once(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(runs: int) -> dict[str, Any]:
-    """Median init and init + first request per function and for the baseline, over
-    `runs` fresh processes each."""
+def sample_cases(tmp: str) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """Per case, the sample's arguments (after the code) and its environment; the canned
+    AWS and the events are written to `tmp`."""
     template = Template()
     resolve = dummy_resolver(template)
     base_env = _layer_env()
-    with tempfile.TemporaryDirectory() as tmp:
-        canned_file = os.path.join(tmp, "canned.json")
-        with open(canned_file, "w", encoding="utf-8") as out:
-            json.dump(_canned(), out)
-        cases: dict[str, tuple[list[str], dict[str, str]]] = {BASELINE: ([canned_file, BASELINE], base_env)}
-        for name, logical_id in COLD_START_FUNCTIONS.items():
-            spec = template.function(logical_id)
-            module_file = spec.handler.rsplit(".", 1)[0]
-            event = _actions_event() if name.startswith("actions") else load_event(FIRST_EVENTS[name])
-            event_file = os.path.join(tmp, f"{logical_id}.json")
-            with open(event_file, "w", encoding="utf-8") as out:
-                json.dump(event, out)
-            env = {**base_env, **_lambda_runtime_env(logical_id, spec.code_uri), **function_env(spec, resolve)}
-            cases[name] = ([canned_file, str(spec.code_uri / f"{module_file}.py"), event_file], env)
+    canned_file = os.path.join(tmp, "canned.json")
+    with open(canned_file, "w", encoding="utf-8") as out:
+        json.dump(_canned(), out)
+    cases: dict[str, tuple[list[str], dict[str, str]]] = {BASELINE: ([canned_file, BASELINE], base_env)}
+    for name, logical_id in COLD_START_FUNCTIONS.items():
+        spec = template.function(logical_id)
+        module_file = spec.handler.rsplit(".", 1)[0]
+        event = _actions_event() if name.startswith("actions") else load_event(FIRST_EVENTS[name])
+        event_file = os.path.join(tmp, f"{logical_id}.json")
+        with open(event_file, "w", encoding="utf-8") as out:
+            json.dump(event, out)
+        env = {**base_env, **_lambda_runtime_env(logical_id, spec.code_uri), **function_env(spec, resolve)}
+        cases[name] = ([canned_file, str(spec.code_uri / f"{module_file}.py"), event_file], env)
+    return cases
 
+
+def run(runs: int) -> dict[str, Any]:
+    """Median init and init + first request per function and for the baseline, over
+    `runs` fresh processes each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = sample_cases(tmp)
         # One unmeasured run each writes the bytecode caches, as a deployed package ships
         # them, and shows the first request took its success path.
         for name, (argv, env) in cases.items():

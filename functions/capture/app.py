@@ -23,7 +23,7 @@ tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 app = APIGatewayRestResolver()
 # A visitor is waiting: few, quick retries, then the fallback queue takes the post.
-store = CaptureStore(Table(settings.table_name, aws.client("dynamodb", "person_waiting")))
+store = CaptureStore(Table(settings.table_name, aws.lazy_client("dynamodb", "person_waiting")))
 forms = FormCatalog(store)
 capture = CaptureService(forms, store, FallbackQueue(settings.fallback_queue_url),
                          hasher=PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn)))
