@@ -134,6 +134,7 @@ def test_every_function_is_traced_by_lambda_and_in_detail_only_when_switched_on(
         properties = function["Properties"]
         assert properties["TracingConfig"] == {"Mode": "Active"}, lid
         assert properties["Environment"]["Variables"]["DETAILED_TRACING"] == {"Ref": "DetailedTracing"}, lid
+        assert properties["Environment"]["Variables"]["PYDANTIC_DISABLE_PLUGINS"] == "__all__", lid  # cold start
 
 
 def test_every_function_logs_json_to_a_group_with_a_retention(translated):

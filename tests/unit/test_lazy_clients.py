@@ -36,3 +36,11 @@ def test_the_proxy_says_what_it_stands_for(monkeypatch):
     assert repr(lazy) == "<LazyClient sqs (person_waiting), not created yet>"
     assert lazy.meta.config.read_timeout == 3  # the use's configuration
     assert repr(lazy) == "<LazyClient sqs (person_waiting), created>"
+
+
+def test_replacing_an_operation_replaces_it_on_the_client(monkeypatch):
+    monkeypatch.setattr(aws, "_clients", {})
+    lazy = aws.lazy_client("secretsmanager")
+    monkeypatch.setattr(lazy, "get_secret_value", lambda **kwargs: {"SecretString": "x"})
+    assert lazy.get_secret_value(SecretId="s") == {"SecretString": "x"}
+    assert aws.client("secretsmanager").get_secret_value(SecretId="s") == {"SecretString": "x"}

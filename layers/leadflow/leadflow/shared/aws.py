@@ -61,10 +61,23 @@ class LazyClient:
         self._use: Use = use
         self._client: Any = None
 
-    def __getattr__(self, name: str) -> Any:
+    def _resolved(self) -> Any:
         if self._client is None:
             self._client = client(self._service, self._use)
-        return getattr(self._client, name)
+        return self._client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._resolved(), name)
+
+    # Setting or deleting an attribute (a test replacing an operation) acts on the client.
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in LazyClient.__slots__:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._resolved(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._resolved(), name)
 
     def __repr__(self) -> str:
         state = "created" if self._client is not None else "not created yet"
