@@ -35,7 +35,7 @@ def measure_all() -> dict[str, Any]:
     subprocess figures first, then the in-process ones (stubbed, then moto)."""
     use_offline_aws()
     figures: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
-        ("cold_start", f"cold init: {COLD_RUNS} fresh processes per case", lambda: cold_start.run(COLD_RUNS)),
+        ("cold_start", f"cold start, init + 1st request: {COLD_RUNS} runs each", lambda: cold_start.run(COLD_RUNS)),
         ("throughput", f"end to end: {throughput.LEADS} leads through python -m leadflow_local", throughput.run),
         ("console", f"console: sign-in to queue in chromium, {console.RUNS} fresh sessions", console.run),
         ("handler_time", "handler time with AWS stubbed", handler_time.run),
