@@ -3,7 +3,7 @@
 "call later" (`/actions/{token}`), a rejected lead's questionnaire (`/feedback/{token}`).
 No Cognito here: the signed token in the path is the credential (leadflow.lifecycle.links)."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -13,6 +13,7 @@ from leadflow.console.site import ConsoleConfig
 from leadflow.lifecycle.links.pages import LinkPages, Page
 from leadflow.lifecycle.schedules import reminders_for
 from leadflow.lifecycle.store import LifecycleStore
+from leadflow.shared import tracing
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.secrets import SecretKeys
 from leadflow.shared.settings import ActionsSettings
@@ -20,7 +21,7 @@ from leadflow.storage.table import Table
 
 settings = ActionsSettings.from_env()
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 pages = LinkPages(LifecycleStore(Table(settings.table_name)), EventPublisher(settings.event_bus_name),
                   SecretKeys(settings.action_link_secret_arn), reminders=reminders_for(settings),

@@ -14,7 +14,7 @@ import erasure_routes
 import leads_routes
 import me_routes
 import report_routes
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadflow.lifecycle.transitions import InvalidChange, LeadNotFound, TransitionNotAllowed
 from leadflow.reporting.listing import InvalidListing
+from leadflow.shared import tracing
 from leadflow.shared.access import Forbidden, NotAuthenticated
 from leadflow.shared.http import INVALID_REQUEST, api_error, json_object_body, unsupported_media_type
 from leadflow.shared.refusal import Conflict, Invalid, NotFound, Refused
@@ -29,7 +30,7 @@ from leadflow.shared.secrets import KeyUnavailable
 from leadflow.storage.transactions import LeadChanged
 
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 # Validation from the type hints, which also makes the OpenAPI document (openapi.json);
 # bodies are JSON objects (or null), as the document says.

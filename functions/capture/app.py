@@ -1,6 +1,6 @@
 """capture: POST /forms/{form_id}/submissions from a landing page (and its preflight)."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -11,7 +11,7 @@ from leadflow.capture.fallback import FallbackQueue
 from leadflow.capture.http import accepted, header, prefers_json, preflight, refused
 from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
 from leadflow.capture.store import CaptureStore
-from leadflow.shared import aws
+from leadflow.shared import aws, tracing
 from leadflow.shared.hashing import PersonalDataHasher
 from leadflow.shared.secrets import SecretKeys
 from leadflow.shared.settings import CaptureSettings
@@ -19,11 +19,11 @@ from leadflow.storage.table import Table
 
 settings = CaptureSettings.from_env()
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 app = APIGatewayRestResolver()
 # A visitor is waiting: few, quick retries, then the fallback queue takes the post.
-store = CaptureStore(Table(settings.table_name, aws.client("dynamodb", "person_waiting")))
+store = CaptureStore(Table(settings.table_name, aws.lazy_client("dynamodb", "person_waiting")))
 forms = FormCatalog(store)
 capture = CaptureService(forms, store, FallbackQueue(settings.fallback_queue_url),
                          hasher=PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn)))

@@ -3,7 +3,7 @@ store (leadflow.capture.importing); `Lead Assigned` / `Lead Unassigned` of an im
 submission → counted, and once the whole import is routed, one summary email per
 manager."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -15,6 +15,7 @@ from leadflow.capture.store import CaptureStore
 from leadflow.notification.import_summary import ImportSummaries
 from leadflow.notification.mailer import Mailer
 from leadflow.routing.roster import Roster
+from leadflow.shared import tracing
 from leadflow.shared.events import LEAD_ASSIGNED, LeadAssigned, LeadUnassigned
 from leadflow.shared.hashing import PersonalDataHasher
 from leadflow.shared.secrets import SecretKeys
@@ -23,7 +24,7 @@ from leadflow.storage.table import Table
 
 settings = ImportSettings.from_env()
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 table = Table(settings.table_name)

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
@@ -23,7 +23,7 @@ from leadflow.notification.hot_leads import HotLeadAlerts
 from leadflow.notification.mailer import Mailer, MailRejected
 from leadflow.notification.manager_email import FollowUp, notify_manager
 from leadflow.notification.store import EmailDone, NotificationStore
-from leadflow.shared import aws
+from leadflow.shared import aws, tracing
 from leadflow.shared.events import (
     LEAD_ASSIGNED,
     LEAD_SCORED,
@@ -40,7 +40,7 @@ from leadflow.storage.table import Table
 
 settings = NotifySettings.from_env()
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 store = NotificationStore(Table(settings.table_name))
 mailer = Mailer(settings.sender_email, settings.mail_configuration_set)

@@ -4,7 +4,7 @@ lead. Follow-up (FollowUpDue): a postponed lead's day has come, it goes back to 
 manager with a new speed-to-lead clock. Visits (VisitsDigestDue): a returning lead's
 window closed, its manager is told how many more visits it made."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,6 +19,7 @@ from leadflow.notification.store import NotificationStore
 from leadflow.notification.visits import send_visits_digest
 from leadflow.routing.rule_sets import RuleSetSource
 from leadflow.routing.store import RoutingStore
+from leadflow.shared import tracing
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.idempotency import once_per, records
 from leadflow.shared.settings import RemindSettings
@@ -26,7 +27,7 @@ from leadflow.storage.table import Table
 
 settings = RemindSettings.from_env()
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 table = Table(settings.table_name)
 store = LifecycleStore(table)

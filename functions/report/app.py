@@ -3,19 +3,20 @@ bus → the report counters (atomic ADDs, with the lead's report mark in the sam
 transaction, so a redelivered event counts nothing). A failure is retried by Lambda,
 then the event goes to the dead-letter queue (template.yaml)."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadflow.reporting.counters import count_event
 from leadflow.reporting.store import ReportingStore
+from leadflow.shared import tracing
 from leadflow.shared.settings import ReportSettings
 from leadflow.storage.table import Table
 
 settings = ReportSettings.from_env()
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 store = ReportingStore(Table(settings.table_name))
 _METRICS = {"counted": "ReportCounted", "already_counted": "ReportAlreadyCounted",

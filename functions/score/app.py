@@ -3,7 +3,7 @@
 per container (the assignment's write re-checks the manager), and a batch's events are
 put together, ten per PutEvents call, once its records are done."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow.routing.rule_sets import RuleSetSource
 from leadflow.routing.service import score_and_assign
 from leadflow.routing.store import RoutingStore
+from leadflow.shared import tracing
 from leadflow.shared.bus import EventPublisher, Outbox
 from leadflow.shared.models import Submission
 from leadflow.shared.settings import ScoreSettings
@@ -20,7 +21,7 @@ from leadflow.storage.table import Table
 
 settings = ScoreSettings.from_env()
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 # The roster as read in the last seconds chooses new leads' managers: a stale one costs

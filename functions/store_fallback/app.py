@@ -1,6 +1,6 @@
 """store_fallback: submissions queued while the table was unavailable → the table."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -9,12 +9,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadflow.capture.fallback import QueuedSubmission
 from leadflow.capture.service import record_queued
 from leadflow.capture.store import CaptureStore
+from leadflow.shared import tracing
 from leadflow.shared.settings import StoreFallbackSettings
 from leadflow.storage.table import Table
 
 settings = StoreFallbackSettings.from_env()
 logger = Logger()
-tracer = Tracer()
+tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 store = CaptureStore(Table(settings.table_name))

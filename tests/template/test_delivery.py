@@ -126,6 +126,17 @@ def test_no_function_traces_responses_or_errors(translated):
         assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false", lid
 
 
+def test_every_function_is_traced_by_lambda_and_in_detail_only_when_switched_on(translated):
+    # Active tracing traces each invocation without the X-Ray SDK; Powertools' Tracer
+    # (its subsegments cost 100-170 ms of cold start) only with DetailedTracing=true.
+    assert translated["Parameters"]["DetailedTracing"]["Default"] == "false"
+    for lid, function in resources_of(translated, "AWS::Lambda::Function").items():
+        properties = function["Properties"]
+        assert properties["TracingConfig"] == {"Mode": "Active"}, lid
+        assert properties["Environment"]["Variables"]["DETAILED_TRACING"] == {"Ref": "DetailedTracing"}, lid
+        assert properties["Environment"]["Variables"]["PYDANTIC_DISABLE_PLUGINS"] == "__all__", lid  # cold start
+
+
 def test_every_function_logs_json_to_a_group_with_a_retention(translated):
     resources = translated["Resources"]
     parameters = translated["Parameters"]

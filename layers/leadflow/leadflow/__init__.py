@@ -15,3 +15,5 @@ languages, who is calling, AWS clients) and `storage` (every item's keys, item
 encoding, transactions). Each part keeps its DynamoDB access in its own `store`; a part
 uses another part's public functions, never its internals.
 """
+
+from leadflow import _deferred_models  # noqa: F401, E402 - before any model is defined

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email.parser
-import email.policy
 import json
 from urllib.parse import parse_qsl
 
@@ -102,6 +100,11 @@ def _multipart_fields(raw: bytes, content_type: str) -> dict[str, str]:
     if "boundary=" not in content_type.lower():
         raise CaptureError.single(400, "malformed_body", _en("malformed_body"), "body")
     document = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + raw
+    # Imported here: the email package's header parser is 15-25 ms of a cold start, and
+    # only a multipart post (rare from a landing page) needs it.
+    import email.parser
+    import email.policy
+
     parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(document)
     if not parsed.is_multipart() or parsed.defects:
         raise CaptureError.single(400, "malformed_body", _en("malformed_body"), "body")

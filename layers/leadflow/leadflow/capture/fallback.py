@@ -41,7 +41,7 @@ class QueuedSubmission(BaseModel):
 class FallbackQueue:
     def __init__(self, queue_url: str, client: Any | None = None) -> None:
         self.queue_url = queue_url
-        self.client = client or aws.client("sqs")
+        self.client = client or aws.lazy_client("sqs")
 
     def put(self, queued: QueuedSubmission) -> None:
         self.client.send_message(QueueUrl=self.queue_url, MessageBody=queued.model_dump_json())

@@ -139,7 +139,7 @@ def at_expression(moment: datetime) -> str:
 class Reminders:
     def __init__(self, target: ReminderTarget, client: Any | None = None) -> None:
         self.target = target
-        self.client = client or aws.client("scheduler")
+        self.client = client or aws.lazy_client("scheduler")
 
     def schedule(self, due: ReminderDue, at: datetime) -> bool:
         """Create the one-time schedule for `due` at `at`; False when it already exists."""

@@ -8,9 +8,7 @@ interpreted. Header fields are stripped of line breaks so nobody can inject head
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from leadflow.lifecycle.links.signing import ManagerLinks
 from leadflow.lifecycle.schedules import ReminderDue
@@ -19,9 +17,17 @@ from leadflow.notification.mailer import Audience, Email
 from leadflow.shared.events import LeadAssigned
 from leadflow.shared.models import FormConfig, Lead, Manager, Submission
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 
 @cache
 def _templates() -> Environment:
+    # Jinja2 is imported by the first render, not by every function that can render:
+    # the leads API (through erasure's address keys) and capture's imports never do on
+    # most requests, and the import is a cold start's 15-25 ms.
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     return Environment(
         loader=PackageLoader("leadflow.notification", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),

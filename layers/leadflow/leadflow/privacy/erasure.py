@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.capture.contact import InvalidContact, normalize_email, normalize_phone
@@ -133,6 +132,8 @@ class Person:
 
 
 def _national_digits(e164: str) -> str:
+    import phonenumbers  # only when a person with a phone is erased: keeps the API's cold start lean
+
     try:
         number = str(phonenumbers.parse(e164).national_number)
     except phonenumbers.NumberParseException:

@@ -17,7 +17,7 @@ class PublishFailed(Exception):
 class EventPublisher:
     def __init__(self, bus_name: str, client: Any | None = None) -> None:
         self.bus_name = bus_name
-        self.client = client or aws.client("events")
+        self.client = client or aws.lazy_client("events")
 
     def publish(self, detail_type: str, detail: BaseModel) -> None:
         """Put one event; a partial failure is a failure (PutEvents does not raise)."""

@@ -55,7 +55,7 @@ class SecretKeys:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.secret_id = secret_id
         # A person waits on the page: fail in seconds, not after botocore's long defaults.
-        self.client = client or aws.client("secretsmanager", "person_waiting")
+        self.client = client or aws.lazy_client("secretsmanager", "person_waiting")
         self.max_age = max_age
         self.clock = clock
         self._cache: dict[str, tuple[bytes | None, float]] = {}

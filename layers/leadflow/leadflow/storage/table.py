@@ -31,7 +31,7 @@ class Table:
 
     def __init__(self, name: str, client: Any | None = None) -> None:
         self.name = name
-        self.client = client or aws.client("dynamodb")
+        self.client = client or aws.lazy_client("dynamodb")
 
     # -- reads ---------------------------------------------------------------------------
 
