@@ -271,3 +271,47 @@ def test_moto_still_keeps_every_shard_iterator_in_its_backend_and_forgetting_the
     assert dynamodbstreams_backends[DEFAULT_ACCOUNT_ID][REGION].shard_iterators == {}
     again = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     assert len(streams.get_records(ShardIterator=again["ShardIterator"])["Records"]) == 1
+
+
+def test_forgetting_keeps_the_iterators_asked_for():
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    table = leads_table()
+    put("A", "1")
+    streams = client("dynamodbstreams")
+    arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    first = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    kept = streams.get_records(ShardIterator=first["ShardIterator"])["NextShardIterator"]
+
+    stream_iterators.forget_shard_iterators(DEFAULT_ACCOUNT_ID, REGION, keep=[kept])
+
+    assert list(dynamodbstreams_backends[DEFAULT_ACCOUNT_ID][REGION].shard_iterators) == [kept]
+    put("B", "1")
+    assert [r["dynamodb"]["Keys"]["PK"]["S"] for r in streams.get_records(ShardIterator=kept)["Records"]] == ["B"]
+
+
+def test_an_iterator_reading_a_replaced_shard_is_no_longer_current():
+    # GIVEN an iterator kept after a read
+    table = leads_table()
+    put("A", "1")
+    streams = client("dynamodbstreams")
+    arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    first = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    kept = streams.get_records(ShardIterator=first["ShardIterator"])["NextShardIterator"]
+    assert stream_iterators.shard_iterator_is_current(DEFAULT_ACCOUNT_ID, REGION, kept)
+
+    # WHEN moto puts back a copy of the table (as its own rollback of a cancelled transaction does)
+    import copy
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables
+    tables["leads"] = copy.deepcopy(tables["leads"])
+    put("B", "1")
+
+    # THEN the kept iterator reads the stale shard, and says so; unknown iterators are not current
+    assert streams.get_records(ShardIterator=kept)["Records"] == []
+    assert not stream_iterators.shard_iterator_is_current(DEFAULT_ACCOUNT_ID, REGION, kept)
+    assert not stream_iterators.shard_iterator_is_current(DEFAULT_ACCOUNT_ID, REGION, "no-such-iterator")

@@ -10,9 +10,9 @@ from leadflow_local.moto_patches.cheap_rollback import roll_back_only_what_a_tra
 from leadflow_local.moto_patches.query_one_partition import query_reads_one_partition
 from leadflow_local.moto_patches.serialized_requests import serialize_moto_requests
 from leadflow_local.moto_patches.ses_events import add_event_destination, publish_ses_events
-from leadflow_local.moto_patches.stream_iterators import forget_shard_iterators
+from leadflow_local.moto_patches.stream_iterators import forget_shard_iterators, shard_iterator_is_current
 
-__all__ = ["add_event_destination", "forget_shard_iterators", "install"]
+__all__ = ["add_event_destination", "forget_shard_iterators", "install", "shard_iterator_is_current"]
 
 
 def install() -> None:
