@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench import aws_calls, cold_start, console, handler_time, imports, reads, throughput
+from bench import aws_calls, cold_start, console, cost, handler_time, imports, reads, throughput
 from bench.measure import use_offline_aws
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
@@ -40,6 +40,8 @@ def measure_all() -> dict[str, Any]:
         ("console", f"console: sign-in to queue in chromium, {console.RUNS} fresh sessions", console.run),
         ("handler_time", "handler time with AWS stubbed", handler_time.run),
         ("aws_calls", f"AWS calls per lead: {aws_calls.LEADS} new + returning leads on moto", aws_calls.run),
+        ("cost", "AWS cost per lead, from the counted calls", lambda: cost.run(results["aws_calls"],
+                                                                                results.get("handler_time"))),
         ("reads", f"leads API reads with {' and '.join(f'{n:,}' for n in reads.SIZES)} leads on moto", reads.run),
         ("imports", f"CSV import: {imports.ROWS:,} rows through the local stack on moto", imports.run),
     ]
@@ -204,6 +206,22 @@ def _console(figure: dict[str, Any]) -> list[str]:
     return lines + _rows(["figure", "value"], rows)
 
 
+def _cost(figure: dict[str, Any]) -> list[str]:
+    lines = [f"8. AWS cost per new lead, from figure 3's calls ({figure.get('region', '?')} on-demand prices of "
+             f"{figure.get('prices_as_of', '?')}, no free tier)"]
+    if "error" in figure:
+        return lines + _failed(figure)
+    month = figure["month"]
+    rows = [[service, f"{usd:.4f}", f"{month['by_service_usd'].get(service, 0):.2f}"]
+            for service, usd in figure["per_1000_new_leads_usd"].items()]
+    rows += [[service, "-", f"{usd:.2f}"] for service, usd in month["by_service_usd"].items()
+             if service not in figure["per_1000_new_leads_usd"]]
+    rows.append(["total", f"{figure['per_1000_new_leads_total_usd']:.4f}", f"{month['total_usd']:.2f}"])
+    lines += _rows(["service", "USD per 1,000 new leads",
+                    f"USD per month ({month['leads']:,} leads, {month['managers']} managers)"], rows)
+    return lines + [f"  ({note})" for note in figure["notes"]]
+
+
 def render(results: dict[str, Any]) -> str:
     meta = results["meta"]
     lines = [f"Leadflow bench, {meta['started_at']}, Python {meta['python']}, {meta['cpus']} CPUs, "
@@ -211,7 +229,7 @@ def render(results: dict[str, Any]) -> str:
              f"and {meta['load_average_at_end']:.1f} at end", ""]
     for figure in (_cold_start(results["cold_start"]), _handler_time(results["handler_time"]),
                    _aws_calls(results["aws_calls"]), _throughput(results["throughput"]), _reads(results["reads"]),
-                   _imports(results["imports"]), _console(results["console"])):
+                   _imports(results["imports"]), _console(results["console"]), _cost(results["cost"])):
         lines += [*figure, ""]
     return "\n".join(lines)
 

@@ -43,7 +43,9 @@ class Mailbox:
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id = account_id
         self.region = region
-        self._first_seen: dict[str, str] = {}
+        # Each message as shown, by id: parsed once (a raw MIME parse per message per look
+        # made every look, and so the whole run, grow with the number of emails sent).
+        self._seen: dict[str, SentEmail] = {}
         self._lock = threading.Lock()
 
     def emails(self) -> list[SentEmail]:
@@ -54,7 +56,10 @@ class Mailbox:
         messages = list(ses_backends[self.account_id][self.region].sent_messages)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._lock:
-            emails = [_sent_email(m, self._first_seen.setdefault(m.id, now)) for m in messages]
+            for message in messages:
+                if message.id not in self._seen:
+                    self._seen[message.id] = _sent_email(message, now)
+            emails = [self._seen[m.id] for m in messages]
         return emails[::-1]
 
 

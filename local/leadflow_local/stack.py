@@ -1,7 +1,8 @@
 """The local stack: template.yaml's resources created on moto, its wiring run by hand.
 
-It works against any boto3 endpoint: moto in-process (`mock_aws`, used by the
-integration tests and the bench) or moto's server (`make dev`, the end-to-end tests).
+It works against any boto3 endpoint; it runs on moto in process (`mock_aws`: the
+integration tests, the bench and `make dev`, whose moto server on AWS_PORT serves the
+same backends to the `leadflow` command and `make token`).
 `LocalStack` is the small facade the server, the tests and the bench use; each emulated
 AWS piece has its own module:
 

@@ -7,6 +7,7 @@ where the records lie, not the records)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,10 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from leadflow_local.aws import AwsClients, send_to_queue_arn
-from leadflow_local.moto_patches import forget_shard_iterators
+from leadflow_local.moto_patches import forget_shard_iterators, shard_iterator_is_current
 from leadflow_local.template import FunctionSpec
 
 Invoke = Callable[[str, dict[str, Any]], Any]
+# How often a mapping's shards are listed again (DescribeStream), as Lambda does now and then.
+SHARDS_RELISTED_S = 10.0
 
 
 @dataclass
@@ -61,6 +64,9 @@ class StreamPump:
         self._function_arn = function_arn
         self.region = region
         self.account_id = account_id
+        # (mapping index, shard id) -> the iterator the last GetRecords returned.
+        self._iterators: dict[tuple[int, str], str] = {}
+        self._shards_listed: dict[int, float] = {}  # mapping index -> when its shards were listed
 
     def positions(self) -> list[dict[str, str | None]]:
         """Where each mapping is in each shard (to put back with `set_positions`)."""
@@ -69,33 +75,52 @@ class StreamPump:
     def set_positions(self, positions: list[dict[str, str | None]]) -> None:
         for mapping, saved in zip(self.mappings, positions, strict=True):
             mapping.positions = dict(saved)
+        self._iterators.clear()  # they read from where the pump was, not from `positions`
+        self._shards_listed.clear()
 
     def pump(self) -> int:
         """Poll every stream mapping until caught up; returns how many records were read."""
         streams = self.client("dynamodbstreams")
         read = 0
-        for mapping in self.mappings:
-            shards = streams.describe_stream(StreamArn=mapping.stream_arn)["StreamDescription"]["Shards"]
-            for shard in shards:
-                mapping.positions.setdefault(shard["ShardId"], None)
+        for index, mapping in enumerate(self.mappings):
+            # The shards are listed again now and then (DynamoDB splits them as a table
+            # grows), not on every poll; a mapping with no iterator kept lists them now.
+            now = time.monotonic()
+            if now - self._shards_listed.get(index, -SHARDS_RELISTED_S) >= SHARDS_RELISTED_S:
+                shards = streams.describe_stream(StreamArn=mapping.stream_arn)["StreamDescription"]["Shards"]
+                for shard in shards:
+                    mapping.positions.setdefault(shard["ShardId"], None)
+                self._shards_listed[index] = now
             for shard_id in list(mapping.positions):
-                read += self._poll_shard(streams, mapping, shard_id)
-        forget_shard_iterators(self.account_id, self.region)
+                read += self._poll_shard(streams, index, mapping, shard_id)
+        forget_shard_iterators(self.account_id, self.region, keep=self._iterators.values())
         return read
 
-    def _poll_shard(self, streams: Any, mapping: StreamMapping, shard_id: str) -> int:
-        """Read a shard until caught up, in batches of the mapping's BatchSize.
+    def _iterator(self, streams: Any, index: int, mapping: StreamMapping, shard_id: str) -> str:
+        """The shard's iterator kept from the last read, as Lambda keeps it; a fresh one
+        after the last sequence number read when none is kept or the kept one went
+        stale: moto restores a whole table object when a transaction is cancelled (or a
+        test restores a snapshot), which leaves iterators taken earlier reading a stale
+        copy of the shard."""
+        kept = self._iterators.get((index, shard_id))
+        if kept is not None and shard_iterator_is_current(self.account_id, self.region, kept):
+            return kept
+        last = mapping.positions[shard_id]
+        position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last} if last \
+            else {"ShardIteratorType": mapping.starting_position}
+        return str(streams.get_shard_iterator(StreamArn=mapping.stream_arn, ShardId=shard_id,
+                                              **position)["ShardIterator"])
 
-        A fresh iterator after the last sequence number read, every time: moto
-        restores a whole table object when a transaction is cancelled, which leaves
-        iterators taken earlier reading a stale copy of the shard."""
+    def _poll_shard(self, streams: Any, index: int, mapping: StreamMapping, shard_id: str) -> int:
+        """Read a shard until caught up, in batches of the mapping's BatchSize."""
         read = 0
         while True:
-            last = mapping.positions[shard_id]
-            position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last} if last \
-                else {"ShardIteratorType": mapping.starting_position}
-            iterator = streams.get_shard_iterator(StreamArn=mapping.stream_arn, ShardId=shard_id, **position)
-            page = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=mapping.batch_size)
+            iterator = self._iterator(streams, index, mapping, shard_id)
+            page = streams.get_records(ShardIterator=iterator, Limit=mapping.batch_size)
+            if page.get("NextShardIterator"):
+                self._iterators[(index, shard_id)] = page["NextShardIterator"]
+            else:  # the shard is closed: nothing more will come from this iterator
+                self._iterators.pop((index, shard_id), None)
             records = [self._lambda_record(r, mapping) for r in page.get("Records", [])]
             if not records:
                 return read
@@ -112,7 +137,7 @@ class StreamPump:
         if isinstance(created, datetime):
             ddb["ApproximateCreationDateTime"] = int(created.timestamp())
         return {
-            "eventID": record.get("eventID", uuid.uuid4().hex), "eventName": record["eventName"],
+            "eventID": record.get("eventID") or uuid.uuid4().hex, "eventName": record["eventName"],
             "eventVersion": record.get("eventVersion", "1.1"), "eventSource": "aws:dynamodb",
             "awsRegion": self.region, "dynamodb": ddb, "eventSourceARN": mapping.stream_arn,
         }

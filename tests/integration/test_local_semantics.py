@@ -91,3 +91,50 @@ def test_a_stream_batch_given_up_names_the_function_by_its_arn_on_the_failure_qu
     [message] = sqs.receive_message(QueueUrl=url)["Messages"]
     assert json.loads(message["Body"])["requestContext"]["functionArn"] == \
         stack.resolve({"Fn::GetAtt": ["ScoreFunction", "Arn"]})
+
+
+def test_the_stream_pump_keeps_its_iterator_between_polls_and_takes_a_fresh_one_when_the_shard_is_replaced(
+        stack, monkeypatch):
+    import copy
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    # GIVEN a stream function that records what it is given, and a pump that has polled once
+    delivered: list[str] = []
+
+    def score(event, context):
+        delivered.extend(r["dynamodb"]["Keys"]["PK"]["S"] for r in event["Records"])
+        return {"batchItemFailures": []}
+
+    stack.functions["ScoreFunction"] = score
+    ddb, table = stack.client("dynamodb"), stack.table_name()
+    stack.pump_streams()
+    taken: list[str] = []
+    original = type(stack.client("dynamodbstreams"))._make_api_call
+
+    def counting(client, operation, params):
+        if operation in ("GetShardIterator", "DescribeStream"):
+            taken.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(type(stack.client("dynamodbstreams")), "_make_api_call", counting)
+
+    # WHEN leads arrive between polls
+    for n in range(3):
+        ddb.put_item(TableName=table, Item={"PK": {"S": f"LEAD#{n}"}, "SK": {"S": f"SUB#{n}"},
+                                            "item_type": {"S": "submission"}})
+        stack.pump_streams()
+
+    # THEN each is delivered once, on the iterator kept from the poll before
+    assert delivered == ["LEAD#0", "LEAD#1", "LEAD#2"]
+    assert taken == []
+
+    # WHEN moto puts back a copy of the table (its own rollback of a cancelled transaction)
+    tables = dynamodb_backends[stack.account_id][stack.region].tables
+    tables[table] = copy.deepcopy(tables[table])
+    ddb.put_item(TableName=table, Item={"PK": {"S": "LEAD#3"}, "SK": {"S": "SUB#3"}, "item_type": {"S": "submission"}})
+    stack.pump_streams()
+
+    # THEN the stale iterator is noticed: a fresh one after the last record read, nothing lost or repeated
+    assert delivered == ["LEAD#0", "LEAD#1", "LEAD#2", "LEAD#3"]
+    assert taken == ["GetShardIterator"]

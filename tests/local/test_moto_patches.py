@@ -3,6 +3,7 @@ it relies on is still there and still behaves as the patch assumes, so a moto up
 that changes one fails here, loudly, naming it; and the patched behaviour holds."""
 
 import inspect
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from leadflow_local import moto_patches
 from leadflow_local.moto_patches import (
     cheap_rollback,
+    event_input_paths,
     serialized_requests,
     ses_events,
     stream_iterators,
@@ -271,3 +273,77 @@ def test_moto_still_keeps_every_shard_iterator_in_its_backend_and_forgetting_the
     assert dynamodbstreams_backends[DEFAULT_ACCOUNT_ID][REGION].shard_iterators == {}
     again = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     assert len(streams.get_records(ShardIterator=again["ShardIterator"])["Records"]) == 1
+
+
+def test_forgetting_keeps_the_iterators_asked_for():
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    table = leads_table()
+    put("A", "1")
+    streams = client("dynamodbstreams")
+    arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    first = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    kept = streams.get_records(ShardIterator=first["ShardIterator"])["NextShardIterator"]
+
+    stream_iterators.forget_shard_iterators(DEFAULT_ACCOUNT_ID, REGION, keep=[kept])
+
+    assert list(dynamodbstreams_backends[DEFAULT_ACCOUNT_ID][REGION].shard_iterators) == [kept]
+    put("B", "1")
+    assert [r["dynamodb"]["Keys"]["PK"]["S"] for r in streams.get_records(ShardIterator=kept)["Records"]] == ["B"]
+
+
+def test_an_iterator_reading_a_replaced_shard_is_no_longer_current():
+    # GIVEN an iterator kept after a read
+    table = leads_table()
+    put("A", "1")
+    streams = client("dynamodbstreams")
+    arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    first = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    kept = streams.get_records(ShardIterator=first["ShardIterator"])["NextShardIterator"]
+    assert stream_iterators.shard_iterator_is_current(DEFAULT_ACCOUNT_ID, REGION, kept)
+
+    # WHEN moto puts back a copy of the table (as its own rollback of a cancelled transaction does)
+    import copy
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables
+    tables["leads"] = copy.deepcopy(tables["leads"])
+    put("B", "1")
+
+    # THEN the kept iterator reads the stale shard, and says so; unknown iterators are not current
+    assert streams.get_records(ShardIterator=kept)["Records"] == []
+    assert not stream_iterators.shard_iterator_is_current(DEFAULT_ACCOUNT_ID, REGION, kept)
+    assert not stream_iterators.shard_iterator_is_current(DEFAULT_ACCOUNT_ID, REGION, "no-such-iterator")
+
+
+# -- event_input_paths: a target's input paths parsed once ---------------------------------
+
+
+def test_moto_still_parses_target_input_paths_with_jsonpath_ng_ext_when_it_runs():
+    from moto.events.utils import EventTemplateParser
+
+    assert "from jsonpath_ng.ext import parse" in inspect.getsource(EventTemplateParser.parse)
+
+
+def test_an_input_path_is_parsed_once_and_events_still_reach_the_rules_queue():
+    import jsonpath_ng.ext
+
+    # GIVEN a rule with an SQS target
+    assert getattr(jsonpath_ng.ext.parse, "leadflow_cached", False)
+    sqs, events = client("sqs"), client("events")
+    url = sqs.create_queue(QueueName="target")["QueueUrl"]
+    events.put_rule(Name="r", EventPattern='{"source": ["leadflow"]}')
+    events.put_targets(Rule="r", Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT_ID}:target"}])
+
+    # WHEN two events match it
+    for n in range(2):
+        events.put_events(Entries=[{"Source": "leadflow", "DetailType": "t", "Detail": f'{{"n": {n}}}'}])
+
+    # THEN each arrives whole, and a path's parse is shared, not rebuilt
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert sorted(json.loads(b)["detail"]["n"] for b in bodies) == [0, 1]
+    assert jsonpath_ng.ext.parse("$.detail") is jsonpath_ng.ext.parse("$.detail")
+    assert event_input_paths.original_parse("$.detail") is not event_input_paths.original_parse("$.detail")

@@ -7,12 +7,13 @@ such an internal. `install()` applies all of them, once per process."""
 from __future__ import annotations
 
 from leadflow_local.moto_patches.cheap_rollback import roll_back_only_what_a_transaction_touched
+from leadflow_local.moto_patches.event_input_paths import parse_input_paths_once
 from leadflow_local.moto_patches.query_one_partition import query_reads_one_partition
 from leadflow_local.moto_patches.serialized_requests import serialize_moto_requests
 from leadflow_local.moto_patches.ses_events import add_event_destination, publish_ses_events
-from leadflow_local.moto_patches.stream_iterators import forget_shard_iterators
+from leadflow_local.moto_patches.stream_iterators import forget_shard_iterators, shard_iterator_is_current
 
-__all__ = ["add_event_destination", "forget_shard_iterators", "install"]
+__all__ = ["add_event_destination", "forget_shard_iterators", "install", "shard_iterator_is_current"]
 
 
 def install() -> None:
@@ -21,3 +22,4 @@ def install() -> None:
     roll_back_only_what_a_transaction_touched()
     query_reads_one_partition()
     publish_ses_events()
+    parse_input_paths_once()
