@@ -61,6 +61,18 @@ def sign_in(page: Page, email: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+ENGLISH_FIRST = {ADMIN, "olivia@sales.example.com", "sam@sales.example.com"}  # local/seed.json's languages
+
+
+def in_english(page: Page, email: str) -> None:
+    """The console opens in the manager's first language (Layla's is Arabic, Diego's
+    Spanish): a test that reads English picks it with the switch, as they may."""
+    expect(page.locator("#nav")).to_be_visible()  # shown once the manager's language is known
+    if email not in ENGLISH_FIRST:
+        page.locator("#language").select_option("en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
 def open_console(page: Page, base: str, email: str, path: str = "/") -> None:
     """`path` of the console, signed in as `email` on the way; the page's heading shown."""
     page.goto(f"{base}/console{path}")
