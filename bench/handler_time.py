@@ -72,7 +72,7 @@ CASES = [
 # Answers that do not depend on the request: every write succeeds, every event and
 # email is accepted (the hot-lead alert only runs when its topic is configured).
 FIXED_ANSWERS: dict[str, dict[str, Any]] = {
-    "dynamodb.TransactWriteItems": {}, "dynamodb.PutItem": {}, "dynamodb.UpdateItem": {}, "dynamodb.DeleteItem": {},
+    "dynamodb.TransactWriteItems": {}, "dynamodb.PutItem": {}, "dynamodb.DeleteItem": {},
     "events.PutEvents": {"FailedEntryCount": 0, "Entries": [{"EventId": "x"}]},
     "sesv2.SendEmail": {"MessageId": "m"},
     "sns.Publish": {"MessageId": "m"},
@@ -125,6 +125,7 @@ class CannedAws:
             return copy.deepcopy(FIXED_ANSWERS[name])
         answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "dynamodb.GetItem": self._get_item, "dynamodb.BatchGetItem": self._batch_get_item,
+            "dynamodb.UpdateItem": self._update_item,
             "dynamodb.Query": self._query_roster,
             "scheduler.CreateSchedule": _schedule_created,
         }
@@ -137,6 +138,12 @@ class CannedAws:
         """Forms and leads; an idempotency record is never found (first delivery)."""
         item = self._find(params["Key"])
         return {"Item": item} if item else {}
+
+    def _update_item(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Every update succeeds; one that asks for the item back (notify's claim on the
+        submission, which reads it) gets it."""
+        item = self._find(params["Key"]) if params.get("ReturnValues") == "ALL_NEW" else None
+        return {"Attributes": item} if item else {}
 
     def _batch_get_item(self, params: dict[str, Any]) -> dict[str, Any]:
         responses = {table: [i for i in map(self._find, request["Keys"]) if i]
