@@ -42,8 +42,18 @@ function read(key) {
   }
 }
 
-/** Off to the sign-in page; back to `returnTo` (a console path) afterwards. */
-export async function signIn(returnTo = location.pathname, language = document.documentElement.lang) {
+let leaving = null; // the one trip to the sign-in page this page makes
+
+/** Off to the sign-in page; back to `returnTo` (a console path) afterwards. Once per page:
+ * two requests that find the session gone at the same moment must not each store a state
+ * and a verifier, or the page the browser lands on is the first's while the second's is
+ * kept, and the callback refuses it ("signing in did not work"). */
+export function signIn(returnTo = location.pathname, language = document.documentElement.lang) {
+  if (!leaving) leaving = startSignIn(returnTo, language);
+  return leaving;
+}
+
+async function startSignIn(returnTo, language) {
   const verifier = randomString(48);
   const state = randomString(16);
   sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, returnTo }));

@@ -95,6 +95,7 @@ def test_a_lost_session_signs_in_again_and_comes_back_to_the_same_page(
     page.goto(f"{base}/console/leads/L-somewhere")
     sign_in(page, "sam@sales.example.com")
     expect(page).to_have_url(f"{base}/console/leads/L-somewhere")
+    expect(page.get_by_role("heading", name="No such lead")).to_be_visible()  # its request answered
     page.evaluate("""() => { const s = JSON.parse(sessionStorage.getItem('leadflow.session'));
         s.idToken = 'not-a-token'; s.refreshToken = 'not-a-refresh-token';
         sessionStorage.setItem('leadflow.session', JSON.stringify(s)); }""")
