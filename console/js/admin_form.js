@@ -6,7 +6,7 @@
 
 import { ApiError, describe } from "./api.js";
 import { element } from "./dom.js";
-import { current, t } from "./i18n.js";
+import { t } from "./i18n.js";
 
 export const words = "admin";
 
@@ -26,24 +26,6 @@ const CODES = {
   date_parsing: "admin.field.date", date_type: "admin.field.date",
   manager_exists: "admin.field.taken", form_exists: "admin.field.taken", user_exists: "admin.field.hasLogin",
 };
-
-/** A language code's name in the console's language ("es" → "Spanish"), else the code. */
-export function languageName(code) {
-  try {
-    return new Intl.DisplayNames([current()], { type: "language" }).of(code) || code;
-  } catch {
-    return code;
-  }
-}
-
-/** A country code's name ("US" → "United States"), else the code. */
-export function countryName(code) {
-  try {
-    return new Intl.DisplayNames([current()], { type: "region" }).of(code) || code;
-  } catch {
-    return code;
-  }
-}
 
 /** "3 / 40" ("3 من 40" in Arabic, which a slash would turn around). */
 export function load(openLeads, capacity) {

@@ -102,3 +102,23 @@ export function percent(ratio) {
 export function money(amount, currency) {
   return new Intl.NumberFormat(language, { style: "currency", currency }).format(amount);
 }
+
+/** A language's name in the page's language ("es" → "Spanish"); the code itself when Intl
+ * does not know it; null for none. */
+export function languageName(code) {
+  return displayName("language", code);
+}
+
+/** A country's name ("US" → "United States"), as languageName. */
+export function countryName(code) {
+  return displayName("region", code);
+}
+
+function displayName(type, code) {
+  if (!code) return null;
+  try {
+    return new Intl.DisplayNames([language], { type }).of(code) || code;
+  } catch {
+    return code;
+  }
+}

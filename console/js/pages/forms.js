@@ -4,9 +4,9 @@
 // plain HTML form, or the same form enhanced by leadflow.js.
 
 import { ApiError, describe, request } from "../api.js";
-import { changes, copyButton, filled, languageName, openDialog, showDialog, table } from "../admin_form.js";
+import { changes, copyButton, filled, openDialog, showDialog, table } from "../admin_form.js";
 import { element, stateBox, useStyles } from "../dom.js";
-import { t } from "../i18n.js";
+import { languageName, t } from "../i18n.js";
 
 export const title = "admin.forms.title";
 export const words = "admin";

@@ -8,7 +8,7 @@
 import { ApiError, describe, request } from "../api.js";
 import { user } from "../auth.js";
 import { element, stateBox, useStyles } from "../dom.js";
-import { current, dateTime, day, number, relative, t } from "../i18n.js";
+import { countryName, current, dateTime, day, languageName, number, relative, t } from "../i18n.js";
 import { href } from "../router.js";
 
 export const title = "lead.title";
@@ -64,15 +64,6 @@ function written(text) {
 
 function quoted(text) {
   return t("lead.quoted", { text });
-}
-
-function displayName(type, code) {
-  if (!code) return null;
-  try {
-    return new Intl.DisplayNames([current()], { type }).of(code) || code;
-  } catch {
-    return code; // a country's name rather than its code, or a code Intl does not know
-  }
 }
 
 function tomorrow() {
@@ -169,8 +160,8 @@ function contactCard(detail) {
   return section("contact", t("lead.contact"),
     role ? element("p", { className: "role" }, element("span", { dir: "auto", text: role })) : null,
     reach,
-    facts([[t("lead.country"), displayName("region", contact.country)],
-           [t("lead.language"), latest ? displayName("language", latest.language) : null]]));
+    facts([[t("lead.country"), countryName(contact.country)],
+           [t("lead.language"), latest ? languageName(latest.language) : null]]));
 }
 
 function message(detail) {
@@ -256,7 +247,7 @@ function historyDetail(kind, detail) {
     else if (key === "reason") shown = known(`lead.reason.${value}`) || known(`lead.handover.${value}`) || value;
     else if (key === "follow_up_on") shown = day(value);
     else if (key === "farewell") shown = t("lead.yes");
-    else if (key === "language") shown = displayName("language", value);
+    else if (key === "language") shown = languageName(value);
     else if (key === "why") shown = known(`lead.why.${value}`) || value;
     else if (key === "other_lead_id") {
       shown = element("a", { href: href(`/leads/${encodeURIComponent(value)}`), "data-link": "",

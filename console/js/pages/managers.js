@@ -5,9 +5,9 @@
 // others by the usual rules (those nobody can take wait in the unassigned queue).
 
 import { describe, request } from "../api.js";
-import { changes, countryName, filled, languageName, listed, load, openDialog, table } from "../admin_form.js";
+import { changes, filled, listed, load, openDialog, table } from "../admin_form.js";
 import { element, stateBox, useStyles } from "../dom.js";
-import { day, relative, t } from "../i18n.js";
+import { countryName, day, languageName, relative, t } from "../i18n.js";
 import { href } from "../router.js";
 
 export const title = "admin.managers.title";

@@ -5,7 +5,7 @@
 
 import { ApiError, describe, request } from "../api.js";
 import { element, useStyles } from "../dom.js";
-import { current, t } from "../i18n.js";
+import { current, languageName, t } from "../i18n.js";
 import { href, navigate } from "../router.js";
 import { announce } from "./lead.js";
 
@@ -16,14 +16,6 @@ const INTERESTS = ["quote", "demo", "pricing", "question", "ebook", "newsletter"
 const LANGUAGES = ["en", "es", "ar", "fr", "de", "pt", "it"];
 // The API's codes for a refused lead, as words of this page.
 const KNOWN = new Set(["name_required", "contact_required", "invalid_email", "invalid_phone", "string_too_long"]);
-
-function languageName(code) {
-  try {
-    return new Intl.DisplayNames([current()], { type: "language" }).of(code) || code;
-  } catch {
-    return code;
-  }
-}
 
 function field(name, label, control, hint) {
   control.id = `new-${name}`;
