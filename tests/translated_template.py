@@ -69,7 +69,8 @@ def _function_named(resources: dict[str, Any], arn: Any) -> str | None:
 def _expected_generated() -> dict[str, str]:
     """What SAM may add on its own, reviewed: logical id pattern → type. Each function
     gets its role; each Api or EventBridgeRule event its permission; each rule event its
-    rule; each stream or queue event its mapping; an EventInvokeConfig its resource; the
+    rule; each ScheduleV2 event its schedule and the role Scheduler invokes with; each
+    stream or queue event its mapping; an EventInvokeConfig its resource; the
     API its stage and deployment; the layer its version."""
     expected: dict[str, str] = {}
     for spec in Template().functions():
@@ -83,6 +84,9 @@ def _expected_generated() -> dict[str, str]:
             elif event.type == "EventBridgeRule":
                 expected[f"{fn}{event.name}"] = "AWS::Events::Rule"
                 expected[f"{fn}{event.name}Permission"] = "AWS::Lambda::Permission"
+            elif event.type == "ScheduleV2":
+                expected[f"{fn}{event.name}"] = "AWS::Scheduler::Schedule"
+                expected[f"{fn}{event.name}Role"] = "AWS::IAM::Role"
             elif event.type in ("DynamoDB", "SQS"):
                 expected[f"{fn}{event.name}"] = "AWS::Lambda::EventSourceMapping"
     for lid, resource in Template().resources.items():

@@ -9,12 +9,24 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from leadflow_local.aws import AwsClients
 from leadflow_local.functions import AsyncInvocation, Invoke, invoke_async
+
+
+def create_recurring_schedule(scheduler: Any, function_arn: str, props: dict[str, Any]) -> None:
+    """A function's (resolved) `ScheduleV2` event, as SAM makes it: a schedule in moto
+    that `SchedulePump` fires (moto stores schedules, never fires them)."""
+    target: dict[str, Any] = {"Arn": function_arn, "RoleArn": function_arn.replace(":lambda:", ":iam:")}
+    for name in ("Input", "RetryPolicy", "DeadLetterConfig"):
+        if name in props:
+            target[name] = props[name]
+    scheduler.create_schedule(Name=props["Name"], GroupName=props.get("GroupName", "default"),
+                              ScheduleExpression=props["ScheduleExpression"], FlexibleTimeWindow={"Mode": "OFF"},
+                              Target=target)
 
 
 class SchedulePump:
@@ -30,11 +42,14 @@ class SchedulePump:
         # Each schedule's details by (ARN, created, last modified), so a poll reads only
         # the schedules it has not seen as they are, not every pending one.
         self.seen: dict[tuple[str, Any, Any], dict[str, Any]] = {}
+        # When each recurring `rate(...)` schedule fires next.
+        self.next_runs: dict[tuple[str, Any, Any], datetime] = {}
 
     def pump(self, now: datetime | None = None) -> int:
         """Fire the schedules due by `now` (default: now; tests pass a later time
         instead of waiting); returns how many fired."""
         scheduler = self.client("scheduler")
+        told = now is not None  # a test's time: recurring schedules run at it, whenever they ran last
         now = now or datetime.now(timezone.utc)
         fired = 0
         # Every page: moto, like Scheduler, lists 50 at a time, newest first, so the first
@@ -45,13 +60,23 @@ class SchedulePump:
         # Forget what was deleted or changed since the last poll.
         self.seen = {key: seen for key, seen in self.seen.items() if key in listed}
         for key, summary in listed.items():
+            if key not in self.seen:
+                self.seen[key] = scheduler.get_schedule(Name=summary["Name"],
+                                                        GroupName=summary.get("GroupName") or "default")
+        active = [(key, summary, self.seen[key], function_id) for key, summary in listed.items()
+                  if (function_id := self.function_arns.get(self.seen[key]["Target"]["Arn"].split(":$")[0]))
+                  and self.seen[key].get("State") != "DISABLED"]
+        # Recurring schedules first: a run at `now` sees what was due before the one-time
+        # schedules of the same moment changed anything (a test jumping ahead in time
+        # would otherwise have the sweep find a clock the return just started).
+        for key, _summary, schedule, function_id in active:
+            if rate := re.fullmatch(r"rate\((\d+) minutes?\)", schedule.get("ScheduleExpression", "")):
+                fired += self._fire_rate(key, schedule, function_id, timedelta(minutes=int(rate.group(1))), now,
+                                         told=told)
+        for _key, summary, schedule, function_id in active:
             group = summary.get("GroupName") or "default"
-            schedule = self.seen.get(key)
-            if schedule is None:
-                schedule = self.seen[key] = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
-            function_id = self.function_arns.get(schedule["Target"]["Arn"].split(":$")[0])
             match = re.fullmatch(r"at\((.+)\)", schedule.get("ScheduleExpression", ""))
-            if function_id is None or match is None or schedule.get("State") == "DISABLED":
+            if match is None:
                 continue
             zone = ZoneInfo(schedule.get("ScheduleExpressionTimezone") or "UTC")
             if datetime.fromisoformat(match.group(1)).replace(tzinfo=zone) > now:
@@ -62,3 +87,29 @@ class SchedulePump:
                          json.loads(schedule["Target"].get("Input") or "{}"), self.failures, self.client("sqs"))
             fired += 1
         return fired
+
+    def _fire_rate(self, key: tuple[str, Any, Any], schedule: dict[str, Any], function_id: str, every: timedelta,
+                   now: datetime, *, told: bool) -> int:
+        """A recurring schedule: fired once when its time has come (a pump called an hour
+        later fires it once, at `now`, as if the runs missed meanwhile had found nothing),
+        or at once at a time a test `told` the pump (tests move back and forth in time),
+        with Scheduler's `<aws.scheduler.scheduled-time>` in its input. Counted as fired
+        only when its run reported work done (`swept` > 0 in its answer): a sweep that
+        found nothing due leaves the stack quiet."""
+        created = schedule.get("CreationDate") or now
+        due = self.next_runs.setdefault(key, created + every)
+        if due > now and not told:
+            return 0
+        self.next_runs[key] = now + every
+        text = (schedule["Target"].get("Input") or "{}").replace(
+            "<aws.scheduler.scheduled-time>", now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        answers: list[Any] = []
+
+        def invoke(function: str, event: dict[str, Any]) -> Any:
+            answers.append(answer := self._invoke(function, event))
+            return answer
+
+        invoke_async(invoke, function_id, self._invocation_of(function_id), json.loads(text), self.failures,
+                     self.client("sqs"))
+        answer = answers[-1] if answers else None
+        return int(answer.get("swept", 1)) if isinstance(answer, dict) else 1

@@ -56,7 +56,7 @@ from leadflow_local.iam import Permissions, function_permissions
 from leadflow_local.managed_login import ManagedLogin, OAuthClient, local_login_url
 from leadflow_local.queue_sources import QueueSource, QueueSourcesPump
 from leadflow_local.resources import TemplateResources, generate_secret_string
-from leadflow_local.scheduler import SchedulePump
+from leadflow_local.scheduler import SchedulePump, create_recurring_schedule
 from leadflow_local.streams import StreamMapping, StreamPump
 from leadflow_local.template import LOCAL_PARAMETERS, ROOT, FunctionSpec, Resolver, Template
 
@@ -77,6 +77,7 @@ class StackState:
     failures: list[str]
     schedules_seen: dict[tuple[str, Any, Any], dict[str, Any]]
     passwords: dict[str, str]
+    schedules_next_runs: dict[tuple[str, Any, Any], datetime]
 
 
 class LocalStack:
@@ -177,6 +178,8 @@ class LocalStack:
                     function_id=lid, event_name=event.name, props=props, invocation=self._async_invocation(lid)))
             elif event.type == "SQS":
                 self.queue_sources.append(QueueSource.of(spec, props, self._clients))
+            elif event.type == "ScheduleV2":
+                create_recurring_schedule(self._clients("scheduler"), self.function_arn(lid), props)
 
     def _async_invocation(self, function_id: str) -> AsyncInvocation:
         return AsyncInvocation.of(self.specs[function_id], self.resolve)
@@ -364,7 +367,7 @@ class LocalStack:
     def state(self) -> StackState:
         """The stack's own mutable state now (where its pumps are, what failed...)."""
         return StackState(self._stream_pump.positions(), list(self.failures), dict(self._schedule_pump.seen),
-                          dict(self.passwords))
+                          dict(self.passwords), dict(self._schedule_pump.next_runs))
 
     def restore(self, state: StackState) -> None:
         """Put back a `state` taken when AWS was as it is being put back to: the pumps'
@@ -373,6 +376,7 @@ class LocalStack:
         self._stream_pump.set_positions(state.stream_positions)
         self.failures[:] = state.failures
         self._schedule_pump.seen = dict(state.schedules_seen)
+        self._schedule_pump.next_runs = dict(state.schedules_next_runs)
         self.passwords = dict(state.passwords)
         self.functions.clear()
         self.functions.update(self.containers)
