@@ -80,12 +80,15 @@ def _submit_all(stack: LocalStack, posts: list[dict[str, str]]) -> None:
 
 
 def _close_visits_windows(stack: LocalStack) -> None:
-    """Fire the visits digests as their windows close. The speed-to-lead reminders
-    (`lead-…`), due by then too, are taken out first: they are no part of what a visit
-    costs, and their emails would count as told twice."""
-    scheduler, group = stack.client("scheduler"), stack.schedule_group()
-    for name in [n for n in stack.schedules() if n.startswith("lead-")]:
-        scheduler.delete_schedule(Name=name, GroupName=group)
+    """Fire the visits digests as their windows close. The speed-to-lead clocks, due by
+    then too, are stopped first (as if every lead had been called): they are no part of
+    what a visit costs, and their emails would count as told twice."""
+    ddb, table = stack.client("dynamodb"), stack.table_name()
+    running = ddb.query(TableName=table, IndexName="GSI3", KeyConditionExpression="GSI3PK = :clocks",
+                        ExpressionAttributeValues={":clocks": {"S": "CLOCKS"}})["Items"]
+    for clock in running:
+        ddb.update_item(TableName=table, Key={"PK": clock["PK"], "SK": clock["SK"]},
+                        UpdateExpression="REMOVE GSI3PK, GSI3SK")
     stack.pump_schedules(now=datetime.now(timezone.utc) + timedelta(minutes=31))
     stack.drain()
 

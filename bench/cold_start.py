@@ -52,7 +52,7 @@ def answer(service, operation, params):
     name = service + "." + operation
     if name == "dynamodb.UpdateItem":  # succeeds; notify's claim asks for the submission back
         found = items.get((params["Key"]["PK"]["S"], params["Key"]["SK"]["S"]))
-        return {"Attributes": found} if found and params.get("ReturnValues") == "ALL_NEW" else {}
+        return {"Attributes": found} if found and params.get("ReturnValues") in ("ALL_NEW", "ALL_OLD") else {}
     fixed = canned["fixed"].get(name)
     if fixed is not None:
         return fixed

@@ -24,7 +24,7 @@ from unittest import mock
 from botocore.client import BaseClient
 
 from bench.measure import FUNCTIONS, dummy_resolver, function_env, functions_output_discarded, load_event, summary_ms
-from leadflow.shared.models import FormConfig, Lead, LeadStatus, Manager, Submission
+from leadflow.shared.models import AssignmentNotice, FormConfig, Lead, LeadStatus, Manager, Submission
 from leadflow.storage.codec import from_item, to_item
 from leadflow.storage.keys import form_key, lead_key, manager_key, submission_key
 from leadflow_local.functions import LambdaFunction
@@ -100,7 +100,7 @@ class CannedAws:
             self._keep(to_item(manager_key(manager.manager_id), "manager", manager))
         # The lead and submission the sample notify event points at: the ones the
         # sample score event carries, the lead assigned to the event's manager as score
-        # leaves it (so notify also schedules the manager's speed-to-lead reminder).
+        # leaves it, with the notice score leaves on the submission for the email.
         [record] = load_event("score-new-submission")["Records"]
         submission = Submission.model_validate(from_item(record["dynamodb"]["NewImage"]))
         assigned = load_event("notify-lead-assigned")["detail"]
@@ -110,7 +110,9 @@ class CannedAws:
                     status=LeadStatus.ASSIGNED, manager_id=assigned["manager_id"], assigned_at=submission.received_at)
         self._keep(to_item(lead_key(lead.lead_id), "lead", lead))
         key = submission_key(submission.lead_id, submission.received_at, submission.submission_id)
-        self._keep(to_item(key, "submission", submission))
+        [manager] = [m for m in self.managers if m.manager_id == assigned["manager_id"]]
+        notice = AssignmentNotice(lead=lead, manager=manager).model_dump(mode="json", exclude_none=True)
+        self._keep(to_item(key, "submission", submission, notice=notice))
 
     def _keep(self, item: dict[str, Any]) -> None:
         self.items[(item["PK"]["S"], item["SK"]["S"])] = item
@@ -142,7 +144,7 @@ class CannedAws:
     def _update_item(self, params: dict[str, Any]) -> dict[str, Any]:
         """Every update succeeds; one that asks for the item back (notify's claim on the
         submission, which reads it) gets it."""
-        item = self._find(params["Key"]) if params.get("ReturnValues") == "ALL_NEW" else None
+        item = self._find(params["Key"]) if params.get("ReturnValues") in ("ALL_NEW", "ALL_OLD") else None
         return {"Attributes": item} if item else {}
 
     def _batch_get_item(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -170,3 +170,19 @@ def call_route(stack: Any, method: str, path: str, claims: dict[str, str] | None
             return RouteAnswer(stack.invoke(route.function_id, event))
     raise AssertionError(f"template.yaml has no route {method} {path}")
 
+
+
+def running_clock(stack: Any, lead_id: str) -> dict[str, Any] | None:
+    """The lead's speed-to-lead clock while it runs (its card in the clocks' index,
+    leadflow.lifecycle.clocks): `due_at` and the reminder it will send; else None."""
+    from leadflow.storage.codec import plain
+    from leadflow.storage.keys import lead_key
+
+    clocks = stack.client("dynamodb").query(
+        TableName=stack.table_name(), IndexName="GSI3", KeyConditionExpression="GSI3PK = :clocks",
+        ExpressionAttributeValues={":clocks": {"S": "CLOCKS"}})["Items"]
+    mine = [plain(c) for c in clocks if c["PK"] == {"S": lead_key(lead_id)["PK"]}]
+    if not mine:
+        return None
+    [clock] = mine
+    return {"due_at": clock["GSI3SK"].split("#", 1)[0], **clock["reminder_due"]}

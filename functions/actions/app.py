@@ -23,8 +23,9 @@ settings = ActionsSettings.from_env()
 logger = Logger()
 tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
-pages = LinkPages(LifecycleStore(Table(settings.table_name)), EventPublisher(settings.event_bus_name),
-                  SecretKeys(settings.action_link_secret_arn), reminders=reminders_for(settings),
+table = Table(settings.table_name)
+pages = LinkPages(LifecycleStore(table), EventPublisher(settings.event_bus_name),
+                  SecretKeys(settings.action_link_secret_arn), reminders=reminders_for(settings, table),
                   console_url=settings.console_url)
 app = APIGatewayRestResolver()
 

@@ -42,30 +42,28 @@ settings = NotifySettings.from_env()
 logger = Logger()
 tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
-store = NotificationStore(Table(settings.table_name))
+table = Table(settings.table_name)
+store = NotificationStore(table)
 mailer = Mailer(settings.sender_email, settings.mail_configuration_set)
 # The signed links in emails, when the deployment has a public URL and a key for them.
 links = action_links(settings)
 hasher = PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn))
 follow_up = FollowUp(
-    reminders=reminders_for(settings), sla=settings.sla(), admin_email=settings.admin_email,
+    reminders=reminders_for(settings, table), sla=settings.sla(), admin_email=settings.admin_email,
     hot_alerts=HotLeadAlerts(settings.hot_lead_topic_arn) if settings.hot_lead_topic_arn else None, links=links,
 )
 # One email per submission and manager: claimed on the submission, in the call that reads
-# it (leadflow.notification.manager_email). One thank-you per submission, and one farewell
-# per lead (a rejected lead stays rejected; kept longer than any redrive could come).
-# A claim whose invocation died runs out with the invocation's time, plus this margin.
-CLAIM_MARGIN_MS = 5_000
+# what it needs (leadflow.notification.manager_email). One thank-you per submission, and
+# one farewell per lead (a rejected lead stays rejected; kept longer than any redrive).
 per_submission = once_per("submission_id", days=7)
 per_lead = once_per("lead_id", days=30)
 
 
 @tracer.capture_method
-def send_assignment_email(assignment: LeadAssigned, hold_ms: int) -> dict:
-    """Once per submission and manager. A duplicate delivery does nothing; one that comes
-    while another invocation holds the claim raises EmailInProgress: retried later."""
+def send_assignment_email(assignment: LeadAssigned) -> dict:
+    """Once per submission and manager: a duplicate delivery does nothing."""
     try:
-        result = notify_manager(assignment, store, mailer, settings.console_url, follow_up, hold_ms=hold_ms)
+        result = notify_manager(assignment, store, mailer, settings.console_url, follow_up)
     except EmailDone:
         logger.info("manager already notified", extra={"lead_id": assignment.lead_id,
                                                         "manager_id": assignment.manager_id})
@@ -149,20 +147,17 @@ def count(name: str) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
-# detail-type → (how to read the detail, what to do (given how long a claim holds), what to
-# do when SES refuses it for good)
-Route = tuple[Callable[[dict], Any], Callable[[Any, int], dict], Callable[[dict, Any, MailRejected], dict]]
+# detail-type → (how to read the detail, what to do, what to do when SES refuses it for good)
+Route = tuple[Callable[[dict], Any], Callable[[Any], dict], Callable[[dict, Any, MailRejected], dict]]
 ROUTES: dict[str, Route] = {
-    LEAD_ASSIGNED: (LeadAssigned.model_validate,
-                    lambda detail, hold_ms: send_assignment_email(assignment=detail, hold_ms=hold_ms), park_rejected),
-    LEAD_SCORED: (LeadScored.model_validate, lambda detail, _hold: send_thank_you(scored=detail),
+    LEAD_ASSIGNED: (LeadAssigned.model_validate, lambda detail: send_assignment_email(assignment=detail),
+                    park_rejected),
+    LEAD_SCORED: (LeadScored.model_validate, lambda detail: send_thank_you(scored=detail),
                   visitor_refused("thank-you")),
-    LEAD_STATUS_CHANGED: (LeadStatusChanged.model_validate, lambda detail, _hold: send_farewell_email(changed=detail),
+    LEAD_STATUS_CHANGED: (LeadStatusChanged.model_validate, lambda detail: send_farewell_email(changed=detail),
                           visitor_refused("farewell")),
-    EMAIL_BOUNCED: (MailFeedback.model_validate, lambda detail, _hold: mark_manager_unreachable(detail),
-                    never_refused),
-    EMAIL_COMPLAINT: (MailFeedback.model_validate, lambda detail, _hold: mark_manager_unreachable(detail),
-                      never_refused),
+    EMAIL_BOUNCED: (MailFeedback.model_validate, mark_manager_unreachable, never_refused),
+    EMAIL_COMPLAINT: (MailFeedback.model_validate, mark_manager_unreachable, never_refused),
 }
 
 
@@ -176,6 +171,6 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
     parse, send, refused = ROUTES[event.detail_type]
     detail = parse(event.detail)
     try:
-        return send(detail, context.get_remaining_time_in_millis() + CLAIM_MARGIN_MS)
+        return send(detail)
     except MailRejected as error:
         return refused(event.raw_event, detail, error)

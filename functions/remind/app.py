@@ -1,8 +1,9 @@
-"""remind: a Leadflow schedule fired (EventBridge Scheduler). Speed-to-lead
-(ReminderDue): remind the manager, or on a second miss tell the admins and reassign the
-lead. Follow-up (FollowUpDue): a postponed lead's day has come, it goes back to its
-manager with a new speed-to-lead clock. Visits (VisitsDigestDue): a returning lead's
-window closed, its manager is told how many more visits it made."""
+"""remind: a Leadflow schedule fired (EventBridge Scheduler). The sweep (SweepDue), once
+a minute: every speed-to-lead clock due (ReminderDue; a redriven one comes alone)
+reminds the manager, or on a second miss tells the admins and reassigns the lead.
+Follow-up (FollowUpDue): a postponed lead's day has come, it goes back to its manager
+with a new speed-to-lead clock. Visits (VisitsDigestDue): a returning lead's window
+closed, its manager is told how many more visits it made."""
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -10,16 +11,24 @@ from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
+from leadflow.lifecycle.clocks import ReminderClocks, sweep
 from leadflow.lifecycle.follow_up import ReminderPolicy, bring_back, handle_reminder
 from leadflow.lifecycle.links.signing import action_links
-from leadflow.lifecycle.schedules import FollowUpDue, ReminderDue, ScheduledDue, VisitsDigestDue, reminders_to
+from leadflow.lifecycle.schedules import (
+    FollowUpDue,
+    ReminderDue,
+    ScheduledDue,
+    SweepDue,
+    VisitsDigestDue,
+    reminders_to,
+)
 from leadflow.lifecycle.store import LifecycleStore
 from leadflow.notification.mailer import Mailer
 from leadflow.notification.store import NotificationStore
 from leadflow.notification.visits import send_visits_digest
 from leadflow.routing.rule_sets import RuleSetSource
 from leadflow.routing.store import RoutingStore
-from leadflow.shared import tracing
+from leadflow.shared import aws, tracing
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.idempotency import once_per, records
 from leadflow.shared.settings import RemindSettings
@@ -31,6 +40,7 @@ tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
 table = Table(settings.table_name)
 store = LifecycleStore(table)
+clocks = ReminderClocks(table)
 notifications = NotificationStore(table)
 mailer = Mailer(settings.sender_email, settings.mail_configuration_set)
 publisher = EventPublisher(settings.event_bus_name)
@@ -51,7 +61,8 @@ per_window = once_per("[lead_id, manager_id, window_until]", days=1)
                      config=per_clock)
 @tracer.capture_method
 def follow_up(due: ReminderDue, function_arn: str) -> dict:
-    outcome = handle_reminder(due, store, mailer, reminders_to(function_arn, settings), publisher, policy, rule_sets)
+    outcome = handle_reminder(due, store, mailer, reminders_to(function_arn, settings, table), publisher, policy,
+                              rule_sets)
     logger.info("speed-to-lead", extra={"lead_id": due.lead_id, "manager_id": due.manager_id,
                                         "attempt": due.attempt, "outcome": outcome})
     metrics.add_metric(name=f"Reminder{outcome.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
@@ -62,7 +73,7 @@ def follow_up(due: ReminderDue, function_arn: str) -> dict:
                      config=per_return)
 @tracer.capture_method
 def come_back(due: FollowUpDue, function_arn: str) -> dict:
-    outcome = bring_back(due, store, mailer, reminders_to(function_arn, settings), publisher, policy)
+    outcome = bring_back(due, store, mailer, reminders_to(function_arn, settings, table), publisher, policy)
     logger.info("follow-up", extra={"lead_id": due.lead_id, "follow_up_on": due.follow_up_on.isoformat(),
                                     "outcome": outcome})
     metrics.add_metric(name=f"FollowUp{outcome.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
@@ -74,10 +85,25 @@ def come_back(due: FollowUpDue, function_arn: str) -> dict:
 @tracer.capture_method
 def tell_visits(due: VisitsDigestDue, function_arn: str) -> dict:
     outcome = send_visits_digest(due, notifications, mailer, settings.console_url, links,
-                                 reminders_to(function_arn, settings))
+                                 reminders_to(function_arn, settings, table))
     logger.info("visits", extra={"lead_id": due.lead_id, "manager_id": due.manager_id, "outcome": outcome})
     metrics.add_metric(name=f"Visits{outcome.title()}", unit=MetricUnit.Count, value=1)
     return {"outcome": outcome}
+
+
+def sweep_clocks(due: SweepDue, function_arn: str) -> dict:
+    """Every clock due: its reminder (idempotent, as above). One that keeps failing is
+    given up on after a few sweeps and parked in the dead-letter queue (alarmed)."""
+    swept = sweep(clocks, due.due_by, lambda reminder: follow_up(due=reminder, function_arn=function_arn)["outcome"])
+    for reminder in swept.given_up:
+        logger.error("reminder given up on after repeated failures: parked in the dead-letter queue",
+                     extra={"lead_id": reminder.lead_id, "attempt": reminder.attempt})
+        metrics.add_metric(name="ReminderGivenUp", unit=MetricUnit.Count, value=1)
+        aws.client("sqs").send_message(QueueUrl=settings.dead_letter_queue_url, MessageBody=reminder.model_dump_json())
+    logger.info("sweep", extra={"due_by": due.due_by.isoformat(), "outcomes": swept.outcomes,
+                                "failed_lead_ids": swept.failed})
+    return {"swept": sum(swept.outcomes.values()) + len(swept.failed), "outcomes": swept.outcomes,
+            "failed": len(swept.failed)}
 
 
 @logger.inject_lambda_context
@@ -89,6 +115,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     for config in (per_clock, per_return, per_window):
         config.register_lambda_context(context)
     due = scheduled_due.validate_python(event)
+    if isinstance(due, SweepDue):
+        return sweep_clocks(due, context.invoked_function_arn)
     if isinstance(due, FollowUpDue):
         return come_back(due=due, function_arn=context.invoked_function_arn)
     if isinstance(due, VisitsDigestDue):

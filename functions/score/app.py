@@ -31,6 +31,8 @@ store = RoutingStore(Table(settings.table_name), roster_ttl_seconds=ROSTER_TTL_S
 outbox = Outbox(EventPublisher(settings.event_bus_name))
 # Per container: an uploaded override takes effect within a minute, with no redeploy.
 rule_sets = RuleSetSource(store.get_rule_set_json, ttl_seconds=60)
+# A new assignment starts its speed-to-lead clock in the write that makes it.
+sla = settings.sla()
 
 
 @tracer.capture_method
@@ -38,7 +40,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     submission = Submission.model_validate(without_keys(record.dynamodb.new_image))
     key = record.dynamodb.sequence_number
     try:
-        routed = score_and_assign(submission, store, outbox.sink(key), rule_sets)
+        routed = score_and_assign(submission, store, outbox.sink(key), rule_sets, speed_to_lead=sla)
     except BaseException:
         outbox.discard(key)  # the record is retried, and announces then
         raise

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from leadflow.lifecycle.clocks import ReminderClocks
 from leadflow.lifecycle.follow_up import ReminderPolicy, bring_back
 from leadflow.lifecycle.schedules import FollowUpDue, Reminders, ReminderTarget
 from leadflow.lifecycle.service import add_note, change_status, convert
@@ -19,9 +20,10 @@ from leadflow.notification.mailer import Mailer
 from leadflow.shared.bus import EventPublisher, PublishFailed
 from leadflow.shared.events import LEAD_CONVERTED, LEAD_STATUS_CHANGED, SOURCE
 from leadflow.shared.models import ContactCard, Lead, LeadStatus, Manager
+from leadflow.storage.table import Table
 from leadflow_local.stack import LocalStack
 from support import post_hot_lead as post_assigned_lead
-from support import stores_of
+from support import running_clock, stores_of
 
 S = LeadStatus
 
@@ -77,8 +79,8 @@ def test_contacting_a_lead_writes_the_status_and_its_history_and_cancels_its_rem
     lead_id = post_hot_lead(stack)
     stores = stores_of(stack)
     manager_id = stores.lifecycle.get_lead(lead_id).manager_id
-    assert len(schedules(stack)) == 1
-    reminders = Reminders(ReminderTarget(stack.schedule_group(), "unused", "unused"), stack.client("scheduler"))
+    assert running_clock(stack, lead_id)
+    reminders = reminders_of(stack)
 
     # WHEN its manager marks it contacted
     event = change_status(stores.lifecycle, bus.publisher, lead_id, "contacted", by=manager_id, note="called, demo booked",
@@ -89,7 +91,7 @@ def test_contacting_a_lead_writes_the_status_and_its_history_and_cancels_its_rem
     assert lead.status == S.CONTACTED and lead.contacted_at == event.at
     [activity] = stores.history(lead_id)
     assert activity.kind == "contacted" and activity.detail == {"by": manager_id, "note": "called, demo booked"}
-    assert schedules(stack) == []
+    assert running_clock(stack, lead_id) is None
     # AND the change is on the bus: ids only
     [(detail_type, detail)] = bus.received()
     assert detail_type == LEAD_STATUS_CHANGED
@@ -270,7 +272,7 @@ def reminders_of(stack: LocalStack) -> Reminders:
     """Schedules aimed at the stack's remind function, as the leads API makes them."""
     arn = next(a for a, lid in stack.function_arns.items() if lid == "RemindFunction")
     return Reminders(ReminderTarget(stack.schedule_group(), arn, f"arn:aws:iam::{stack.account_id}:role/leadflow-scheduler"),
-                     stack.client("scheduler"))
+                     ReminderClocks(Table(stack.table_name(), stack.client("dynamodb"))), stack.client("scheduler"))
 
 
 def open_leads(stack: LocalStack, manager_id: str) -> int:
@@ -498,8 +500,9 @@ def test_a_postponed_lead_comes_back_to_its_manager_on_its_follow_up_day(stack, 
     change_status(stores.lifecycle, bus.publisher, lead_id, S.POSTPONED, by=manager.manager_id, follow_up_on=follow_up_on,
                   note="after their board meeting", reminders=reminders)
 
-    # THEN the speed-to-lead reminder is gone and one schedule brings the lead back that
+    # THEN the speed-to-lead clock stopped and one schedule brings the lead back that
     # day at 08:00 UTC, through the remind function
+    assert running_clock(stack, lead_id) is None
     [(name, schedule)] = schedule_details(stack).items()
     assert name == f"lead-{lead_id}-back-{follow_up_on.strftime('%Y%m%d')}"
     assert at_of(schedule) == on(follow_up_on, 8, 0) and schedule["ActionAfterCompletion"] == "DELETE"
@@ -533,12 +536,11 @@ def test_a_postponed_lead_comes_back_to_its_manager_on_its_follow_up_day(stack, 
     assert detail_type == LEAD_STATUS_CHANGED
     assert (detail["from_status"], detail["to_status"], detail["by"]) == ("postponed", "assigned", "system")
     # AND a new speed-to-lead clock runs, at the SLA of a hot lead from now
-    [(clock_name, clock)] = schedule_details(stack).items()
-    due = json.loads(clock["Target"]["Input"])
-    assert clock_name.startswith(f"lead-{lead_id}-") and clock_name.endswith("-1")
-    assert (due["kind"], due["attempt"], due["manager_id"], due["returned_on"]) == (
+    clock = running_clock(stack, lead_id)
+    assert (clock["kind"], clock["attempt"], clock["manager_id"], clock["returned_on"]) == (
         "reminder", 1, manager.manager_id, follow_up_on.isoformat())
-    assert timedelta(minutes=14) < at_of(clock) - lead.assigned_at <= timedelta(minutes=16)
+    due_at = datetime.fromisoformat(clock["due_at"].replace("Z", "+00:00"))
+    assert timedelta(minutes=14) < due_at - lead.assigned_at <= timedelta(minutes=16)
     # AND the manager is emailed to call back
     [email] = sent_emails()[emails_before:]
     assert email.destinations["ToAddresses"] == [manager.email] and "Jane Doe" in email.subject
@@ -548,7 +550,7 @@ def test_a_postponed_lead_comes_back_to_its_manager_on_its_follow_up_day(stack, 
 
     # THEN nothing more happens
     assert len(sent_emails()) == emails_before + 1 and bus.received() == []
-    assert list(schedule_details(stack)) == [clock_name]
+    assert schedule_details(stack) == {} and running_clock(stack, lead_id) == clock
     assert kinds(stack, lead_id) == ["postponed", "assigned"]
 
 
@@ -640,7 +642,8 @@ def test_a_return_that_failed_before_it_was_announced_is_finished_by_the_retry(s
     assert (detail["from_status"], detail["to_status"]) == ("postponed", "assigned")
     assert detail["at"] == lead.assigned_at.isoformat().replace("+00:00", "Z")
     assert [m.destinations["ToAddresses"] for m in sent_emails()[emails:]] == [[manager.email]]
-    assert len([n for n in schedule_details(stack) if n.endswith("-1")]) == 1
+    clock = running_clock(stack, lead_id)
+    assert (clock["attempt"], clock["returned_on"]) == (1, follow_up_on.isoformat())
     assert stores.lifecycle.get_lead(lead_id).return_pending is None
     # AND once done, the same follow-up changes nothing
     assert bring_back(due, stores.lifecycle, mailer, reminders, publisher, ReminderPolicy()) == "not_due"

@@ -520,72 +520,104 @@ def notify_calls() -> dict[str, int]:
     return {k.split(" ", 1)[1]: v for k, v in CallCounter.by_function.items() if k.startswith("NotifyFunction ")}
 
 
-def test_a_new_leads_email_costs_five_calls(stack):
+def test_a_new_leads_email_costs_two_calls_and_leaves_no_copy_of_the_contact(stack, table):
     from support import post_hot_lead
 
     # WHEN a new lead goes through the pipeline
     CallCounter.reset()
-    post_hot_lead(stack)
+    lead_id = post_hot_lead(stack)
 
-    # THEN notify claimed the email and read the submission in one call, read the lead and
-    # the manager in one, scheduled the reminder, sent, and marked it done with the visits
-    # window in one (the action links' key is read once per container)
+    # THEN notify claimed the email and read what it needs (the notice the assignment left
+    # on the submission) in one call, and sent it: the assignment itself started the
+    # speed-to-lead clock and opened the visits window (the links' key is read once
+    # per container)
     calls = notify_calls()
     calls.pop("secretsmanager.GetSecretValue", None)
-    assert calls == {"dynamodb.UpdateItem": 1, "dynamodb.BatchGetItem": 1, "scheduler.CreateSchedule": 1,
-                     "sesv2.SendEmail": 1, "dynamodb.TransactWriteItems": 1}
+    assert calls == {"dynamodb.UpdateItem": 1, "sesv2.SendEmail": 1}
     assert len(sent(stack)) == 1
+    # AND the claim took the notice off the submission: no second copy of the contact stays
+    [submission] = [i for i in table.query(KeyConditionExpression="PK = :pk",
+                                           ExpressionAttributeValues={":pk": f"LEAD#{lead_id}"})["Items"]
+                    if i["SK"].startswith("SUB#")]
+    assert "notice" not in submission and submission["email_done#m-olivia"].startswith("claimed ")
 
 
-def claim(stack: LocalStack, event: dict[str, Any], *, now_ms: int, hold_ms: int) -> None:
-    """Another invocation's claim on the event's email (one that may have died)."""
-    from datetime import datetime
-
+def claim_held(stack: LocalStack, event: dict[str, Any], *, until_ms: int) -> None:
+    """A claim of the kind notify made before claims were for good: held until a time
+    (deployed while one such invocation was still running)."""
     detail = event["detail"]
-    stores_of(stack).notification.claim_assignment_email(
-        detail["lead_id"], datetime.fromisoformat(detail["received_at"].replace("Z", "+00:00")),
-        detail["submission_id"], detail["manager_id"], now_ms=now_ms, hold_ms=hold_ms)
+    stack.client("dynamodb").update_item(
+        TableName=stack.table_name(),
+        Key={"PK": {"S": f"LEAD#{detail['lead_id']}"},
+             "SK": {"S": f"SUB#{detail['received_at'].replace('Z', '+00:00')}#{detail['submission_id']}"}},
+        UpdateExpression="SET #claim = :until", ConditionExpression="attribute_exists(PK)",
+        ExpressionAttributeNames={"#claim": f"email_claim#{detail['manager_id']}"},
+        ExpressionAttributeValues={":until": {"N": str(until_ms)}})
 
 
-def test_a_delivery_while_another_holds_the_claim_fails_to_be_retried_and_sends_nothing(stack):
+def test_a_delivery_while_an_earlier_kind_of_claim_is_held_is_retried_and_sends_nothing(stack):
     import time
 
     from leadflow.notification.store import EmailInProgress
 
-    # GIVEN another invocation claimed the email a moment ago and is sending it
+    # GIVEN an invocation of the previous version claimed the email a moment ago
     event = load_event("notify-lead-assigned")
     seed_assignment(stack, event)
-    claim(stack, event, now_ms=int(time.time() * 1000), hold_ms=60_000)
+    claim_held(stack, event, until_ms=int(time.time() * 1000) + 60_000)
 
     # WHEN a duplicate delivery comes meanwhile
     with pytest.raises(EmailInProgress):
         stack.invoke("NotifyFunction", event)
 
-    # THEN it sent nothing (Lambda retries it later, when the email was done or the claim ran out)
+    # THEN it sent nothing (Lambda retries it later, when the claim ran out)
     assert sent(stack) == []
 
 
-def test_a_claim_whose_invocation_died_is_taken_over_by_the_retry_and_the_email_sent_once(stack):
+def test_an_earlier_kind_of_claim_that_ran_out_is_taken_over_and_the_email_sent_once(stack):
     import time
 
-    # GIVEN an invocation that claimed the email and died before sending (its claim ran out)
     event = load_event("notify-lead-assigned")
     seed_assignment(stack, event)
-    claim(stack, event, now_ms=int(time.time() * 1000) - 120_000, hold_ms=20_000)
+    claim_held(stack, event, until_ms=int(time.time() * 1000) - 100_000)
 
-    # WHEN Lambda retries the event
     stack.invoke("NotifyFunction", event)
 
-    # THEN the retry took the claim over and sent the email; later deliveries send nothing
     assert len(sent(stack)) == 1
     assert stack.invoke("NotifyFunction", event) == {"duplicate": True}
     assert len(sent(stack)) == 1
 
 
+def test_when_ses_may_have_taken_the_email_the_retry_sends_nothing_and_the_clock_still_runs(stack, monkeypatch):
+    from botocore.exceptions import ReadTimeoutError
+
+    from support import post_hot_lead, running_clock
+
+    # GIVEN SES does not answer in time: it may have taken the email, or not
+    client = notify_module(stack).mailer.client
+    real_send = client.send_email
+    answers: list[str] = []
+
+    def slow(**kwargs: Any) -> Any:
+        answers.append("sent, answer lost")
+        real_send(**kwargs)  # SES took it; the answer never came back
+        raise ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com")
+
+    monkeypatch.setattr(client, "send_email", slow)
+
+    # WHEN a new lead's email meets it, and Lambda retries the failed invocation
+    lead_id = post_hot_lead(stack)
+    monkeypatch.setattr(client, "send_email", real_send)
+
+    # THEN the retries sent no second email (the claim was kept: never two emails for one)
+    assert answers == ["sent, answer lost"] and len(sent(stack)) == 1
+    # AND had SES not taken it, the lead's speed-to-lead clock still reminds the manager
+    assert running_clock(stack, lead_id)["attempt"] == 1
+
+
 def test_concurrent_deliveries_of_one_assignment_send_one_email(stack):
     import threading
 
-    from leadflow.notification.store import EmailDone, EmailInProgress
+    from leadflow.notification.store import EmailDone
 
     event = load_event("notify-lead-assigned")
     seed_assignment(stack, event)
@@ -596,7 +628,7 @@ def test_concurrent_deliveries_of_one_assignment_send_one_email(stack):
         start.wait()
         try:
             outcomes.append(str(stack.invoke("NotifyFunction", event)))
-        except (EmailInProgress, EmailDone) as exc:
+        except EmailDone as exc:
             outcomes.append(type(exc).__name__)
 
     threads = [threading.Thread(target=deliver) for _ in range(4)]

@@ -1,5 +1,6 @@
-"""Speed-to-lead: a reminder at the SLA, escalation and reassignment on a second miss,
-cancelled by marking the lead contacted; the local stack fires due schedules itself."""
+"""Speed-to-lead: a clock on the lead card swept once a minute, a reminder at the SLA,
+escalation and reassignment on a second miss, stopped by marking the lead contacted; the
+local stack fires the sweep and due schedules itself."""
 
 import html
 import json
@@ -12,14 +13,16 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from leadflow.lifecycle.clocks import MAX_FAILURES, ReminderClocks
 from leadflow.lifecycle.follow_up import mark_contacted
 from leadflow.lifecycle.schedules import ReminderDue, Reminders, ReminderTarget
 from leadflow.lifecycle.service import change_status
 from leadflow.notification.catalog import Words
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.models import LeadStatus
+from leadflow.storage.table import Table
 from leadflow_local.stack import LocalStack
-from support import load_event, post_hot_lead, stores_of
+from support import load_event, post_hot_lead, running_clock, stores_of
 
 ADMINS = "admins@example.com"
 
@@ -49,41 +52,56 @@ def schedules(stack: LocalStack) -> dict[str, dict[str, Any]]:
 
 
 
+def reminders_of(stack: LocalStack) -> Reminders:
+    """The reminders as the remind function has them (its schedules, the clocks)."""
+    arn = next(a for a, lid in stack.function_arns.items() if lid == "RemindFunction")
+    table = Table(stack.table_name(), stack.client("dynamodb"))
+    return Reminders(ReminderTarget(stack.schedule_group(), arn, "arn:aws:iam::123456789012:role/r"),
+                     ReminderClocks(table), stack.client("scheduler"))
+
+
 def later(minutes: float) -> datetime:
     return datetime.now(timezone.utc) + timedelta(minutes=minutes)
 
 
-def test_an_assignment_schedules_one_reminder_at_the_hot_sla(stack):
+def test_an_assignment_starts_the_speed_to_lead_clock_at_the_hot_sla_in_its_own_write(stack):
     # WHEN a hot lead is assigned and its manager emailed
     lead_id = post_hot_lead(stack)
 
-    # THEN one one-time schedule waits for the SLA of a hot lead (15 minutes by default)
-    [(name, schedule)] = schedules(stack).items()
-    assert name.startswith(f"lead-{lead_id}-") and name.endswith("-1")
-    at = datetime.fromisoformat(schedule["ScheduleExpression"][3:-1]).replace(tzinfo=timezone.utc)
-    assigned = stores_of(stack).lifecycle.get_lead(lead_id).assigned_at
-    assert timedelta(minutes=14) < at - assigned <= timedelta(minutes=16)
-    assert schedule["ActionAfterCompletion"] == "DELETE"
-    assert schedule["Target"]["Arn"].endswith(":function:leadflow-local-RemindFunction")
-    assert schedule["Target"]["DeadLetterConfig"]["Arn"].endswith(":leadflow-local-RemindDeadLetterQueue")
-    assert json.loads(schedule["Target"]["Input"])["attempt"] == 1
-    # AND nothing is due yet
-    assert stack.pump_schedules() == 0
+    # THEN its card waits in the clocks' index, due at the SLA of a hot lead (15 minutes
+    # by default), for its manager's first reminder; no schedule was made for it
+    clock = running_clock(stack, lead_id)
+    lead = stores_of(stack).lifecycle.get_lead(lead_id)
+    due = datetime.fromisoformat(clock["due_at"].replace("Z", "+00:00"))
+    assert timedelta(minutes=14) < due - lead.assigned_at <= timedelta(minutes=16)
+    assert (clock["attempt"], clock["manager_id"], clock["temperature"]) == (1, lead.manager_id, "hot")
+    assert schedules(stack) == {}
+    # AND nothing is due yet: the sweep a minute from now finds nothing
+    assert stack.pump_schedules(now=later(1)) == 0 and len(sent(stack)) == 1
 
 
-def test_a_redelivered_assignment_creates_no_second_schedule(stack):
+def test_the_sweep_runs_every_minute_from_the_template_and_parks_what_it_cannot_deliver(stack):
+    sweep = stack.client("scheduler").get_schedule(Name=f"{stack.stack_name}-sweep")
+    assert sweep["ScheduleExpression"] == "rate(1 minute)"
+    assert sweep["Target"]["Arn"].endswith(":function:leadflow-local-RemindFunction")
+    assert sweep["Target"]["DeadLetterConfig"]["Arn"].endswith(":leadflow-local-RemindDeadLetterQueue")
+    assert json.loads(sweep["Target"]["Input"]) == {"kind": "sweep", "due_by": "<aws.scheduler.scheduled-time>"}
+
+
+def test_a_clock_never_goes_back_to_an_attempt_it_passed(stack):
     lead_id = post_hot_lead(stack)
     lead = stores_of(stack).lifecycle.get_lead(lead_id)
-    event = {"detail-type": "Lead Assigned", "id": "again", "detail": {
-        "lead_id": lead_id, "submission_id": "x", "received_at": lead.created_at.isoformat(),
-        "manager_id": lead.manager_id, "form_id": "demo", "points": 90, "temperature": "hot", "is_new_lead": True}}
-    # notify's idempotency would stop a plain redelivery; the schedule's name stops a new one.
-    reminders = Reminders(ReminderTarget(stack.schedule_group(),
-                                         "arn:aws:lambda:us-east-1:123456789012:function:leadflow-local-RemindFunction",
-                                         "arn:aws:iam::123456789012:role/r"), stack.client("scheduler"))
-    due = ReminderDue.model_validate({**event["detail"], "attempt": 1})
-    assert reminders.schedule(due, later(15)) is False
-    assert len(schedules(stack)) == 1
+    clock = running_clock(stack, lead_id)
+    due = ReminderDue.model_validate(clock)
+    reminders = reminders_of(stack)
+    # A redelivered start of the same clock changes nothing
+    assert reminders.schedule(due, later(60)) is False and running_clock(stack, lead_id) == clock
+    # Once at attempt 2, a late start of attempt 1 is refused
+    assert reminders.schedule(due.model_copy(update={"attempt": 2}), later(30)) is True
+    assert reminders.schedule(due, later(15)) is False and running_clock(stack, lead_id)["attempt"] == 2
+    # And another manager's clock is not started on a lead that is not theirs
+    other = due.model_copy(update={"manager_id": "m-somebody-else"})
+    assert reminders.schedule(other, later(15)) is False and lead.manager_id != "m-somebody-else"
 
 
 def test_an_uncontacted_lead_reminds_its_manager_then_escalates_and_is_reassigned(stack):
@@ -98,14 +116,13 @@ def test_an_uncontacted_lead_reminds_its_manager_then_escalates_and_is_reassigne
     assert stack.pump_schedules(now=later(16)) == 1
     stack.drain()
 
-    # THEN the manager is reminded, in their language, and a second schedule waits
+    # THEN the manager is reminded, in their language, and the clock moved to the second attempt
     reminder = sent(stack)[-1]
     assert to(reminder) == first_email and "Reminder: call Jane Doe now" in reminder.subject
     assert 'href="tel:+14155550134"' in reminder.body
     # with the same signed links as the first email (contacted, not interested, call later)
     assert reminder.body.count(f"{stack.public_url}/actions/") >= 3
-    [(name, schedule)] = schedules(stack).items()
-    assert name.endswith("-2") and json.loads(schedule["Target"]["Input"])["attempt"] == 2
+    assert running_clock(stack, lead_id)["attempt"] == 2
 
     # WHEN the SLA passes again
     assert stack.pump_schedules(now=later(40)) == 1
@@ -124,8 +141,8 @@ def test_an_uncontacted_lead_reminds_its_manager_then_escalates_and_is_reassigne
     assert stores.roster.get(first).open_leads == 0 and second.open_leads == 1
     assert [a.kind for a in stores.history(lead_id)] == ["reassigned"]
     # AND the new manager's own SLA clock runs
-    [name] = schedules(stack)
-    assert name.endswith("-1") and name != f"lead-{lead_id}-"
+    clock = running_clock(stack, lead_id)
+    assert (clock["manager_id"], clock["attempt"]) == (second.manager_id, 1)
     assert stack.failures == []
 
 
@@ -140,12 +157,12 @@ def test_without_reassignment_the_second_miss_only_escalates(deploy_stack):
 
     assert stores_of(stack).lifecycle.get_lead(lead_id).manager_id == first
     assert to(sent(stack)[-1]) == ADMINS and "please step in" in sent(stack)[-1].body
-    assert schedules(stack) == {}
+    assert running_clock(stack, lead_id) is None
 
 
 def test_marking_the_lead_contacted_cancels_its_reminder(stack):
     lead_id = post_hot_lead(stack)
-    reminders = Reminders(ReminderTarget(stack.schedule_group(), "unused", "unused"), stack.client("scheduler"))
+    reminders = reminders_of(stack)
 
     assert mark_contacted(lead_id, stores_of(stack).lifecycle, reminders, by="m-olivia", note="called, demo booked") is True
 
@@ -153,52 +170,65 @@ def test_marking_the_lead_contacted_cancels_its_reminder(stack):
     assert lead.status == "contacted" and lead.contacted_at is not None
     [activity] = stores_of(stack).history(lead_id)
     assert activity.kind == "contacted" and activity.detail == {"by": "m-olivia", "note": "called, demo booked"}
-    assert schedules(stack) == {}
+    assert running_clock(stack, lead_id) is None
     assert stack.pump_schedules(now=later(60 * 24)) == 0
     assert len(sent(stack)) == 1  # the assignment email only
     # Marking it again changes nothing
     assert mark_contacted(lead_id, stores_of(stack).lifecycle, reminders) is False
 
 
-def test_a_reminder_that_fires_after_contact_does_nothing(stack):
+def test_a_clock_left_running_after_contact_reminds_nobody_and_stops(stack, table):
     lead_id = post_hot_lead(stack)
-    # The cancel comes late: the lead is contacted but its schedule still fires.
-    assert stores_of(stack).lifecycle.mark_contacted(lead_id, datetime.now(timezone.utc)) is True
+    # A contact written by something that left the clock in the index (an older version)
+    table.update_item(Key={"PK": f"LEAD#{lead_id}", "SK": "LEAD"}, UpdateExpression="SET #s = :c",
+                      ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":c": "contacted"})
+    assert running_clock(stack, lead_id)
 
     assert stack.pump_schedules(now=later(16)) == 1
     stack.drain()
 
-    assert len(sent(stack)) == 1 and schedules(stack) == {}
+    assert len(sent(stack)) == 1 and running_clock(stack, lead_id) is None
 
 
-def test_a_reminder_that_keeps_failing_is_retried_then_dead_lettered(stack):
-    post_hot_lead(stack)
-    attempts: list[dict[str, Any]] = []
+def test_a_reminder_that_keeps_failing_is_tried_each_sweep_then_parked_in_the_dead_letter_queue(stack, monkeypatch):
+    # GIVEN a lead whose reminder cannot be sent (SES refuses every send from now on)
+    lead_id = post_hot_lead(stack)
+    remind = stack.module("RemindFunction")
+    monkeypatch.setattr(remind.mailer, "send", lambda email: (_ for _ in ()).throw(RuntimeError("SES down")))
 
-    def broken(event: dict[str, Any], context: Any) -> None:
-        attempts.append(event)
-        raise RuntimeError("table unavailable")
+    # WHEN one sweep after another finds it due
+    for minute in range(MAX_FAILURES - 1):
+        assert stack.pump_schedules(now=later(16 + minute)) == 1
+        # THEN it stays due, for the next sweep to try again, and nothing is parked yet
+        assert running_clock(stack, lead_id)["attempt"] == 1 and remind_dead_letters(stack) == []
+    stack.pump_schedules(now=later(16 + MAX_FAILURES))
 
-    stack.functions["RemindFunction"] = broken
-    stack.pump_schedules(now=later(16))
+    # THEN after the last try it leaves the index and waits in the dead-letter queue (alarmed)
+    assert running_clock(stack, lead_id) is None
+    [parked] = remind_dead_letters(stack)
+    assert (parked["lead_id"], parked["attempt"]) == (lead_id, 1) and "email" not in json.dumps(parked)
+    # AND redriven once SES works again, it reminds the manager
+    monkeypatch.undo()
+    assert stack.invoke("RemindFunction", parked)["outcome"] == "reminded"
+    assert "Reminder: call Jane Doe now" in sent(stack)[-1].subject
 
-    assert len(attempts) == 1 + stack.specs["RemindFunction"].properties["EventInvokeConfig"]["MaximumRetryAttempts"]
+
+def remind_dead_letters(stack: LocalStack) -> list[dict[str, Any]]:
     sqs = stack.client("sqs")
     url = sqs.get_queue_url(QueueName=f"{stack.stack_name}-RemindDeadLetterQueue")["QueueUrl"]
-    [message] = sqs.receive_message(QueueUrl=url).get("Messages", [])
-    assert json.loads(message["Body"]) == attempts[0]  # the reminder itself: nothing is lost
+    return [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
 
 
 def test_reminders_are_idempotent_under_redelivery(stack):
-    post_hot_lead(stack)
-    [schedule] = schedules(stack).values()
-    due = json.loads(schedule["Target"]["Input"])
+    lead_id = post_hot_lead(stack)
+    due = running_clock(stack, lead_id)
+    due.pop("due_at")
 
     stack.invoke("RemindFunction", due)
     stack.invoke("RemindFunction", due)
 
     assert len(sent(stack)) == 2  # the assignment, then one reminder
-    assert len(schedules(stack)) == 2  # attempt 1 (not fired here) and attempt 2
+    assert running_clock(stack, lead_id)["attempt"] == 2
 
 
 # -- follow-ups: a postponed lead's day has come --------------------------------------------
@@ -224,8 +254,7 @@ def test_a_lead_back_from_a_postponement_gets_a_new_speed_to_lead_clock(stack):
     assert stack.pump_schedules(now=later(16)) == 1
     stack.drain()
     assert "Reminder: call Jane Doe now" in sent(stack)[-1].subject
-    arn = next(a for a, lid in stack.function_arns.items() if lid == "RemindFunction")
-    reminders = Reminders(ReminderTarget(stack.schedule_group(), arn, "arn:aws:iam::123456789012:role/r"), stack.client("scheduler"))
+    reminders = reminders_of(stack)
     publisher = EventPublisher(f"{stack.stack_name}-leads", stack.client("events"))
     change_status(stores.lifecycle, publisher, lead_id, LeadStatus.CONTACTED, by=manager.manager_id, reminders=reminders)
     follow_up_on = (datetime.now(timezone.utc) + timedelta(days=2)).date()
@@ -245,8 +274,7 @@ def test_a_lead_back_from_a_postponement_gets_a_new_speed_to_lead_clock(stack):
     stack.drain()
     assert [to(m) for m in sent(stack)] == [manager.email] * 4
     assert "Reminder: call Jane Doe now" in sent(stack)[-1].subject
-    [(name, schedule)] = schedules(stack).items()
-    due = json.loads(schedule["Target"]["Input"])
+    due = running_clock(stack, lead_id)
     assert (due["attempt"], due["returned_on"]) == (2, follow_up_on.isoformat())
     assert stack.failures == []
 
@@ -267,10 +295,18 @@ def create_waiting_schedules(stack: LocalStack, count: int) -> list[str]:
     return names
 
 
+def receive_schedules(stack: LocalStack) -> list[dict[str, Any]]:
+    """What the one-time schedules deliver, instead of the remind function; the sweep
+    finds nothing to do."""
+    received: list[dict[str, Any]] = []
+    stack.functions["RemindFunction"] = lambda event, context: (
+        {"swept": 0} if event.get("kind") == "sweep" else received.append(event))
+    return received
+
+
 def test_every_due_schedule_fires_however_many_are_waiting(stack):
     # GIVEN more schedules than Scheduler lists on one page (50), oldest due first
-    received: list[dict[str, Any]] = []
-    stack.functions["RemindFunction"] = lambda event, context: received.append(event)
+    received = receive_schedules(stack)
     create_waiting_schedules(stack, 120)
 
     # WHEN all are due
@@ -285,8 +321,7 @@ def test_every_due_schedule_fires_however_many_are_waiting(stack):
 
 def test_a_poll_reads_only_the_schedules_it_has_not_seen_as_they_are(stack):
     # GIVEN 60 schedules that are not due yet, read once by a first poll
-    received: list[dict[str, Any]] = []
-    stack.functions["RemindFunction"] = lambda event, context: received.append(event)
+    received = receive_schedules(stack)
     names = create_waiting_schedules(stack, 60)
     assert stack.pump_schedules(now=later(-10)) == 0
     calls: Counter[str] = Counter()

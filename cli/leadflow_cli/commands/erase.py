@@ -32,6 +32,7 @@ def register(groups: Any, common: Any) -> None:
 def erase_person(context: Context) -> None:
     from pydantic import ValidationError
 
+    from leadflow.lifecycle.clocks import ReminderClocks
     from leadflow.lifecycle.schedules import Reminders, ReminderTarget
     from leadflow.privacy import service
     from leadflow.privacy.erasure import ErasureRefused, ErasureRequest, identifier_of
@@ -52,12 +53,14 @@ def erase_person(context: Context) -> None:
         raise _refused(error) from None
     target = context.target
     hash_key = target.require("hash_key_secret_arn", "HashKeySecret (the key of personal-data hashes)")
-    # Only `cancel` is used: the erased lead's pending reminders go; nothing is scheduled.
+    # Only `cancel` is used: the erased lead's pending schedules go; nothing is scheduled
+    # (its speed-to-lead clock stops in the erasure's own write).
+    table = Table(target.table_name, target.client("dynamodb"))
     reminders = Reminders(ReminderTarget(target.require("schedule_group", "ReminderScheduleGroup"), "", ""),
-                          client=target.client("scheduler"))
+                          ReminderClocks(table), client=target.client("scheduler"))
     try:
         record = service.erase_person(
-            ErasureStore(Table(target.table_name, target.client("dynamodb"))), request, by=operator(target),
+            ErasureStore(table), request, by=operator(target),
             hasher=PersonalDataHasher(SecretKeys(hash_key, client=target.client("secretsmanager"))),
             publisher=EventPublisher(target.event_bus_name, client=target.client("events")), reminders=reminders)
     except ErasureRefused as error:

@@ -94,10 +94,12 @@ def handle_reminder(due: ReminderDue, store: FollowUpStore, mailer: Mailer, remi
     manager = store.get_manager(due.manager_id)
     minutes = int((now - (lead.assigned_at or now)).total_seconds() // 60)
     if due.attempt == 1:
-        reminders.schedule(due.model_copy(update={"attempt": 2}), due_at(now, policy.sla, due.temperature))
+        # The email first: a failed send leaves the clock at this attempt, so the next
+        # sweep tries again (a failure to move the clock after a sent email would remind twice).
         if manager is not None and manager.email_status != EMAIL_SUPPRESSED:
             mailer.send(render_reminder_email(lead, manager, due, minutes, policy.console_url,
                                               actions=manager_links(policy.links, lead, manager, now)))
+        reminders.schedule(due.model_copy(update={"attempt": 2}), due_at(now, policy.sla, due.temperature))
         return "reminded"
     # The lead's scoring profile says which tiers may take it (the rule set's assignment policy).
     profile = (lead.score.profile if lead.score else None) or "b2b"

@@ -1,5 +1,7 @@
-"""One-time EventBridge Scheduler schedules that wake `remind`: speed-to-lead (a
-lead's first-contact SLA runs out) and follow-up (a postponed lead's day has come).
+"""What wakes `remind`: speed-to-lead clocks (a lead's first-contact SLA runs out; a due
+time on the lead card, swept once a minute: leadflow.lifecycle.clocks), and one-time
+EventBridge Scheduler schedules for the rarer follow-up (a postponed lead's day has come)
+and visits digest.
 
 Schedules are named from the lead and what they are for (the manager and attempt, or
 the follow-up day), so a redelivered event cannot create two (CreateSchedule answers
@@ -13,7 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
@@ -21,6 +23,10 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from leadflow.shared import aws
 from leadflow.shared.models import Temperature
 from leadflow.shared.settings import ScheduleSettings, Sla
+
+if TYPE_CHECKING:
+    from leadflow.lifecycle.clocks import ReminderClocks
+    from leadflow.storage.table import Table
 
 # A postponed lead is back at the start of its follow-up day. Managers have no time zone
 # yet: 08:00 UTC is morning in Europe and Africa, and before dawn of the same day in the
@@ -76,6 +82,16 @@ class VisitsDigestDue(BaseModel):
     window_until: datetime
 
 
+class SweepDue(BaseModel):
+    """Input of the recurring speed-to-lead sweep (template: RemindFunction's `Sweep`):
+    deal with every clock due by `due_by`, Scheduler's time for this run."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Literal["sweep"] = "sweep"
+    due_by: datetime
+
+
 def _scheduled_kind(value: object) -> str:
     kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
     return kind or "reminder"
@@ -85,7 +101,7 @@ def _scheduled_kind(value: object) -> str:
 # speed-to-lead inputs written before it existed do not carry.
 ScheduledDue = Annotated[
     Annotated[ReminderDue, Tag("reminder")] | Annotated[FollowUpDue, Tag("follow_up")]
-    | Annotated[VisitsDigestDue, Tag("visits_digest")],
+    | Annotated[VisitsDigestDue, Tag("visits_digest")] | Annotated[SweepDue, Tag("sweep")],
     Discriminator(_scheduled_kind),
 ]
 
@@ -137,14 +153,15 @@ def at_expression(moment: datetime) -> str:
 
 
 class Reminders:
-    def __init__(self, target: ReminderTarget, client: Any | None = None) -> None:
+    def __init__(self, target: ReminderTarget, clocks: ReminderClocks, client: Any | None = None) -> None:
         self.target = target
+        self.clocks = clocks
         self.client = client or aws.lazy_client("scheduler")
 
     def schedule(self, due: ReminderDue, at: datetime) -> bool:
-        """Create the one-time schedule for `due` at `at`; False when it already exists."""
-        return self._create(schedule_name(due.lead_id, due.manager_id, due.attempt, due.returned_on), due, at,
-                            {"lead_id": due.lead_id, "attempt": due.attempt})
+        """Start the speed-to-lead clock `due` at `at` on the lead card; False when it
+        runs already (or the lead is no longer its manager's to call)."""
+        return self.clocks.start(due, at)
 
     def schedule_follow_up(self, due: FollowUpDue) -> bool:
         """Create the schedule that brings a postponed lead back on its follow-up day
@@ -205,16 +222,19 @@ class Reminders:
         return deleted
 
 
-def reminders_for(settings: ScheduleSettings) -> Reminders | None:
-    """The schedules of a function whose template gives it a Scheduler target; None
-    without a remind function: no schedules."""
-    return reminders_to(settings.remind_function_arn, settings) if settings.remind_function_arn else None
+def reminders_for(settings: ScheduleSettings, table: Table) -> Reminders | None:
+    """The reminders of a function whose template gives it a Scheduler target; None
+    without a remind function: no reminders."""
+    return reminders_to(settings.remind_function_arn, settings, table) if settings.remind_function_arn else None
 
 
-def reminders_to(function_arn: str, settings: ScheduleSettings) -> Reminders:
-    """Schedules that invoke `function_arn` (remind schedules itself, by its context's ARN)."""
+def reminders_to(function_arn: str, settings: ScheduleSettings, table: Table) -> Reminders:
+    """Schedules that invoke `function_arn` (remind schedules itself, by its context's ARN),
+    and the clocks on the lead cards of `table`."""
+    from leadflow.lifecycle.clocks import ReminderClocks  # noqa: PLC0415 - it reads ReminderDue from here
+
     return Reminders(ReminderTarget(settings.schedule_group, function_arn, settings.scheduler_role_arn,
-                                    settings.reminder_dead_letter_arn))
+                                    settings.reminder_dead_letter_arn), ReminderClocks(table))
 
 
 def due_at(start: datetime, sla: Sla, temperature: Temperature) -> datetime:

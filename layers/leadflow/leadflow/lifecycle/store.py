@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from leadflow.lifecycle.clocks import STOP_CLOCK
 from leadflow.routing.roster import Roster, release_lead, take_lead
 from leadflow.routing.store import ManagerUnavailable
 from leadflow.shared.clock import json_time
@@ -55,7 +56,8 @@ class LifecycleStore(LeadReads):
                 # A lead back from a postponement keeps the time of its first contact.
                 self.table.update_op(
                     keys.lead_key(lead_id),
-                    "SET #status = :contacted, contacted_at = if_not_exists(contacted_at, :at), GSI1SK = :gsk",
+                    "SET #status = :contacted, contacted_at = if_not_exists(contacted_at, :at), GSI1SK = :gsk"
+                    f" REMOVE {STOP_CLOCK}",
                     condition="#status = :assigned", names=_STATUS,
                     values={":contacted": S.CONTACTED.value, ":assigned": S.ASSIGNED.value, ":at": json_time(at),
                             ":gsk": keys.queue_position(S.CONTACTED.value, json_time(at))}),
@@ -77,7 +79,7 @@ class LifecycleStore(LeadReads):
         is no longer theirs to work); LeadChanged too if their count is 0 by now."""
         at = json_time(activity.at)
         sets = ["#status = :to", "status_changed_at = :at", "GSI1SK = :gsk"]
-        removes: list[str] = []
+        removes: list[str] = [STOP_CLOCK]  # only an assigned lead waits for its first call
         values: dict[str, Any] = {":to": to_status.value, ":from": from_status.value, ":at": at,
                                   ":gsk": keys.queue_position(to_status.value, at)}
         if rejection_reason:
@@ -111,7 +113,7 @@ class LifecycleStore(LeadReads):
             self.table.update_op(
                 keys.lead_key(contact.lead_id),
                 "SET #status = :to, status_changed_at = :at, converted_at = :at, contact_id = :contact, GSI1SK = :gsk"
-                " REMOVE follow_up_on",
+                f" REMOVE follow_up_on, {STOP_CLOCK}",
                 condition="#status = :from AND attribute_not_exists(contact_id)", names=_STATUS,
                 values={":to": S.CONVERTED.value, ":from": from_status.value, ":at": at,
                         ":contact": contact.contact_id, ":gsk": keys.queue_position(S.CONVERTED.value, at)}),
@@ -174,7 +176,9 @@ class LifecycleStore(LeadReads):
         items = [
             self.table.update_op(
                 keys.lead_key(lead_id),
-                "SET manager_id = :to, assigned_at = :now, reassigned_from = :from, GSI1PK = :gpk, GSI1SK = :gsk",
+                # The old manager's clock stops; the new one's starts with their email.
+                "SET manager_id = :to, assigned_at = :now, reassigned_from = :from, GSI1PK = :gpk, GSI1SK = :gsk"
+                f" REMOVE {STOP_CLOCK}",
                 condition="#status = :assigned AND manager_id = :from", names=_STATUS,
                 values={":to": to_manager.manager_id, ":from": from_manager.manager_id, ":now": now,
                         ":assigned": S.ASSIGNED.value, ":gpk": keys.manager_queue(to_manager.manager_id),

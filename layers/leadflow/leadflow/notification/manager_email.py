@@ -9,38 +9,43 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from botocore.exceptions import ClientError
+
 from leadflow.lifecycle.links.signing import ActionLinks, manager_links
 from leadflow.lifecycle.schedules import ReminderDue, Reminders, VisitsDigestDue, due_at
 from leadflow.notification.hot_leads import HotLeadAlerts
-from leadflow.notification.mailer import Mailer
+from leadflow.notification.mailer import Mailer, MailRejected, MailThrottled
 from leadflow.notification.render import render_assignment_email
-from leadflow.notification.visits import VisitsStore, VisitsWindow, is_news, note_or_tell, window_opened_by
+from leadflow.notification.visits import VisitsStore, note_or_tell
+from leadflow.notification.windows import VisitsWindow, is_news, window_opened_by
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LeadAssigned
-from leadflow.shared.models import EMAIL_SUPPRESSED, Lead, LeadStatus, Manager, Submission, Temperature
+from leadflow.shared.models import (
+    EMAIL_SUPPRESSED,
+    AssignmentNotice,
+    Lead,
+    LeadStatus,
+    Manager,
+    Submission,
+    Temperature,
+)
 from leadflow.shared.settings import Sla
 
 logger = logging.getLogger(__name__)
-
-
-# How long a claim on an email holds when the caller does not say (its invocation's
-# remaining time, in the handler): after it, a claim never done is taken over.
-DEFAULT_HOLD_MS = 60_000
 
 
 class AssignmentStore(VisitsStore, Protocol):
     """What telling a manager reads and records (leadflow.notification.store)."""
 
     def claim_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str, manager_id: str,
-                               now_ms: int, hold_ms: int) -> Submission: ...
+                               now_ms: int) -> tuple[Submission, AssignmentNotice | None]: ...
 
     def release_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str,
-                                 manager_id: str, claimed_until_ms: int) -> None: ...
-
-    def finish_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str, manager_id: str,
-                                outcome: str, window: VisitsWindow | None = None) -> None: ...
+                                 manager_id: str, claimed_at_ms: int) -> None: ...
 
     def get_assignment_people(self, lead_id: str, manager_id: str) -> tuple[Lead, Manager]: ...
+
+    def open_visits_window(self, window: VisitsWindow) -> None: ...
 
 
 @dataclass
@@ -68,47 +73,52 @@ class FollowUp:
 
 def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mailer,
                    console_url: str = "", follow_up: FollowUp | None = None,
-                   now: datetime | None = None, hold_ms: int = DEFAULT_HOLD_MS) -> Notified:
-    """Email the assigned manager everything needed to call the lead, and start the
-    speed-to-lead clock; once per submission and manager.
+                   now: datetime | None = None) -> Notified:
+    """Email the assigned manager everything needed to call the lead; once per
+    submission and manager.
 
-    Once: the email is claimed on the submission first, in the call that reads it
-    (store.EmailDone for a duplicate delivery, store.EmailInProgress while another
-    invocation holds the claim), and marked done when dealt with. A failure before the
-    email is sent gives the claim back, so the retry sends it; an invocation that dies
-    holding it leaves a claim that runs out after `hold_ms`, and the retry takes it over.
+    Once: the email is claimed for good on the submission first, in the call that reads
+    what the email needs (the notice the assignment left there): store.EmailDone for a
+    duplicate delivery. A failure before SES took the email gives the claim back, so
+    the retry sends it. An invocation that dies between the claim and SES's answer (a
+    timeout, say) sends nothing more: the lead's speed-to-lead clock, started with the
+    assignment, still reminds the manager at the SLA. Never two emails for one.
 
-    The reminder is scheduled before the email is sent: a retry after a failed send finds
-    it there (ConflictException) and only sends, so nothing is done twice and no reminder
-    is lost. A manager whose address bounced or complained (marked on them when SES said
-    so) gets no email; the reminder still runs, so the lead escalates. A returning
-    lead's visit within the window of the last email is only noted (notification.visits):
-    the manager hears of it, with any others, when the window closes."""
+    An assignment that left a notice started the clock and opened the visits window in
+    its own write; one that left none (an admin's handover, a reassignment) has both
+    done here. A manager whose address bounced or complained (marked on them when SES
+    said so) gets no email; the clock still runs, so the lead escalates. A returning
+    lead's visit within the window of the last email is only noted
+    (notification.visits): the manager hears of it, with any others, when the window
+    closes."""
     follow_up = follow_up or FollowUp()
     now = now or utc_now()
     ids = (assignment.lead_id, assignment.received_at, assignment.submission_id, assignment.manager_id)
-    claimed_until = int(now.timestamp() * 1000) + hold_ms
-    submission = store.claim_assignment_email(*ids, now_ms=claimed_until - hold_ms, hold_ms=hold_ms)
+    claimed_at = int(now.timestamp() * 1000)
+    submission, notice = store.claim_assignment_email(*ids, now_ms=claimed_at)
     sent = False
     try:
-        lead, manager = store.get_assignment_people(assignment.lead_id, assignment.manager_id)
+        if notice is not None:
+            lead, manager = notice.lead, notice.manager
+        else:
+            lead, manager = store.get_assignment_people(assignment.lead_id, assignment.manager_id)
         result = Notified(message_id=None)
-        if follow_up.reminders and lead.status == LeadStatus.ASSIGNED and lead.manager_id == manager.manager_id:
+        if notice is None and follow_up.reminders and lead.status == LeadStatus.ASSIGNED \
+                and lead.manager_id == manager.manager_id:
             start = lead.assigned_at or now
             at = max(due_at(start, follow_up.sla, assignment.temperature), now + timedelta(minutes=1))
             due = ReminderDue(lead_id=lead.lead_id, manager_id=manager.manager_id, attempt=1,
                               temperature=assignment.temperature, submission_id=assignment.submission_id,
                               received_at=assignment.received_at)
             result.reminder_scheduled = follow_up.reminders.schedule(due, at)
-        window: VisitsWindow | None = None
-        if follow_up.reminders:  # coalescing needs the scheduler that tells the window's visits when it closes
-            if is_news(assignment):  # opened with the email, in the call that marks it done
-                window = window_opened_by(assignment, now)
+        if follow_up.reminders:  # coalescing needs the remind function that tells the window's visits
+            if is_news(assignment):
+                if notice is None:
+                    store.open_visits_window(window_opened_by(assignment, now))
             elif (digest_at := note_or_tell(assignment, store, now)) is not None:
                 follow_up.reminders.schedule_digest(VisitsDigestDue(
                     lead_id=lead.lead_id, manager_id=manager.manager_id, window_until=digest_at))
                 result.coalesced = True
-                store.finish_assignment_email(*ids, "coalesced")
                 return result
         if follow_up.hot_alerts and assignment.temperature == Temperature.HOT:
             # Before the email: a retry after a failed send may alert again (the topic is
@@ -117,16 +127,20 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
             result.hot_alert = True
         if manager.email_status == EMAIL_SUPPRESSED:
             # SES bounced or a complaint came back from this address: the admins were told
-            # then (notification.bounces); the reminder still runs, so the lead escalates.
+            # then (notification.bounces); the clock still runs, so the lead escalates.
             result.suppressed = True
-        else:
-            actions = manager_links(follow_up.links, lead, manager, now)
-            result.message_id = mailer.send(render_assignment_email(lead, submission, manager, assignment,
-                                                                    console_url, actions))
-            sent = True
-        store.finish_assignment_email(*ids, "suppressed" if result.suppressed else "sent", window)
+            return result
+        actions = manager_links(follow_up.links, lead, manager, now)
+        email = render_assignment_email(lead, submission, manager, assignment, console_url, actions)
+        sent = True  # from here SES may have it: never given back, so never sent twice
+        result.message_id = mailer.send(email)
         return result
-    except BaseException:
-        if not sent:  # nothing went out: the retry claims it again at once
-            store.release_assignment_email(*ids, claimed_until)
+    except BaseException as error:
+        if not sent or _refused_before_sending(error):  # nothing went out: the retry claims it again at once
+            store.release_assignment_email(*ids, claimed_at)
         raise
+
+
+def _refused_before_sending(error: BaseException) -> bool:
+    """SES answered with an error: it did not take the email (a timeout says nothing)."""
+    return isinstance(error, (MailThrottled, MailRejected, ClientError))

@@ -9,13 +9,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from leadflow.notification.visits import VisitsWindow
+from leadflow.notification.windows import VisitsWindow, window_item
 from leadflow.routing.roster import Roster
 from leadflow.shared.clock import json_time
 from leadflow.shared.events import LeadAssigned
-from leadflow.shared.models import FormConfig, Lead, Manager, Submission
+from leadflow.shared.models import AssignmentNotice, FormConfig, Lead, Manager, Submission
 from leadflow.storage import keys
-from leadflow.storage.codec import from_item, to_item, wire
+from leadflow.storage.codec import from_item, wire
 from leadflow.storage.leads import LeadReads
 from leadflow.storage.table import Table
 from leadflow.storage.transactions import condition_failed
@@ -32,14 +32,13 @@ class EmailInProgress(Exception):
 
 
 def _claim_names(manager_id: str) -> dict[str, str]:
-    # On the submission item, one pair per manager told of it (a reassignment is news).
+    # On the submission item, per manager told of it (a reassignment is news): `done`, the
+    # claim for good; `claim`, the claim held for a time that came before it.
     return {"#claim": f"email_claim#{manager_id}", "#done": f"email_done#{manager_id}"}
 
 
-def _window_item(window: VisitsWindow) -> dict[str, Any]:
-    until = int(window.window_until.timestamp())
-    return to_item(keys.visits_window_key(window.lead_id, window.manager_id), "visits_window", window,
-                   until_epoch=until, expires_at=until + 86400)
+def _claimed(at_ms: int) -> str:
+    return f"claimed {at_ms}"
 
 
 class NotificationStore(LeadReads):
@@ -62,20 +61,24 @@ class NotificationStore(LeadReads):
     # -- one email per assignment: a claim on the submission ----------------------------------
 
     def claim_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str, manager_id: str,
-                               now_ms: int, hold_ms: int) -> Submission:
-        """Claim the email to `manager_id` about this submission, for `hold_ms`, and read
-        the submission (one UpdateItem). EmailDone when it was dealt with, EmailInProgress
-        while another invocation's claim runs; a claim that ran out without being done
-        (its invocation died) is taken over. LookupError: the submission is gone."""
+                               now_ms: int) -> tuple[Submission, AssignmentNotice | None]:
+        """Claim the email to `manager_id` about this submission for good, and read the
+        submission with the notice the assignment left on it for this email (taken off
+        it: the copy of contact data goes with the claim), in one UpdateItem.
+
+        EmailDone when it was claimed before: a duplicate delivery. EmailInProgress while
+        a claim of the earlier kind (held for a time) runs. LookupError: the submission
+        is gone. The notice is None for assignments that leave none (a reassignment by
+        an admin, say): the caller reads what it needs."""
         key = keys.submission_key(lead_id, received_at, submission_id)
         try:
             item = self.table.client.update_item(
-                TableName=self.table.name, Key=wire(key), UpdateExpression="SET #claim = :until",
+                TableName=self.table.name, Key=wire(key), UpdateExpression="SET #done = :claimed REMOVE notice",
                 ConditionExpression="attribute_exists(PK) AND attribute_not_exists(#done)"
                                     " AND (attribute_not_exists(#claim) OR #claim < :now)",
                 ExpressionAttributeNames=_claim_names(manager_id),
-                ExpressionAttributeValues=wire({":until": now_ms + hold_ms, ":now": now_ms}),
-                ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")["Attributes"]
+                ExpressionAttributeValues=wire({":claimed": _claimed(now_ms), ":now": now_ms}),
+                ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD")["Attributes"]
         except ClientError as exc:
             if not condition_failed(exc):
                 raise
@@ -85,38 +88,26 @@ class NotificationStore(LeadReads):
             if _claim_names(manager_id)["#done"] in old:
                 raise EmailDone(submission_id) from exc
             raise EmailInProgress(submission_id) from exc
-        return Submission.model_validate(from_item(item))
-
-    def finish_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str, manager_id: str,
-                                outcome: str, window: VisitsWindow | None = None) -> None:
-        """The claimed email was dealt with (`outcome`: sent, suppressed, coalesced):
-        marked on the submission for good, with the lead's visits window opened by it in
-        the same call when there is one."""
-        key = keys.submission_key(lead_id, received_at, submission_id)
-        done = self.table.update_op(key, "SET #done = :outcome REMOVE #claim", condition="attribute_exists(PK)",
-                                    names=_claim_names(manager_id), values={":outcome": outcome})
-        if window is None:
-            request = done["Update"]
-            try:
-                self.table.client.update_item(**request)
-            except ClientError as exc:
-                if not condition_failed(exc):  # erased meanwhile: nothing left to mark
-                    raise
-            return
-        self.table.transact([self.table.put_op(_window_item(window)), done])
+        found = from_item(item)
+        notice = found.get("notice")
+        if notice is not None and notice.get("manager", {}).get("manager_id") != manager_id:
+            notice = None  # left for another manager's email (the lead moved since): not this one's
+        return Submission.model_validate(found), AssignmentNotice.model_validate(notice) if notice else None
 
     def release_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str,
-                                 manager_id: str, claimed_until_ms: int) -> None:
+                                 manager_id: str, claimed_at_ms: int) -> None:
         """Give back our claim (nothing was sent): only if it is still ours."""
         try:
-            self.table.update(keys.submission_key(lead_id, received_at, submission_id), "REMOVE #claim",
-                              condition="#claim = :mine AND attribute_not_exists(#done)",
-                              names={"#claim": _claim_names(manager_id)["#claim"],
-                                     "#done": _claim_names(manager_id)["#done"]},
-                              values={":mine": claimed_until_ms})
+            self.table.update(keys.submission_key(lead_id, received_at, submission_id), "REMOVE #done",
+                              condition="#done = :mine", names={"#done": _claim_names(manager_id)["#done"]},
+                              values={":mine": _claimed(claimed_at_ms)})
         except ClientError as exc:
             if not condition_failed(exc):
                 raise
+
+    def open_visits_window(self, window: VisitsWindow) -> None:
+        """The window an email about news opens (an assignment that left no notice did not)."""
+        self.table.put(window_item(window))
 
     def get_assignment_people(self, lead_id: str, manager_id: str) -> tuple[Lead, Manager]:
         """The lead and the manager in one BatchGetItem (the submission came with the claim)."""
@@ -156,7 +147,7 @@ class NotificationStore(LeadReads):
     def claim_visits_window(self, window: VisitsWindow, now: datetime, *, force: bool) -> bool:
         """Open a window for the lead and manager (the email about to be sent is its
         first); unless `force`d, only when no window is open. False when one is."""
-        item = _window_item(window)
+        item = window_item(window)
         try:
             if force:
                 self.table.put(item)

@@ -10,34 +10,17 @@ call now, not in half an hour."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
-
-from pydantic import BaseModel
 
 from leadflow.lifecycle.links.signing import ActionLinks, manager_links
 from leadflow.lifecycle.schedules import Reminders, VisitsDigestDue
 from leadflow.notification.mailer import Mailer
 from leadflow.notification.render import render_assignment_email
+from leadflow.notification.windows import VISITS_WINDOW, VisitsWindow, is_news, window_opened_by
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LeadAssigned
-from leadflow.shared.models import EMAIL_SUPPRESSED, Lead, Manager, Submission, Temperature
-
-VISITS_WINDOW = timedelta(minutes=30)
-
-
-class VisitsWindow(BaseModel):
-    """A lead's window with one manager (`VISITS#<lead>#<manager>`): until when visits
-    are only noted, what the manager was last told, and what came since. Ids only."""
-
-    lead_id: str
-    manager_id: str
-    window_until: datetime
-    told_temperature: Temperature
-    told_points: int
-    pending: int = 0
-    latest_submission_id: str | None = None
-    latest_received_at: datetime | None = None
+from leadflow.shared.models import EMAIL_SUPPRESSED, Lead, Manager, Submission
 
 
 class VisitsStore(Protocol):
@@ -54,22 +37,6 @@ class VisitsStore(Protocol):
 
     def get_assignment_context(self, lead_id: str, received_at: datetime, submission_id: str,
                                manager_id: str) -> tuple[Lead, Submission, Manager]: ...
-
-
-def rose_to_hot(assignment: LeadAssigned) -> bool:
-    return assignment.temperature == Temperature.HOT and assignment.previous_temperature != Temperature.HOT
-
-
-def is_news(assignment: LeadAssigned) -> bool:
-    """Told now, whatever the window: a new lead, a reassignment, a rise to hot."""
-    return assignment.is_new_lead or assignment.reassigned_from is not None or rose_to_hot(assignment)
-
-
-def window_opened_by(assignment: LeadAssigned, now: datetime) -> VisitsWindow:
-    """The window the email about `assignment` opens."""
-    return VisitsWindow(lead_id=assignment.lead_id, manager_id=assignment.manager_id,
-                        window_until=now + VISITS_WINDOW, told_temperature=assignment.temperature,
-                        told_points=assignment.points)
 
 
 def note_or_tell(assignment: LeadAssigned, store: VisitsStore, now: datetime) -> datetime | None:

@@ -32,7 +32,8 @@ ERASING_IDENTITIES = "erasing_identities"
 DROPPED_SOURCE_FIELDS = ("gclid", "fbclid")
 SOURCE_URL_FIELDS = ("referrer", "landing_page")
 # What the card no longer needs once the person is gone (typed by them).
-DROPPED_CARD_FIELDS = ("latest_interest",)
+# Its speed-to-lead clock goes too (GSI3): an erased person is nobody to call back.
+DROPPED_CARD_FIELDS = ("latest_interest", "GSI3PK", "GSI3SK")
 # Phone-like runs of text: digits with the separators people type between them.
 _PHONE_RUN = re.compile(r"[\d\s().\-+/]{6,}")
 _MIN_NATIONAL_DIGITS = 6

@@ -114,7 +114,9 @@ def _erase_lead(store: ErasureStore, lead_id: str, identifier: Identifier, erasu
         if reminders is not None:  # an erased lead is nobody to call back
             cancelled += reminders.cancel(lead_id)
         counters += _delete_autoreply_counters(store, person.emails, hasher)
-        outcome.counts.reminders_cancelled, outcome.counts.autoreply_counters_deleted = cancelled, counters
+        clock_stopped = 1 if card is not None and "GSI3PK" in card else 0  # in the erasure's transaction
+        outcome.counts.reminders_cancelled = cancelled + clock_stopped
+        outcome.counts.autoreply_counters_deleted = counters
         if card is None:
             # An identity left pointing at a lead that is gone: take it and any rest away.
             store.delete_items([{"PK": i["PK"], "SK": i["SK"]} for i in others]

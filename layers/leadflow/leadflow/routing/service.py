@@ -8,16 +8,18 @@ it in one transaction and publishes `Lead Scored` plus `Lead Assigned` or
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from leadflow.capture.sources import channel_of
+from leadflow.lifecycle.schedules import ReminderDue, due_at
+from leadflow.notification.windows import VISITS_WINDOW, VisitsWindow, opens_window
 from leadflow.routing.assignment import Assignment, assign_lead, can_hold_leads
 from leadflow.routing.facts import LeadHistory, lead_country, merged_contact
 from leadflow.routing.rule_sets import default_rule_set
 from leadflow.routing.rules import RuleSet
 from leadflow.routing.scoring import score_submission
-from leadflow.routing.store import AlreadyScored, ManagerUnavailable, ScoredLead, scored_through
+from leadflow.routing.store import AlreadyScored, ManagerUnavailable, ScoredLead, Telling, scored_through
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import (
@@ -30,7 +32,18 @@ from leadflow.shared.events import (
     ReportedAs,
     TemperatureChange,
 )
-from leadflow.shared.models import CLOSED_STATUSES, ContactCard, Manager, Score, Submission, Temperature
+from leadflow.shared.models import (
+    CLOSED_STATUSES,
+    AssignmentNotice,
+    ContactCard,
+    Lead,
+    LeadStatus,
+    Manager,
+    Score,
+    Submission,
+    Temperature,
+)
+from leadflow.shared.settings import Sla
 from leadflow.storage.transactions import LeadChanged
 
 # Reads and writes per record at most: a manager who fills up between our read and our
@@ -61,7 +74,8 @@ class ScoringStore(Protocol):
                           new_assignment: bool, *, previous: Score | None = None,
                           expected_manager_id: str | None = None, released: Manager | None = None,
                           released_holds_it: bool = True, today: date | None = None,
-                          within_capacity: bool = True) -> None: ...
+                          within_capacity: bool = True, now: datetime | None = None,
+                          tell: Telling | None = None) -> None: ...
 
     def record_superseded_score(self, submission: Submission, score: Score, manager_id: str | None) -> None: ...
 
@@ -117,7 +131,8 @@ def _rule_set_for(submission: Submission, rule_sets: RuleSet | RuleSets | None) 
 
 
 def score_and_assign(submission: Submission, store: ScoringStore, publisher: EventPublisher,
-                     rule_sets: RuleSet | RuleSets | None = None, *, today: date | None = None) -> Routed | None:
+                     rule_sets: RuleSet | RuleSets | None = None, *, today: date | None = None,
+                     speed_to_lead: Sla | None = None) -> Routed | None:
     """Score the submission's lead, keep or pick its manager, store both, announce them.
 
     A returning lead stays with its manager unless they are inactive or away (then the
@@ -131,7 +146,11 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
     counted again, and the same events are published again (the notifier sends one
     email per submission and manager). A record of a submission that is not stored
     (erased since, or written by a transaction that was cancelled) has nothing to
-    score: None."""
+    score: None.
+
+    The same write holds what the manager's email needs (the notifier's claim takes it)
+    and, with `speed_to_lead`, starts the clock of a new assignment and opens the visits
+    window of news (leadflow.routing.store.Telling)."""
     rule_set = _rule_set_for(submission, rule_sets)
     today = today or utc_now().date()
     visits: tuple[datetime, ...] | None = None
@@ -165,13 +184,15 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
             requested, decision = _decide(submission, roster, current_id, unavailable, score, rule_set, card,
                                           today, out_of_attempts=attempt == MAX_ATTEMPTS)
         released = _released(decision, roster)
+        now = utc_now()
+        tell = _telling(submission, score, decision, state, previous, now, speed_to_lead)
         try:
             store.record_assignment(
                 submission, score, decision.manager, decision.new_assignment, previous=previous,
                 expected_manager_id=current_id, released=released, today=today,
                 # A closed lead left its manager's load when it closed: not a second time.
                 released_holds_it=state is None or state.lead.status not in CLOSED_STATUSES,
-                within_capacity=requested is None or not submission.assign_beyond_capacity,
+                within_capacity=requested is None or not submission.assign_beyond_capacity, now=now, tell=tell,
             )
         except AlreadyScored:
             return _replay(submission, store, publisher)
@@ -187,6 +208,36 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
             publisher, attempts=attempt,
         )
     raise LeadChanged(f"{submission.lead_id}: still changing after {MAX_ATTEMPTS} attempts")
+
+
+def _telling(submission: Submission, score: Score, decision: Assignment, state: ScoredLead | None,
+             previous: Score | None, now: datetime, speed_to_lead: Sla | None) -> Telling | None:
+    """What the manager's email needs, as this assignment writes it; nothing for a lead
+    nobody holds, or an imported one (its managers get one summary of the import)."""
+    manager = decision.manager
+    if manager is None or submission.import_id is not None:
+        return None
+    card = state.lead if state else Lead(  # a new lead's card, as capture made it from this submission
+        lead_id=submission.lead_id, contact=submission.contact, source=submission.source,
+        created_at=submission.received_at, last_seen_at=submission.received_at, latest_interest=submission.interest)
+    changes: dict[str, Any] = {"score": score}
+    if decision.new_assignment:
+        changes.update(status=LeadStatus.ASSIGNED, manager_id=manager.manager_id, assigned_at=now)
+    notice = AssignmentNotice(lead=card.model_copy(update=changes), manager=manager)
+    if speed_to_lead is None:
+        return Telling(notice)
+    clock = None
+    if decision.new_assignment:
+        due = ReminderDue(lead_id=submission.lead_id, manager_id=manager.manager_id, attempt=1,
+                          temperature=score.temperature, submission_id=submission.submission_id,
+                          received_at=submission.received_at)
+        clock = (due, max(due_at(now, speed_to_lead, score.temperature), now + timedelta(minutes=1)))
+    window = None
+    if opens_window(submission.is_new_lead, None, score.temperature, previous.temperature if previous else None):
+        window = VisitsWindow(lead_id=submission.lead_id, manager_id=manager.manager_id,
+                              window_until=now + VISITS_WINDOW, told_temperature=score.temperature,
+                              told_points=score.points)
+    return Telling(notice, clock, window)
 
 
 def _decide(submission: Submission, roster: list[Manager], current_id: str | None, unavailable: set[str],

@@ -10,9 +10,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from leadflow.lifecycle.clocks import STOP_CLOCK, clock_update
+from leadflow.lifecycle.schedules import ReminderDue
+from leadflow.notification.windows import VisitsWindow, window_item
 from leadflow.routing.roster import RecentRoster, Roster, release_lead, take_lead
 from leadflow.shared.clock import utc_now
-from leadflow.shared.models import Lead, LeadStatus, Manager, Score, Submission
+from leadflow.shared.models import AssignmentNotice, Lead, LeadStatus, Manager, Score, Submission
 from leadflow.storage import keys
 from leadflow.storage.codec import from_item, to_item, wire
 from leadflow.storage.table import Table
@@ -29,6 +32,15 @@ class AlreadyScored(Exception):
 
 class ManagerUnavailable(Exception):
     """The chosen manager went inactive or filled up between the read and the write."""
+
+
+@dataclass(frozen=True)
+class Telling:
+    """What an assignment writes for the manager's email (RoutingStore.record_assignment)."""
+
+    notice: AssignmentNotice
+    clock: tuple[ReminderDue, datetime] | None = None  # the speed-to-lead clock it starts, and when due
+    window: VisitsWindow | None = None  # the visits window its news opens
 
 
 @dataclass(frozen=True)
@@ -106,7 +118,8 @@ class RoutingStore:
                           new_assignment: bool, *, previous: Score | None = None,
                           expected_manager_id: str | None = None, released: Manager | None = None,
                           released_holds_it: bool = True, today: date | None = None,
-                          within_capacity: bool = True) -> None:
+                          within_capacity: bool = True, now: datetime | None = None,
+                          tell: Telling | None = None) -> None:
         """Write the score and the manager on the submission and the lead, and move the
         lead between managers' loads, all or nothing.
 
@@ -121,28 +134,20 @@ class RoutingStore:
           goes down (never below zero), unless `released_holds_it` is False: a rejected or
           converted lead was taken off their load when it closed.
         - `within_capacity=False`: the new manager takes it even when full (a lead entered
-          by hand for them, leadflow.capture.manual); active and not away still hold."""
-        now = utc_now().isoformat()
+          by hand for them, leadflow.capture.manual); active and not away still hold.
+        - `tell`: what the manager's email needs, put on the submission for the notifier's
+          claim to take; the speed-to-lead clock the assignment starts (on the lead card);
+          the visits window its news opens: in this same write, so telling costs no call."""
+        now = (now or utc_now()).isoformat()
         today_iso = (today or utc_now().date()).isoformat()
         score_doc = score.model_dump(mode="json")
-        sub_values: dict[str, Any] = {":score": score_doc, ":now": now}
-        sub_update = "SET score = :score, scored_at = :now"
-        if manager:
-            sub_update += ", manager_id = :manager"
-            sub_values[":manager"] = manager.manager_id
-        if previous:  # kept so a redelivered record announces exactly what the first did
-            sub_update += ", previous_points = :prev_points, previous_temperature = :prev_temp"
-            sub_values.update({":prev_points": previous.points, ":prev_temp": previous.temperature.value})
-        if released:
-            sub_update += ", released_manager_id = :released"
-            sub_values[":released"] = released.manager_id
         items: list[dict[str, Any]] = [
-            self.table.update_op(keys.submission_key(submission.lead_id, submission.received_at,
-                                                     submission.submission_id),
-                                 sub_update, condition="attribute_exists(PK) AND attribute_not_exists(scored_at)",
-                                 values=sub_values),
-            self._lead_scoring_update(submission, score_doc, manager, new_assignment, expected_manager_id, now),
+            self._submission_scoring_update(submission, score_doc, manager, previous, released, tell, now),
+            self._lead_scoring_update(submission, score_doc, manager, new_assignment, expected_manager_id, now,
+                                      tell.clock if tell and new_assignment else None),
         ]
+        if tell and tell.window:
+            items.append(self.table.put_op(window_item(tell.window)))
         counter_at = -1
         if new_assignment and manager:
             counter_at = len(items)
@@ -166,8 +171,31 @@ class RoutingStore:
             if new_assignment and released and released_holds_it and released.open_leads > 0:
                 self.recent.released(released.manager_id)
 
+    def _submission_scoring_update(self, submission: Submission, score_doc: dict[str, Any], manager: Manager | None,
+                                   previous: Score | None, released: Manager | None, tell: Telling | None,
+                                   now: str) -> dict[str, Any]:
+        sub_values: dict[str, Any] = {":score": score_doc, ":now": now}
+        sub_update = "SET score = :score, scored_at = :now"
+        if manager:
+            sub_update += ", manager_id = :manager"
+            sub_values[":manager"] = manager.manager_id
+        if previous:  # kept so a redelivered record announces exactly what the first did
+            sub_update += ", previous_points = :prev_points, previous_temperature = :prev_temp"
+            sub_values.update({":prev_points": previous.points, ":prev_temp": previous.temperature.value})
+        if released:
+            sub_update += ", released_manager_id = :released"
+            sub_values[":released"] = released.manager_id
+        if tell:
+            sub_update += ", notice = :notice"
+            sub_values[":notice"] = tell.notice.model_dump(mode="json", exclude_none=True)
+        return self.table.update_op(keys.submission_key(submission.lead_id, submission.received_at,
+                                                        submission.submission_id),
+                                    sub_update, condition="attribute_exists(PK) AND attribute_not_exists(scored_at)",
+                                    values=sub_values)
+
     def _lead_scoring_update(self, submission: Submission, score_doc: dict[str, Any], manager: Manager | None,
-                             new_assignment: bool, expected_manager_id: str | None, now: str) -> dict[str, Any]:
+                             new_assignment: bool, expected_manager_id: str | None, now: str,
+                             clock: tuple[ReminderDue, datetime] | None) -> dict[str, Any]:
         names: dict[str, str] = {}
         values: dict[str, Any] = {":score": score_doc, ":through": scored_through(submission.received_at)}
         sets = ["score = :score", "scored_through = :through"]
@@ -182,9 +210,13 @@ class RoutingStore:
                     ":gpk": keys.manager_queue(manager.manager_id),
                     ":gsk": keys.queue_position(LeadStatus.ASSIGNED.value, now),
                 })
+                if clock:
+                    clock_sets, clock_values = clock_update(*clock)
+                    sets += clock_sets
+                    values.update(clock_values)
             else:  # the admins' queue; never dropped
                 sets += ["#status = :status", "GSI1PK = :gpk", "GSI1SK = :gsk"]
-                removes += ["manager_id", "assigned_at"]
+                removes += ["manager_id", "assigned_at", STOP_CLOCK]
                 values.update({":status": LeadStatus.UNASSIGNED.value, ":gpk": keys.UNASSIGNED_QUEUE,
                                ":gsk": keys.queue_position(LeadStatus.UNASSIGNED.value, now)})
         condition = "attribute_exists(PK) AND (attribute_not_exists(scored_through) OR scored_through < :through)"

@@ -233,6 +233,17 @@ class Lead(BaseModel):
     erased_at: datetime | None = None  # the person was erased (leadflow.privacy): the card is anonymous
 
 
+class AssignmentNotice(BaseModel):
+    """What the manager's email about an assignment needs besides the submission: the
+    lead card and the manager as the assignment wrote them. Put on the submission by the
+    assignment (leadflow.routing.store) and taken off by the notifier's claim, which
+    returns it (leadflow.notification.store): the email needs no read, and the copy of
+    the contact data lives seconds."""
+
+    lead: Lead
+    manager: Manager
+
+
 class Contact(BaseModel):
     """A customer (a CONTACT item), made from a converted lead; the lead keeps its history."""
 

@@ -98,7 +98,7 @@ class StoreFallbackSettings(_Table):
     pass
 
 
-class ScoreSettings(_Table, _Bus):
+class ScoreSettings(_Table, _Bus, _SpeedToLead):
     pass
 
 
@@ -108,6 +108,8 @@ class NotifySettings(_Table, _Mail, _SpeedToLead, ScheduleSettings, LinkSettings
 
 
 class RemindSettings(_Table, _Bus, _Mail, _SpeedToLead, ScheduleSettings, LinkSettings):
+    # Where a reminder the sweep gave up on is parked (alarmed), to be redriven to remind.
+    dead_letter_queue_url: str = Field(alias="DEAD_LETTER_QUEUE_URL", default="")
     reassign_on_second_miss: bool = Field(alias="REASSIGN_ON_SECOND_MISS", default=True)
 
 

@@ -12,7 +12,8 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 # Attributes that are keys, index keys or bookkeeping: ids and times, never the person.
-KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "item_type", "expires_at"})
+KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "item_type",
+                            "expires_at"})
 
 
 def exact_numbers(value: Any) -> Any:

@@ -29,7 +29,9 @@
 Indexes (both project whole items): GSI1 is a queue, `MANAGER#<id>` (or
 `UNASSIGNED`) / `<status>#<when it entered the status>`, and the list of forms, `FORMS` /
 `<form_id>` (capture reads a form by its own key; the admins list them here); GSI2 every
-lead by creation month, `LEADS#<yyyy-mm>` / `<created_at>#<lead_id>`.
+lead by creation month, `LEADS#<yyyy-mm>` / `<created_at>#<lead_id>`. GSI3 (sparse, only
+the clock's ids projected) holds the lead cards whose speed-to-lead clock runs, `CLOCKS` /
+`<due at>#<lead_id>`: the remind function sweeps what is due once a minute.
 
 Managers share one partition (a team is tens of people, not millions) so the scorer
 reads the whole roster with one strongly consistent Query, never a Scan.
@@ -48,6 +50,7 @@ ROSTER = "ROSTER"
 UNASSIGNED_QUEUE = "UNASSIGNED"
 FORMS_LIST = "FORMS"
 COST_PREFIX = "cost#"
+CLOCKS = "CLOCKS"
 
 
 def lead_partition(lead_id: str) -> str:
@@ -80,6 +83,12 @@ def queue_position(status: str, since: str) -> str:
     """A lead's GSI1 sort key: its status, then when it entered it (or a postponed
     lead's follow-up day)."""
     return f"{status}#{since}"
+
+
+def clock_position(due_at: datetime, lead_id: str) -> str:
+    """A running clock's GSI3 sort key: its due time in UTC to the second (one format,
+    so the strings sort by time), then the lead."""
+    return f"{due_at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}#{lead_id}"
 
 
 def submission_key(lead_id: str, received_at: datetime, submission_id: str) -> Key:
