@@ -3,6 +3,11 @@
 Routed here, not by Powertools' resolver (see leadflow.capture.http): a post, its
 preflight, and the same 404 for any other method or path; a CaptureError from either
 route becomes `refused`, anything else fails the invocation (API Gateway's 502)."""
+# ruff: noqa: E402 (the imports follow the collector's pause)
+
+from leadflow.shared import coldstart
+
+PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
 
 from typing import Any
 
@@ -93,3 +98,6 @@ def answer(event: dict[str, Any]) -> Response:
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return answer(event).proxy_result()
+
+
+coldstart.init_done(PAUSED)  # the module is loaded: init is done
