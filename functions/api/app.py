@@ -3,8 +3,13 @@ channel costs, erasure), and the admin API (forms, managers, logins). Cognito
 authorizes every route (template.yaml); the routes live in the *_routes modules next to
 this file, the rules in the layer; its OpenAPI document is made from this resolver by
 `python -m leadflow_cli.openapi`."""
+# ruff: noqa: E402 (the imports follow the collector's pause)
 
 from __future__ import annotations
+
+from leadflow.shared import coldstart
+
+PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
 
 import admin_import_routes
 import admin_queue_routes
@@ -130,3 +135,6 @@ def unknown_path(_error: Exception) -> Response:
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # A body that is not JSON is refused before the resolver's validation parses it.
     return unsupported_media_type(event) or app.resolve(event, context)
+
+
+coldstart.init_done(PAUSED)  # the module is loaded: init is done

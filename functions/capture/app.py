@@ -1,14 +1,33 @@
-"""capture: POST /forms/{form_id}/submissions from a landing page (and its preflight)."""
+"""capture: POST /forms/{form_id}/submissions from a landing page (and its preflight).
+
+Routed here, not by Powertools' resolver (see leadflow.capture.http): a post, its
+preflight, and the same 404 for any other method or path; a CaptureError from either
+route becomes `refused`, anything else fails the invocation (API Gateway's 502)."""
+# ruff: noqa: E402 (the imports follow the collector's pause)
+
+from leadflow.shared import coldstart
+
+PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
+
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.fallback import FallbackQueue
-from leadflow.capture.http import accepted, header, prefers_json, preflight, refused
+from leadflow.capture.http import (
+    Response,
+    accepted,
+    header,
+    prefers_json,
+    preflight,
+    refused,
+    request_headers,
+    submissions_of,
+)
 from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
 from leadflow.capture.store import CaptureStore
 from leadflow.shared import aws, tracing
@@ -21,7 +40,6 @@ settings = CaptureSettings.from_env()
 logger = Logger()
 tracer = tracing.tracer()  # Powertools' Tracer only with detailed tracing on
 metrics = Metrics()
-app = APIGatewayRestResolver()
 # A visitor is waiting: few, quick retries, then the fallback queue takes the post.
 store = CaptureStore(Table(settings.table_name, aws.lazy_client("dynamodb", "person_waiting")))
 forms = FormCatalog(store)
@@ -29,14 +47,12 @@ capture = CaptureService(forms, store, FallbackQueue(settings.fallback_queue_url
                          hasher=PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn)))
 
 
-@app.post("/forms/<form_id>/submissions")
 @tracer.capture_method
-def submit(form_id: str) -> Response:
-    event = app.current_event
+def submit(event: dict[str, Any], headers: dict[str, str], form_id: str) -> Response:
     captured = capture.capture(PostedForm(
-        form_id=form_id, body=event.body, content_type=header(event.headers, "content-type"),
-        is_base64=event.is_base64_encoded, client_ip=event.request_context.identity.source_ip,
-        origin=header(event.headers, "origin"),
+        form_id=form_id, body=event.get("body"), content_type=header(headers, "content-type"),
+        is_base64=event.get("isBase64Encoded"), client_ip=event["requestContext"]["identity"]["sourceIp"],
+        origin=header(headers, "origin"),
     ))
     # Ids only: contact data never goes to the logs.
     logger.info("submission accepted", extra={
@@ -44,30 +60,44 @@ def submit(form_id: str) -> Response:
         "submission_id": captured.submission_id, "new_lead": captured.is_new_lead,
     })
     metrics.add_metric(name=f"Submission{captured.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
-    return accepted(captured, prefers_json(event.headers), header(event.headers, "origin"))
+    return accepted(captured, prefers_json(headers), header(headers, "origin"))
 
 
-@app.route("/forms/<form_id>/submissions", method="OPTIONS")
-def preflight_submit(form_id: str) -> Response:
-    return preflight(forms.get(form_id), header(app.current_event.headers, "origin"))
+def preflight_submit(headers: dict[str, str], form_id: str) -> Response:
+    return preflight(forms.get(form_id), header(headers, "origin"))
 
 
-@app.exception_handler(CaptureError)
-def refuse(error: CaptureError) -> Response:
+def refuse(error: CaptureError, headers: dict[str, str]) -> Response:
     logger.info("submission refused", extra={"status": error.status, "codes": [e.code for e in error.errors]})
     metrics.add_metric(name="SubmissionRefused", unit=MetricUnit.Count, value=1)
-    headers = app.current_event.headers
     return refused(error, prefers_json(headers), header(headers, "origin"), header(headers, "referer"))
 
 
-@app.not_found
-def unknown_path(_error: Exception) -> Response:
-    # A path the routes can't read (`/forms/?/submissions`): the same error shape as the rest.
+def unknown_path() -> Response:
+    # A path the routes can't read (`/forms/?/submissions`), or another method: the
+    # same error shape as the rest.
     return refused(CaptureError.single(404, "not_found", "There is nothing at this address."), True)
+
+
+def answer(event: dict[str, Any]) -> Response:
+    headers = request_headers(event)
+    method = event["httpMethod"].upper()
+    form_id = submissions_of(event["path"])
+    try:
+        if form_id is not None and method == "POST":
+            return submit(event, headers, form_id)
+        if form_id is not None and method == "OPTIONS":
+            return preflight_submit(headers, form_id)
+        return unknown_path()
+    except CaptureError as error:
+        return refuse(error, headers)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return answer(event).proxy_result()
+
+
+coldstart.init_done(PAUSED)  # the module is loaded: init is done

@@ -129,3 +129,53 @@ def test_normalize_phone_refuses_a_local_number_without_its_area_code() -> None:
 )
 def test_normalize_name_keeps_every_script_and_collapses_whitespace(raw: str, expected: str) -> None:
     assert normalize_name(raw) == expected
+
+
+# -- plain addresses without the library (leadflow.capture.contact._plain_email) ---------------
+
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from leadflow.capture.contact import _plain_email, _validated_email  # noqa: E402
+
+LOCAL_CHARS = "aZ09._+-"
+LABEL_CHARS = "aZ09-"
+labels = st.one_of(st.text(LABEL_CHARS, min_size=1, max_size=8), st.sampled_from(["xn--bcher-kva", "ab--cd", "a" * 63,
+                                                                                   "a" * 64, "-a", "a-"]))
+tlds = st.one_of(st.text("aZ09-", min_size=1, max_size=4),
+                 st.sampled_from(["com", "IO", "test", "local", "localhost", "onion", "invalid", "arpa", "x",
+                                  "c0m", "xn--p1ai", "a" * 63, "a" * 64]))
+structured = st.builds("{}@{}.{}".format, st.text(LOCAL_CHARS, min_size=0, max_size=12),
+                       st.lists(labels, min_size=1, max_size=3).map(".".join), tlds)
+long_ones = st.builds("{}@{}.com".format, st.text("a", min_size=60, max_size=70),
+                      st.lists(st.text("b", min_size=60, max_size=63), min_size=2, max_size=4).map(".".join))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(structured, long_ones, st.text(LOCAL_CHARS + "@", max_size=20), st.text(max_size=20)))
+@example("Ana.Perez@Acme.IO")
+@example("a..b@example.com")
+@example(".a@example.com")
+@example("a@example.com.")
+@example("a@-example.com")
+@example("a@example.test")
+@example("a@sub.localhost")
+@example("postmaster@Example.com")
+@example("a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".com")
+@example("k@example.com")
+def test_a_plain_address_gets_the_key_the_library_gives(address: str) -> None:
+    plain = _plain_email(address)
+    try:
+        expected = _validated_email(address)
+    except InvalidContact:
+        assert plain is None  # whatever the library refuses goes to the library
+        return
+    assert plain in (None, expected)
+
+
+def test_the_addresses_people_type_do_not_need_the_library() -> None:
+    for address in ["ana@example.com", "Ana.Perez@Acme.IO", "first.last+tag@mail.co.uk", "a_b-c@x-y.org"]:
+        assert _plain_email(address) == address.lower()
+    for address in ["José@ejemplo.es", "a@münchen.de", "a@xn--mnchen-3ya.de", "\"a b\"@x.com", "a@[127.0.0.1]",
+                    "a@b.c", "ＫＡ@x.com", "a@x.test"]:
+        assert _plain_email(address) is None

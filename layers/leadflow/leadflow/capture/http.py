@@ -1,27 +1,74 @@
 """HTTP answers to a landing page: JSON for scripts, redirects and pages for browsers.
 
 CORS is per form: `Access-Control-Allow-Origin` echoes the request's origin only when
-that form allows it, so a script on another site can neither post nor read answers."""
+that form allows it, so a script on another site can neither post nor read answers.
+
+The capture function answers with `Response` and `route` below, not with Powertools'
+event handler: its two routes do not need a resolver, and importing one (with its
+OpenAPI, data classes and asyncio) was ~40 ms of every capture cold start, a visitor
+waiting. The answers are the ones the resolver gave (tests/integration/test_capture*)."""
 
 from __future__ import annotations
 
 import html
+import json
+import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-from aws_lambda_powertools.event_handler import Response
 
 from leadflow.capture.body import media_type
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.messages import message
 from leadflow.capture.service import Captured, origin_allowed, origin_of, redirect_target
-from leadflow.shared.http import FieldError, json_response
+from leadflow.shared.http import FieldError
 from leadflow.shared.i18n import text_direction
 from leadflow.shared.models import FormConfig
 
 # What an HTML <form> without JavaScript can send.
 BROWSER_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 PREFLIGHT_MAX_AGE = "600"
+# The one path capture answers, with what a path segment may hold as API Gateway passes
+# it on (Powertools' `<form_id>` pattern: RFC 3986's unreserved and sub-delims, and the
+# characters it decodes, trailing slashes too); anything else is the 404 of `unknown_path`.
+SUBMISSIONS_PATH = re.compile(r"^/forms/(?P<form_id>[-._~()'!*:@,;=+&$%<> \[\]{}|^\w]+)/submissions/*$")
+
+
+class Response:
+    """An answer: status, body (text), headers; `content_type` is the Content-Type
+    header unless the headers set one."""
+
+    def __init__(self, status_code: int, content_type: str | None = None, body: str = "",
+                 headers: Mapping[str, str] | None = None) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.content_type = content_type
+        self.headers: dict[str, str] = dict(headers) if headers else {}
+        if content_type:
+            self.headers.setdefault("Content-Type", content_type)
+
+    def proxy_result(self) -> dict[str, Any]:
+        """The answer as API Gateway's REST proxy integration takes it (every header as
+        multiValueHeaders, a text body)."""
+        return {"statusCode": self.status_code, "body": self.body, "isBase64Encoded": False,
+                "multiValueHeaders": {name: [value] for name, value in self.headers.items() if value is not None}}
+
+
+def submissions_of(path: str) -> str | None:
+    """The form whose submissions `path` is, or None: nothing is there."""
+    found = SUBMISSIONS_PATH.match(path)
+    return found["form_id"] if found else None
+
+
+def request_headers(event: Mapping[str, Any]) -> dict[str, str]:
+    """The request's headers, names lowercased (the last of two spellings wins)."""
+    return {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+
+
+def json_response(status: int, body: dict, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer; non-ASCII text as it is (as leadflow.shared.http.json_response)."""
+    return Response(status_code=status, content_type="application/json", body=json.dumps(body, ensure_ascii=False),
+                    headers=headers or {})
 
 
 def header(headers: Mapping[str, str] | None, name: str) -> str | None:

@@ -9,13 +9,18 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leadflow.shared.models import LeadStatus
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
+
+# Powertools' event handler is imported where an answer is made, not with this module:
+# capture reads FieldError from here on every cold start, answers with its own small
+# Response (leadflow.capture.http) and never loads the event handler's ~40 ms.
 
 # A request the API cannot read: not JSON, not UTF-8, or not what the schema says.
 INVALID_REQUEST = "invalid_request"
@@ -56,6 +61,8 @@ class GatewayError(BaseModel):
 
 def json_response(status: int, body: dict, headers: dict[str, str] | None = None) -> Response:
     """A JSON answer; non-ASCII text as it is (names in Arabic stay readable)."""
+    from aws_lambda_powertools.event_handler import Response
+
     return Response(status_code=status, content_type="application/json", body=json.dumps(body, ensure_ascii=False),
                     headers=headers or {})
 
@@ -110,6 +117,8 @@ def json_object_body(text: str) -> dict[str, Any] | None:
     first item for the object (`[{...}, "anything"]`), which no document describes."""
     value = json.loads(text)
     if value is not None and not isinstance(value, dict):
+        from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
         raise RequestValidationError([{"type": "model_attributes_type", "loc": ("body",),
                                        "msg": "the body must be a JSON object"}])
     return value
