@@ -219,6 +219,9 @@ def _cost(figure: dict[str, Any]) -> list[str]:
     rows.append(["total", f"{figure['per_1000_new_leads_total_usd']:.4f}", f"{month['total_usd']:.2f}"])
     lines += _rows(["service", "USD per 1,000 new leads",
                     f"USD per month ({month['leads']:,} leads, {month['managers']} managers)"], rows)
+    if month.get("recurring_runs"):
+        lines.append(f"  of the month: {month['recurring_runs']:,} runs of the speed-to-lead sweep, "
+                     f"{month['recurring_usd']:.2f} USD")
     return lines + [f"  ({note})" for note in figure["notes"]]
 
 

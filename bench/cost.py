@@ -63,6 +63,8 @@ NOTES = [
     f"Lambda duration = handler time with AWS stubbed (figure 2) + {AWS_CALL_MS:g} ms per AWS call, assumed",
     "DynamoDB: 1 unit per item (items < 1 KB, reads < 4 KB), 2 per transactional item; GSI writes not added",
     "EventBridge: one event per PutEvents call; Scheduler: every schedule created assumed to fire once",
+    "recurring schedules (the speed-to-lead sweep, once a minute) in the month's fixed part: each run "
+    "one invocation and one Query, finding nothing due (a due reminder is the lead's own cost)",
     "API Gateway: one REST request per capture invocation (the form post)",
     "not counted: CloudWatch Logs ($0.50/GB ingested, depends on LOG_LEVEL), X-Ray traces, alarms, DLQs at rest",
 ]
@@ -110,13 +112,41 @@ def cost_per_lead(by_operation: dict[str, float], functions: dict[str, FunctionU
     }
 
 
-def month_fixed(secrets: int, managers: int = MONTH_MANAGERS, leads: int = MONTH_LEADS,
-                prices: dict[str, float] = PRICES) -> dict[str, float]:
+def month_fixed(secrets: int, recurring: list[tuple[int, float]], managers: int = MONTH_MANAGERS,
+                leads: int = MONTH_LEADS, prices: dict[str, float] = PRICES) -> dict[str, float]:
     """What a month costs besides the leads themselves: the secrets, the managers'
-    sign-ins (monthly active users) and the leads' storage at the month's end."""
+    sign-ins (monthly active users), the leads' storage at the month's end, and the
+    recurring schedules' runs (`recurring`: per schedule, its target's memory in MB and
+    its runs in a month), each an idle invocation with one Query."""
+    runs = sum(n for _, n in recurring)
+    gb_seconds = sum(n * FunctionUse(invocations=1.0, calls=1.0, memory_mb=memory, handler_ms=DEFAULT_HANDLER_MS)
+                     .gb_seconds for memory, n in recurring)
     return {"Secrets Manager": secrets * prices["secrets_manager_secret_month"],
             "Cognito": managers * prices["cognito_essentials_mau"],
-            "DynamoDB": leads * LEAD_STORAGE_KB / 1024 / 1024 * prices["dynamodb_storage_gb_month"]}
+            "DynamoDB": leads * LEAD_STORAGE_KB / 1024 / 1024 * prices["dynamodb_storage_gb_month"]
+            + runs * READ_UNITS["Query"] * prices["dynamodb_read_request_unit"],
+            "Lambda": runs * prices["lambda_request"] + gb_seconds * prices["lambda_arm_gb_second"],
+            "Scheduler": runs * prices["scheduler_invocation"]}
+
+
+def recurring_read_usd(recurring: list[tuple[int, float]], prices: dict[str, float] = PRICES) -> float:
+    return sum(n for _, n in recurring) * READ_UNITS["Query"] * prices["dynamodb_read_request_unit"]
+
+
+def recurring_schedules() -> list[tuple[int, float]]:
+    """The template's recurring schedules (`ScheduleV2` events, `rate(N minutes)`): per
+    schedule, its function's memory in MB and its runs in a 30-day month."""
+    import re
+
+    from leadflow_local.template import Template
+
+    found: list[tuple[int, float]] = []
+    for spec in Template().functions():
+        for event in spec.events:
+            rate = re.fullmatch(r"rate\((\d+) minutes?\)", str(event.properties.get("ScheduleExpression", "")))
+            if event.type == "ScheduleV2" and rate:
+                found.append((int(spec.properties.get("MemorySize", 128)), 30 * 24 * 60 / int(rate.group(1))))
+    return found
 
 
 def _function_uses(aws_calls: dict[str, Any], handler_time: dict[str, Any] | None) -> dict[str, FunctionUse]:
@@ -143,7 +173,8 @@ def run(aws_calls: dict[str, Any], handler_time: dict[str, Any] | None = None) -
     per_lead = cost_per_lead(aws_calls["new_lead"]["by_operation"], functions,
                              api_requests=functions["capture"].invocations if "capture" in functions else 1.0)
     per_1000 = {service: round(usd * 1000, 4) for service, usd in per_lead.items()}
-    fixed = month_fixed(secrets=len(Template().of_type("AWS::SecretsManager::Secret")))
+    recurring = recurring_schedules()
+    fixed = month_fixed(secrets=len(Template().of_type("AWS::SecretsManager::Secret")), recurring=recurring)
     month = {service: round(usd * MONTH_LEADS, 2) for service, usd in per_lead.items()}
     for service, usd in fixed.items():
         month[service] = round(month.get(service, 0.0) + usd, 2)
@@ -151,7 +182,10 @@ def run(aws_calls: dict[str, Any], handler_time: dict[str, Any] | None = None) -
         "region": REGION, "prices_as_of": PRICES_AS_OF, "prices": PRICES, "notes": NOTES,
         "per_1000_new_leads_usd": per_1000, "per_1000_new_leads_total_usd": round(sum(per_1000.values()), 4),
         "month": {"leads": MONTH_LEADS, "managers": MONTH_MANAGERS, "by_service_usd": month,
-                  "total_usd": round(sum(month.values()), 2)},
+                  "total_usd": round(sum(month.values()), 2),
+                  "recurring_runs": round(sum(n for _, n in recurring)),
+                  "recurring_usd": round(sum(v for k, v in fixed.items() if k in ("Lambda", "Scheduler"))
+                                         + recurring_read_usd(recurring), 2)},
         "lambda_gb_seconds_per_lead": round(sum(f.gb_seconds for f in functions.values()), 5),
         "functions": {name: {"invocations": f.invocations, "memory_mb": f.memory_mb, "handler_ms": f.handler_ms}
                       for name, f in functions.items()},

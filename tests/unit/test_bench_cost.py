@@ -39,12 +39,26 @@ def test_a_function_is_billed_its_handler_time_plus_a_round_trip_per_call():
     assert cost.FunctionUse(invocations=0, calls=0, memory_mb=512, handler_ms=5).gb_seconds == 0
 
 
-def test_a_month_adds_the_secrets_the_managers_and_the_storage():
-    fixed = cost.month_fixed(secrets=2, managers=5, leads=1024 * 1024 // 5)
+def test_a_month_adds_the_secrets_the_managers_the_storage_and_the_recurring_runs():
+    fixed = cost.month_fixed(secrets=2, recurring=[], managers=5, leads=1024 * 1024 // 5)
 
     assert fixed["Secrets Manager"] == pytest.approx(2 * cost.PRICES["secrets_manager_secret_month"])
     assert fixed["Cognito"] == pytest.approx(5 * cost.PRICES["cognito_essentials_mau"])
     assert fixed["DynamoDB"] == pytest.approx(1 * cost.PRICES["dynamodb_storage_gb_month"], rel=1e-3)
+    assert fixed["Lambda"] == fixed["Scheduler"] == 0
+
+    # A schedule running a 1024 MB function 1,000 times: each run an invocation, a
+    # Scheduler invocation, an idle handler and one Query
+    runs = cost.month_fixed(secrets=0, recurring=[(1024, 1000)], managers=0, leads=0)
+    seconds = (cost.DEFAULT_HANDLER_MS + cost.AWS_CALL_MS) / 1000
+    assert runs["Lambda"] == pytest.approx(1000 * (cost.PRICES["lambda_request"]
+                                                   + seconds * cost.PRICES["lambda_arm_gb_second"]))
+    assert runs["Scheduler"] == pytest.approx(1000 * cost.PRICES["scheduler_invocation"])
+    assert runs["DynamoDB"] == pytest.approx(1000 * cost.PRICES["dynamodb_read_request_unit"])
+
+
+def test_the_template_runs_the_speed_to_lead_sweep_every_minute_of_the_month():
+    assert [runs for _, runs in cost.recurring_schedules()] == [30 * 24 * 60]
 
 
 def test_the_figure_prices_figure_3_per_1000_leads_and_per_month():
