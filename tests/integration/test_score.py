@@ -757,3 +757,96 @@ def test_nobody_in_the_containers_roster_is_checked_against_the_table_before_a_l
     stack.pump_streams()
     # THEN the roster as stored now decided: Olivia has it
     assert table.get_item(Key=lead_key(second.lead_id))["Item"]["manager_id"] == "m-olivia"
+
+
+def test_a_returning_lead_stays_with_its_manager_on_the_containers_roster_which_the_write_checks(
+        stack, table, bus, monkeypatch):
+    # GIVEN Sam got a cold lead, and the scorer's container keeps the roster it read then
+    # (for the whole test: a slow machine must not make it read again)
+    monkeypatch.setattr(stack.module("ScoreFunction").store.recent, "ttl_seconds", 600)
+    post(stack, {"name": "Ana López", "email": "ana@gmail.com", "interest": "ebook"})
+    stack.pump_streams()
+    assert the_lead(table)["manager_id"] == "m-sam"
+    bus()
+    store = stack.module("ScoreFunction").store
+    roster_reads: list[int] = []
+    read = store.list_managers
+    monkeypatch.setattr(store, "list_managers", lambda: roster_reads.append(1) or read())
+
+    # WHEN Ana comes back: her lead stays with Sam, and the roster is not read again for it
+    post(stack, {"name": "Ana López", "email": "ana@gmail.com", "interest": "ebook", "company": "Acme"})
+    stack.pump_streams()
+    assert the_lead(table)["manager_id"] == "m-sam" and roster_reads == []
+
+    # WHEN Sam goes on leave (the container's roster still has him in), and Ana comes back again
+    update_manager(stack, "m-sam", on_leave_until=TODAY + timedelta(days=7))
+    post(stack, {"name": "Ana López", "email": "ana@gmail.com", "interest": "ebook", "company": "Acme Corp"})
+    stack.pump_streams()
+
+    # THEN the write refused to keep her with Sam; decided again on the roster as stored, she moved
+    assert roster_reads == [1]
+    ana = the_lead(table)
+    assert ana["manager_id"] != "m-sam" and ana["GSI1PK"] == f"MANAGER#{ana['manager_id']}"
+    assert manager(stack, "m-sam")["open_leads"] == 0 and manager(stack, ana["manager_id"])["open_leads"] == 1
+    assert [d["manager_id"] for d in details(bus(), "Lead Assigned")][-1] == ana["manager_id"]
+
+
+def count_visit_reads(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Each read of a lead's earlier submissions by the scorer (the repeat rules' Query)."""
+    store = stack.module("ScoreFunction").store
+    reads: list[int] = []
+    query = store.previous_visits
+    monkeypatch.setattr(store, "previous_visits", lambda *a, **k: reads.append(1) or query(*a, **k))
+    return reads
+
+
+def test_a_repeat_visit_is_counted_from_the_card_without_reading_the_submissions(stack, table, monkeypatch):
+    reads = count_visit_reads(stack, monkeypatch)
+    post(stack, {"name": "Ana López", "email": "ana@gmail.com", "interest": "ebook"})
+    stack.pump_streams()
+
+    # WHEN Ana comes back within the rule's 30 days
+    post(stack, {"name": "Ana López", "email": "ana@gmail.com", "interest": "ebook"})
+    stack.pump_streams()
+
+    # THEN her visit before counts (capture kept it on the card), and no submission was read
+    lead = the_lead(table)
+    assert "repeat-visit" in {p["rule_id"] for p in lead["score"]["parts"]} and reads == []
+    assert lead["previous_seen_at"] < lead["last_seen_at"]
+
+
+def test_a_visit_before_the_rules_days_does_not_count_and_needs_no_read_either(stack, table, monkeypatch):
+    reads = count_visit_reads(stack, monkeypatch)
+    post(stack, {"name": "Ana López", "email": "ana@gmail.com", "interest": "ebook"})
+    stack.pump_streams()
+    # Her first visit, as if 40 days ago
+    long_ago = (datetime.now(timezone.utc) - timedelta(days=40)).isoformat()
+    table.update_item(Key=lead_key(the_lead(table)["lead_id"]), UpdateExpression="SET last_seen_at = :then",
+                      ExpressionAttributeValues={":then": long_ago})
+
+    post(stack, {"name": "Ana López", "email": "ana@gmail.com", "interest": "ebook"})
+    stack.pump_streams()
+
+    assert "repeat-visit" not in {p["rule_id"] for p in the_lead(table)["score"]["parts"]} and reads == []
+
+
+def test_a_rule_asking_for_more_earlier_visits_reads_them(stack, table, tmp_path, monkeypatch):
+    # GIVEN a rule set whose repeat rule wants two earlier visits
+    doc = json.loads(default_rule_set("b2b").model_dump_json())
+    for rule in doc["rules"]:
+        if rule["id"] == "repeat-visit":
+            rule["min_previous"] = 2
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps({**doc, "version": "twice"}), encoding="utf-8")
+    assert leadflow(["rules", "put", str(path)], target=cli_target(stack), out=io.StringIO()) == 0
+    reads = count_visit_reads(stack, monkeypatch)
+
+    # WHEN Ana comes a second and a third time
+    parts = []
+    for _ in range(3):
+        post(stack, {"name": "Ana López", "email": "ana@gmail.com", "interest": "ebook"})
+        stack.pump_streams()
+        parts.append({p["rule_id"] for p in the_lead(table)["score"]["parts"]})
+
+    # THEN her earlier submissions were read each time, and the rule fired on the third
+    assert reads == [1, 1] and ["repeat-visit" in p for p in parts] == [False, False, True]

@@ -214,7 +214,7 @@ class CaptureStore:
             raise LeadVanished(submission.lead_id)
         returning = submission.model_copy(update={"lead_id": lead_id, "is_new_lead": False})
         values: dict[str, Any] = {":seen": json_time(returning.received_at), ":one": 1}
-        update = "SET last_seen_at = :seen"
+        update = "SET previous_seen_at = last_seen_at, last_seen_at = :seen"
         if returning.interest:
             update += ", latest_interest = :interest"
             values[":interest"] = returning.interest

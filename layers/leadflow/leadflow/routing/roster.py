@@ -18,9 +18,13 @@ from botocore.exceptions import ClientError
 from leadflow.shared.clock import json_time
 from leadflow.shared.models import Manager
 from leadflow.storage import keys
-from leadflow.storage.codec import from_item, to_item
+from leadflow.storage.codec import from_item, to_item, wire
 from leadflow.storage.table import Table
 from leadflow.storage.transactions import condition_failed
+
+# Active and not away (leadflow.routing.assignment.can_hold_leads), as DynamoDB checks it.
+_CAN_HOLD_LEADS = ("active = :true AND (attribute_not_exists(on_leave_until)"
+                   " OR attribute_type(on_leave_until, :null) OR on_leave_until < :today)")
 
 
 def take_lead(table: Table, manager_id: str, now: str, today_iso: str, *,
@@ -29,8 +33,7 @@ def take_lead(table: Table, manager_id: str, now: str, today_iso: str, *,
     it: active, not on leave, below capacity. `within_capacity=False`: an admin's forced
     hand-out (or a manager's own lead entered by hand) may go past capacity, never to
     someone inactive or away."""
-    condition = ("active = :true AND (attribute_not_exists(on_leave_until)"
-                 " OR attribute_type(on_leave_until, :null) OR on_leave_until < :today)")
+    condition = _CAN_HOLD_LEADS
     if within_capacity:
         return table.update_op(
             keys.manager_key(manager_id), "SET last_assigned_at = :now ADD open_leads :one",
@@ -41,6 +44,15 @@ def take_lead(table: Table, manager_id: str, now: str, today_iso: str, *,
         keys.manager_key(manager_id), "SET last_assigned_at = :now ADD open_leads :one", condition=condition,
         values={":now": now, ":one": 1, ":true": True, ":null": "NULL", ":today": today_iso},
     )
+
+
+def still_holds_leads(table: Table, manager_id: str, today_iso: str) -> dict[str, Any]:
+    """The ConditionCheck that a manager may keep a returning lead: active, not on leave
+    (as `take_lead`, without the capacity: the lead is in their load already)."""
+    return {"ConditionCheck": {
+        "TableName": table.name, "Key": wire(keys.manager_key(manager_id)),
+        "ConditionExpression": _CAN_HOLD_LEADS,
+        "ExpressionAttributeValues": wire({":true": True, ":null": "NULL", ":today": today_iso})}}
 
 
 def release_lead(table: Table, manager_id: str) -> dict[str, Any]:

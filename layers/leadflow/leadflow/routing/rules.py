@@ -250,6 +250,10 @@ class RuleSet(BaseModel):
         days = [rule.within_days for rule in self.rules if isinstance(rule, Repeat)]
         return max(days) if days else None
 
+    def previous_visits_needed(self) -> int:
+        """How many earlier visits the most demanding repeat rule asks for (0: none)."""
+        return max((rule.min_previous for rule in self.rules if isinstance(rule, Repeat)), default=0)
+
 
 class InvalidRuleSet(ValueError):
     """A rule set that cannot be used, with one line per problem naming the rule and field;

@@ -165,21 +165,22 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
                 return _supersede(submission, state, rule_set, store)
         days = rule_set.history_days()
         if visits is None and days and not submission.is_new_lead:
-            visits = store.previous_visits(submission, days)
+            visits = _visits_on_card(submission, state, rule_set)
+            if visits is None:
+                visits = store.previous_visits(submission, days)
         card = state.lead.contact if state else None
         score = score_submission(submission, rule_set, LeadHistory(card=card, previous_visits=visits or ()))
         previous = state.lead.score if state else None
         current_id = state.lead.manager_id if state else None
 
-        # A roster read in the last seconds will do to give the lead to a manager: the
-        # write checks them. Keeping the lead's manager, taking it from them, or nobody,
+        # A roster read in the last seconds will do to give the lead to a manager, or to
+        # keep it with its manager: the write checks them. Taking it from them, or nobody,
         # the write does not check: those are decided on the roster as stored now.
         snapshot = store.recent_managers() if attempt == 1 else None
         roster = snapshot if snapshot is not None else store.list_managers()
         requested, decision = _decide(submission, roster, current_id, unavailable, score, rule_set, card, today,
                                       out_of_attempts=attempt == MAX_ATTEMPTS)
-        if snapshot is not None and (decision.manager is None or not decision.new_assignment
-                                     or decision.released_manager_id is not None):
+        if snapshot is not None and (decision.manager is None or decision.released_manager_id is not None):
             roster = store.list_managers()
             requested, decision = _decide(submission, roster, current_id, unavailable, score, rule_set, card,
                                           today, out_of_attempts=attempt == MAX_ATTEMPTS)
@@ -208,6 +209,17 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
             publisher, attempts=attempt,
         )
     raise LeadChanged(f"{submission.lead_id}: still changing after {MAX_ATTEMPTS} attempts")
+
+
+def _visits_on_card(submission: Submission, state: ScoredLead | None, rule_set: RuleSet) -> tuple[datetime, ...] | None:
+    """The visit before this one, from the card, when that is all the repeat rules need:
+    each asks for one earlier visit, and the card's latest visit is this submission (the
+    newest earlier visit decides whether any falls in a rule's days). None: read them."""
+    lead = state.lead if state else None
+    if lead is None or lead.previous_seen_at is None or lead.last_seen_at != submission.received_at \
+            or rule_set.previous_visits_needed() > 1:
+        return None
+    return (lead.previous_seen_at,)
 
 
 def _telling(submission: Submission, score: Score, decision: Assignment, state: ScoredLead | None,

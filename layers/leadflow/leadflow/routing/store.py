@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from leadflow.lifecycle.clocks import STOP_CLOCK, clock_update
 from leadflow.lifecycle.schedules import ReminderDue
 from leadflow.notification.windows import VisitsWindow, window_item
-from leadflow.routing.roster import RecentRoster, Roster, release_lead, take_lead
+from leadflow.routing.roster import RecentRoster, Roster, release_lead, still_holds_leads, take_lead
 from leadflow.shared.clock import utc_now
 from leadflow.shared.models import AssignmentNotice, Lead, LeadStatus, Manager, Score, Submission
 from leadflow.storage import keys
@@ -130,6 +130,8 @@ class RoutingStore:
         - The new manager's counter goes up only while they are active, not on leave
           and below capacity, checked by DynamoDB in the same step: else
           ManagerUnavailable. Concurrent writers therefore can never overbook anyone.
+        - A kept manager (a returning lead) must still be active and not on leave, checked
+          in the same step: else LeadChanged (decided again on a fresh roster).
         - `released`: the inactive or away manager the lead is taken from; their count
           goes down (never below zero), unless `released_holds_it` is False: a rejected or
           converted lead was taken off their load when it closed.
@@ -152,6 +154,8 @@ class RoutingStore:
         if new_assignment and manager:
             counter_at = len(items)
             items.append(take_lead(self.table, manager.manager_id, now, today_iso, within_capacity=within_capacity))
+        elif manager:  # kept on a roster read seconds ago: still active and not away?
+            items.append(still_holds_leads(self.table, manager.manager_id, today_iso))
         if new_assignment and released and released_holds_it and released.open_leads > 0:
             items.append(release_lead(self.table, released.manager_id))
         try:

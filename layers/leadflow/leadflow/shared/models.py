@@ -215,6 +215,9 @@ class Lead(BaseModel):
     source: Source  # first touch
     created_at: datetime
     last_seen_at: datetime
+    # The visit before `last_seen_at` (capture moves it along): a repeat rule asking for
+    # one earlier visit reads it here instead of the submissions (leadflow.routing.service).
+    previous_seen_at: datetime | None = None
     submission_count: int = 1
     latest_interest: str | None = None
     score: Score | None = None
