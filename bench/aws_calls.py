@@ -80,13 +80,13 @@ def _submit_all(stack: LocalStack, posts: list[dict[str, str]]) -> None:
 
 
 def _close_visits_windows(stack: LocalStack) -> None:
-    """Fire the visits digests as their windows close. The speed-to-lead clocks, due by
-    then too, are stopped first (as if every lead had been called): they are no part of
+    """Fire the visits digests as their windows close. The leads' speed-to-lead clocks,
+    due by then too, are stopped first (as if every lead had been called): they are no part of
     what a visit costs, and their emails would count as told twice."""
     ddb, table = stack.client("dynamodb"), stack.table_name()
     running = ddb.query(TableName=table, IndexName="GSI3", KeyConditionExpression="GSI3PK = :clocks",
                         ExpressionAttributeValues={":clocks": {"S": "CLOCKS"}})["Items"]
-    for clock in running:
+    for clock in [c for c in running if c["SK"] == {"S": "LEAD"}]:  # the windows' digests stay due
         ddb.update_item(TableName=table, Key={"PK": clock["PK"], "SK": clock["SK"]},
                         UpdateExpression="REMOVE GSI3PK, GSI3SK")
     stack.pump_schedules(now=datetime.now(timezone.utc) + timedelta(minutes=31))

@@ -51,10 +51,10 @@ policy = ReminderPolicy(sla=settings.sla(), reassign_on_second_miss=settings.rea
 scheduled_due = TypeAdapter(ScheduledDue)
 # Scheduler delivers at least once: one reminder per lead, manager, attempt and clock
 # (`returned_on`: a lead back from a postponement starts a new clock with its manager),
-# and one return per lead and follow-up day.
+# and one return per lead and follow-up day. A window's digest is taken once by itself
+# (leadflow.notification.visits).
 per_clock = once_per("[lead_id, manager_id, attempt, returned_on]", days=7)
 per_return = once_per("[lead_id, follow_up_on]", days=7)
-per_window = once_per("[lead_id, manager_id, window_until]", days=1)
 
 
 @idempotent_function(data_keyword_argument="due", persistence_store=records(settings.table_name, "remind"),
@@ -80,24 +80,27 @@ def come_back(due: FollowUpDue, function_arn: str) -> dict:
     return {"outcome": outcome}
 
 
-@idempotent_function(data_keyword_argument="due", persistence_store=records(settings.table_name, "remind"),
-                     config=per_window)
 @tracer.capture_method
-def tell_visits(due: VisitsDigestDue, function_arn: str) -> dict:
-    outcome = send_visits_digest(due, notifications, mailer, settings.console_url, links,
-                                 reminders_to(function_arn, settings, table))
+def tell_visits(due: VisitsDigestDue) -> dict:
+    outcome = send_visits_digest(due, notifications, mailer, settings.console_url, links)
     logger.info("visits", extra={"lead_id": due.lead_id, "manager_id": due.manager_id, "outcome": outcome})
     metrics.add_metric(name=f"Visits{outcome.title()}", unit=MetricUnit.Count, value=1)
     return {"outcome": outcome}
 
 
 def sweep_clocks(due: SweepDue, function_arn: str) -> dict:
-    """Every clock due: its reminder (idempotent, as above). One that keeps failing is
-    given up on after a few sweeps and parked in the dead-letter queue (alarmed)."""
-    swept = sweep(clocks, due.due_by, lambda reminder: follow_up(due=reminder, function_arn=function_arn)["outcome"])
+    """Every clock due: its reminder or its window's digest (each once, as above). One
+    that keeps failing is given up on after a few sweeps and parked in the dead-letter
+    queue (alarmed)."""
+    def run(clock: ReminderDue | VisitsDigestDue) -> str:
+        if isinstance(clock, VisitsDigestDue):
+            return tell_visits(clock)["outcome"]
+        return follow_up(due=clock, function_arn=function_arn)["outcome"]
+
+    swept = sweep(clocks, due.due_by, run)
     for reminder in swept.given_up:
-        logger.error("reminder given up on after repeated failures: parked in the dead-letter queue",
-                     extra={"lead_id": reminder.lead_id, "attempt": reminder.attempt})
+        logger.error("given up on after repeated failures: parked in the dead-letter queue",
+                     extra={"lead_id": reminder.lead_id, "kind": reminder.kind})
         metrics.add_metric(name="ReminderGivenUp", unit=MetricUnit.Count, value=1)
         aws.client("sqs").send_message(QueueUrl=settings.dead_letter_queue_url, MessageBody=reminder.model_dump_json())
     logger.info("sweep", extra={"due_by": due.due_by.isoformat(), "outcomes": swept.outcomes,
@@ -112,7 +115,7 @@ def sweep_clocks(due: SweepDue, function_arn: str) -> dict:
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # The next schedule targets this very function: its ARN comes from the context, so
     # the template needs no self-reference.
-    for config in (per_clock, per_return, per_window):
+    for config in (per_clock, per_return):
         config.register_lambda_context(context)
     due = scheduled_due.validate_python(event)
     if isinstance(due, SweepDue):
@@ -120,5 +123,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if isinstance(due, FollowUpDue):
         return come_back(due=due, function_arn=context.invoked_function_arn)
     if isinstance(due, VisitsDigestDue):
-        return tell_visits(due=due, function_arn=context.invoked_function_arn)
+        return tell_visits(due)
     return follow_up(due=due, function_arn=context.invoked_function_arn)

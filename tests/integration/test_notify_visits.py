@@ -92,3 +92,66 @@ def test_a_visit_after_the_window_closed_is_told_at_once(stack, table, sent_emai
     emails = to_manager(sent_emails())
     assert len(emails) == 2 and emails[1].subject.startswith("Came back")
     assert "more visits" not in emails[1].body
+
+
+def window_item(stack: LocalStack, lead: dict[str, Any]) -> dict[str, Any]:
+    return stack.client("dynamodb").get_item(
+        TableName=stack.table_name(),
+        Key={"PK": {"S": f"VISITS#{lead['lead_id']}#{lead['manager_id']}"}, "SK": {"S": "VISITS"}})["Item"]
+
+
+def test_a_window_waits_among_the_clocks_only_once_a_visit_is_noted_and_its_digest_is_taken_once(
+        stack, table, sent_emails):
+    # GIVEN a new lead: its email opened a window, with nothing to tell at its end
+    post(stack, 1)
+    stack.drain()
+    [lead] = items_of(table, "lead")
+    assert "GSI3PK" not in window_item(stack, lead)  # no sweep will read it
+
+    # WHEN the person comes back within it
+    post(stack, 2)
+    stack.drain()
+
+    # THEN the window waits among the clocks, due at its end, for its digest
+    item = window_item(stack, lead)
+    window = stores_of(stack).notification.visits_window(lead["lead_id"], lead["manager_id"])
+    until = window.model_dump(mode="json")["window_until"]
+    assert item["GSI3PK"] == {"S": "CLOCKS"} and item["GSI3SK"]["S"].startswith(until[:19])
+    digest = {"kind": "visits_digest", "lead_id": lead["lead_id"], "manager_id": lead["manager_id"],
+              "window_until": until}
+    # AND two deliveries of it (two sweeps at once) tell the manager once
+    outcomes = [stack.invoke("RemindFunction", digest)["outcome"] for _ in range(2)]
+    assert outcomes == ["told", "nothing"]
+    assert len(to_manager(sent_emails())) == 2
+    assert "GSI3PK" not in window_item(stack, lead)
+
+
+def test_a_digest_ses_did_not_take_gives_its_visits_to_the_next_window(stack, table, sent_emails, monkeypatch):
+    from leadflow.notification.mailer import MailThrottled
+
+    # GIVEN two visits noted in a lead's window, and SES throttling when it closes
+    for n in range(3):
+        post(stack, n)
+        stack.drain()
+    remind = stack.module("RemindFunction")
+    real_send = remind.mailer.send
+
+    def throttled(email: Any) -> str:
+        raise MailThrottled("TooManyRequestsException")
+
+    monkeypatch.setattr(remind.mailer, "send", throttled)
+
+    # WHEN the sweep finds the window closed
+    stack.pump_schedules(now=later(31))
+
+    # THEN nothing was sent, and the visits wait in the next window, among the clocks
+    assert len(to_manager(sent_emails())) == 1
+    [lead] = items_of(table, "lead")
+    item = window_item(stack, lead)
+    assert item["pending"] == {"N": "2"} and item["GSI3PK"] == {"S": "CLOCKS"}
+
+    # AND when that window closes, with SES back, the manager is told of both
+    monkeypatch.setattr(remind.mailer, "send", real_send)
+    stack.pump_schedules(now=later(62))
+    emails = to_manager(sent_emails())
+    assert len(emails) == 2 and "2 more visits since the last email" in emails[1].body

@@ -21,7 +21,7 @@ NEEDS: dict[str, set[str]] = {
     "NotifyFunction": TABLE_READS | {
         "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
         "dynamodb:ConditionCheckItem", "ses:SendEmail", "secretsmanager:GetSecretValue", "sqs:SendMessage",
-        "sns:Publish", "scheduler:CreateSchedule", "iam:PassRole"},
+        "sns:Publish"},
     "RemindFunction": TABLE_READS | {
         "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
         "ses:SendEmail", "secretsmanager:GetSecretValue", "sqs:SendMessage", "events:PutEvents",

@@ -1,5 +1,7 @@
-"""Speed-to-lead clocks: a due time on the lead card, in a sparse index (GSI3), swept once
-a minute by the remind function, instead of one EventBridge Scheduler schedule per lead.
+"""Clocks: a due time on an item, in a sparse index (GSI3), swept once a minute by the
+remind function, instead of one EventBridge Scheduler schedule each. A lead card's
+speed-to-lead clock; a visits window's digest (leadflow.notification.windows: the first
+visit noted in a window puts it in the index, due at its end).
 
 Starting a clock costs nothing on the way in: the assignment that starts it writes it in
 the transaction it makes anyway (leadflow.routing.store), and leaving `assigned`
@@ -18,11 +20,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from botocore.exceptions import ClientError
+from pydantic import Field, TypeAdapter
 
-from leadflow.lifecycle.schedules import ReminderDue
+from leadflow.lifecycle.schedules import ReminderDue, VisitsDigestDue
 from leadflow.shared.models import LeadStatus
 from leadflow.storage import keys
 from leadflow.storage.codec import plain
@@ -37,6 +40,9 @@ INDEX = "GSI3"
 MAX_FAILURES = 5
 FINISHED = 3  # `reminder_attempt` of a clock whose last reminder was dealt with
 SWEEP_LIMIT = 200  # clocks per sweep; the rest are due in the next, a minute later
+# Outcomes whose own write moved the clock on (the next attempt, another manager's clock,
+# the next window): nothing is left for the sweep to finish. Any other is finished.
+MOVED_ON = frozenset({"reminded", "reassigned", "told"})
 
 
 def clock_id(due: ReminderDue) -> str:
@@ -57,14 +63,28 @@ def clock_update(due: ReminderDue, at: datetime) -> tuple[list[str], dict[str, A
 STOP_CLOCK = "GSI3PK, GSI3SK"
 
 
+# What a clock is due for: a lead's speed-to-lead reminder, or a visits window's digest.
+Due = Annotated[ReminderDue | VisitsDigestDue, Field(discriminator="kind")]
+_due: TypeAdapter[ReminderDue | VisitsDigestDue] = TypeAdapter(Due)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A clock the sweep found due: what for, the item it is on, its place in the index."""
+
+    due: ReminderDue | VisitsDigestDue
+    key: keys.Key
+    position: str
+
+
 @dataclass
 class Swept:
     """What a sweep did: how many reminders had each outcome, which failed."""
 
     outcomes: dict[str, int] = field(default_factory=dict)
-    failed: list[str] = field(default_factory=list)  # lead ids whose reminder failed (retried next sweep)
+    failed: list[str] = field(default_factory=list)  # lead ids whose run failed (retried next sweep)
     # Taken out of the index after MAX_FAILURES: to park where an operator redrives them.
-    given_up: list[ReminderDue] = field(default_factory=list)
+    given_up: list[ReminderDue | VisitsDigestDue] = field(default_factory=list)
 
 
 class ReminderClocks:
@@ -90,67 +110,76 @@ class ReminderClocks:
             raise
         return True
 
-    def due(self, now: datetime, limit: int = SWEEP_LIMIT) -> list[tuple[ReminderDue, str]]:
-        """The clocks due by `now`, oldest first, with their index positions."""
-        found: list[tuple[ReminderDue, str]] = []
+    def due(self, now: datetime, limit: int = SWEEP_LIMIT) -> list[Clock]:
+        """The clocks due by `now`, oldest first."""
+        found: list[Clock] = []
         bound = keys.clock_position(now, "~")  # every lead id sorts before "~"
         for item in self.table.query(IndexName=INDEX, KeyConditionExpression="GSI3PK = :clocks AND GSI3SK <= :bound",
                                      ExpressionAttributeValues={":clocks": {"S": keys.CLOCKS},
                                                                 ":bound": {"S": bound}},
                                      Limit=limit):
             clock = plain(item)
-            found.append((ReminderDue.model_validate(clock["reminder_due"]), clock["GSI3SK"]))
+            found.append(Clock(_due.validate_python(clock["reminder_due"]), {"PK": clock["PK"], "SK": clock["SK"]},
+                               clock["GSI3SK"]))
             if len(found) >= limit:
                 break
         return found
 
-    def finish(self, due: ReminderDue, position: str) -> None:
-        """The reminder `due` at `position` was dealt with: out of the index, unless the
-        clock moved meanwhile (the reminder started the next attempt, or another clock)."""
+    def finish(self, clock: Clock) -> None:
+        """The clock was dealt with: out of the index, unless it moved meanwhile (a
+        reminder started the next attempt, or another clock; a digest opened the next
+        window)."""
+        condition, values = _still(clock)
+        update = f"REMOVE {STOP_CLOCK}"
+        if isinstance(clock.due, ReminderDue):
+            update = f"SET reminder_attempt = :finished {update}"
+            values[":finished"] = FINISHED
         try:
-            self.table.update(keys.lead_key(due.lead_id), f"SET reminder_attempt = :finished REMOVE {STOP_CLOCK}",
-                              condition=_STILL, values={":finished": FINISHED, **_still(due, position)})
+            self.table.update(clock.key, update, condition=condition, values=values)
         except ClientError as exc:
             if not condition_failed(exc):
                 raise
 
-    def failed(self, due: ReminderDue, position: str) -> bool:
-        """Count a failed reminder; True when the clock was given up on (taken out)."""
+    def failed(self, clock: Clock) -> bool:
+        """Count a failed run; True when the clock was given up on (taken out)."""
+        condition, values = _still(clock)
         try:
-            failures = self.table.update(keys.lead_key(due.lead_id), "ADD reminder_failures :one", condition=_STILL,
-                                         values={":one": 1, **_still(due, position)}, returning="UPDATED_NEW")
+            failures = self.table.update(clock.key, "ADD reminder_failures :one", condition=condition,
+                                         values={":one": 1, **values}, returning="UPDATED_NEW")
         except ClientError as exc:
             if condition_failed(exc):
                 return False
             raise
         if int(failures["reminder_failures"]["N"]) < MAX_FAILURES:
             return False
-        self.finish(due, position)
+        self.finish(clock)
         return True
 
 
-# The clock is still at the reminder the sweep read: same place, same clock, same attempt.
-_STILL = "GSI3SK = :position AND reminder_clock = :clock AND reminder_attempt = :attempt"
+def _still(clock: Clock) -> tuple[str, dict[str, Any]]:
+    """The condition that the clock is still where the sweep read it: in the same place,
+    and for a reminder the same clock at the same attempt."""
+    if isinstance(clock.due, ReminderDue):
+        return ("GSI3SK = :position AND reminder_clock = :clock AND reminder_attempt = :attempt",
+                {":position": clock.position, ":clock": clock_id(clock.due), ":attempt": clock.due.attempt})
+    return "GSI3SK = :position", {":position": clock.position}
 
 
-def _still(due: ReminderDue, position: str) -> dict[str, Any]:
-    return {":position": position, ":clock": clock_id(due), ":attempt": due.attempt}
-
-
-def sweep(clocks: ReminderClocks, now: datetime, remind: Callable[[ReminderDue], str]) -> Swept:
-    """Deal with every clock due by `now`: `remind` (idempotent) sends the reminder or
-    escalates and says what it did. One failing reminder does not hold up the others: it
-    stays due and the next sweep tries again."""
+def sweep(clocks: ReminderClocks, now: datetime, run: Callable[[ReminderDue | VisitsDigestDue], str]) -> Swept:
+    """Deal with every clock due by `now`: `run` (idempotent) sends the reminder or
+    escalates, or tells a window's visits, and says what it did. One failing does not
+    hold up the others: it stays due and the next sweep tries again."""
     swept = Swept()
-    for due, position in clocks.due(now):
+    for clock in clocks.due(now):
         try:
-            outcome = remind(due)
-        except Exception:  # noqa: BLE001 - one lead's failure must not stop the others' reminders
-            logger.exception("reminder failed", extra={"lead_id": due.lead_id, "attempt": due.attempt})
-            swept.failed.append(due.lead_id)
-            if clocks.failed(due, position):
-                swept.given_up.append(due)
+            outcome = run(clock.due)
+        except Exception:  # noqa: BLE001 - one lead's failure must not stop the others'
+            logger.exception("clock failed", extra={"lead_id": clock.due.lead_id, "kind": clock.due.kind})
+            swept.failed.append(clock.due.lead_id)
+            if clocks.failed(clock):
+                swept.given_up.append(clock.due)
             continue
         swept.outcomes[outcome] = swept.outcomes.get(outcome, 0) + 1
-        clocks.finish(due, position)
+        if outcome not in MOVED_ON:
+            clocks.finish(clock)
     return swept

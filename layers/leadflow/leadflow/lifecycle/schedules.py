@@ -1,12 +1,10 @@
-"""What wakes `remind`: speed-to-lead clocks (a lead's first-contact SLA runs out; a due
-time on the lead card, swept once a minute: leadflow.lifecycle.clocks), and one-time
-EventBridge Scheduler schedules for the rarer follow-up (a postponed lead's day has come)
-and visits digest.
+"""What wakes `remind`: clocks swept once a minute (leadflow.lifecycle.clocks: a lead's
+first-contact SLA runs out; a returning lead's visits window closes), and one-time
+EventBridge Scheduler schedules for the rarer follow-up (a postponed lead's day has come).
 
-Schedules are named from the lead and what they are for (the manager and attempt, or
-the follow-up day), so a redelivered event cannot create two (CreateSchedule answers
-ConflictException: it is already there), and `cancel` finds all of a lead's pending
-schedules by name prefix. Schedules delete themselves after firing
+Schedules are named from the lead and the follow-up day, so a redelivered event cannot
+create two (CreateSchedule answers ConflictException: it is already there), and
+`cancel` finds all of a lead's pending schedules by name prefix. Schedules delete themselves after firing
 (ActionAfterCompletion DELETE)."""
 
 from __future__ import annotations
@@ -69,9 +67,10 @@ class FollowUpDue(BaseModel):
 
 
 class VisitsDigestDue(BaseModel):
-    """Input of a visits-digest schedule (EventBridge Scheduler → remind): a person kept
-    coming back while their manager's window was open; at `window_until` the manager is
-    told how many visits there were and what changed (leadflow.notification.visits)."""
+    """A visits digest due (a window's clock, or the input of a schedule made before
+    windows had clocks): a person kept coming back while their manager's window was
+    open; at `window_until` the manager is told how many visits there were and what
+    changed (leadflow.notification.visits)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -135,14 +134,6 @@ def follow_up_schedule_name(lead_id: str, follow_up_on: date) -> str:
     return f"{schedule_prefix(lead_id)}back-{follow_up_on.strftime('%Y%m%d')}"
 
 
-def digest_schedule_name(lead_id: str, manager_id: str, window_until: datetime) -> str:
-    """`visits-<lead id>-<hash of manager and window>`: outside the lead's `lead-` prefix,
-    so a status change (which cancels the lead's reminders) leaves it: the manager is
-    still told that the person came back."""
-    window = f"{manager_id}#{window_until.astimezone(timezone.utc).isoformat()}"
-    return f"visits-{lead_id}-{hashlib.sha256(window.encode('utf-8')).hexdigest()[:8]}"[:64]
-
-
 def follow_up_at(follow_up_on: date) -> datetime:
     return datetime.combine(follow_up_on, FOLLOW_UP_TIME)
 
@@ -169,13 +160,7 @@ class Reminders:
         return self._create(follow_up_schedule_name(due.lead_id, due.follow_up_on), due,
                             follow_up_at(due.follow_up_on), {"lead_id": due.lead_id, "kind": due.kind})
 
-    def schedule_digest(self, due: VisitsDigestDue) -> bool:
-        """Create the schedule that tells the manager about the visits of a window when it
-        closes; False when it already exists (one per lead, manager and window)."""
-        return self._create(digest_schedule_name(due.lead_id, due.manager_id, due.window_until), due,
-                            due.window_until, {"lead_id": due.lead_id, "kind": due.kind})
-
-    def _create(self, name: str, due: ReminderDue | FollowUpDue | VisitsDigestDue, at: datetime,
+    def _create(self, name: str, due: FollowUpDue, at: datetime,
                 description: dict[str, Any]) -> bool:
         target: dict[str, Any] = {
             "Arn": self.target.function_arn, "RoleArn": self.target.role_arn,

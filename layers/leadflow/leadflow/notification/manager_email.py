@@ -12,7 +12,7 @@ from typing import Protocol
 from botocore.exceptions import ClientError
 
 from leadflow.lifecycle.links.signing import ActionLinks, manager_links
-from leadflow.lifecycle.schedules import ReminderDue, Reminders, VisitsDigestDue, due_at
+from leadflow.lifecycle.schedules import ReminderDue, Reminders, due_at
 from leadflow.notification.hot_leads import HotLeadAlerts
 from leadflow.notification.mailer import Mailer, MailRejected, MailThrottled
 from leadflow.notification.render import render_assignment_email
@@ -115,9 +115,7 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
             if is_news(assignment):
                 if notice is None:
                     store.open_visits_window(window_opened_by(assignment, now))
-            elif (digest_at := note_or_tell(assignment, store, now)) is not None:
-                follow_up.reminders.schedule_digest(VisitsDigestDue(
-                    lead_id=lead.lead_id, manager_id=manager.manager_id, window_until=digest_at))
+            elif note_or_tell(assignment, store, now) is not None:  # noted: told when the window closes
                 result.coalesced = True
                 return result
         if follow_up.hot_alerts and assignment.temperature == Temperature.HOT:

@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from leadflow.notification.windows import VisitsWindow, window_item
+from leadflow.notification.windows import VisitsWindow, digest_of, window_item
 from leadflow.routing.roster import Roster
 from leadflow.shared.clock import json_time
 from leadflow.shared.events import LeadAssigned
@@ -162,13 +162,17 @@ class NotificationStore(LeadReads):
 
     def note_visit(self, lead_id: str, manager_id: str, submission_id: str, received_at: datetime,
                    now: datetime) -> datetime | None:
-        """Count a visit in the open window; when the window ends (None: none is open)."""
+        """Count a visit in the open window, which puts its digest among the clocks (due at
+        its end); when the window ends (None: none is open, or one opened before windows
+        carried their digest)."""
         try:
             window = self.table.update(
                 keys.visits_window_key(lead_id, manager_id),
-                "SET latest_submission_id = :sub, latest_received_at = :at ADD pending :one",
-                condition="until_epoch > :now", returning="ALL_NEW",
-                values={":sub": submission_id, ":at": json_time(received_at), ":one": 1, ":now": int(now.timestamp())})
+                "SET latest_submission_id = :sub, latest_received_at = :at, GSI3PK = :clocks, GSI3SK = digest_position,"
+                " reminder_due = digest_due ADD pending :one",
+                condition="until_epoch > :now AND attribute_exists(digest_position)", returning="ALL_NEW",
+                values={":sub": submission_id, ":at": json_time(received_at), ":one": 1, ":now": int(now.timestamp()),
+                        ":clocks": keys.CLOCKS})
         except ClientError as exc:
             if condition_failed(exc):
                 return None
@@ -178,22 +182,40 @@ class NotificationStore(LeadReads):
     def visits_window(self, lead_id: str, manager_id: str) -> VisitsWindow | None:
         return self.table.get_model(keys.visits_window_key(lead_id, manager_id), VisitsWindow)
 
-    def close_visits_window(self, window: VisitsWindow, told: LeadAssigned, window_until: datetime) -> int:
-        """The visits of `window` were told (as `told`): the next window runs to
-        `window_until`, with what was noted since; returns how many that is (0 when the
-        window was taken over meanwhile, by a rise to hot say)."""
+    def close_visits_window(self, window: VisitsWindow, told: LeadAssigned, window_until: datetime) -> int | None:
+        """Take the digest of `window` (told as `told`) and open the next window, to
+        `window_until`, with what was noted since, out of the clocks' index: in one
+        conditional update, so a digest is taken once. How many visits the next window
+        holds already; None when the window was taken before (by another sweep, or a
+        rise to hot that opened a new one)."""
         until = int(window_until.timestamp())
+        digest = digest_of(window.model_copy(update={"window_until": window_until}))
         try:
             after = self.table.update(
                 keys.visits_window_key(window.lead_id, window.manager_id),
                 "SET window_until = :until, until_epoch = :epoch, told_temperature = :temperature,"
-                " told_points = :points, expires_at = :expires ADD pending :told",
+                " told_points = :points, expires_at = :expires, digest_due = :due, digest_position = :position"
+                " ADD pending :told REMOVE GSI3PK, GSI3SK",
                 condition="until_epoch = :was", returning="ALL_NEW",
                 values={":until": json_time(window_until), ":epoch": until, ":temperature": told.temperature.value,
                         ":points": told.points, ":expires": until + 86400, ":told": -window.pending,
-                        ":was": int(window.window_until.timestamp())})
+                        ":was": int(window.window_until.timestamp()), ":due": digest["digest_due"],
+                        ":position": digest["digest_position"]})
         except ClientError as exc:
             if condition_failed(exc):
-                return 0
+                return None
             raise
         return int(after["pending"]["N"])
+
+    def queue_digest(self, lead_id: str, manager_id: str, window_until: datetime, pending: int = 0) -> None:
+        """Put the window ending at `window_until` among the clocks, due at its end, adding
+        `pending` visits to it (a digest that could not be sent gives its visits back)."""
+        try:
+            self.table.update(keys.visits_window_key(lead_id, manager_id),
+                              "SET GSI3PK = :clocks, GSI3SK = digest_position, reminder_due = digest_due"
+                              " ADD pending :pending",
+                              condition="until_epoch = :epoch", values={":clocks": keys.CLOCKS, ":pending": pending,
+                                                                        ":epoch": int(window_until.timestamp())})
+        except ClientError as exc:
+            if not condition_failed(exc):  # a rise to hot opened another window meanwhile: told there
+                raise

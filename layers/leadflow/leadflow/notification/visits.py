@@ -4,8 +4,8 @@ how many there were and what changed. Fifty posts in a minute are one lead (capt
 makes sure) and, here, two emails instead of fifty.
 
 A window opens with each email the manager gets about the lead (new lead, came back,
-reassigned). A later visit in it is only noted, and a schedule (remind's) tells the
-manager when the window closes. A rise to hot is always told at once: the manager must
+reassigned). A later visit in it is only noted, and puts the window among the clocks
+(GSI3): remind's sweep tells the manager when the window closes. A rise to hot is always told at once: the manager must
 call now, not in half an hour."""
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from botocore.exceptions import ClientError
+
 from leadflow.lifecycle.links.signing import ActionLinks, manager_links
-from leadflow.lifecycle.schedules import Reminders, VisitsDigestDue
-from leadflow.notification.mailer import Mailer
+from leadflow.lifecycle.schedules import VisitsDigestDue
+from leadflow.notification.mailer import Mailer, MailRejected, MailThrottled
 from leadflow.notification.render import render_assignment_email
 from leadflow.notification.windows import VISITS_WINDOW, VisitsWindow, is_news, window_opened_by
 from leadflow.shared.clock import utc_now
@@ -33,7 +35,9 @@ class VisitsStore(Protocol):
 
     def visits_window(self, lead_id: str, manager_id: str) -> VisitsWindow | None: ...
 
-    def close_visits_window(self, window: VisitsWindow, told: LeadAssigned, window_until: datetime) -> int: ...
+    def close_visits_window(self, window: VisitsWindow, told: LeadAssigned, window_until: datetime) -> int | None: ...
+
+    def queue_digest(self, lead_id: str, manager_id: str, window_until: datetime, pending: int = 0) -> None: ...
 
     def get_assignment_context(self, lead_id: str, received_at: datetime, submission_id: str,
                                manager_id: str) -> tuple[Lead, Submission, Manager]: ...
@@ -56,11 +60,14 @@ def note_or_tell(assignment: LeadAssigned, store: VisitsStore, now: datetime) ->
 
 
 def send_visits_digest(due: VisitsDigestDue, store: VisitsStore, mailer: Mailer, console_url: str = "",
-                       links: ActionLinks | None = None, reminders: Reminders | None = None,
-                       now: datetime | None = None) -> str:
+                       links: ActionLinks | None = None, now: datetime | None = None) -> str:
     """A window closed: tell the manager how many more visits the lead made and what
     changed, in one email; returns `told`, or `nothing` (no visit since, a window already
-    told, or a lead gone or moved to someone else). The next window opens with it."""
+    told, or a lead gone or moved to someone else). The next window opens with it.
+
+    Once: the digest is taken (the next window opened) before the email, in one
+    conditional update; a second sweep finds it taken. An SES error answer gives the
+    visits back to the next window, whose end tells them."""
     now = now or utc_now()
     window = store.visits_window(due.lead_id, due.manager_id)
     if window is None or window.window_until != due.window_until or window.pending <= 0 \
@@ -77,12 +84,17 @@ def send_visits_digest(due: VisitsDigestDue, store: VisitsStore, mailer: Mailer,
                         received_at=submission.received_at, manager_id=manager.manager_id,
                         form_id=submission.form_id, points=lead.score.points, temperature=lead.score.temperature,
                         is_new_lead=False, previous_temperature=window.told_temperature)
-    if manager.email_status != EMAIL_SUPPRESSED:
-        mailer.send(render_assignment_email(lead, submission, manager, told, console_url,
-                                            manager_links(links, lead, manager, now), visits=window.pending))
     next_until = now + VISITS_WINDOW
-    if store.close_visits_window(window, told, next_until) > 0 and reminders is not None:
-        # Visits noted while this email was written: the next window tells them.
-        reminders.schedule_digest(VisitsDigestDue(lead_id=lead.lead_id, manager_id=manager.manager_id,
-                                                  window_until=next_until))
+    noted_since = store.close_visits_window(window, told, next_until)
+    if noted_since is None:
+        return "nothing"
+    try:
+        if manager.email_status != EMAIL_SUPPRESSED:
+            mailer.send(render_assignment_email(lead, submission, manager, told, console_url,
+                                                manager_links(links, lead, manager, now), visits=window.pending))
+    except (MailThrottled, MailRejected, ClientError):  # SES did not take it: the next window tells them
+        store.queue_digest(lead.lead_id, manager.manager_id, next_until, pending=window.pending)
+        raise
+    if noted_since > 0:  # visits noted while this email was written: the next window tells them
+        store.queue_digest(lead.lead_id, manager.manager_id, next_until)
     return "told"

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from leadflow.lifecycle.schedules import VisitsDigestDue
 from leadflow.shared.events import LeadAssigned
 from leadflow.shared.models import Temperature
 from leadflow.storage import keys
@@ -54,7 +55,16 @@ def window_opened_by(assignment: LeadAssigned, now: datetime) -> VisitsWindow:
 
 def window_item(window: VisitsWindow) -> dict[str, Any]:
     """The window as stored: compared as epoch seconds (`until_epoch`: ISO times with and
-    without fractions do not sort as text), kept a day past its end by TTL."""
+    without fractions do not sort as text), kept a day past its end by TTL, with its
+    digest ready (`digest_due`, `digest_position`): the first visit noted in it puts it
+    in the clocks' index (GSI3), for the sweep to tell at its end."""
     until = int(window.window_until.timestamp())
     return to_item(keys.visits_window_key(window.lead_id, window.manager_id), "visits_window", window,
-                   until_epoch=until, expires_at=until + 86400)
+                   until_epoch=until, expires_at=until + 86400, **digest_of(window))
+
+
+def digest_of(window: VisitsWindow) -> dict[str, Any]:
+    """The digest a window's visits are told by, and its place among the clocks."""
+    due = VisitsDigestDue(lead_id=window.lead_id, manager_id=window.manager_id, window_until=window.window_until)
+    return {"digest_due": due.model_dump(mode="json"),
+            "digest_position": keys.clock_position(window.window_until, window.lead_id)}
