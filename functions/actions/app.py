@@ -2,6 +2,11 @@
 (mail scanners open every link), POST acts: a manager's "contacted", "not interested",
 "call later" (`/actions/{token}`), a rejected lead's questionnaire (`/feedback/{token}`).
 No Cognito here: the signed token in the path is the credential (leadflow.lifecycle.links)."""
+# ruff: noqa: E402 (the imports follow the collector's pause)
+
+from leadflow.shared import coldstart
+
+PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -81,3 +86,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         # a stage variable, since the API names this function (no environment for it).
         pages.console_url = ConsoleConfig.from_stage(event.get("stageVariables")).console_url
     return app.resolve(event, context)
+
+
+coldstart.init_done(PAUSED)  # the module is loaded: init is done

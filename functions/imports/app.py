@@ -2,6 +2,11 @@
 store (leadflow.capture.importing); `Lead Assigned` / `Lead Unassigned` of an imported
 submission → counted, and once the whole import is routed, one summary email per
 manager."""
+# ruff: noqa: E402 (the imports follow the collector's pause)
+
+from leadflow.shared import coldstart
+
+PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -67,3 +72,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         importer.note_routed(routed)
         finish(routed.import_id)  # also on a redelivery: the first may have failed before it
     return {"import_id": routed.import_id}
+
+
+coldstart.init_done(PAUSED)  # the module is loaded: init is done

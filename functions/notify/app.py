@@ -3,6 +3,11 @@ signed action links (and the speed-to-lead reminder, and the hot-lead topic);
 `Lead Scored` → the visitor's thank-you when their form has the autoresponder on;
 `Lead Status Changed` with `farewell` → the rejected lead's goodbye and questionnaire;
 SES's `Email Bounced` / `Email Complaint Received` for a manager → their address marked."""
+# ruff: noqa: E402 (the imports follow the collector's pause)
+
+from leadflow.shared import coldstart
+
+PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
 
 import json
 from collections.abc import Callable
@@ -174,3 +179,6 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
         return send(detail)
     except MailRejected as error:
         return refused(event.raw_event, detail, error)
+
+
+coldstart.init_done(PAUSED)  # the module is loaded: init is done

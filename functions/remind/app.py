@@ -4,6 +4,11 @@ reminds the manager, or on a second miss tells the admins and reassigns the lead
 Follow-up (FollowUpDue): a postponed lead's day has come, it goes back to its manager
 with a new speed-to-lead clock. Visits (VisitsDigestDue): a returning lead's window
 closed, its manager is told how many more visits it made."""
+# ruff: noqa: E402 (the imports follow the collector's pause)
+
+from leadflow.shared import coldstart
+
+PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -125,3 +130,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if isinstance(due, VisitsDigestDue):
         return tell_visits(due)
     return follow_up(due=due, function_arn=context.invoked_function_arn)
+
+
+coldstart.init_done(PAUSED)  # the module is loaded: init is done

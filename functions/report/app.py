@@ -2,6 +2,11 @@
 bus → the report counters (atomic ADDs, with the lead's report mark in the same
 transaction, so a redelivered event counts nothing). A failure is retried by Lambda,
 then the event goes to the dead-letter queue (template.yaml)."""
+# ruff: noqa: E402 (the imports follow the collector's pause)
+
+from leadflow.shared import coldstart
+
+PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -34,3 +39,6 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
                                           "fact": counted.fact or "lead", "outcome": counted.outcome})
     metrics.add_metric(name=_METRICS[counted.outcome], unit=MetricUnit.Count, value=1)
     return {"outcome": counted.outcome}
+
+
+coldstart.init_done(PAUSED)  # the module is loaded: init is done

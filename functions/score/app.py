@@ -2,6 +2,11 @@
 `Lead Assigned` / `Lead Unassigned`. The roster is read at most once every few seconds
 per container (the assignment's write re-checks the manager), and a batch's events are
 put together, ten per PutEvents call, once its records are done."""
+# ruff: noqa: E402 (the imports follow the collector's pause)
+
+from leadflow.shared import coldstart
+
+PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -78,3 +83,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
                      if {"itemIdentifier": key} not in failures]
     return response
 
+
+coldstart.init_done(PAUSED)  # the module is loaded: init is done

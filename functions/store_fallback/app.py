@@ -1,4 +1,9 @@
 """store_fallback: submissions queued while the table was unavailable → the table."""
+# ruff: noqa: E402 (the imports follow the collector's pause)
+
+from leadflow.shared import coldstart
+
+PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -34,3 +39,6 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+coldstart.init_done(PAUSED)  # the module is loaded: init is done
