@@ -21,7 +21,10 @@ from leadflow_local.moto_patches import (
     event_input_paths,
     serialized_requests,
     ses_events,
+    sqs_retention,
     stream_iterators,
+    stream_records_json,
+    update_expressions,
 )
 
 REGION = "us-east-1"
@@ -347,3 +350,167 @@ def test_an_input_path_is_parsed_once_and_events_still_reach_the_rules_queue():
     assert sorted(json.loads(b)["detail"]["n"] for b in bodies) == [0, 1]
     assert jsonpath_ng.ext.parse("$.detail") is jsonpath_ng.ext.parse("$.detail")
     assert event_input_paths.original_parse("$.detail") is not event_input_paths.original_parse("$.detail")
+
+
+# -- stream_records_json: GetRecords written with one json.dumps ----------------------------
+
+
+def test_moto_still_answers_get_records_from_the_backend_the_patch_reads():
+    from moto.core.serialize import TimestampSerializer
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    assert getattr(DynamoDBStreamsHandler.get_records, "leadflow_json", False)
+    source = inspect.getsource(stream_records_json.moto_get_records)
+    assert 'self._get_param("ShardIterator")' in source and 'self._get_param("Limit")' in source
+    assert "self.backend.get_records(arn, limit)" in source
+    assert callable(TimestampSerializer._timestamp_unixtimestamp)
+
+
+def test_get_records_answers_what_motos_own_serializer_answers_for_every_attribute_type(monkeypatch):
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    # GIVEN a stream with inserts, updates and a delete of items holding every attribute type
+    table = leads_table()
+    dynamodb = client("dynamodb")
+    item = {"PK": {"S": "LEAD#1"}, "SK": {"S": "LEAD"}, "G": {"S": "g"}, "n": {"N": "12.5"}, "b": {"B": b"\x00\xffhi"},
+            "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"x", b"\x01"]}, "t": {"BOOL": True},
+            "f": {"BOOL": False}, "z": {"NULL": True}, "e": {"S": ""}, "u": {"S": "Zoë ✓"},
+            "m": {"M": {"k": {"S": "v"}, "bin": {"B": b"y"}, "deep": {"M": {"l": {"L": [{"N": "1"}, {"B": b"z"}]}}}}},
+            "l": {"L": [{"S": "x"}, {"M": {}}, {"L": []}, {"BOOL": False}]}}
+    dynamodb.put_item(TableName="leads", Item=item)
+    dynamodb.update_item(TableName="leads", Key={"PK": {"S": "LEAD#1"}, "SK": {"S": "LEAD"}},
+                         UpdateExpression="SET n = n + :one", ExpressionAttributeValues={":one": {"N": "1"}})
+    dynamodb.put_item(TableName="leads", Item={"PK": {"S": "LEAD#2"}, "SK": {"S": "SUB#1"}})
+    dynamodb.delete_item(TableName="leads", Key={"PK": {"S": "LEAD#2"}, "SK": {"S": "SUB#1"}})
+    streams = client("dynamodbstreams")
+    arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+    def read(limit: int) -> list[dict[str, Any]]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        pages = []
+        for _ in range(4):
+            page = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=limit)
+            pages.append(page["Records"])
+            iterator = {"ShardIterator": page["NextShardIterator"]}
+        return pages
+
+    # WHEN it is read through the patch, and through moto's own serializer
+    patched = read(limit=3)
+    monkeypatch.setattr(DynamoDBStreamsHandler, "get_records", stream_records_json.moto_get_records)
+    original = read(limit=3)
+
+    # THEN both give the same records, page by page (the same iterators' worth), as boto3 parses them
+    assert patched == original
+    assert [len(page) for page in patched] == [3, 1, 0, 0]
+    assert patched[0][0]["dynamodb"]["NewImage"]["b"]["B"] == original[0][0]["dynamodb"]["NewImage"]["b"]["B"]
+    assert patched[0][1]["eventName"] == "MODIFY" and patched[1][0]["eventName"] == "REMOVE"
+
+
+# -- update_expressions: an UpdateExpression parsed once, each pass's node table built once --
+
+
+def test_moto_still_parses_copies_and_walks_update_expressions_as_the_patch_assumes():
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+    from moto.dynamodb.parsing.validators import UpdateExpressionValidator, Validator
+
+    assert list(inspect.signature(update_expressions.original_make).parameters) == ["cls", "expression_str"]
+    # The validator works on its own copy: a parsed tree given to it is never changed.
+    assert "self.node_to_validate = deepcopy(expression)" in inspect.getsource(Validator.__init__)
+    assert "self._processing_map()" in inspect.getsource(update_expressions.original_nodes_to_be_processed)
+    assert "self._processing_map()" in inspect.getsource(update_expressions.original_process)
+    assert getattr(DepthFirstTraverser.nodes_to_be_processed, "leadflow_cached", False)
+    # No pass overrides what the patch replaces; every pass's table is a constant.
+    from moto.dynamodb.parsing import validators
+
+    assert UpdateExpressionValidator.__mro__[1] is Validator
+
+    for cls in vars(validators).values():
+        if isinstance(cls, type) and issubclass(cls, DepthFirstTraverser) and cls is not DepthFirstTraverser:
+            assert "nodes_to_be_processed" not in vars(cls) and "process" not in vars(cls), cls
+            assert "return {" in inspect.getsource(cls._processing_map), cls
+
+
+def test_an_update_expression_is_parsed_once_and_updates_still_apply_and_fail_as_before():
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    leads_table()
+    dynamodb = client("dynamodb")
+    key = {"PK": {"S": "COUNT"}, "SK": {"S": "day"}}
+    expression = "SET n = if_not_exists(n, :zero) + :one, seen = list_append(if_not_exists(seen, :empty), :id)"
+    for n in range(3):
+        dynamodb.update_item(TableName="leads", Key=key, UpdateExpression=expression,
+                             ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}, ":empty": {"L": []},
+                                                        ":id": {"L": [{"S": f"e{n}"}]}})
+
+    item = dynamodb.get_item(TableName="leads", Key=key, ConsistentRead=True)["Item"]
+    assert item["n"] == {"N": "3"} and item["seen"] == {"L": [{"S": "e0"}, {"S": "e1"}, {"S": "e2"}]}
+    assert UpdateExpressionParser.make(expression) is UpdateExpressionParser.make(expression)
+    # Still refused as moto refuses them: a bad expression, a key attribute, a missing value.
+    for bad, values in (("SET n = ", {}), ("SET PK = :v", {":v": {"S": "x"}}), ("SET n = :missing", {})):
+        with pytest.raises(ClientError) as refused:
+            dynamodb.update_item(TableName="leads", Key=key, UpdateExpression=bad,
+                                 **({"ExpressionAttributeValues": values} if values else {}))
+        assert refused.value.response["Error"]["Code"] == "ValidationException", bad
+
+
+# -- sqs_retention: the retention check reads the queue's period, not every attribute ------
+
+
+def test_moto_still_checks_retention_through_the_queue_attribute_the_patch_reads():
+    from moto.sqs.models import Queue, SQSBackend
+
+    source = inspect.getsource(sqs_retention.original_check)
+    assert '"MessageRetentionPeriod"' in source and "message.sent_timestamp / 1000" in source
+    assert "unix_time()" in source
+    assert "MessageRetentionPeriod" in Queue.BASE_ATTRIBUTES
+    assert getattr(SQSBackend.is_message_valid_based_on_retention_period, "leadflow_direct", False)
+
+
+def test_received_messages_are_kept_or_dropped_by_the_retention_period_as_before(monkeypatch):
+    from moto.sqs import models as sqs_models
+
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="fresh")
+    backend = sqs_models.sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
+    message = backend.get_queue("q")._messages[0]
+    assert backend.get_queue("q").message_retention_period == 60
+    for offset in (0, 59, 61):
+        monkeypatch.setattr(sqs_models, "unix_time", lambda offset=offset: message.sent_timestamp / 1000 + offset)
+        assert backend.is_message_valid_based_on_retention_period("q", message) == \
+            sqs_retention.original_check(backend, "q", message), offset
+    monkeypatch.undo()
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["fresh"]
+
+
+def test_the_validators_copy_of_a_parsed_tree_is_what_deepcopy_makes():
+    import copy
+
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import Node
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    assert validators.deepcopy is update_expressions.copy_tree
+
+    def shape(node: Any, parent: Any = None) -> Any:
+        assert node.parent is parent
+        return (type(node), {k: v for k, v in vars(node).items() if k not in ("children", "parent")},
+                [shape(c, node) if isinstance(c, Node) else c for c in node.children or []])
+
+    for expression in ("SET a.b[2] = if_not_exists(#n, :zero) + :one, c = list_append(:l, c) REMOVE d[1], e",
+                       "ADD s :members DELETE t :gone", "SET #x = :v", "REMOVE a"):
+        tree = UpdateExpressionParser.make(expression)
+        ours, theirs = update_expressions.copy_tree(tree), copy.deepcopy(tree)
+        assert shape(ours) == shape(theirs) == shape(tree)
+        def ids(root: Any) -> set[int]:
+            found, nodes = set(), [root]
+            while nodes:
+                node = nodes.pop()
+                found.add(id(node))
+                nodes.extend(c for c in node.children or [] if isinstance(c, Node))
+            return found
+
+        assert not ids(ours) & ids(tree)  # every node of the copy is a new one
+    value = {"L": [1, {"M": {}}]}
+    assert update_expressions.copy_tree(value) == value and update_expressions.copy_tree(value) is not value

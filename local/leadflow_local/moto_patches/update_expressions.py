@@ -1,0 +1,144 @@
+"""Make moto's UpdateExpression handling cost less per write, with the same answers.
+
+Every UpdateItem, and every Update of a TransactWriteItems, had moto parse its
+UpdateExpression twice (once in the response layer to check the names and values it
+uses, once in the backend) and then run ten validating passes over a copy of the tree,
+each pass rebuilding its node-type table at every node. Writes were most of the local
+pipeline's CPU (the report counters are a transaction of many updates). Two changes,
+neither touching what moto decides:
+
+- a parsed expression is kept by its text (`UpdateExpressionParser.make`): the tree
+  is only read by moto's response layer (`find_clauses`) and copied by the validator
+  (`Validator.__init__` deep-copies it) before anything is resolved or executed on
+  it, so a shared tree is never changed. An expression that does not parse raises as
+  before (errors are not kept).
+- each validating pass (`DepthFirstTraverser`) builds its node-type table once per
+  pass instead of once per node: the tables are class-level constants (node class →
+  the pass's own bound method);
+- the validator's copy of the tree is made by walking the tree (`copy_tree`), not by
+  `copy.deepcopy`'s generic reduce-and-rebuild: the same fresh nodes, scalars shared
+  as deepcopy shares them; anything unexpected in a tree is left to deepcopy.
+
+Relies on moto internals (tests/local/test_moto_patches.py checks each one):
+`UpdateExpressionParser.make(expression_str)`; `Validator.__init__` deep-copying the
+expression it is given with the `deepcopy` name of `moto.dynamodb.parsing.validators`
+(whose other use copies a DynamoType, left to `copy.deepcopy`); `Node` keeping its
+state in `type`, `children` and `parent`; `DepthFirstTraverser._processing_map`, `nodes_to_be_processed`
+and `process` as moto defines them."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_patched = False
+# moto's own methods, as they were before the patch (their tests read them).
+original_make: Any = None
+original_nodes_to_be_processed: Any = None
+original_process: Any = None
+
+
+def parse_update_expressions_once() -> None:
+    """Install the patch (once per process)."""
+    global _patched, original_make, original_nodes_to_be_processed, original_process  # noqa: PLW0603
+    with _lock:
+        if _patched:
+            return
+        from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+        from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+        original_make = UpdateExpressionParser.make.__func__  # a classmethod
+        cached_make = functools.lru_cache(maxsize=1024)(lambda expression: original_make(UpdateExpressionParser,
+                                                                                          expression))
+
+        def make(cls: Any, expression_str: str) -> Any:
+            if cls is not UpdateExpressionParser or not isinstance(expression_str, str):
+                return original_make(cls, expression_str)
+            return cached_make(expression_str)
+
+        make.leadflow_cached = True  # type: ignore[attr-defined]
+        UpdateExpressionParser.make = classmethod(make)  # type: ignore[method-assign,assignment]
+
+        original_nodes_to_be_processed = DepthFirstTraverser.nodes_to_be_processed
+        original_process = DepthFirstTraverser.process
+
+        def processing_map(self: Any) -> dict[type, Any]:
+            found = self.__dict__.get("_leadflow_map")
+            if found is None:
+                found = self.__dict__["_leadflow_map"] = self._processing_map()
+                self.__dict__["_leadflow_types"] = tuple(found)
+            return found  # type: ignore[no-any-return]
+
+        def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+            types = self.__dict__.get("_leadflow_types")
+            if types is None:
+                processing_map(self)
+                types = self.__dict__["_leadflow_types"]
+            return types  # type: ignore[no-any-return]
+
+        def process(self: Any, node: Any) -> Any:
+            for class_key, processor in processing_map(self).items():
+                if isinstance(node, class_key):
+                    return processor(node)
+            return None
+
+        # The validator's copy of the tree, made by walking the tree itself.
+        from moto.dynamodb.parsing import validators
+
+        validators.deepcopy = copy_tree  # type: ignore[attr-defined]
+
+        nodes_to_be_processed.leadflow_cached = True  # type: ignore[attr-defined]
+        DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed  # type: ignore[method-assign]
+        DepthFirstTraverser.process = process  # type: ignore[method-assign]
+        _patched = True
+
+
+def copy_tree(node: Any, memo: dict[int, Any] | None = None) -> Any:
+    """`copy.deepcopy` of a parsed UpdateExpression tree, without deepcopy's generic
+    walk: each node's own attributes copied, its children copied in turn, parents
+    pointing at the copies. Anything but a plain tree of nodes over str/int/float/
+    bool/None leaves (what a parse produces) is left to `copy.deepcopy`."""
+    from moto.dynamodb.parsing.ast_nodes import Node
+
+    if not isinstance(node, Node) or node.__dict__.get("parent") is not None:
+        return copy.deepcopy(node, memo)
+    copied = _copy_node(node, Node)
+    return copy.deepcopy(node, memo) if copied is None else copied
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _copy_node(node: Any, node_type: type) -> Any:
+    """A copy of `node` and its subtree with parents re-linked (the copy's own parent
+    None), or None if it holds anything but nodes and scalars."""
+    copied = object.__new__(type(node))
+    new_state: dict[str, Any] = {}
+    for name, value in node.__dict__.items():
+        if name == "parent":
+            new_state[name] = None
+        elif name == "children" and type(value) is list:
+            children = []
+            for child in value:
+                if isinstance(child, node_type):
+                    if child.__dict__.get("parent") is not node:
+                        return None
+                    child_copy = _copy_node(child, node_type)
+                    if child_copy is None:
+                        return None
+                    child_copy.__dict__["parent"] = copied
+                    children.append(child_copy)
+                elif isinstance(child, _SCALARS):
+                    children.append(child)
+                else:
+                    return None
+            new_state[name] = children
+        elif isinstance(value, _SCALARS):
+            new_state[name] = value
+        else:
+            return None
+    copied.__dict__.update(new_state)
+    return copied
