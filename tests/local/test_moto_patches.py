@@ -17,6 +17,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from leadflow_local import moto_patches
 from leadflow_local.moto_patches import (
+    attribute_values_json,
     cheap_rollback,
     event_input_paths,
     serialized_requests,
@@ -514,3 +515,55 @@ def test_the_validators_copy_of_a_parsed_tree_is_what_deepcopy_makes():
         assert not ids(ours) & ids(tree)  # every node of the copy is a new one
     value = {"L": [1, {"M": {}}]}
     assert update_expressions.copy_tree(value) == value and update_expressions.copy_tree(value) is not value
+
+
+# -- attribute_values_json: attribute values written as they are ---------------------------
+
+EVERY_TYPE = {"n": {"N": "12.5"}, "b": {"B": b"\x00\xffhi"}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]},
+              "bs": {"BS": [b"x", b"\x01"]}, "t": {"BOOL": True}, "f": {"BOOL": False}, "z": {"NULL": True},
+              "e": {"S": ""}, "u": {"S": "Zoë ✓"},
+              "m": {"M": {"k": {"S": "v"}, "bin": {"B": b"y"}, "deep": {"M": {"l": {"L": [{"N": "1"}, {"B": b"z"}]}}}}},
+              "l": {"L": [{"S": "x"}, {"M": {}}, {"L": []}, {"BOOL": False}, {"NULL": True}, {"SS": ["q"]}]}}
+
+
+def test_moto_still_serializes_json_structures_through_the_method_the_patch_wraps():
+    from moto.core.serialize import BaseJSONSerializer
+
+    assert getattr(BaseJSONSerializer._serialize_type_structure, "leadflow_direct", False)
+    parameters = list(inspect.signature(attribute_values_json.original_serialize_structure).parameters)
+    assert parameters == ["self", "serialized", "value", "shape", "key"]
+    assert callable(BaseJSONSerializer._default_serialize)
+
+
+def test_items_are_answered_as_motos_own_serializer_answers_them_for_every_attribute_type(monkeypatch):
+    from moto.core.serialize import BaseJSONSerializer
+
+    leads_table()
+    dynamodb = client("dynamodb")
+    key = {"PK": {"S": "LEAD#1"}, "SK": {"S": "LEAD"}}
+    dynamodb.put_item(TableName="leads", Item={**key, "G": {"S": "g"}, "e2": {"S": "x"}, **EVERY_TYPE})
+
+    def answers() -> list[Any]:
+        return [
+            dynamodb.get_item(TableName="leads", Key=key, ConsistentRead=True)["Item"],
+            dynamodb.batch_get_item(RequestItems={"leads": {"Keys": [key]}})["Responses"],
+            dynamodb.query(TableName="leads", KeyConditionExpression="PK = :pk",
+                           ExpressionAttributeValues={":pk": {"S": "LEAD#1"}})["Items"],
+            dynamodb.query(TableName="leads", IndexName="ByG", KeyConditionExpression="G = :g",
+                           ExpressionAttributeValues={":g": {"S": "g"}})["Items"],
+            dynamodb.update_item(TableName="leads", Key=key, UpdateExpression="SET e2 = :e",
+                                 ExpressionAttributeValues={":e": {"S": "x"}}, ReturnValues="ALL_NEW")["Attributes"],
+            dynamodb.scan(TableName="leads")["Items"],
+        ]
+
+    patched = answers()
+    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure",
+                        attribute_values_json.original_serialize_structure)
+    original = answers()
+
+    assert patched == original
+    assert patched[0]["e"] == {"S": ""} and patched[0]["z"] == {"NULL": True} and patched[0]["f"] == {"BOOL": False}
+    # Anything not in wire format is left to moto's walk.
+    for odd in ({"S": 1}, {"X": "y"}, {"S": "a", "N": "1"}, {"M": {"k": "v"}}, "text"):
+        with pytest.raises(attribute_values_json.NotWireFormat):
+            attribute_values_json.wire_attribute(odd)

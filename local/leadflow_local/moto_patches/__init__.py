@@ -6,6 +6,7 @@ such an internal. `install()` applies all of them, once per process."""
 
 from __future__ import annotations
 
+from leadflow_local.moto_patches.attribute_values_json import write_attribute_values_directly
 from leadflow_local.moto_patches.cheap_rollback import roll_back_only_what_a_transaction_touched
 from leadflow_local.moto_patches.event_input_paths import parse_input_paths_once
 from leadflow_local.moto_patches.query_one_partition import query_reads_one_partition
@@ -29,3 +30,4 @@ def install() -> None:
     answer_get_records_as_json()
     parse_update_expressions_once()
     check_retention_from_the_queue()
+    write_attribute_values_directly()
