@@ -421,6 +421,12 @@ def test_moto_still_parses_copies_and_walks_update_expressions_as_the_patch_assu
     assert "self._processing_map()" in inspect.getsource(update_expressions.original_nodes_to_be_processed)
     assert "self._processing_map()" in inspect.getsource(update_expressions.original_process)
     assert getattr(DepthFirstTraverser.nodes_to_be_processed, "leadflow_cached", False)
+    walk = inspect.getsource(update_expressions.original_traverse)
+    for step in ("if isinstance(node, Node):", "parent_node = node.parent",
+                 "self.pre_processing_of_child(node, i)", "self.traverse_node_recursively(child_node, i)",
+                 "if isinstance(node, self.nodes_to_be_processed()):", "node = self.process(node)",
+                 "node.parent = parent_node", "parent_node.children[child_id] = node", "return node"):
+        assert step in walk, step
     # No pass overrides what the patch replaces; every pass's table is a constant.
     from moto.dynamodb.parsing import validators
 
@@ -567,3 +573,52 @@ def test_items_are_answered_as_motos_own_serializer_answers_them_for_every_attri
     for odd in ({"S": 1}, {"X": "y"}, {"S": "a", "N": "1"}, {"M": {"k": "v"}}, "text"):
         with pytest.raises(attribute_values_json.NotWireFormat):
             attribute_values_json.wire_attribute(odd)
+
+
+def test_updates_give_the_same_items_and_the_same_refusals_as_moto_unpatched(monkeypatch):
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    leads_table()
+    dynamodb = client("dynamodb")
+    updates = [
+        ("SET n = if_not_exists(n, :zero) + :one, #s = :s, m = :m", {"#s": "state"}),
+        ("SET m.k = :s, l = list_append(if_not_exists(l, :empty), :l) ADD c :one, tags :set", None),
+        ("SET l[0] = :s REMOVE m.k DELETE tags :gone", None),
+        ("SET n = n - :one, m.deep = :m", None),
+        ("SET a = :s, a = :s", None),  # two paths overlap
+        ("SET n = :s SET c = :one", None),  # two SET clauses
+        ("SET PK = :s", None),  # a key attribute
+        ("SET x = :missing", None),
+        ("REMOVE l[9], nothing", None),
+        ("SET n = n + :s", None),  # a type mismatch
+    ]
+    values = {":zero": {"N": "0"}, ":one": {"N": "1"}, ":s": {"S": "v"}, ":m": {"M": {"k": {"S": "x"}}},
+              ":empty": {"L": []}, ":l": {"L": [{"S": "a"}]}, ":set": {"SS": ["a", "b"]}, ":gone": {"SS": ["a"]}}
+
+    def run(pk: str) -> list[Any]:
+        key = {"PK": {"S": pk}, "SK": {"S": "LEAD"}}
+        outcomes: list[Any] = []
+        for expression, names in updates:
+            used = {k: v for k, v in values.items() if k in expression}
+            try:
+                dynamodb.update_item(TableName="leads", Key=key, UpdateExpression=expression,
+                                     ExpressionAttributeValues=used, **({"ExpressionAttributeNames": names} if names else {}))
+                outcomes.append(dynamodb.get_item(TableName="leads", Key=key, ConsistentRead=True)["Item"])
+            except ClientError as refused:
+                outcomes.append(refused.response["Error"])
+        return [json.loads(json.dumps(o, sort_keys=True).replace(f'"{pk}"', '"pk"')) for o in outcomes]
+
+    patched = run("patched")
+    monkeypatch.setattr(UpdateExpressionParser, "make", classmethod(update_expressions.original_make))
+    for name in ("nodes_to_be_processed", "process"):
+        monkeypatch.setattr(DepthFirstTraverser, name, getattr(update_expressions, f"original_{name}"))
+    monkeypatch.setattr(DepthFirstTraverser, "traverse_node_recursively", update_expressions.original_traverse)
+    import copy
+
+    monkeypatch.setattr(validators, "deepcopy", copy.deepcopy)
+    original = run("unpatched")
+
+    assert patched == original
+    assert sum("Code" in o for o in patched) == 6

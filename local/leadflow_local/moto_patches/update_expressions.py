@@ -13,8 +13,11 @@ neither touching what moto decides:
   it, so a shared tree is never changed. An expression that does not parse raises as
   before (errors are not kept).
 - each validating pass (`DepthFirstTraverser`) builds its node-type table once per
-  pass instead of once per node: the tables are class-level constants (node class →
-  the pass's own bound method);
+  pass instead of once per node, and which entry a node class falls under is found
+  once per (pass class, node class) instead of by isinstance on moto's ABCs at every
+  node: the tables are class-level constants (node class → the pass's own bound
+  method); the walk itself (children first, then the node, replaced in its parent)
+  is moto's, unchanged;
 - the validator's copy of the tree is made by walking the tree (`copy_tree`), not by
   `copy.deepcopy`'s generic reduce-and-rebuild: the same fresh nodes, scalars shared
   as deepcopy shares them; anything unexpected in a tree is left to deepcopy.
@@ -23,8 +26,8 @@ Relies on moto internals (tests/local/test_moto_patches.py checks each one):
 `UpdateExpressionParser.make(expression_str)`; `Validator.__init__` deep-copying the
 expression it is given with the `deepcopy` name of `moto.dynamodb.parsing.validators`
 (whose other use copies a DynamoType, left to `copy.deepcopy`); `Node` keeping its
-state in `type`, `children` and `parent`; `DepthFirstTraverser._processing_map`, `nodes_to_be_processed`
-and `process` as moto defines them."""
+state in `type`, `children` and `parent`; `DepthFirstTraverser._processing_map`, `nodes_to_be_processed`,
+`process` and `traverse_node_recursively` as moto defines them."""
 
 from __future__ import annotations
 
@@ -39,15 +42,34 @@ _patched = False
 original_make: Any = None
 original_nodes_to_be_processed: Any = None
 original_process: Any = None
+original_traverse: Any = None
+# Per (pass class, node class): whether the pass processes such nodes, and under which
+# key of its table (the tables are per class, the answers per class too). moto's node
+# classes are ABCs, whose isinstance is slow; a node class's answer never changes.
+_processed: dict[tuple[type, type], bool] = {}
+_handled_as: dict[tuple[type, type], Any] = {}
+_node_classes: dict[type, bool] = {}
+_UNKNOWN = object()
+
+
+_node_class: list[type] = []  # moto's Node, once the patch is installed
+
+
+def _is_node(value: Any) -> bool:
+    """isinstance(value, Node), answered once per class."""
+    known = _node_classes.get(type(value))
+    if known is None:
+        known = _node_classes[type(value)] = isinstance(value, _node_class[0])
+    return known
 
 
 def parse_update_expressions_once() -> None:
     """Install the patch (once per process)."""
-    global _patched, original_make, original_nodes_to_be_processed, original_process  # noqa: PLW0603
+    global _patched, original_make, original_nodes_to_be_processed, original_process, original_traverse  # noqa: PLW0603
     with _lock:
         if _patched:
             return
-        from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+        from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
         from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
         original_make = UpdateExpressionParser.make.__func__  # a classmethod
@@ -65,35 +87,59 @@ def parse_update_expressions_once() -> None:
         original_nodes_to_be_processed = DepthFirstTraverser.nodes_to_be_processed
         original_process = DepthFirstTraverser.process
 
-        def processing_map(self: Any) -> dict[type, Any]:
-            found = self.__dict__.get("_leadflow_map")
-            if found is None:
-                found = self.__dict__["_leadflow_map"] = self._processing_map()
-                self.__dict__["_leadflow_types"] = tuple(found)
-            return found  # type: ignore[no-any-return]
-
-        def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
-            types = self.__dict__.get("_leadflow_types")
-            if types is None:
-                processing_map(self)
-                types = self.__dict__["_leadflow_types"]
-            return types  # type: ignore[no-any-return]
-
-        def process(self: Any, node: Any) -> Any:
-            for class_key, processor in processing_map(self).items():
-                if isinstance(node, class_key):
-                    return processor(node)
-            return None
-
         # The validator's copy of the tree, made by walking the tree itself.
         from moto.dynamodb.parsing import validators
 
         validators.deepcopy = copy_tree  # type: ignore[attr-defined]
 
-        nodes_to_be_processed.leadflow_cached = True  # type: ignore[attr-defined]
-        DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed  # type: ignore[method-assign]
-        DepthFirstTraverser.process = process  # type: ignore[method-assign]
+        _node_class.append(Node)
+        _nodes_to_be_processed.leadflow_cached = True  # type: ignore[attr-defined]
+        original_traverse = DepthFirstTraverser.traverse_node_recursively
+        DepthFirstTraverser.nodes_to_be_processed = _nodes_to_be_processed  # type: ignore[method-assign]
+        DepthFirstTraverser.process = _process  # type: ignore[method-assign]
+        DepthFirstTraverser.traverse_node_recursively = _traverse_node_recursively  # type: ignore[method-assign]
         _patched = True
+
+
+def _processing_map_once(self: Any) -> dict[type, Any]:
+    found = self.__dict__.get("_leadflow_map")
+    if found is None:
+        found = self.__dict__["_leadflow_map"] = self._processing_map()
+        self.__dict__["_leadflow_types"] = tuple(found)
+    return found  # type: ignore[no-any-return]
+
+def _nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+    types = self.__dict__.get("_leadflow_types")
+    if types is None:
+        _processing_map_once(self)
+        types = self.__dict__["_leadflow_types"]
+    return types  # type: ignore[no-any-return]
+
+def _process(self: Any, node: Any) -> Any:
+    table = _processing_map_once(self)
+    key = (type(self), type(node))
+    class_key = _handled_as.get(key, _UNKNOWN)
+    if class_key is _UNKNOWN:
+        class_key = _handled_as[key] = next((c for c in table if isinstance(node, c)), None)
+    return None if class_key is None else table[class_key](node)
+
+def _traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+    if _is_node(node):
+        parent_node = node.parent
+        if node.children is not None:
+            for i, child_node in enumerate(node.children):
+                self.pre_processing_of_child(node, i)
+                self.traverse_node_recursively(child_node, i)
+        key = (type(self), type(node))
+        handled = _processed.get(key)
+        if handled is None:
+            handled = _processed[key] = isinstance(node, self.nodes_to_be_processed())
+        if handled:
+            node = self.process(node)
+            node.parent = parent_node
+            if parent_node:
+                parent_node.children[child_id] = node
+    return node
 
 
 def copy_tree(node: Any, memo: dict[int, Any] | None = None) -> Any:
