@@ -19,6 +19,7 @@ from leadflow_local import moto_patches
 from leadflow_local.moto_patches import (
     attribute_values_json,
     cheap_rollback,
+    condition_expressions,
     event_input_paths,
     serialized_requests,
     ses_events,
@@ -422,6 +423,16 @@ def test_moto_still_parses_copies_and_walks_update_expressions_as_the_patch_assu
     assert "self._processing_map()" in inspect.getsource(update_expressions.original_process)
     assert getattr(DepthFirstTraverser.nodes_to_be_processed, "leadflow_cached", False)
     walk = inspect.getsource(update_expressions.original_traverse)
+    counting = inspect.getsource(update_expressions.original_verify_action_counts)
+    for kind in ("Add", "Remove", "Set"):
+        assert f"node.find_clauses([UpdateExpression{kind}Clause])" in counting, kind
+    assert counting.rstrip().endswith("return node")
+    from moto.dynamodb.parsing.ast_nodes import Node as AstNode
+
+    finding = inspect.getsource(AstNode.find_clauses)
+    for step in ("if type(child) in clause_types:", "elif isinstance(child, Expression):",
+                 "elif isinstance(child, UpdateExpressionFunction):"):
+        assert step in finding, step
     for step in ("if isinstance(node, Node):", "parent_node = node.parent",
                  "self.pre_processing_of_child(node, i)", "self.traverse_node_recursively(child_node, i)",
                  "if isinstance(node, self.nodes_to_be_processed()):", "node = self.process(node)",
@@ -589,6 +600,8 @@ def test_updates_give_the_same_items_and_the_same_refusals_as_moto_unpatched(mon
         ("SET n = n - :one, m.deep = :m", None),
         ("SET a = :s, a = :s", None),  # two paths overlap
         ("SET n = :s SET c = :one", None),  # two SET clauses
+        ("REMOVE a ADD c :one REMOVE b", None),  # two REMOVE clauses
+        ("ADD c :one ADD d :one SET e = :s SET f = :s", None),  # two of two kinds
         ("SET PK = :s", None),  # a key attribute
         ("SET x = :missing", None),
         ("REMOVE l[9], nothing", None),
@@ -615,10 +628,48 @@ def test_updates_give_the_same_items_and_the_same_refusals_as_moto_unpatched(mon
     for name in ("nodes_to_be_processed", "process"):
         monkeypatch.setattr(DepthFirstTraverser, name, getattr(update_expressions, f"original_{name}"))
     monkeypatch.setattr(DepthFirstTraverser, "traverse_node_recursively", update_expressions.original_traverse)
+    monkeypatch.setattr(validators.ActionCountValidator, "verify_action_counts",
+                        update_expressions.original_verify_action_counts)
     import copy
 
     monkeypatch.setattr(validators, "deepcopy", copy.deepcopy)
     original = run("unpatched")
 
     assert patched == original
-    assert sum("Code" in o for o in patched) == 6
+    assert sum("Code" in o for o in patched) == 8
+
+
+# -- condition_expressions: a condition's text lexed once -----------------------------------
+
+
+def test_moto_still_lexes_a_condition_from_its_text_alone_into_childless_tokens():
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    assert getattr(ConditionExpressionParser._lex_condition_expression, "leadflow_cached", False)
+    source = inspect.getsource(condition_expressions.original_lex)
+    assert "remaining_expression = self.condition_expression" in source
+    assert "self._lex_one_node(remaining_expression)" in source
+    assert "children=[]" in inspect.getsource(ConditionExpressionParser._lex_one_node)
+
+
+def test_a_condition_lexes_to_fresh_tokens_equal_to_motos_and_conditions_still_hold():
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    for text in ("attribute_not_exists(PK)", "#s = :open AND (n < :max OR attribute_exists(m.k[1]))",
+                 "NOT contains(tags, :t) AND size(l) >= :two", "a IN (:x, :y) AND b BETWEEN :lo AND :hi"):
+        parser = ConditionExpressionParser(text, {"#s": "state"}, {})
+        first, second = parser._lex_condition_expression(), parser._lex_condition_expression()
+        assert list(first) == list(second) == list(condition_expressions.original_lex(parser))
+        assert all(a.children is not b.children for a, b in zip(first, second, strict=True))
+
+    leads_table()
+    dynamodb = client("dynamodb")
+    key = {"PK": {"S": "LEAD#1"}, "SK": {"S": "LEAD"}}
+    for _ in range(2):  # the second time from the kept tokens
+        dynamodb.put_item(TableName="leads", Item={**key, "n": {"N": "1"}})
+        with pytest.raises(ClientError) as failed:
+            dynamodb.put_item(TableName="leads", Item=key, ConditionExpression="attribute_not_exists(PK)")
+        assert failed.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+        dynamodb.update_item(TableName="leads", Key=key, UpdateExpression="SET n = n + :one",
+                             ConditionExpression="n < :max", ExpressionAttributeValues={":one": {"N": "1"}, ":max": {"N": "5"}})
+    assert dynamodb.get_item(TableName="leads", Key=key)["Item"]["n"] == {"N": "2"}

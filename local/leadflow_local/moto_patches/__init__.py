@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from leadflow_local.moto_patches.attribute_values_json import write_attribute_values_directly
 from leadflow_local.moto_patches.cheap_rollback import roll_back_only_what_a_transaction_touched
+from leadflow_local.moto_patches.condition_expressions import lex_condition_expressions_once
 from leadflow_local.moto_patches.event_input_paths import parse_input_paths_once
 from leadflow_local.moto_patches.query_one_partition import query_reads_one_partition
 from leadflow_local.moto_patches.serialized_requests import serialize_moto_requests
@@ -31,3 +32,4 @@ def install() -> None:
     parse_update_expressions_once()
     check_retention_from_the_queue()
     write_attribute_values_directly()
+    lex_condition_expressions_once()

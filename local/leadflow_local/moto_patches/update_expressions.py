@@ -17,7 +17,8 @@ neither touching what moto decides:
   once per (pass class, node class) instead of by isinstance on moto's ABCs at every
   node: the tables are class-level constants (node class → the pass's own bound
   method); the walk itself (children first, then the node, replaced in its parent)
-  is moto's, unchanged;
+  is moto's, unchanged; the clause counts of the first pass (ActionCountValidator)
+  are computed once per node instead of by a walk of each node's subtree;
 - the validator's copy of the tree is made by walking the tree (`copy_tree`), not by
   `copy.deepcopy`'s generic reduce-and-rebuild: the same fresh nodes, scalars shared
   as deepcopy shares them; anything unexpected in a tree is left to deepcopy.
@@ -27,7 +28,10 @@ Relies on moto internals (tests/local/test_moto_patches.py checks each one):
 expression it is given with the `deepcopy` name of `moto.dynamodb.parsing.validators`
 (whose other use copies a DynamoType, left to `copy.deepcopy`); `Node` keeping its
 state in `type`, `children` and `parent`; `DepthFirstTraverser._processing_map`, `nodes_to_be_processed`,
-`process` and `traverse_node_recursively` as moto defines them."""
+`process` and `traverse_node_recursively` as moto defines them;
+`ActionCountValidator.verify_action_counts` counting `find_clauses` of the ADD, REMOVE
+and SET clause classes and returning the node; `Node.find_clauses` entering
+Expressions and functions."""
 
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ original_make: Any = None
 original_nodes_to_be_processed: Any = None
 original_process: Any = None
 original_traverse: Any = None
+original_verify_action_counts: Any = None
 # Per (pass class, node class): whether the pass processes such nodes, and under which
 # key of its table (the tables are per class, the answers per class too). moto's node
 # classes are ABCs, whose isinstance is slow; a node class's answer never changes.
@@ -93,6 +98,7 @@ def parse_update_expressions_once() -> None:
         validators.deepcopy = copy_tree  # type: ignore[attr-defined]
 
         _node_class.append(Node)
+        _count_clauses_once()
         _nodes_to_be_processed.leadflow_cached = True  # type: ignore[attr-defined]
         original_traverse = DepthFirstTraverser.traverse_node_recursively
         DepthFirstTraverser.nodes_to_be_processed = _nodes_to_be_processed  # type: ignore[method-assign]
@@ -140,6 +146,49 @@ def _traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
             if parent_node:
                 parent_node.children[child_id] = node
     return node
+
+
+def _count_clauses_once() -> None:
+    """ActionCountValidator, which asks every UpdateExpression node of the tree (nearly
+    all of them) for its ADD, REMOVE and SET clauses, each a walk of the node's subtree:
+    the counts are computed once per node, exactly as `find_clauses` walks (a clause
+    of the kind asked counts and is not entered; any other Expression or function is
+    entered); moto's own check runs, and raises as it does, whenever one exceeds one."""
+    global original_verify_action_counts  # noqa: PLW0603 - one process-wide patch
+    from moto.dynamodb.parsing.ast_nodes import (
+        Expression,
+        UpdateExpressionAddClause,
+        UpdateExpressionFunction,
+        UpdateExpressionRemoveClause,
+        UpdateExpressionSetClause,
+    )
+    from moto.dynamodb.parsing.validators import ActionCountValidator
+
+    entered = (Expression, UpdateExpressionFunction)
+
+    def counts(node: Any, memo: dict[int, tuple[int, int, int]]) -> tuple[int, int, int]:
+        found = memo.get(id(node))
+        if found is None:
+            add = remove = set_ = 0
+            for child in node.children or []:
+                kind = type(child)
+                inner = counts(child, memo) if isinstance(child, entered) else (0, 0, 0)
+                add += 1 if kind is UpdateExpressionAddClause else inner[0]
+                remove += 1 if kind is UpdateExpressionRemoveClause else inner[1]
+                set_ += 1 if kind is UpdateExpressionSetClause else inner[2]
+            found = memo[id(node)] = (add, remove, set_)
+        return found
+
+    original = original_verify_action_counts = ActionCountValidator.verify_action_counts
+
+    def verify_action_counts(self: Any, node: Any) -> Any:
+        memo = self.__dict__.setdefault("_leadflow_counts", {})
+        if max(counts(node, memo)) > 1:
+            return original(self, node)  # raises, as moto does
+        return node
+
+    verify_action_counts.leadflow_counted = True  # type: ignore[attr-defined]
+    ActionCountValidator.verify_action_counts = verify_action_counts  # type: ignore[method-assign]
 
 
 def copy_tree(node: Any, memo: dict[int, Any] | None = None) -> Any:
