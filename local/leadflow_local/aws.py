@@ -38,3 +38,17 @@ def send_to_queue_arn(sqs: Any, arn: str, body: dict[str, Any]) -> None:
     """Send a JSON message to the SQS queue an ARN names (a dead-letter or failure target)."""
     name = arn.rsplit(":", 1)[-1]
     sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"], MessageBody=json.dumps(body))
+
+
+def queue_may_have_messages(queue_url: str, region: str) -> bool:
+    """False only when the queue is moto's, in this process, and holds no message at
+    all (visible, in flight or delayed): a ReceiveMessage would surely come back empty,
+    so a pump need not make one. True whenever that cannot be told (any other endpoint)."""
+    try:
+        from moto.sqs.models import sqs_backends
+
+        account_id, name = queue_url.rstrip("/").rsplit("/", 2)[-2:]
+        queue = sqs_backends[account_id][region].queues.get(name) if account_id in sqs_backends else None
+    except Exception:  # noqa: BLE001 - no moto here, or a URL of another shape: just poll
+        return True
+    return queue is None or bool(queue._messages)

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from leadflow_local.aws import AwsClients
+from leadflow_local.aws import AwsClients, queue_may_have_messages
 from leadflow_local.functions import AsyncInvocation, Invoke, invoke_async
 
 
@@ -52,6 +52,8 @@ class EventRulesPump:
         sqs = self.client("sqs")
         delivered = 0
         for rule in self.rules:
+            if not queue_may_have_messages(rule.queue_url, sqs.meta.region_name):
+                continue  # nothing routed to it since its last message was delivered
             messages = sqs.receive_message(QueueUrl=rule.queue_url, MaxNumberOfMessages=10,
                                            WaitTimeSeconds=wait_seconds).get("Messages", [])
             for message in messages:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from leadflow_local.aws import AwsClients
+from leadflow_local.aws import AwsClients, queue_may_have_messages
 from leadflow_local.functions import Invoke
 from leadflow_local.template import FunctionSpec
 
@@ -50,6 +50,8 @@ class QueueSourcesPump:
         sqs = self.client("sqs")
         delivered = 0
         for source in self.sources:
+            if not queue_may_have_messages(source.queue_url, self.region):
+                continue  # an empty queue: nothing to receive
             messages = sqs.receive_message(QueueUrl=source.queue_url, MaxNumberOfMessages=min(source.batch_size, 10),
                                            AttributeNames=["All"]).get("Messages", [])
             if not messages:

@@ -357,7 +357,7 @@ class LocalStack:
 
         threads = [threading.Thread(target=loop, args=(p,), daemon=True, name=n)
                    for n, p in (("stream-pump", self.pump_streams), ("event-pump", self.pump_events),
-                                ("queue-pump", self.pump_queues), ("schedule-pump", self.pump_schedules))]
+                                ("queue-pump", self.pump_queues), ("schedule-pump", self._schedule_pump.poll))]
         for thread in threads:
             thread.start()
         return threads

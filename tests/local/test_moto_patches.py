@@ -17,11 +17,16 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from leadflow_local import moto_patches
 from leadflow_local.moto_patches import (
+    attribute_values_json,
     cheap_rollback,
+    condition_expressions,
     event_input_paths,
     serialized_requests,
     ses_events,
+    sqs_retention,
     stream_iterators,
+    stream_records_json,
+    update_expressions,
 )
 
 REGION = "us-east-1"
@@ -347,3 +352,324 @@ def test_an_input_path_is_parsed_once_and_events_still_reach_the_rules_queue():
     assert sorted(json.loads(b)["detail"]["n"] for b in bodies) == [0, 1]
     assert jsonpath_ng.ext.parse("$.detail") is jsonpath_ng.ext.parse("$.detail")
     assert event_input_paths.original_parse("$.detail") is not event_input_paths.original_parse("$.detail")
+
+
+# -- stream_records_json: GetRecords written with one json.dumps ----------------------------
+
+
+def test_moto_still_answers_get_records_from_the_backend_the_patch_reads():
+    from moto.core.serialize import TimestampSerializer
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    assert getattr(DynamoDBStreamsHandler.get_records, "leadflow_json", False)
+    source = inspect.getsource(stream_records_json.moto_get_records)
+    assert 'self._get_param("ShardIterator")' in source and 'self._get_param("Limit")' in source
+    assert "self.backend.get_records(arn, limit)" in source
+    assert callable(TimestampSerializer._timestamp_unixtimestamp)
+
+
+def test_get_records_answers_what_motos_own_serializer_answers_for_every_attribute_type(monkeypatch):
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    # GIVEN a stream with inserts, updates and a delete of items holding every attribute type
+    table = leads_table()
+    dynamodb = client("dynamodb")
+    item = {"PK": {"S": "LEAD#1"}, "SK": {"S": "LEAD"}, "G": {"S": "g"}, "n": {"N": "12.5"}, "b": {"B": b"\x00\xffhi"},
+            "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"x", b"\x01"]}, "t": {"BOOL": True},
+            "f": {"BOOL": False}, "z": {"NULL": True}, "e": {"S": ""}, "u": {"S": "Zoë ✓"},
+            "m": {"M": {"k": {"S": "v"}, "bin": {"B": b"y"}, "deep": {"M": {"l": {"L": [{"N": "1"}, {"B": b"z"}]}}}}},
+            "l": {"L": [{"S": "x"}, {"M": {}}, {"L": []}, {"BOOL": False}]}}
+    dynamodb.put_item(TableName="leads", Item=item)
+    dynamodb.update_item(TableName="leads", Key={"PK": {"S": "LEAD#1"}, "SK": {"S": "LEAD"}},
+                         UpdateExpression="SET n = n + :one", ExpressionAttributeValues={":one": {"N": "1"}})
+    dynamodb.put_item(TableName="leads", Item={"PK": {"S": "LEAD#2"}, "SK": {"S": "SUB#1"}})
+    dynamodb.delete_item(TableName="leads", Key={"PK": {"S": "LEAD#2"}, "SK": {"S": "SUB#1"}})
+    streams = client("dynamodbstreams")
+    arn = f"{table.table_arn}/stream/{table.latest_stream_label}"
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+    def read(limit: int) -> list[dict[str, Any]]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        pages = []
+        for _ in range(4):
+            page = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=limit)
+            pages.append(page["Records"])
+            iterator = {"ShardIterator": page["NextShardIterator"]}
+        return pages
+
+    # WHEN it is read through the patch, and through moto's own serializer
+    patched = read(limit=3)
+    monkeypatch.setattr(DynamoDBStreamsHandler, "get_records", stream_records_json.moto_get_records)
+    original = read(limit=3)
+
+    # THEN both give the same records, page by page (the same iterators' worth), as boto3 parses them
+    assert patched == original
+    assert [len(page) for page in patched] == [3, 1, 0, 0]
+    assert patched[0][0]["dynamodb"]["NewImage"]["b"]["B"] == original[0][0]["dynamodb"]["NewImage"]["b"]["B"]
+    assert patched[0][1]["eventName"] == "MODIFY" and patched[1][0]["eventName"] == "REMOVE"
+
+
+# -- update_expressions: an UpdateExpression parsed once, each pass's node table built once --
+
+
+def test_moto_still_parses_copies_and_walks_update_expressions_as_the_patch_assumes():
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+    from moto.dynamodb.parsing.validators import UpdateExpressionValidator, Validator
+
+    assert list(inspect.signature(update_expressions.original_make).parameters) == ["cls", "expression_str"]
+    # The validator works on its own copy: a parsed tree given to it is never changed.
+    assert "self.node_to_validate = deepcopy(expression)" in inspect.getsource(Validator.__init__)
+    assert "self._processing_map()" in inspect.getsource(update_expressions.original_nodes_to_be_processed)
+    assert "self._processing_map()" in inspect.getsource(update_expressions.original_process)
+    assert getattr(DepthFirstTraverser.nodes_to_be_processed, "leadflow_cached", False)
+    walk = inspect.getsource(update_expressions.original_traverse)
+    counting = inspect.getsource(update_expressions.original_verify_action_counts)
+    for kind in ("Add", "Remove", "Set"):
+        assert f"node.find_clauses([UpdateExpression{kind}Clause])" in counting, kind
+    assert counting.rstrip().endswith("return node")
+    from moto.dynamodb.parsing.ast_nodes import Node as AstNode
+
+    finding = inspect.getsource(AstNode.find_clauses)
+    for step in ("if type(child) in clause_types:", "elif isinstance(child, Expression):",
+                 "elif isinstance(child, UpdateExpressionFunction):"):
+        assert step in finding, step
+    for step in ("if isinstance(node, Node):", "parent_node = node.parent",
+                 "self.pre_processing_of_child(node, i)", "self.traverse_node_recursively(child_node, i)",
+                 "if isinstance(node, self.nodes_to_be_processed()):", "node = self.process(node)",
+                 "node.parent = parent_node", "parent_node.children[child_id] = node", "return node"):
+        assert step in walk, step
+    # No pass overrides what the patch replaces; every pass's table is a constant.
+    from moto.dynamodb.parsing import validators
+
+    assert UpdateExpressionValidator.__mro__[1] is Validator
+
+    for cls in vars(validators).values():
+        if isinstance(cls, type) and issubclass(cls, DepthFirstTraverser) and cls is not DepthFirstTraverser:
+            assert "nodes_to_be_processed" not in vars(cls) and "process" not in vars(cls), cls
+            assert "return {" in inspect.getsource(cls._processing_map), cls
+
+
+def test_an_update_expression_is_parsed_once_and_updates_still_apply_and_fail_as_before():
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    leads_table()
+    dynamodb = client("dynamodb")
+    key = {"PK": {"S": "COUNT"}, "SK": {"S": "day"}}
+    expression = "SET n = if_not_exists(n, :zero) + :one, seen = list_append(if_not_exists(seen, :empty), :id)"
+    for n in range(3):
+        dynamodb.update_item(TableName="leads", Key=key, UpdateExpression=expression,
+                             ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}, ":empty": {"L": []},
+                                                        ":id": {"L": [{"S": f"e{n}"}]}})
+
+    item = dynamodb.get_item(TableName="leads", Key=key, ConsistentRead=True)["Item"]
+    assert item["n"] == {"N": "3"} and item["seen"] == {"L": [{"S": "e0"}, {"S": "e1"}, {"S": "e2"}]}
+    assert UpdateExpressionParser.make(expression) is UpdateExpressionParser.make(expression)
+    # Still refused as moto refuses them: a bad expression, a key attribute, a missing value.
+    for bad, values in (("SET n = ", {}), ("SET PK = :v", {":v": {"S": "x"}}), ("SET n = :missing", {})):
+        with pytest.raises(ClientError) as refused:
+            dynamodb.update_item(TableName="leads", Key=key, UpdateExpression=bad,
+                                 **({"ExpressionAttributeValues": values} if values else {}))
+        assert refused.value.response["Error"]["Code"] == "ValidationException", bad
+
+
+# -- sqs_retention: the retention check reads the queue's period, not every attribute ------
+
+
+def test_moto_still_checks_retention_through_the_queue_attribute_the_patch_reads():
+    from moto.sqs.models import Queue, SQSBackend
+
+    source = inspect.getsource(sqs_retention.original_check)
+    assert '"MessageRetentionPeriod"' in source and "message.sent_timestamp / 1000" in source
+    assert "unix_time()" in source
+    assert "MessageRetentionPeriod" in Queue.BASE_ATTRIBUTES
+    assert getattr(SQSBackend.is_message_valid_based_on_retention_period, "leadflow_direct", False)
+
+
+def test_received_messages_are_kept_or_dropped_by_the_retention_period_as_before(monkeypatch):
+    from moto.sqs import models as sqs_models
+
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="fresh")
+    backend = sqs_models.sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
+    message = backend.get_queue("q")._messages[0]
+    assert backend.get_queue("q").message_retention_period == 60
+    for offset in (0, 59, 61):
+        monkeypatch.setattr(sqs_models, "unix_time", lambda offset=offset: message.sent_timestamp / 1000 + offset)
+        assert backend.is_message_valid_based_on_retention_period("q", message) == \
+            sqs_retention.original_check(backend, "q", message), offset
+    monkeypatch.undo()
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["fresh"]
+
+
+def test_the_validators_copy_of_a_parsed_tree_is_what_deepcopy_makes():
+    import copy
+
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import Node
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    assert validators.deepcopy is update_expressions.copy_tree
+
+    def shape(node: Any, parent: Any = None) -> Any:
+        assert node.parent is parent
+        return (type(node), {k: v for k, v in vars(node).items() if k not in ("children", "parent")},
+                [shape(c, node) if isinstance(c, Node) else c for c in node.children or []])
+
+    for expression in ("SET a.b[2] = if_not_exists(#n, :zero) + :one, c = list_append(:l, c) REMOVE d[1], e",
+                       "ADD s :members DELETE t :gone", "SET #x = :v", "REMOVE a"):
+        tree = UpdateExpressionParser.make(expression)
+        ours, theirs = update_expressions.copy_tree(tree), copy.deepcopy(tree)
+        assert shape(ours) == shape(theirs) == shape(tree)
+        def ids(root: Any) -> set[int]:
+            found, nodes = set(), [root]
+            while nodes:
+                node = nodes.pop()
+                found.add(id(node))
+                nodes.extend(c for c in node.children or [] if isinstance(c, Node))
+            return found
+
+        assert not ids(ours) & ids(tree)  # every node of the copy is a new one
+    value = {"L": [1, {"M": {}}]}
+    assert update_expressions.copy_tree(value) == value and update_expressions.copy_tree(value) is not value
+
+
+# -- attribute_values_json: attribute values written as they are ---------------------------
+
+EVERY_TYPE = {"n": {"N": "12.5"}, "b": {"B": b"\x00\xffhi"}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]},
+              "bs": {"BS": [b"x", b"\x01"]}, "t": {"BOOL": True}, "f": {"BOOL": False}, "z": {"NULL": True},
+              "e": {"S": ""}, "u": {"S": "Zoë ✓"},
+              "m": {"M": {"k": {"S": "v"}, "bin": {"B": b"y"}, "deep": {"M": {"l": {"L": [{"N": "1"}, {"B": b"z"}]}}}}},
+              "l": {"L": [{"S": "x"}, {"M": {}}, {"L": []}, {"BOOL": False}, {"NULL": True}, {"SS": ["q"]}]}}
+
+
+def test_moto_still_serializes_json_structures_through_the_method_the_patch_wraps():
+    from moto.core.serialize import BaseJSONSerializer
+
+    assert getattr(BaseJSONSerializer._serialize_type_structure, "leadflow_direct", False)
+    parameters = list(inspect.signature(attribute_values_json.original_serialize_structure).parameters)
+    assert parameters == ["self", "serialized", "value", "shape", "key"]
+    assert callable(BaseJSONSerializer._default_serialize)
+
+
+def test_items_are_answered_as_motos_own_serializer_answers_them_for_every_attribute_type(monkeypatch):
+    from moto.core.serialize import BaseJSONSerializer
+
+    leads_table()
+    dynamodb = client("dynamodb")
+    key = {"PK": {"S": "LEAD#1"}, "SK": {"S": "LEAD"}}
+    dynamodb.put_item(TableName="leads", Item={**key, "G": {"S": "g"}, "e2": {"S": "x"}, **EVERY_TYPE})
+
+    def answers() -> list[Any]:
+        return [
+            dynamodb.get_item(TableName="leads", Key=key, ConsistentRead=True)["Item"],
+            dynamodb.batch_get_item(RequestItems={"leads": {"Keys": [key]}})["Responses"],
+            dynamodb.query(TableName="leads", KeyConditionExpression="PK = :pk",
+                           ExpressionAttributeValues={":pk": {"S": "LEAD#1"}})["Items"],
+            dynamodb.query(TableName="leads", IndexName="ByG", KeyConditionExpression="G = :g",
+                           ExpressionAttributeValues={":g": {"S": "g"}})["Items"],
+            dynamodb.update_item(TableName="leads", Key=key, UpdateExpression="SET e2 = :e",
+                                 ExpressionAttributeValues={":e": {"S": "x"}}, ReturnValues="ALL_NEW")["Attributes"],
+            dynamodb.scan(TableName="leads")["Items"],
+        ]
+
+    patched = answers()
+    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure",
+                        attribute_values_json.original_serialize_structure)
+    original = answers()
+
+    assert patched == original
+    assert patched[0]["e"] == {"S": ""} and patched[0]["z"] == {"NULL": True} and patched[0]["f"] == {"BOOL": False}
+    # Anything not in wire format is left to moto's walk.
+    for odd in ({"S": 1}, {"X": "y"}, {"S": "a", "N": "1"}, {"M": {"k": "v"}}, "text"):
+        with pytest.raises(attribute_values_json.NotWireFormat):
+            attribute_values_json.wire_attribute(odd)
+
+
+def test_updates_give_the_same_items_and_the_same_refusals_as_moto_unpatched(monkeypatch):
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    leads_table()
+    dynamodb = client("dynamodb")
+    updates = [
+        ("SET n = if_not_exists(n, :zero) + :one, #s = :s, m = :m", {"#s": "state"}),
+        ("SET m.k = :s, l = list_append(if_not_exists(l, :empty), :l) ADD c :one, tags :set", None),
+        ("SET l[0] = :s REMOVE m.k DELETE tags :gone", None),
+        ("SET n = n - :one, m.deep = :m", None),
+        ("SET a = :s, a = :s", None),  # two paths overlap
+        ("SET n = :s SET c = :one", None),  # two SET clauses
+        ("REMOVE a ADD c :one REMOVE b", None),  # two REMOVE clauses
+        ("ADD c :one ADD d :one SET e = :s SET f = :s", None),  # two of two kinds
+        ("SET PK = :s", None),  # a key attribute
+        ("SET x = :missing", None),
+        ("REMOVE l[9], nothing", None),
+        ("SET n = n + :s", None),  # a type mismatch
+    ]
+    values = {":zero": {"N": "0"}, ":one": {"N": "1"}, ":s": {"S": "v"}, ":m": {"M": {"k": {"S": "x"}}},
+              ":empty": {"L": []}, ":l": {"L": [{"S": "a"}]}, ":set": {"SS": ["a", "b"]}, ":gone": {"SS": ["a"]}}
+
+    def run(pk: str) -> list[Any]:
+        key = {"PK": {"S": pk}, "SK": {"S": "LEAD"}}
+        outcomes: list[Any] = []
+        for expression, names in updates:
+            used = {k: v for k, v in values.items() if k in expression}
+            try:
+                dynamodb.update_item(TableName="leads", Key=key, UpdateExpression=expression,
+                                     ExpressionAttributeValues=used, **({"ExpressionAttributeNames": names} if names else {}))
+                outcomes.append(dynamodb.get_item(TableName="leads", Key=key, ConsistentRead=True)["Item"])
+            except ClientError as refused:
+                outcomes.append(refused.response["Error"])
+        return [json.loads(json.dumps(o, sort_keys=True).replace(f'"{pk}"', '"pk"')) for o in outcomes]
+
+    patched = run("patched")
+    monkeypatch.setattr(UpdateExpressionParser, "make", classmethod(update_expressions.original_make))
+    for name in ("nodes_to_be_processed", "process"):
+        monkeypatch.setattr(DepthFirstTraverser, name, getattr(update_expressions, f"original_{name}"))
+    monkeypatch.setattr(DepthFirstTraverser, "traverse_node_recursively", update_expressions.original_traverse)
+    monkeypatch.setattr(validators.ActionCountValidator, "verify_action_counts",
+                        update_expressions.original_verify_action_counts)
+    import copy
+
+    monkeypatch.setattr(validators, "deepcopy", copy.deepcopy)
+    original = run("unpatched")
+
+    assert patched == original
+    assert sum("Code" in o for o in patched) == 8
+
+
+# -- condition_expressions: a condition's text lexed once -----------------------------------
+
+
+def test_moto_still_lexes_a_condition_from_its_text_alone_into_childless_tokens():
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    assert getattr(ConditionExpressionParser._lex_condition_expression, "leadflow_cached", False)
+    source = inspect.getsource(condition_expressions.original_lex)
+    assert "remaining_expression = self.condition_expression" in source
+    assert "self._lex_one_node(remaining_expression)" in source
+    assert "children=[]" in inspect.getsource(ConditionExpressionParser._lex_one_node)
+
+
+def test_a_condition_lexes_to_fresh_tokens_equal_to_motos_and_conditions_still_hold():
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    for text in ("attribute_not_exists(PK)", "#s = :open AND (n < :max OR attribute_exists(m.k[1]))",
+                 "NOT contains(tags, :t) AND size(l) >= :two", "a IN (:x, :y) AND b BETWEEN :lo AND :hi"):
+        parser = ConditionExpressionParser(text, {"#s": "state"}, {})
+        first, second = parser._lex_condition_expression(), parser._lex_condition_expression()
+        assert list(first) == list(second) == list(condition_expressions.original_lex(parser))
+        assert all(a.children is not b.children for a, b in zip(first, second, strict=True))
+
+    leads_table()
+    dynamodb = client("dynamodb")
+    key = {"PK": {"S": "LEAD#1"}, "SK": {"S": "LEAD"}}
+    for _ in range(2):  # the second time from the kept tokens
+        dynamodb.put_item(TableName="leads", Item={**key, "n": {"N": "1"}})
+        with pytest.raises(ClientError) as failed:
+            dynamodb.put_item(TableName="leads", Item=key, ConditionExpression="attribute_not_exists(PK)")
+        assert failed.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+        dynamodb.update_item(TableName="leads", Key=key, UpdateExpression="SET n = n + :one",
+                             ConditionExpression="n < :max", ExpressionAttributeValues={":one": {"N": "1"}, ":max": {"N": "5"}})
+    assert dynamodb.get_item(TableName="leads", Key=key)["Item"]["n"] == {"N": "2"}
