@@ -109,3 +109,36 @@ def test_the_schedule_poll_lists_again_only_when_moto_holds_other_schedules_or_o
     # When the pending one comes due, the poll lists and fires it.
     assert pump.pump(now=datetime.now(timezone.utc) + timedelta(hours=2)) == 1
     assert fired == [{"n": "now"}, {"n": "later"}]
+
+
+def test_the_background_poll_runs_a_recurring_schedule_when_its_minute_has_come(monkeypatch):
+    from leadflow_local import scheduler as scheduler_module
+    from leadflow_local.scheduler import create_recurring_schedule
+
+    clients = AwsClients(REGION)
+    runs: list[dict[str, Any]] = []
+    pump = SchedulePump({FUNCTION_ARN: "RemindFunction"}, lambda _: AsyncInvocation(1, None), clients,
+                        lambda function_id, event: runs.append(event) or {"swept": 0}, [])
+    create_recurring_schedule(clients("scheduler"), FUNCTION_ARN, {
+        "Name": "stack-sweep", "ScheduleExpression": "rate(1 minute)",
+        "Input": json.dumps({"kind": "sweep", "due_by": "<aws.scheduler.scheduled-time>"})})
+    calls = calls_of(clients("scheduler"))
+
+    # Within its first minute the poll lists once, then waits without listing
+    assert pump.poll() == 0 and pump.poll() == 0 and runs == [] and calls["ListSchedules"] == 1
+
+    # WHEN its minute has come (the clock moved on two minutes)
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:
+            return datetime.now(tz) + timedelta(minutes=2)
+
+    monkeypatch.setattr(scheduler_module, "datetime", Later)
+    pump.poll()
+
+    # THEN it listed again and ran it once, with Scheduler's time in its input
+    assert calls["ListSchedules"] == 2 and len(runs) == 1
+    assert runs[0]["kind"] == "sweep" and runs[0]["due_by"].endswith("Z") and "<aws" not in runs[0]["due_by"]
+    # AND not again within the next minute
+    pump.poll()
+    assert len(runs) == 1
