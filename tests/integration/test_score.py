@@ -567,14 +567,20 @@ def write_rules(tmp_path: Path, **changes: Any) -> Path:
     return path
 
 
-def test_an_uploaded_rule_set_is_used_by_the_scorer(stack, table, tmp_path):
-    # GIVEN an override for B2B where content downloads are what the business wants
+def rules_changed(tmp_path: Path, version: str, rule_id: str, **changes: Any) -> Path:
+    """The default B2B rules with one rule changed, as a file for `leadflow rules put`."""
     doc = json.loads(default_rule_set("b2b").model_dump_json())
     for rule in doc["rules"]:
-        if rule["id"] == "intent-content":
-            rule["points"] = 60
+        if rule["id"] == rule_id:
+            rule.update(changes)
     path = tmp_path / "rules.json"
-    path.write_text(json.dumps({**doc, "version": "acme-1"}), encoding="utf-8")
+    path.write_text(json.dumps({**doc, "version": version}), encoding="utf-8")
+    return path
+
+
+def test_an_uploaded_rule_set_is_used_by_the_scorer(stack, table, tmp_path):
+    # GIVEN an override for B2B where content downloads are what the business wants
+    path = rules_changed(tmp_path, "acme-1", "intent-content", points=60)
     out = io.StringIO()
 
     # WHEN it is uploaded with the command
@@ -832,12 +838,7 @@ def test_a_visit_before_the_rules_days_does_not_count_and_needs_no_read_either(s
 
 def test_a_rule_asking_for_more_earlier_visits_reads_them(stack, table, tmp_path, monkeypatch):
     # GIVEN a rule set whose repeat rule wants two earlier visits
-    doc = json.loads(default_rule_set("b2b").model_dump_json())
-    for rule in doc["rules"]:
-        if rule["id"] == "repeat-visit":
-            rule["min_previous"] = 2
-    path = tmp_path / "rules.json"
-    path.write_text(json.dumps({**doc, "version": "twice"}), encoding="utf-8")
+    path = rules_changed(tmp_path, "twice", "repeat-visit", min_previous=2)
     assert leadflow(["rules", "put", str(path)], target=cli_target(stack), out=io.StringIO()) == 0
     reads = count_visit_reads(stack, monkeypatch)
 
