@@ -169,7 +169,8 @@ def test_an_admin_imports_a_csv_tunes_the_rules_exports_and_erases_a_person(
 
     # WHEN they export the leads: a CSV file with every imported lead
     page.get_by_role("link", name="Export & erasure").click()
-    with page.expect_download() as download:
+    # The export pages through the stack while its pollers may still be busy: as long as the import may take.
+    with page.expect_download(timeout=IMPORT_TIMEOUT_MS) as download:
         page.get_by_role("button", name="Download CSV").click()
     saved = download.value
     assert re.fullmatch(r"leads-\d{4}-\d{2}-\d{2}\.csv", saved.suggested_filename)
