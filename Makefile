@@ -38,12 +38,14 @@ dev: install
 token: install
 	@$(LOCAL_PATH) $(BIN)/python -m leadflow_local.token $(if $(filter command line,$(origin USER)),$(USER))
 
-# pytest exits non-zero when it collects no tests, so an empty run fails. One process:
-# on this 2-core machine, shared, pytest-xdist's workers (each deploying its own stacks,
-# one of them running the e2e server and browser) made the run slower, not faster; with
-# cores to spare, `make test PYTEST_ARGS="-n auto --dist loadgroup"` is safe.
+# pytest exits non-zero when it collects no tests, so an empty run fails. Two workers
+# (pytest-xdist), the queue in collection order: one begins with the end-to-end tests
+# (their local stacks, the browser, the contract runs in the background), the other
+# with the in-process ones, and whichever is free takes the next module (tests/conftest.py
+# groups them). In one process the second core would sit idle through the in-process tests.
+PYTEST_WORKERS ?= -n 2 --dist loadscope
 test: install browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install browser
 	$(LOCAL_PATH) $(BIN)/python -m bench

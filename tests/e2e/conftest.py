@@ -56,7 +56,7 @@ class RunningStack:
 def local_stack() -> Iterator[RunningStack]:
     """`python -m leadflow_local` on free ports; stopped with Ctrl-C (SIGINT) at the end,
     which must end it cleanly with exit code 0."""
-    with running_local_stacks(1) as [stack]:
+    with running_local_stacks(1, taking=_SESSION) as [stack]:
         yield stack
 
 
@@ -195,46 +195,94 @@ def id_token(local_stack: RunningStack, stack_id_token: Callable[[RunningStack, 
 # -- stacks for one module alone -----------------------------------------------------------
 
 
+@dataclass
+class _Launched:
+    """A stack whose process is starting: ready once its output says so."""
+
+    stack: RunningStack
+    reader: threading.Thread
+    ready: threading.Event
+
+
+def _launch() -> _Launched:
+    """`python -m leadflow_local` on free ports, as `make dev` runs it, with no AWS_*
+    variable of the developer's (it talks to its own moto only); not waited for."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local", "cli"]), PYTHONUNBUFFERED="1",
+               PORT=str(_free_port()), AWS_PORT=str(_free_port()))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "leadflow_local"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
+    )
+    stack = RunningStack(f"http://127.0.0.1:{env['PORT']}", process, aws_port=int(env["AWS_PORT"]))
+    ready = threading.Event()
+    reader = threading.Thread(target=_read_output, args=(stack, ready), name="own-local-stack-output", daemon=True)
+    reader.start()
+    return _Launched(stack, reader, ready)
+
+
+# Stacks launched ahead, by the module (file) that will take them: the next module with a
+# stack of its own gets it booting while the one before runs (pytest_runtest_setup).
+_AHEAD: dict[str, list[_Launched]] = {}
+
+
+@pytest.hookimpl(tryfirst=True)  # before the fixtures of the test are set up
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """As an end-to-end module begins, the next module that has a stack of its own
+    (`stack`) gets it launched, so it boots meanwhile (not all at once: a stack waiting
+    idle costs CPU too); the first one also launches the session's stack."""
+    items = item.session.items
+    module = item.nodeid.split("::", 1)[0]
+    if "tests/e2e/" not in module or module in _AHEAD:
+        return
+    _AHEAD[module] = []
+    if not _AHEAD.keys() - {module} and "local_stack" in _fixtures_of(items, "tests/e2e/"):
+        _AHEAD[_SESSION] = [_launch()]
+    later = [i.nodeid.split("::", 1)[0] for i in items[items.index(item):] if "tests/e2e/" in i.nodeid]
+    following = next((m for m in dict.fromkeys(later) if m != module and "stack" in _fixtures_of(items, m)), None)
+    if following is not None and following not in _AHEAD:
+        _AHEAD[following] = [_launch()]
+
+
+_SESSION = "the session's local_stack"
+
+
+def _fixtures_of(items: list[pytest.Item], prefix: str) -> set[str]:
+    return {name for i in items if i.nodeid.startswith(prefix) for name in getattr(i, "fixturenames", ())}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stacks launched ahead for tests that did not run (a session stopped early) are stopped too."""
+    for launched in _AHEAD.values():
+        while launched:
+            _stop(launched.pop().stack.process)
+
+
 @contextmanager
-def running_local_stacks(count: int) -> Iterator[list[RunningStack]]:
+def running_local_stacks(count: int, taking: str | None = None) -> Iterator[list[RunningStack]]:
     """`count` stacks as `make dev` runs one (`python -m leadflow_local` on free ports,
     no AWS_* variable of the developer's: each talks to its own moto only), started side
-    by side, for as long as the block runs; each stopped with Ctrl-C at the end, which
-    must end it cleanly (exit code 0)."""
-    stacks: list[RunningStack] = []
-    readers: list[threading.Thread] = []
-    readies: list[threading.Event] = []
+    by side (or launched ahead for `taking`, a module or the session), for as long as the
+    block runs; each stopped with Ctrl-C at the end, which must end it cleanly (exit code 0)."""
+    launched: list[_Launched] = []
     try:
-        for _ in range(count):
-            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-            env.update(PYTHONPATH=os.pathsep.join(["layers/leadflow", "local", "cli"]), PYTHONUNBUFFERED="1",
-                       PORT=str(_free_port()), AWS_PORT=str(_free_port()))
-            process = subprocess.Popen(
-                [sys.executable, "-m", "leadflow_local"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
-            )
-            stack = RunningStack(f"http://127.0.0.1:{env['PORT']}", process, aws_port=int(env["AWS_PORT"]))
-            ready = threading.Event()
-            reader = threading.Thread(target=_read_output, args=(stack, ready), name="own-local-stack-output",
-                                      daemon=True)
-            reader.start()
-            stacks.append(stack)
-            readers.append(reader)
-            readies.append(ready)
+        ahead = _AHEAD.get(taking, []) if taking else []
+        while len(launched) < count:
+            launched.append(ahead.pop(0) if ahead else _launch())
         deadline = time.monotonic() + START_TIMEOUT_S
-        for stack, ready in zip(stacks, readies, strict=True):
-            while not ready.wait(0.2):
-                if stack.process.poll() is not None:
-                    pytest.fail(f"the local stack exited with {stack.process.returncode}:\n{stack.log_tail()}")
+        for one in launched:
+            while not one.ready.wait(0.2):
+                if one.stack.process.poll() is not None:
+                    pytest.fail(f"the local stack exited with {one.stack.process.returncode}:\n{one.stack.log_tail()}")
                 if time.monotonic() > deadline:
-                    pytest.fail(f"the local stack was not ready in {START_TIMEOUT_S} s:\n{stack.log_tail()}")
-        yield stacks
+                    pytest.fail(f"the local stack was not ready in {START_TIMEOUT_S} s:\n{one.stack.log_tail()}")
+        yield [one.stack for one in launched]
     finally:
-        exit_codes = [_stop(stack.process) for stack in stacks]
-        for reader in readers:
-            reader.join(timeout=5)
-    for stack, exit_code in zip(stacks, exit_codes, strict=True):
-        assert exit_code == 0, f"the local stack did not stop cleanly ({exit_code}):\n{stack.log_tail()}"
+        exit_codes = [_stop(one.stack.process) for one in launched]
+        for one in launched:
+            one.reader.join(timeout=5)
+    for one, exit_code in zip(launched, exit_codes, strict=True):
+        assert exit_code == 0, f"the local stack did not stop cleanly ({exit_code}):\n{one.stack.log_tail()}"
 
 
 def _read_output(stack: RunningStack, ready: threading.Event) -> None:
@@ -247,13 +295,14 @@ def _read_output(stack: RunningStack, ready: threading.Event) -> None:
 
 
 @pytest.fixture(scope="module")
-def own_local_stacks() -> Iterator[Callable[[int], list[RunningStack]]]:
+def own_local_stacks(request: pytest.FixtureRequest) -> Iterator[Callable[[int], list[RunningStack]]]:
     """Local stacks for one test module alone (`own_local_stacks(2)`), stopped when it
     ends: for tests that change what every other test reads (erase people, move and
     convert leads, enter channel costs, change the managers' load), so the session's
     `local_stack` never sees it."""
     with ExitStack() as started:
-        yield lambda count: started.enter_context(running_local_stacks(count))
+        module = request.node.nodeid.split("::", 1)[0]
+        yield lambda count: started.enter_context(running_local_stacks(count, taking=module))
 
 
 @pytest.fixture(scope="module")
