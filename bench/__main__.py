@@ -116,8 +116,9 @@ def _aws_calls(figure: dict[str, Any]) -> list[str]:
     operations = sorted(set(new["by_operation"]) | set(back["by_operation"]))
     rows = [[op, f"{new['by_operation'].get(op, 0):g}", f"{back['by_operation'].get(op, 0):g}"] for op in operations]
     for name in dict.fromkeys([*new["by_function"], *back["by_function"]]):
-        runs = {new["invocations"].get(name, 0), back["invocations"].get(name, 0)}
-        invocations = "/".join(f"{n:g}" for n in sorted(runs))  # usually the same for both
+        runs = (new["invocations"].get(name, 0), back["invocations"].get(name, 0))
+        # Usually the same for both; else in the columns' order
+        invocations = f"{runs[0]:g}" if runs[0] == runs[1] else f"{runs[0]:g} new / {runs[1]:g} returning"
         rows.append([f"  by {name} ({invocations} invocation{'s' if max(runs) > 1 else ''})",
                      f"{new['by_function'].get(name, 0):g}", f"{back['by_function'].get(name, 0):g}"])
     rows.append(["total", f"{new['total']:g}", f"{back['total']:g}"])
