@@ -73,6 +73,22 @@ def test_a_file_becomes_leads_with_one_summary_per_manager_and_its_bad_rows_repo
         assert summary.body.count("@corp") >= count
 
 
+def test_a_row_refused_as_a_whole_is_reported_and_the_import_still_reads_back(stack):
+    # A row with neither a name nor any contact: refused with no single field at fault
+    rows = [good_row(1), ",,,Acme,,quote,US\n", good_row(3)]
+
+    started = admin_api(stack, "POST", "/admin/imports", upload(HEADER + "".join(rows)))
+
+    assert started.status == 202, started.json
+    refused = started.json["refusals"]
+    assert {r["row"] for r in refused} == {3} and None in {r.get("field") for r in refused}
+    stack.drain(timeout=60)
+    # The job as stored (None fields left out) reads back, refusals and all
+    done = admin_api(stack, "GET", f"/admin/imports/{started.json['import_id']}")
+    assert done.status == 200, done.json
+    assert done.json["status"] == "completed" and done.json["refusals"] == refused
+
+
 def test_importing_the_same_file_again_creates_nothing(stack, table, sent_emails):
     text = HEADER + "".join(good_row(n) for n in range(1, 4))
     first = admin_api(stack, "POST", "/admin/imports", upload(text)).json

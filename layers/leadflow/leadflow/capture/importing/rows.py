@@ -22,7 +22,7 @@ class RowRefusal(BaseModel):
     (None: the row as a whole), a stable code and a message. Never the value itself."""
 
     row: int
-    field: str | None
+    field: str | None = None  # an import's record is stored without None values
     code: str
     message: str
 
