@@ -4,13 +4,13 @@ names and times of the schedules that bring a postponed lead back."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from leadflow.lifecycle.clocks import clock_id
 from leadflow.lifecycle.schedules import (
     FollowUpDue,
     ReminderDue,
@@ -18,7 +18,6 @@ from leadflow.lifecycle.schedules import (
     at_expression,
     follow_up_at,
     follow_up_schedule_name,
-    schedule_name,
     schedule_prefix,
 )
 from leadflow.lifecycle.transitions import (
@@ -186,19 +185,21 @@ def test_a_follow_up_fires_at_eight_utc_on_its_day_under_the_leads_prefix():
     assert name == f"lead-{LEAD}-back-20260315" and name.startswith(schedule_prefix(LEAD))
 
 
-def test_a_returned_leads_clock_has_names_of_its_own():
-    first = schedule_name(LEAD, "m-olivia", 1)
-    returned = schedule_name(LEAD, "m-olivia", 1, returned_on=TOMORROW)
-    assert returned != first and returned.endswith("-1") and returned.startswith(schedule_prefix(LEAD))
-    assert schedule_name(LEAD, "m-olivia", 1, returned_on=TOMORROW + timedelta(days=7)) != returned
-    # (unchanged for the first clock: schedules already waiting keep their names)
-    assert first == f"lead-{LEAD}-{hashlib.sha256(b'm-olivia').hexdigest()[:8]}-1"
+def test_a_returned_leads_clock_is_a_clock_of_its_own():
+    def due(returned_on: date | None) -> ReminderDue:
+        return ReminderDue(lead_id=LEAD, manager_id="m-olivia", attempt=1, temperature="hot", submission_id="s",
+                           received_at=datetime(2026, 3, 14, tzinfo=timezone.utc), returned_on=returned_on)
+
+    first, returned = clock_id(due(None)), clock_id(due(TOMORROW))
+    assert returned != first and clock_id(due(TOMORROW + timedelta(days=7))) != returned
+    # (unchanged for the first clock: clocks already running keep their identity)
+    assert first == "m-olivia#"
 
 
 @pytest.mark.parametrize("lead_id", [LEAD, "x" * 80])
 def test_schedule_names_fit_schedulers_limit(lead_id):
-    for name in (follow_up_schedule_name(lead_id, TOMORROW), schedule_name(lead_id, "m" * 60, 2, TOMORROW)):
-        assert len(name) <= 64 and re.fullmatch(r"[0-9a-zA-Z_.-]+", name)
+    name = follow_up_schedule_name(lead_id, TOMORROW)
+    assert len(name) <= 64 and re.fullmatch(r"[0-9a-zA-Z_.-]+", name)
 
 
 def test_schedule_inputs_are_told_apart_by_kind():

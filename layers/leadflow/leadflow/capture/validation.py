@@ -131,8 +131,4 @@ def build_submission(form: FormConfig, valid: ValidatedForm, received_at: dateti
         scoring_profile=form.scoring_profile,
         autoresponder=form.autoresponder and valid.contact.email is not None,
     )
-    lead = Lead(
-        lead_id=lead_id, contact=valid.contact, source=valid.source,
-        created_at=received_at, last_seen_at=received_at, latest_interest=valid.interest,
-    )
-    return submission, lead
+    return submission, Lead.first_seen_in(submission)

@@ -35,8 +35,8 @@ from leadflow.storage.transactions import condition_failed
 logger = logging.getLogger(__name__)
 
 INDEX = "GSI3"
-# A clock whose reminder failed this many sweeps in a row leaves the index: the sweep
-# that gives up fails, so its invocation is retried and then dead-lettered (an alarm).
+# A clock whose run failed this many sweeps in a row leaves the index; remind parks it in
+# its dead-letter queue (alarmed), from which a redrive runs it.
 MAX_FAILURES = 5
 FINISHED = 3  # `reminder_attempt` of a clock whose last reminder was dealt with
 SWEEP_LIMIT = 200  # clocks per sweep; the rest are due in the next, a minute later
@@ -79,7 +79,7 @@ class Clock:
 
 @dataclass
 class Swept:
-    """What a sweep did: how many reminders had each outcome, which failed."""
+    """What a sweep did: how many runs had each outcome, which failed."""
 
     outcomes: dict[str, int] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)  # lead ids whose run failed (retried next sweep)
@@ -88,7 +88,8 @@ class Swept:
 
 
 class ReminderClocks:
-    """The speed-to-lead clocks of the lead cards."""
+    """The clocks: lead cards' speed-to-lead reminders (started here) and visits windows'
+    digests (started by the window's first noted visit, leadflow.notification.store)."""
 
     def __init__(self, table: Table) -> None:
         self.table = table

@@ -4,12 +4,12 @@ EventBridge Scheduler schedules for the rarer follow-up (a postponed lead's day 
 
 Schedules are named from the lead and the follow-up day, so a redelivered event cannot
 create two (CreateSchedule answers ConflictException: it is already there), and
-`cancel` finds all of a lead's pending schedules by name prefix. Schedules delete themselves after firing
+`cancel` finds all of a lead's pending schedules by name prefix (speed-to-lead schedules
+made before the clocks included). Schedules delete themselves after firing
 (ActionAfterCompletion DELETE)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -119,14 +119,6 @@ class ReminderTarget:
 
 def schedule_prefix(lead_id: str) -> str:
     return f"lead-{lead_id}-"[:50]
-
-
-def schedule_name(lead_id: str, manager_id: str, attempt: int, returned_on: date | None = None) -> str:
-    """`lead-<lead id>-<clock hash>-<attempt>`: at most 64 characters of [0-9a-zA-Z-_].
-    The clock is the manager, and the day the lead came back from a postponement: the
-    new clock must not collide with the first one's schedules."""
-    clock = manager_id + (f"#{returned_on.isoformat()}" if returned_on else "")
-    return f"{schedule_prefix(lead_id)}{hashlib.sha256(clock.encode('utf-8')).hexdigest()[:8]}-{attempt}"
 
 
 def follow_up_schedule_name(lead_id: str, follow_up_on: date) -> str:

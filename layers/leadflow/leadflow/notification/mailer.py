@@ -49,6 +49,13 @@ class MailRejected(Exception):
         self.code = code
 
 
+def not_taken(error: BaseException) -> bool:
+    """SES answered the send with an error (throttled, refused, any error answer): it did
+    not take the email, so sending it again sends it once. A timeout or a lost answer
+    says nothing of the kind."""
+    return isinstance(error, (MailThrottled, MailRejected, ClientError))
+
+
 class Mailer:
     def __init__(self, sender: str, configuration_set: str, client: Any | None = None) -> None:
         self.sender = sender

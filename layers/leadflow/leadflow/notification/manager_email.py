@@ -9,12 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from botocore.exceptions import ClientError
-
 from leadflow.lifecycle.links.signing import ActionLinks, manager_links
 from leadflow.lifecycle.schedules import ReminderDue, Reminders, due_at
 from leadflow.notification.hot_leads import HotLeadAlerts
-from leadflow.notification.mailer import Mailer, MailRejected, MailThrottled
+from leadflow.notification.mailer import Mailer, not_taken
 from leadflow.notification.render import render_assignment_email
 from leadflow.notification.visits import VisitsStore, note_or_tell
 from leadflow.notification.windows import VisitsWindow, is_news, window_opened_by
@@ -96,7 +94,7 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
     ids = (assignment.lead_id, assignment.received_at, assignment.submission_id, assignment.manager_id)
     claimed_at = int(now.timestamp() * 1000)
     submission, notice = store.claim_assignment_email(*ids, now_ms=claimed_at)
-    sent = False
+    handed_over = False
     try:
         if notice is not None:
             lead, manager = notice.lead, notice.manager
@@ -130,15 +128,10 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
             return result
         actions = manager_links(follow_up.links, lead, manager, now)
         email = render_assignment_email(lead, submission, manager, assignment, console_url, actions)
-        sent = True  # from here SES may have it: never given back, so never sent twice
+        handed_over = True  # from here SES may have it: never given back, so never sent twice
         result.message_id = mailer.send(email)
         return result
     except BaseException as error:
-        if not sent or _refused_before_sending(error):  # nothing went out: the retry claims it again at once
+        if not handed_over or not_taken(error):  # nothing went out: the retry claims it again at once
             store.release_assignment_email(*ids, claimed_at)
         raise
-
-
-def _refused_before_sending(error: BaseException) -> bool:
-    """SES answered with an error: it did not take the email (a timeout says nothing)."""
-    return isinstance(error, (MailThrottled, MailRejected, ClientError))

@@ -13,11 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from botocore.exceptions import ClientError
-
 from leadflow.lifecycle.links.signing import ActionLinks, manager_links
 from leadflow.lifecycle.schedules import VisitsDigestDue
-from leadflow.notification.mailer import Mailer, MailRejected, MailThrottled
+from leadflow.notification.mailer import Mailer, not_taken
 from leadflow.notification.render import render_assignment_email
 from leadflow.notification.windows import VISITS_WINDOW, VisitsWindow, is_news, window_opened_by
 from leadflow.shared.clock import utc_now
@@ -92,8 +90,9 @@ def send_visits_digest(due: VisitsDigestDue, store: VisitsStore, mailer: Mailer,
         if manager.email_status != EMAIL_SUPPRESSED:
             mailer.send(render_assignment_email(lead, submission, manager, told, console_url,
                                                 manager_links(links, lead, manager, now), visits=window.pending))
-    except (MailThrottled, MailRejected, ClientError):  # SES did not take it: the next window tells them
-        store.queue_digest(lead.lead_id, manager.manager_id, next_until, pending=window.pending)
+    except BaseException as error:
+        if not_taken(error):  # SES did not take it: the next window tells them
+            store.queue_digest(lead.lead_id, manager.manager_id, next_until, pending=window.pending)
         raise
     if noted_since > 0:  # visits noted while this email was written: the next window tells them
         store.queue_digest(lead.lead_id, manager.manager_id, next_until)

@@ -46,11 +46,16 @@ def is_news(assignment: LeadAssigned) -> bool:
                         assignment.previous_temperature)
 
 
+def window_opened(lead_id: str, manager_id: str, temperature: Temperature, points: int,
+                  now: datetime) -> VisitsWindow:
+    """The window an email telling the manager of the lead at `temperature` opens `now`."""
+    return VisitsWindow(lead_id=lead_id, manager_id=manager_id, window_until=now + VISITS_WINDOW,
+                        told_temperature=temperature, told_points=points)
+
+
 def window_opened_by(assignment: LeadAssigned, now: datetime) -> VisitsWindow:
     """The window the email about `assignment` opens."""
-    return VisitsWindow(lead_id=assignment.lead_id, manager_id=assignment.manager_id,
-                        window_until=now + VISITS_WINDOW, told_temperature=assignment.temperature,
-                        told_points=assignment.points)
+    return window_opened(assignment.lead_id, assignment.manager_id, assignment.temperature, assignment.points, now)
 
 
 def window_item(window: VisitsWindow) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from leadflow.capture.sources import channel_of
 from leadflow.lifecycle.schedules import ReminderDue, due_at
-from leadflow.notification.windows import VISITS_WINDOW, VisitsWindow, opens_window
+from leadflow.notification.windows import opens_window, window_opened
 from leadflow.routing.assignment import Assignment, assign_lead, can_hold_leads
 from leadflow.routing.facts import LeadHistory, lead_country, merged_contact
 from leadflow.routing.rule_sets import default_rule_set
@@ -229,9 +229,7 @@ def _telling(submission: Submission, score: Score, decision: Assignment, state: 
     manager = decision.manager
     if manager is None or submission.import_id is not None:
         return None
-    card = state.lead if state else Lead(  # a new lead's card, as capture made it from this submission
-        lead_id=submission.lead_id, contact=submission.contact, source=submission.source,
-        created_at=submission.received_at, last_seen_at=submission.received_at, latest_interest=submission.interest)
+    card = state.lead if state else Lead.first_seen_in(submission)
     changes: dict[str, Any] = {"score": score}
     if decision.new_assignment:
         changes.update(status=LeadStatus.ASSIGNED, manager_id=manager.manager_id, assigned_at=now)
@@ -246,9 +244,7 @@ def _telling(submission: Submission, score: Score, decision: Assignment, state: 
         clock = (due, max(due_at(now, speed_to_lead, score.temperature), now + timedelta(minutes=1)))
     window = None
     if opens_window(submission.is_new_lead, None, score.temperature, previous.temperature if previous else None):
-        window = VisitsWindow(lead_id=submission.lead_id, manager_id=manager.manager_id,
-                              window_until=now + VISITS_WINDOW, told_temperature=score.temperature,
-                              told_points=score.points)
+        window = window_opened(submission.lead_id, manager.manager_id, score.temperature, score.points, now)
     return Telling(notice, clock, window)
 
 

@@ -235,6 +235,14 @@ class Lead(BaseModel):
     converted_at: datetime | None = None
     erased_at: datetime | None = None  # the person was erased (leadflow.privacy): the card is anonymous
 
+    @classmethod
+    def first_seen_in(cls, submission: Submission) -> Lead:
+        """The card a new lead gets from its first submission (capture stores it so; the
+        scorer takes it so without reading it)."""
+        return cls(lead_id=submission.lead_id, contact=submission.contact, source=submission.source,
+                   created_at=submission.received_at, last_seen_at=submission.received_at,
+                   latest_interest=submission.interest)
+
 
 class AssignmentNotice(BaseModel):
     """What the manager's email about an assignment needs besides the submission: the
