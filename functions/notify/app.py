@@ -78,7 +78,7 @@ def send_assignment_email(assignment: LeadAssigned) -> dict:
         "lead_id": assignment.lead_id, "manager_id": assignment.manager_id, "message_id": result.message_id,
         "reminder_scheduled": result.reminder_scheduled, "suppressed": result.suppressed,
     })
-    count("ManagerSuppressed" if result.suppressed else "ManagerNotified")
+    count("VisitNoted" if result.coalesced else "ManagerSuppressed" if result.suppressed else "ManagerNotified")
     if result.hot_alert:
         count("HotLeadAlerted")
     return {"message_id": result.message_id, "suppressed": result.suppressed}

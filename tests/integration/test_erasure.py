@@ -164,9 +164,10 @@ def test_after_erasure_no_item_holds_the_persons_email_phone_or_name(stack, tabl
     # AND the erasure is recorded with a hash of the address, never the address
     assert record["matched_by"] == "email" and record["lead_ids"] == [jane] and record["by"] == "user:user-admin"
     assert record["identifier_hmac"] == Identifier("email", JANE_EMAIL).keyed_hash(hasher_of(stack))
+    # (the other item: her visits window, where her second post was noted for its digest)
     assert record["counts"] | {"reminders_cancelled": 0} == {
         "leads_anonymized": 1, "contacts_anonymized": 0, "submissions_deleted": 2, "activities_deleted": 3,
-        "other_items_deleted": 0, "identities_deleted": 2, "autoreply_counters_deleted": 1,
+        "other_items_deleted": 1, "identities_deleted": 2, "autoreply_counters_deleted": 1,
         "reminders_cancelled": 0}
     [stored] = items_under(table, "ERASURE#")
     assert stored["erasure_id"] == record["erasure_id"] and stored["lead_ids"] == [jane]
@@ -410,5 +411,6 @@ def test_the_repository_reads_a_lead_partition_across_pages(stack, monkeypatch):
     monkeypatch.setattr(stores.table.client, "query", small_pages)
     items = stores.privacy.lead_partition(lead_id)
 
-    assert len(items) == 14 and len(pages) == 3
-    assert {i["SK"] for i in items} >= {"LEAD"}
+    # card, submission, 12 notes, and the visits window its first email opened
+    assert len(items) == 15 and len(pages) == 3
+    assert {i["SK"] for i in items} >= {"LEAD", "VISITS"}

@@ -7,7 +7,7 @@ from typing import Any
 
 from leadflow.shared.clock import utc_now
 from leadflow_local.stack import LocalStack
-from support import items_of, stores_of
+from support import items_of
 
 PERSON = {"name": "Rita Repeat", "email": "rita@gmail.com", "interest": "ebook"}
 
@@ -22,6 +22,14 @@ def post(stack: LocalStack, n: int, **changes: str) -> None:
 
 def to_manager(sent: list[Any]) -> list[Any]:
     return [m for m in sent if m.destinations["ToAddresses"] != ["admins@example.com"]]
+
+
+def window_key(lead: dict[str, Any]) -> dict[str, Any]:
+    return {"PK": {"S": f"LEAD#{lead['lead_id']}"}, "SK": {"S": "VISITS"}}
+
+
+def window_item(stack: LocalStack, lead: dict[str, Any]) -> dict[str, Any]:
+    return stack.client("dynamodb").get_item(TableName=stack.table_name(), Key=window_key(lead))["Item"]
 
 
 def later(minutes: int) -> datetime:
@@ -79,10 +87,10 @@ def test_a_visit_after_the_window_closed_is_told_at_once(stack, table, sent_emai
     post(stack, 1)
     stack.drain()
     [lead] = items_of(table, "lead")
-    store = stores_of(stack).notification
-    window = store.visits_window(lead["lead_id"], lead["manager_id"])
-    closed = window.model_copy(update={"window_until": utc_now() - timedelta(seconds=1)})
-    store.claim_visits_window(closed, utc_now(), force=True)
+    past = utc_now() - timedelta(seconds=1)
+    stack.client("dynamodb").update_item(
+        TableName=stack.table_name(), Key=window_key(lead), UpdateExpression="SET window_until = :at, until_epoch = :epoch",
+        ExpressionAttributeValues={":at": {"S": past.isoformat()}, ":epoch": {"N": str(int(past.timestamp()))}})
 
     # WHEN the person comes back
     post(stack, 2)
@@ -92,12 +100,6 @@ def test_a_visit_after_the_window_closed_is_told_at_once(stack, table, sent_emai
     emails = to_manager(sent_emails())
     assert len(emails) == 2 and emails[1].subject.startswith("Came back")
     assert "more visits" not in emails[1].body
-
-
-def window_item(stack: LocalStack, lead: dict[str, Any]) -> dict[str, Any]:
-    return stack.client("dynamodb").get_item(
-        TableName=stack.table_name(),
-        Key={"PK": {"S": f"VISITS#{lead['lead_id']}#{lead['manager_id']}"}, "SK": {"S": "VISITS"}})["Item"]
 
 
 def test_a_window_waits_among_the_clocks_only_once_a_visit_is_noted_and_its_digest_is_taken_once(
@@ -114,8 +116,7 @@ def test_a_window_waits_among_the_clocks_only_once_a_visit_is_noted_and_its_dige
 
     # THEN the window waits among the clocks, due at its end, for its digest
     item = window_item(stack, lead)
-    window = stores_of(stack).notification.visits_window(lead["lead_id"], lead["manager_id"])
-    until = window.model_dump(mode="json")["window_until"]
+    until = item["window_until"]["S"]
     assert item["GSI3PK"] == {"S": "CLOCKS"} and item["GSI3SK"]["S"].startswith(until[:19])
     digest = {"kind": "visits_digest", "lead_id": lead["lead_id"], "manager_id": lead["manager_id"],
               "window_until": until}
@@ -155,3 +156,43 @@ def test_a_digest_ses_did_not_take_gives_its_visits_to_the_next_window(stack, ta
     stack.pump_schedules(now=later(62))
     emails = to_manager(sent_emails())
     assert len(emails) == 2 and "2 more visits since the last email" in emails[1].body
+
+
+def test_a_noted_visit_wakes_nobody_and_its_redelivery_announces_it_noted_again(stack, table, sent_emails,
+                                                                                monkeypatch):
+    from leadflow.routing.service import score_and_assign
+    from leadflow.shared.events import LEAD_ASSIGNED
+    from leadflow.shared.models import Submission
+
+    # GIVEN a new lead, told to its manager
+    post(stack, 1)
+    stack.drain()
+    woken: list[str] = []
+    invoke = stack.invoke
+    monkeypatch.setattr(stack, "invoke", lambda function_id, event: woken.append(function_id) or invoke(function_id,
+                                                                                                         event))
+
+    # WHEN the person comes back within the window
+    post(stack, 2)
+    stack.drain()
+
+    # THEN the visit is noted: notify is not even woken (its rule filters on `noted_until`)
+    assert "NotifyFunction" not in woken and len(to_manager(sent_emails())) == 1
+    [lead] = items_of(table, "lead")
+    noted = max(items_of(table, "submission"), key=lambda s: s["received_at"])
+    assert noted["noted_until"] == window_item(stack, lead)["window_until"]["S"]
+
+    # AND a redelivery of its stream record announces it exactly so again, noted
+    published: list[Any] = []
+
+    class Recorder:
+        def publish_all(self, entries: list[Any]) -> None:
+            published.extend(entries)
+
+    score = stack.module("ScoreFunction")
+    routed = score_and_assign(Submission.model_validate(noted), score.store, Recorder(), score.rule_sets,
+                              speed_to_lead=score.sla)
+    assert routed is not None and routed.replayed
+    [assigned] = [detail for detail_type, detail in published if detail_type == LEAD_ASSIGNED]
+    assert assigned.noted_until is not None
+    assert assigned.model_dump(mode="json")["noted_until"] == noted["noted_until"]

@@ -14,9 +14,11 @@ NEEDS: dict[str, set[str]] = {
     "CaptureFunction": TABLE_READS | {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                                       "sqs:SendMessage", "secretsmanager:GetSecretValue"},
     "StoreFallbackFunction": TABLE_READS | {"dynamodb:PutItem"},
-    # PutItem: the visits window a new lead's assignment opens; ConditionCheckItem: a
-    # returning lead's manager still holds leads (leadflow.routing.store).
-    "ScoreFunction": TABLE_READS | {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem",
+    # PutItem: the visits window an assignment's email opens; ConditionCheckItem: a
+    # returning lead's manager still holds leads; BatchGetItem: a returning lead's card
+    # with its visits window (leadflow.routing.store).
+    "ScoreFunction": TABLE_READS | {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem",
+                                    "dynamodb:PutItem",
                                     "dynamodb:ConditionCheckItem", "events:PutEvents", "sqs:SendMessage"},
     "NotifyFunction": TABLE_READS | {
         "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",

@@ -83,9 +83,11 @@ def test_policies_are_scoped_to_one_resource(translated):
 def test_notify_hears_assignments_and_the_autoresponders_scores(translated):
     spec = Template().function("NotifyFunction")
     rules = {e.name: e for e in spec.events if e.type == "EventBridgeRule"}
-    # A CSV import's leads are told in one summary per manager (ImportFunction), not one email each.
-    assert rules["LeadAssigned"].properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Assigned"],
-                                                        "detail": {"imported": [False, {"exists": False}]}}
+    # A CSV import's leads are told in one summary per manager (ImportFunction), not one email each;
+    # a visit noted in the manager's open window is told by the window's digest (remind).
+    assert rules["LeadAssigned"].properties["Pattern"] == {
+        "source": ["leadflow"], "detail-type": ["Lead Assigned"],
+        "detail": {"imported": [False, {"exists": False}], "noted_until": [None, {"exists": False}]}}
     # The autoresponder: every scored submission, assigned or not
     assert rules["LeadScored"].properties["Pattern"] == {"source": ["leadflow"], "detail-type": ["Lead Scored"],
                                                       "detail": {"autoresponder": [True]}}

@@ -14,8 +14,7 @@ from leadflow.lifecycle.schedules import ReminderDue, Reminders, due_at
 from leadflow.notification.hot_leads import HotLeadAlerts
 from leadflow.notification.mailer import Mailer, not_taken
 from leadflow.notification.render import render_assignment_email
-from leadflow.notification.visits import VisitsStore, note_or_tell
-from leadflow.notification.windows import VisitsWindow, is_news, window_opened_by
+from leadflow.notification.windows import VisitsWindow, window_opened_by
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LeadAssigned
 from leadflow.shared.models import (
@@ -32,7 +31,7 @@ from leadflow.shared.settings import Sla
 logger = logging.getLogger(__name__)
 
 
-class AssignmentStore(VisitsStore, Protocol):
+class AssignmentStore(Protocol):
     """What telling a manager reads and records (leadflow.notification.store)."""
 
     def claim_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str, manager_id: str,
@@ -86,11 +85,13 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
     its own write; one that left none (an admin's handover, a reassignment) has both
     done here. A manager whose address bounced or complained (marked on them when SES
     said so) gets no email; the clock still runs, so the lead escalates. A returning
-    lead's visit within the window of the last email is only noted
-    (notification.visits): the manager hears of it, with any others, when the window
-    closes."""
+    lead's visit within the window of the last email was only noted by the assignment
+    (`noted_until`; notification.visits): the manager hears of it, with any others, when
+    the window closes, and nothing is done here (notify's rule does not even wake it)."""
     follow_up = follow_up or FollowUp()
     now = now or utc_now()
+    if assignment.noted_until is not None:  # only noted in the open window: its digest tells it
+        return Notified(message_id=None, coalesced=True)
     ids = (assignment.lead_id, assignment.received_at, assignment.submission_id, assignment.manager_id)
     claimed_at = int(now.timestamp() * 1000)
     submission, notice = store.claim_assignment_email(*ids, now_ms=claimed_at)
@@ -109,13 +110,8 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
                               temperature=assignment.temperature, submission_id=assignment.submission_id,
                               received_at=assignment.received_at)
             result.reminder_scheduled = follow_up.reminders.schedule(due, at)
-        if follow_up.reminders:  # coalescing needs the remind function that tells the window's visits
-            if is_news(assignment):
-                if notice is None:
-                    store.open_visits_window(window_opened_by(assignment, now))
-            elif note_or_tell(assignment, store, now) is not None:  # noted: told when the window closes
-                result.coalesced = True
-                return result
+        if notice is None and follow_up.reminders:  # the assignment left no window open: this email opens one
+            store.open_visits_window(window_opened_by(assignment, now))
         if follow_up.hot_alerts and assignment.temperature == Temperature.HOT:
             # Before the email: a retry after a failed send may alert again (the topic is
             # at least once), but an email is never sent twice for an alert.

@@ -9,10 +9,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from leadflow.notification.windows import VisitsWindow, digest_of, window_item
+from leadflow.lifecycle.schedules import VisitsDigestDue
+from leadflow.notification.windows import VisitsWindow, noting, window_item
 from leadflow.routing.roster import Roster
 from leadflow.shared.clock import json_time
-from leadflow.shared.events import LeadAssigned
 from leadflow.shared.models import AssignmentNotice, FormConfig, Lead, Manager, Submission
 from leadflow.storage import keys
 from leadflow.storage.codec import from_item, wire
@@ -141,81 +141,49 @@ class NotificationStore(LeadReads):
                                           window_start, window_seconds, limit)
 
     # -- a person who keeps coming back (leadflow.notification.visits) ----------------------
-    # Compared as epoch seconds (`until_epoch`): ISO times with and without fractions do
-    # not sort as text. Kept a day past the window by TTL; ids and scores only.
+    # The scorer opens windows and notes visits in them (leadflow.routing.store); here a
+    # window closes. Compared as epoch seconds (`until_epoch`): ISO times with and without
+    # fractions do not sort as text. Kept a day past the window by TTL.
 
-    def claim_visits_window(self, window: VisitsWindow, now: datetime, *, force: bool) -> bool:
-        """Open a window for the lead and manager (the email about to be sent is its
-        first); unless `force`d, only when no window is open. False when one is."""
-        item = window_item(window)
+    def take_visits_digest(self, due: VisitsDigestDue, next_until: datetime) -> VisitsWindow | None:
+        """Take the digest of the window ending at `due.window_until` and open the next
+        window, to `next_until`, told at the temperature the last noted visit left the
+        lead: out of the clocks' index, in one conditional update that returns the window
+        as it was (its visits, and what their digest needs), so a digest is taken once.
+        None when there is nothing to take: no visit noted, taken before (another sweep),
+        or replaced by a newer window (news told meanwhile)."""
+        until = int(next_until.timestamp())
         try:
-            if force:
-                self.table.put(item)
-            else:
-                self.table.put(item, "attribute_not_exists(PK) OR until_epoch <= :now",
-                               {":now": int(now.timestamp())})
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
-
-    def note_visit(self, lead_id: str, manager_id: str, submission_id: str, received_at: datetime,
-                   now: datetime) -> datetime | None:
-        """Count a visit in the open window, which puts its digest among the clocks (due at
-        its end); when the window ends (None: none is open, or one opened before windows
-        carried their digest)."""
-        try:
-            window = self.table.update(
-                keys.visits_window_key(lead_id, manager_id),
-                "SET latest_submission_id = :sub, latest_received_at = :at, GSI3PK = :clocks, GSI3SK = digest_position,"
-                " reminder_due = digest_due ADD pending :one",
-                condition="until_epoch > :now AND attribute_exists(digest_position)", returning="ALL_NEW",
-                values={":sub": submission_id, ":at": json_time(received_at), ":one": 1, ":now": int(now.timestamp()),
-                        ":clocks": keys.CLOCKS})
+            old = self.table.update(
+                keys.visits_window_key(due.lead_id),
+                "SET window_until = :until, until_epoch = :epoch, told_temperature = #n.#l.#s.#t,"
+                " told_points = #n.#l.#s.#p, expires_at = :expires, pending = :none"
+                " REMOVE GSI3PK, GSI3SK, reminder_due, notice, submission, latest_submission_id, latest_received_at",
+                condition="until_epoch = :was AND manager_id = :manager AND pending > :none"
+                          " AND attribute_exists(#n.#l.#s)",
+                returning="ALL_OLD",
+                # notice.lead.score: the lead's score as the last noted visit left it.
+                names={"#n": "notice", "#l": "lead", "#s": "score", "#t": "temperature", "#p": "points"},
+                values={":until": json_time(next_until), ":epoch": until, ":expires": until + 86400, ":none": 0,
+                        ":was": int(due.window_until.timestamp()), ":manager": due.manager_id})
         except ClientError as exc:
             if condition_failed(exc):
                 return None
             raise
-        return VisitsWindow.model_validate(from_item(window)).window_until
+        return VisitsWindow.model_validate(from_item(old))
 
-    def visits_window(self, lead_id: str, manager_id: str) -> VisitsWindow | None:
-        return self.table.get_model(keys.visits_window_key(lead_id, manager_id), VisitsWindow)
-
-    def close_visits_window(self, window: VisitsWindow, told: LeadAssigned, window_until: datetime) -> int | None:
-        """Take the digest of `window` (told as `told`) and open the next window, to
-        `window_until`, with what was noted since, out of the clocks' index: in one
-        conditional update, so a digest is taken once. How many visits the next window
-        holds already; None when the window was taken before (by another sweep, or a
-        rise to hot that opened a new one)."""
-        until = int(window_until.timestamp())
-        digest = digest_of(window.model_copy(update={"window_until": window_until}))
+    def give_back_digest(self, taken: VisitsWindow, next_until: datetime) -> None:
+        """A digest that could not be sent: its visits go to the window its taking opened
+        (to `next_until`), among the clocks, due at its end. A visit noted there since is
+        newer: its notice and submission stay, only the count grows. Nothing when news
+        opened another window meanwhile (its email told the lead)."""
+        if taken.notice is None or taken.submission is None:
+            return
+        next_window = taken.model_copy(update={"window_until": next_until})
+        update, condition, values = noting(next_window, taken.notice, taken.submission, visits=taken.pending,
+                                           keep_newer=True)
         try:
-            after = self.table.update(
-                keys.visits_window_key(window.lead_id, window.manager_id),
-                "SET window_until = :until, until_epoch = :epoch, told_temperature = :temperature,"
-                " told_points = :points, expires_at = :expires, digest_due = :due, digest_position = :position"
-                " ADD pending :told REMOVE GSI3PK, GSI3SK",
-                condition="until_epoch = :was", returning="ALL_NEW",
-                values={":until": json_time(window_until), ":epoch": until, ":temperature": told.temperature.value,
-                        ":points": told.points, ":expires": until + 86400, ":told": -window.pending,
-                        ":was": int(window.window_until.timestamp()), ":due": digest["digest_due"],
-                        ":position": digest["digest_position"]})
+            self.table.update(keys.visits_window_key(taken.lead_id), update, condition=condition, values=values)
         except ClientError as exc:
-            if condition_failed(exc):
-                return None
-            raise
-        return int(after["pending"]["N"])
-
-    def queue_digest(self, lead_id: str, manager_id: str, window_until: datetime, pending: int = 0) -> None:
-        """Put the window ending at `window_until` among the clocks, due at its end, adding
-        `pending` visits to it (a digest that could not be sent gives its visits back)."""
-        try:
-            self.table.update(keys.visits_window_key(lead_id, manager_id),
-                              "SET GSI3PK = :clocks, GSI3SK = digest_position, reminder_due = digest_due"
-                              " ADD pending :pending",
-                              condition="until_epoch = :epoch", values={":clocks": keys.CLOCKS, ":pending": pending,
-                                                                        ":epoch": int(window_until.timestamp())})
-        except ClientError as exc:
-            if not condition_failed(exc):  # a rise to hot opened another window meanwhile: told there
+            if not condition_failed(exc):
                 raise

@@ -4,9 +4,13 @@ how many there were and what changed. Fifty posts in a minute are one lead (capt
 makes sure) and, here, two emails instead of fifty.
 
 A window opens with each email the manager gets about the lead (new lead, came back,
-reassigned). A later visit in it is only noted, and puts the window among the clocks
-(GSI3): remind's sweep tells the manager when the window closes. A rise to hot is always told at once: the manager must
-call now, not in half an hour."""
+reassigned, a rise to hot). The scorer decides, in the write that assigns the visit
+(leadflow.routing.service): news, or a visit after the window closed, is told now and
+opens the next window; a visit within the open window is only noted in it, with what
+its digest needs, and puts the window among the clocks (GSI3). Remind's sweep tells the
+manager when the window closes: one update that takes the digest and opens the next
+window, and the email. A rise to hot is always told at once: the manager must call
+now, not in half an hour."""
 
 from __future__ import annotations
 
@@ -17,83 +21,51 @@ from leadflow.lifecycle.links.signing import ActionLinks, manager_links
 from leadflow.lifecycle.schedules import VisitsDigestDue
 from leadflow.notification.mailer import Mailer, not_taken
 from leadflow.notification.render import render_assignment_email
-from leadflow.notification.windows import VISITS_WINDOW, VisitsWindow, is_news, window_opened_by
+from leadflow.notification.windows import VISITS_WINDOW, VisitsWindow
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LeadAssigned
-from leadflow.shared.models import EMAIL_SUPPRESSED, Lead, Manager, Submission
+from leadflow.shared.models import EMAIL_SUPPRESSED
 
 
 class VisitsStore(Protocol):
-    """What coalescing reads and writes (leadflow.notification.store)."""
+    """What closing a window reads and writes (leadflow.notification.store)."""
 
-    def claim_visits_window(self, window: VisitsWindow, now: datetime, *, force: bool) -> bool: ...
+    def take_visits_digest(self, due: VisitsDigestDue, next_until: datetime) -> VisitsWindow | None: ...
 
-    def note_visit(self, lead_id: str, manager_id: str, submission_id: str, received_at: datetime,
-                   now: datetime) -> datetime | None: ...
-
-    def visits_window(self, lead_id: str, manager_id: str) -> VisitsWindow | None: ...
-
-    def close_visits_window(self, window: VisitsWindow, told: LeadAssigned, window_until: datetime) -> int | None: ...
-
-    def queue_digest(self, lead_id: str, manager_id: str, window_until: datetime, pending: int = 0) -> None: ...
-
-    def get_assignment_context(self, lead_id: str, received_at: datetime, submission_id: str,
-                               manager_id: str) -> tuple[Lead, Submission, Manager]: ...
-
-
-def note_or_tell(assignment: LeadAssigned, store: VisitsStore, now: datetime) -> datetime | None:
-    """None: tell the manager now (a window opens with that email); else the visit was
-    noted in the open window, and the manager is told of it at the time returned."""
-    window = window_opened_by(assignment, now)
-    if is_news(assignment):
-        store.claim_visits_window(window, now, force=True)  # news: told now, whatever the window
-        return None
-    if store.claim_visits_window(window, now, force=False):  # no window open: this email opens one
-        return None
-    until = store.note_visit(assignment.lead_id, assignment.manager_id, assignment.submission_id,
-                             assignment.received_at, now)
-    if until is None:  # the window closed in between: this visit opens the next one
-        store.claim_visits_window(window, now, force=True)
-    return until
+    def give_back_digest(self, taken: VisitsWindow, next_until: datetime) -> None: ...
 
 
 def send_visits_digest(due: VisitsDigestDue, store: VisitsStore, mailer: Mailer, console_url: str = "",
                        links: ActionLinks | None = None, now: datetime | None = None) -> str:
     """A window closed: tell the manager how many more visits the lead made and what
     changed, in one email; returns `told`, or `nothing` (no visit since, a window already
-    told, or a lead gone or moved to someone else). The next window opens with it.
+    told, or replaced by news told meanwhile). The next window opens with it.
 
     Once: the digest is taken (the next window opened) before the email, in one
-    conditional update; a second sweep finds it taken. An SES error answer gives the
-    visits back to the next window, whose end tells them."""
+    conditional update that returns what the email needs (left by the visits noted); a
+    second sweep finds it taken. A failure before SES took the email gives the visits
+    back to the next window, whose end tells them."""
     now = now or utc_now()
-    window = store.visits_window(due.lead_id, due.manager_id)
-    if window is None or window.window_until != due.window_until or window.pending <= 0 \
-            or window.latest_submission_id is None or window.latest_received_at is None:
+    next_until = now + VISITS_WINDOW
+    taken = store.take_visits_digest(due, next_until)
+    if taken is None or taken.notice is None or taken.submission is None:
         return "nothing"
-    try:
-        lead, submission, manager = store.get_assignment_context(
-            due.lead_id, window.latest_received_at, window.latest_submission_id, due.manager_id)
-    except LookupError:  # erased, or the manager removed from the roster
-        return "nothing"
-    if lead.manager_id != manager.manager_id or lead.score is None:
+    lead, manager, submission = taken.notice.lead, taken.notice.manager, taken.submission
+    if lead.score is None:  # never so: the condition asked for it
         return "nothing"
     told = LeadAssigned(lead_id=lead.lead_id, submission_id=submission.submission_id,
                         received_at=submission.received_at, manager_id=manager.manager_id,
                         form_id=submission.form_id, points=lead.score.points, temperature=lead.score.temperature,
-                        is_new_lead=False, previous_temperature=window.told_temperature)
-    next_until = now + VISITS_WINDOW
-    noted_since = store.close_visits_window(window, told, next_until)
-    if noted_since is None:
-        return "nothing"
+                        is_new_lead=False, previous_temperature=taken.told_temperature)
+    handed_over = False
     try:
         if manager.email_status != EMAIL_SUPPRESSED:
-            mailer.send(render_assignment_email(lead, submission, manager, told, console_url,
-                                                manager_links(links, lead, manager, now), visits=window.pending))
+            email = render_assignment_email(lead, submission, manager, told, console_url,
+                                            manager_links(links, lead, manager, now), visits=taken.pending)
+            handed_over = True
+            mailer.send(email)
     except BaseException as error:
-        if not_taken(error):  # SES did not take it: the next window tells them
-            store.queue_digest(lead.lead_id, manager.manager_id, next_until, pending=window.pending)
+        if not handed_over or not_taken(error):  # nothing went out: the next window tells them
+            store.give_back_digest(taken, next_until)
         raise
-    if noted_since > 0:  # visits noted while this email was written: the next window tells them
-        store.queue_digest(lead.lead_id, manager.manager_id, next_until)
     return "told"

@@ -1,7 +1,7 @@
-"""A manager's window on a lead (leadflow.notification.visits): what opens one and how it
-is stored. Apart from the coalescing itself, so the assignment that makes the news can
-open the window in the transaction it writes anyway (leadflow.routing.store), without
-loading the mail machinery."""
+"""A lead's window of news with its manager (leadflow.notification.visits): what opens one,
+how it is stored, and how a visit is noted in it. Apart from the coalescing itself, so
+the assignment that makes the news, or notes the visit, writes the window in the
+transaction it makes anyway (leadflow.routing.store), without loading the mail machinery."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from leadflow.lifecycle.schedules import VisitsDigestDue
+from leadflow.shared.clock import json_time
 from leadflow.shared.events import LeadAssigned
-from leadflow.shared.models import Temperature
+from leadflow.shared.models import AssignmentNotice, Submission, Temperature
 from leadflow.storage import keys
 from leadflow.storage.codec import to_item
 
@@ -20,8 +21,12 @@ VISITS_WINDOW = timedelta(minutes=30)
 
 
 class VisitsWindow(BaseModel):
-    """A lead's window with one manager (`VISITS#<lead>#<manager>`): until when visits
-    are only noted, what the manager was last told, and what came since. Ids only."""
+    """A lead's window with the manager who holds it (`LEAD#<lead>` / `VISITS`): until
+    when visits are only noted, what the manager was last told, and what came since.
+
+    A noted visit leaves on it what its digest needs (`notice`: the lead and the manager
+    as the visit's assignment wrote them; `submission`: the latest visit), so the digest
+    reads nothing; the digest takes them off (leadflow.notification.store)."""
 
     lead_id: str
     manager_id: str
@@ -31,6 +36,11 @@ class VisitsWindow(BaseModel):
     pending: int = 0
     latest_submission_id: str | None = None
     latest_received_at: datetime | None = None
+    notice: AssignmentNotice | None = None
+    submission: Submission | None = None
+
+    def is_open_for(self, manager_id: str, now: datetime) -> bool:
+        return self.manager_id == manager_id and self.window_until > now
 
 
 def opens_window(is_new_lead: bool, reassigned_from: str | None, temperature: Temperature,
@@ -60,16 +70,35 @@ def window_opened_by(assignment: LeadAssigned, now: datetime) -> VisitsWindow:
 
 def window_item(window: VisitsWindow) -> dict[str, Any]:
     """The window as stored: compared as epoch seconds (`until_epoch`: ISO times with and
-    without fractions do not sort as text), kept a day past its end by TTL, with its
-    digest ready (`digest_due`, `digest_position`): the first visit noted in it puts it
-    in the clocks' index (GSI3), for the sweep to tell at its end."""
+    without fractions do not sort as text), kept a day past its end by TTL. Written whole:
+    a new window replaces the last one (and any digest it still had: the email that
+    opens it tells the lead's news)."""
     until = int(window.window_until.timestamp())
-    return to_item(keys.visits_window_key(window.lead_id, window.manager_id), "visits_window", window,
-                   until_epoch=until, expires_at=until + 86400, **digest_of(window))
+    return to_item(keys.visits_window_key(window.lead_id), "visits_window", window, until_epoch=until,
+                   expires_at=until + 86400)
 
 
-def digest_of(window: VisitsWindow) -> dict[str, Any]:
-    """The digest a window's visits are told by, and its place among the clocks."""
-    due = VisitsDigestDue(lead_id=window.lead_id, manager_id=window.manager_id, window_until=window.window_until)
-    return {"digest_due": due.model_dump(mode="json"),
-            "digest_position": keys.clock_position(window.window_until, window.lead_id)}
+def digest_due(window: VisitsWindow) -> VisitsDigestDue:
+    return VisitsDigestDue(lead_id=window.lead_id, manager_id=window.manager_id, window_until=window.window_until)
+
+
+def noting(window: VisitsWindow, notice: AssignmentNotice, submission: Submission, *, visits: int = 1,
+           keep_newer: bool = False) -> tuple[str, str, dict[str, Any]]:
+    """The update (expression, condition, values) that notes `visits` in the open
+    `window` as read: the count, what their digest needs (the latest visit's; with
+    `keep_newer`, only where no visit noted since left its own), and the window among the
+    clocks (GSI3), due at its end. On condition the window is still the one read, so a
+    digest taken meanwhile (a new window) makes the writer decide again."""
+    latest = {"latest_submission_id": ":sub", "latest_received_at": ":at", "notice": ":notice",
+              "submission": ":submission"}
+    sets = ["pending = pending + :visits"]
+    sets += [f"{name} = if_not_exists({name}, {value})" if keep_newer else f"{name} = {value}"
+             for name, value in latest.items()]
+    sets += ["GSI3PK = :clocks", "GSI3SK = :position", "reminder_due = :due"]
+    return ("SET " + ", ".join(sets), "until_epoch = :until AND manager_id = :manager",
+            {":visits": visits, ":sub": submission.submission_id, ":at": json_time(submission.received_at),
+             ":notice": notice.model_dump(mode="json", exclude_none=True),
+             ":submission": submission.model_dump(mode="json", exclude_none=True), ":clocks": keys.CLOCKS,
+             ":position": keys.clock_position(window.window_until, window.lead_id),
+             ":due": digest_due(window).model_dump(mode="json"),
+             ":until": int(window.window_until.timestamp()), ":manager": window.manager_id})

@@ -161,8 +161,12 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
             state = store.get_lead_for_scoring(submission.lead_id)
             if state is None:
                 return _replay(submission, store, publisher)
-            if state.scored_through is not None and state.scored_through >= scored_through(submission.received_at):
-                return _supersede(submission, state, rule_set, store)
+            through = scored_through(submission.received_at)
+            if state.scored_through is not None and state.scored_through >= through:
+                # This very submission scored the card: a redelivery (its events were
+                # refused, say), announced again. A newer one did: superseded.
+                replayed = _replay(submission, store, publisher) if state.scored_through == through else None
+                return replayed or _supersede(submission, state, rule_set, store)
         days = rule_set.history_days()
         if visits is None and days and not submission.is_new_lead:
             visits = _visits_on_card(submission, state, rule_set)
@@ -206,7 +210,7 @@ def score_and_assign(submission: Submission, store: ScoringStore, publisher: Eve
         return _announce(
             submission, score, previous.points if previous else None, previous.temperature if previous else None,
             decision.manager.manager_id if decision.manager else None, released.manager_id if released else None,
-            publisher, attempts=attempt,
+            publisher, attempts=attempt, noted_until=tell.noted_in.window_until if tell and tell.noted_in else None,
         )
     raise LeadChanged(f"{submission.lead_id}: still changing after {MAX_ATTEMPTS} attempts")
 
@@ -225,7 +229,12 @@ def _visits_on_card(submission: Submission, state: ScoredLead | None, rule_set: 
 def _telling(submission: Submission, score: Score, decision: Assignment, state: ScoredLead | None,
              previous: Score | None, now: datetime, speed_to_lead: Sla | None) -> Telling | None:
     """What the manager's email needs, as this assignment writes it; nothing for a lead
-    nobody holds, or an imported one (its managers get one summary of the import)."""
+    nobody holds, or an imported one (its managers get one summary of the import).
+
+    With `speed_to_lead` (a remind function sweeps the clocks), a new assignment starts
+    the lead's clock, and news (leadflow.notification.windows.opens_window) or a visit
+    after the manager's window closed opens a new window with its email; a visit within
+    the open window is only noted in it, told with its digest when it closes."""
     manager = decision.manager
     if manager is None or submission.import_id is not None:
         return None
@@ -242,10 +251,12 @@ def _telling(submission: Submission, score: Score, decision: Assignment, state: 
                           temperature=score.temperature, submission_id=submission.submission_id,
                           received_at=submission.received_at)
         clock = (due, max(due_at(now, speed_to_lead, score.temperature), now + timedelta(minutes=1)))
-    window = None
-    if opens_window(submission.is_new_lead, None, score.temperature, previous.temperature if previous else None):
-        window = window_opened(submission.lead_id, manager.manager_id, score.temperature, score.points, now)
-    return Telling(notice, clock, window)
+    window = state.window if state else None
+    news = opens_window(submission.is_new_lead, None, score.temperature, previous.temperature if previous else None)
+    if not news and window is not None and window.is_open_for(manager.manager_id, now):
+        return Telling(notice, clock, noted_in=window)
+    return Telling(notice, clock, window_opened(submission.lead_id, manager.manager_id, score.temperature,
+                                                score.points, now))
 
 
 def _decide(submission: Submission, roster: list[Manager], current_id: str | None, unavailable: set[str],
@@ -320,15 +331,17 @@ def _replay(submission: Submission, store: ScoringStore, publisher: EventPublish
         int(previous_points) if previous_points is not None else None,
         Temperature(previous_temperature) if previous_temperature else None,
         stored.get("manager_id"), stored.get("released_manager_id"), publisher, attempts=1,
+        noted_until=datetime.fromisoformat(stored["noted_until"]) if stored.get("noted_until") else None,
     )
     return Routed(scored=routed.scored, assignment=routed.assignment, replayed=True)
 
 
 def _announce(submission: Submission, score: Score, previous_points: int | None,
               previous_temperature: Temperature | None, manager_id: str | None, released_manager_id: str | None,
-              publisher: EventPublisher, attempts: int) -> Routed:
+              publisher: EventPublisher, attempts: int, noted_until: datetime | None = None) -> Routed:
     """`Lead Scored`, then `Lead Assigned` to the manager or `Lead Unassigned` so the
-    admins act: one PutEvents call."""
+    admins act: one PutEvents call. A visit only noted in the manager's open window
+    says until when (`noted_until`): the manager hears of it with the window's digest."""
     scored = LeadScored(
         lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
         form_id=submission.form_id, is_new_lead=submission.is_new_lead,
@@ -349,7 +362,7 @@ def _announce(submission: Submission, score: Score, previous_points: int | None,
             lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
             manager_id=manager_id, form_id=submission.form_id, points=score.points, temperature=score.temperature,
             is_new_lead=submission.is_new_lead, previous_temperature=previous_temperature,
-            imported=submission.import_id is not None, import_id=submission.import_id,
+            imported=submission.import_id is not None, import_id=submission.import_id, noted_until=noted_until,
         )
         publisher.publish_all([(LEAD_SCORED, scored), (LEAD_ASSIGNED, assignment)])
     else:

@@ -12,9 +12,9 @@ from botocore.exceptions import ClientError
 
 from leadflow.lifecycle.clocks import STOP_CLOCK, clock_update
 from leadflow.lifecycle.schedules import ReminderDue
-from leadflow.notification.windows import VisitsWindow, window_item
+from leadflow.notification.windows import VisitsWindow, noting, window_item
 from leadflow.routing.roster import RecentRoster, Roster, release_lead, still_holds_leads, take_lead
-from leadflow.shared.clock import utc_now
+from leadflow.shared.clock import json_time, utc_now
 from leadflow.shared.models import AssignmentNotice, Lead, LeadStatus, Manager, Score, Submission
 from leadflow.storage import keys
 from leadflow.storage.codec import from_item, to_item, wire
@@ -40,7 +40,10 @@ class Telling:
 
     notice: AssignmentNotice
     clock: tuple[ReminderDue, datetime] | None = None  # the speed-to-lead clock it starts, and when due
-    window: VisitsWindow | None = None  # the visits window its news opens
+    window: VisitsWindow | None = None  # the visits window its email opens
+    # The manager's open window this visit is only noted in (told with its digest): the
+    # notice goes on the window, and no email is sent now.
+    noted_in: VisitsWindow | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class ScoredLead:
 
     lead: Lead
     scored_through: int | None  # `scored_through()` of the submission its score comes from
+    window: VisitsWindow | None = None  # its window of news with its manager, if one was opened
 
 
 def scored_through(received_at: datetime) -> int:
@@ -79,12 +83,17 @@ class RoutingStore:
         return self.recent.snapshot() if self.recent is not None else None
 
     def get_lead_for_scoring(self, lead_id: str) -> ScoredLead | None:
-        """The lead card, and which submission its current score comes from."""
-        item = self.table.get(keys.lead_key(lead_id))
+        """The lead card, which submission its current score comes from, and its visits
+        window: one BatchGetItem (strongly consistent)."""
+        found = {item["SK"]["S"]: item for item in self.table.batch_get([keys.lead_key(lead_id),
+                                                                         keys.visits_window_key(lead_id)])}
+        item = found.get(keys.lead_key(lead_id)["SK"])
         if not item:
             return None
         through = item.get("scored_through", {}).get("N")
-        return ScoredLead(lead=Lead.model_validate(from_item(item)), scored_through=int(through) if through else None)
+        window = found.get(keys.visits_window_key(lead_id)["SK"])
+        return ScoredLead(lead=Lead.model_validate(from_item(item)), scored_through=int(through) if through else None,
+                          window=VisitsWindow.model_validate(from_item(window)) if window else None)
 
     def previous_visits(self, submission: Submission, days: int) -> tuple[datetime, ...]:
         """When the lead posted in the `days` before this submission: one Query over the
@@ -139,7 +148,10 @@ class RoutingStore:
           by hand for them, leadflow.capture.manual); active and not away still hold.
         - `tell`: what the manager's email needs, put on the submission for the notifier's
           claim to take; the speed-to-lead clock the assignment starts (on the lead card);
-          the visits window its news opens: in this same write, so telling costs no call."""
+          the visits window its email opens: in this same write, so telling costs no call.
+          Or, for a visit only noted in the manager's open window, all of that on the
+          window, for its digest (on condition it is still the window read: else
+          LeadChanged, and the assignment is decided again)."""
         now = (now or utc_now()).isoformat()
         today_iso = (today or utc_now().date()).isoformat()
         score_doc = score.model_dump(mode="json")
@@ -150,6 +162,10 @@ class RoutingStore:
         ]
         if tell and tell.window:
             items.append(self.table.put_op(window_item(tell.window)))
+        if tell and tell.noted_in:
+            update, condition, values = noting(tell.noted_in, tell.notice, submission)
+            items.append(self.table.update_op(keys.visits_window_key(submission.lead_id), update, condition=condition,
+                                              values=values))
         counter_at = -1
         if new_assignment and manager:
             counter_at = len(items)
@@ -189,7 +205,10 @@ class RoutingStore:
         if released:
             sub_update += ", released_manager_id = :released"
             sub_values[":released"] = released.manager_id
-        if tell:
+        if tell and tell.noted_in:  # kept so a redelivered record announces it noted again
+            sub_update += ", noted_until = :noted_until"
+            sub_values[":noted_until"] = json_time(tell.noted_in.window_until)
+        elif tell:
             sub_update += ", notice = :notice"
             sub_values[":notice"] = tell.notice.model_dump(mode="json", exclude_none=True)
         return self.table.update_op(keys.submission_key(submission.lead_id, submission.received_at,

@@ -58,6 +58,10 @@ class LeadAssigned(_SubmissionEvent):
     # (rules filter on `imported`, always present, so notify sends no email per lead).
     imported: bool = False
     import_id: str | None = None
+    # A returning person's visit within the window of the manager's last email about the
+    # lead: only noted, the manager hears of it (with any others) in one digest at this
+    # time (leadflow.notification.visits), so notify is not woken (its rule filters on it).
+    noted_until: datetime | None = None
 
 
 class LeadUnassigned(_SubmissionEvent):

@@ -6,6 +6,7 @@
 | submission | `LEAD#<id>` | `SUB#<received_at>#<id>` |
 | activity (history) | `LEAD#<id>` | `ACT#<at>#<id>` |
 | questionnaire answered | `LEAD#<id>` | `FEEDBACK` |
+| visits window (TTL) | `LEAD#<id>` | `VISITS` |
 | identity (dedupe) | `IDENT#EMAIL#<normalized>` / `IDENT#PHONE#<e164>` | `IDENT` |
 | manager | `ROSTER` | `MANAGER#<id>` |
 | form | `FORM#<id>` | `FORM` (GSI1: `FORMS` / `<id>`) |
@@ -19,7 +20,6 @@
 | report counters | `STAT#<UTC day or month>` | `<dimension>#<value>` |
 | channel cost | `STAT#<month>` | `cost#<channel>` |
 | report mark | `STATMARK#<lead_id>` | `MARK` |
-| visits window (TTL) | `VISITS#<lead_id>#<manager_id>` | `VISITS` |
 | erasure record | `ERASURE#<id>` | `ERASURE` |
 | CSV import (job, counts) | `IMPORT#<id>` | `IMPORT` |
 | an import's rows to store (TTL) | `IMPORT#<id>` | `CHUNK#<n>` |
@@ -30,8 +30,9 @@ Indexes (both project whole items): GSI1 is a queue, `MANAGER#<id>` (or
 `UNASSIGNED`) / `<status>#<when it entered the status>`, and the list of forms, `FORMS` /
 `<form_id>` (capture reads a form by its own key; the admins list them here); GSI2 every
 lead by creation month, `LEADS#<yyyy-mm>` / `<created_at>#<lead_id>`. GSI3 (sparse, only
-the clock's ids projected) holds the lead cards whose speed-to-lead clock runs, `CLOCKS` /
-`<due at>#<lead_id>`: the remind function sweeps what is due once a minute.
+the clock's ids projected) holds the lead cards whose speed-to-lead clock runs and the
+visits windows with a digest to tell, `CLOCKS` / `<due at>#<lead_id>`: the remind
+function sweeps what is due once a minute.
 
 Managers share one partition (a team is tens of people, not millions) so the scorer
 reads the whole roster with one strongly consistent Query, never a Scan.
@@ -190,9 +191,11 @@ def report_mark_key(lead_id: str) -> Key:
     return {"PK": f"STATMARK#{lead_id}", "SK": "MARK"}
 
 
-def visits_window_key(lead_id: str, manager_id: str) -> Key:
-    """A lead's window of coalesced "came back" emails to one manager (ids only, TTL)."""
-    return {"PK": f"VISITS#{lead_id}#{manager_id}", "SK": "VISITS"}
+def visits_window_key(lead_id: str) -> Key:
+    """A lead's window of coalesced "came back" emails to the manager who holds it (TTL).
+    In the lead's partition: the scorer reads it with the card, and an erasure deletes
+    the copy of the lead a noted visit leaves on it for the digest."""
+    return {"PK": lead_partition(lead_id), "SK": "VISITS"}
 
 
 def erasure_key(erasure_id: str) -> Key:
