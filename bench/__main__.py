@@ -109,20 +109,27 @@ def _handler_time(figure: dict[str, Any]) -> list[str]:
 
 
 def _aws_calls(figure: dict[str, Any]) -> list[str]:
-    lines = [f"3. AWS API calls per lead, whole pipeline (moto, {figure.get('leads', '?')} leads each)"]
+    lines = [f"3. AWS API calls per lead, whole pipeline (moto, {figure.get('leads', '?')} leads each; "
+             "fresh: the stack's first leads, its containers' first reads among them; warm: as many others after)"]
     if "error" in figure:
         return lines + _failed(figure)
-    new, back = figure["new_lead"], figure["returning_lead"]
-    operations = sorted(set(new["by_operation"]) | set(back["by_operation"]))
-    rows = [[op, f"{new['by_operation'].get(op, 0):g}", f"{back['by_operation'].get(op, 0):g}"] for op in operations]
-    for name in dict.fromkeys([*new["by_function"], *back["by_function"]]):
-        runs = (new["invocations"].get(name, 0), back["invocations"].get(name, 0))
-        # Usually the same for both; else in the columns' order
-        invocations = f"{runs[0]:g}" if runs[0] == runs[1] else f"{runs[0]:g} new / {runs[1]:g} returning"
+    columns = {"new, fresh": figure["new_lead"], "returning, fresh": figure["returning_lead"]}
+    if "steady_new_lead" in figure:
+        columns |= {"new, warm": figure["steady_new_lead"], "returning, warm": figure["steady_returning_lead"]}
+    figures = list(columns.values())
+    operations = sorted(set().union(*(f["by_operation"] for f in figures)))
+    rows = [[op, *(f"{f['by_operation'].get(op, 0):g}" for f in figures)] for op in operations]
+    for name in dict.fromkeys(n for f in figures for n in f["by_function"]):
+        runs = [f["invocations"].get(name, 0) for f in figures]
+        # Usually the same for all; else in the columns' order
+        invocations = f"{runs[0]:g}" if len(set(runs)) == 1 else " / ".join(f"{r:g}" for r in runs)
         rows.append([f"  by {name} ({invocations} invocation{'s' if max(runs) > 1 else ''})",
-                     f"{new['by_function'].get(name, 0):g}", f"{back['by_function'].get(name, 0):g}"])
-    rows.append(["total", f"{new['total']:g}", f"{back['total']:g}"])
-    return lines + _rows(["operation", "new lead", "returning lead"], rows)
+                     *(f"{f['by_function'].get(name, 0):g}" for f in figures)])
+    rows.append(["total", *(f"{f['total']:g}" for f in figures)])
+    if "steady_new_lead" in figure:
+        rows.append(["per lead (warm, less the sweep's one Query a minute)", "", "",
+                     f"{figure['steady_new_lead']['per_lead']:g}", f"{figure['steady_returning_lead']['per_lead']:g}"])
+    return lines + _rows(["operation", *columns], rows)
 
 
 def _throughput(figure: dict[str, Any]) -> list[str]:
