@@ -25,7 +25,7 @@ NEEDS: dict[str, set[str]] = {
         "dynamodb:ConditionCheckItem", "ses:SendEmail", "secretsmanager:GetSecretValue", "sqs:SendMessage",
         "sns:Publish"},
     "RemindFunction": TABLE_READS | {
-        "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+        "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
         "ses:SendEmail", "secretsmanager:GetSecretValue", "sqs:SendMessage", "events:PutEvents",
         "scheduler:CreateSchedule", "iam:PassRole"},
     "LeadsApiFunction": TABLE_READS | {

@@ -46,18 +46,6 @@ class NotificationStore(LeadReads):
         self.table = table
         self.roster = Roster(table)
 
-    def get_assignment_context(self, lead_id: str, received_at: datetime, submission_id: str,
-                               manager_id: str) -> tuple[Lead, Submission, Manager]:
-        """Lead, submission and manager in one BatchGetItem, for the manager's email."""
-        wanted = [keys.lead_key(lead_id), keys.submission_key(lead_id, received_at, submission_id),
-                  keys.manager_key(manager_id)]
-        found = {item["SK"]["S"]: from_item(item) for item in self.table.batch_get(wanted)}
-        missing = [k["SK"] for k in wanted if k["SK"] not in found]
-        if missing:
-            raise LookupError(f"assignment context incomplete for lead {lead_id}: {missing}")
-        return (Lead.model_validate(found[wanted[0]["SK"]]), Submission.model_validate(found[wanted[1]["SK"]]),
-                Manager.model_validate(found[wanted[2]["SK"]]))
-
     # -- one email per assignment: a claim on the submission ----------------------------------
 
     def claim_assignment_email(self, lead_id: str, received_at: datetime, submission_id: str, manager_id: str,
