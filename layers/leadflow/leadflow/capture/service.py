@@ -176,7 +176,8 @@ class CaptureService:
         client = self._client_key(posted.client_ip)
         rate = _rate_limit(form, client, received_at) if client else None
 
-        post = FormPost.from_fields(parse_form_body(posted.body, posted.content_type, posted.is_base64))
+        post = FormPost.from_fields(parse_form_body(posted.body, posted.content_type, posted.is_base64,
+                                                    form.field_map, (form.honeypot_field,)))
         next_url = allowed_next(form, post.hidden_value("_next")) if post.hidden_value("_next") else None
         reason = spam_reason(form, post, received_at)
         if reason:

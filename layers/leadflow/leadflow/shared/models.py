@@ -106,6 +106,12 @@ class FormConfig(BaseModel):
     # Off by default: it mails whatever address a visitor typed (rate-limited per address).
     autoresponder: bool = False
     autoresponder_subject: str | None = None  # else the catalog's, in the form's language
+    # A form tool's field names we cannot guess → our field (`{"input_7": "company"}`):
+    # leadflow.capture.form_tools applies it before reading the tool's shape.
+    field_map: dict[str, str] = Field(default_factory=dict)
+    # The key Google Ads sends with each lead form webhook (`google_key`); None: the
+    # form takes no Google Ads leads (leadflow.capture.google_ads).
+    google_ads_key: str | None = None
 
 
 # A manager's `email_status` when SES will not deliver to their address (bounces,
