@@ -16,7 +16,7 @@ WELL_KNOWN = (
 )
 SOURCE_FIELDS = (
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid",
-    "referrer", "landing_page",
+    "referrer", "landing_page", "ad_lead_id",
 )
 # Firmographics kept with the submission for scoring, beside the contact card.
 PROFILE_FIELDS = ("company_size", "industry", "budget", "timeline")

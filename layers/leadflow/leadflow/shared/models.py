@@ -66,6 +66,7 @@ class Source(BaseModel):
     utm_content: str | None = None
     gclid: str | None = None  # Google Ads click id
     fbclid: str | None = None  # Meta click id
+    ad_lead_id: str | None = None  # the ad platform's id of this lead (Google Ads lead forms' lead_id)
     referrer: str | None = None
     landing_page: str | None = None
 
