@@ -41,7 +41,8 @@ ALIASES: dict[str, str] = {
                      "your_message"), "message"),
     **dict.fromkeys(("reason", "topic", "request", "request_type", "i_would_like_to", "interested_in"),
                     "interest"),
-    **dict.fromkeys(("gdpr", "agree", "terms", "privacy", "accept_terms", "opt_in", "optin"), "consent"),
+    **dict.fromkeys(("gdpr", "agree", "terms", "privacy", "accept_terms", "opt_in", "optin", "acceptance"),
+                    "consent"),
     **dict.fromkeys(("referer", "document_referrer"), "referrer"),
     **dict.fromkeys(("page_url", "landing_url", "page", "url", "landing"), "landing_page"),
 }

@@ -218,7 +218,10 @@ def hubspot(data: dict[str, Any], field_map: FieldMap) -> dict[str, str]:
     .consentToProcess` (developers.hubspot.com/docs/api/marketing/forms, v3 submit)."""
     out: dict[str, str] = {}
     for item in data["fields"]:
-        _put(out, str(item["name"]), _text(item.get("value")))
+        name = str(item["name"])
+        if item.get("objectTypeId") == "0-2":  # a company's property: its `name` is the company
+            name = "company" if name == "name" else f"company_{name}"
+        _put(out, _target(name, field_map) or name, _text(item.get("value")))
     context = data.get("context") if isinstance(data.get("context"), dict) else {}
     _put(out, "landing_page", _text(context.get("pageUri")))
     for name in ("pageName", "hutk"):
