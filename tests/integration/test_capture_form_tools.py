@@ -2,11 +2,13 @@
 and Google Ads lead forms' webhook (events/capture-google-ads.json) is checked and read."""
 
 import copy
+import io
 import json
 
 import pytest
 
-from support import items_of, load_event, stores_of
+from leadflow_cli.main import main
+from support import cli_target, items_of, load_event, stores_of
 
 JANE = {"name": "Jane Doe", "email": "jane.doe@acme-corp.com", "phone": "+14155550134", "company": "Acme Corp"}
 MESSAGE = "We need 40 seats before January.\nPlease call me in the morning."
@@ -169,3 +171,28 @@ def test_a_post_that_is_no_google_ads_lead_is_a_400(stack, google_ads_form, body
 
     assert response["statusCode"] == 400
     assert json.loads(response["body"])["errors"][0]["code"] == "malformed_google_lead"
+
+
+# -- the settings, from the terminal ------------------------------------------------------------
+
+
+def as_json(*argv: str, target) -> tuple[int, dict]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([*argv, "--json"], target=target, out=out, err=err)
+    return code, json.loads(out.getvalue()) if out.getvalue().strip() else {"stderr": err.getvalue()}
+
+
+def test_field_map_and_google_ads_key_are_set_from_the_terminal_and_checked(stack, table):
+    target = cli_target(stack)
+    code, form = as_json("forms", "update", "demo", "--set", 'field_map={"input_7": "company"}',
+                         "--set", "google_ads_key=demo-google-key-0123", target=target)
+    assert code == 0 and form["field_map"] == {"input_7": "company"}
+
+    code, refused = as_json("forms", "update", "demo", "--set", 'field_map={"input_7": "favourite_colour"}',
+                            target=target)
+    assert code == 1
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("field_map.input_7", "unknown_lead_field")]
+
+    # the setting made from the terminal is the one capture reads
+    assert stack.invoke("CaptureFunction", load_event("capture-tool-gravity-forms"))["statusCode"] == 202
+    assert items_of(table, "lead")[0]["contact"]["company"] == "Acme Corp"

@@ -34,6 +34,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{7,24}$")
 _PERSON_NAME = re.compile(r"^[^\d@/:]{2,80}$")
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
+# What a body that only looks like a tool's shape raises in its reader (an id that is a
+# list, a value where an object was due).
+_NOT_THE_SHAPE = (TypeError, AttributeError, KeyError, ValueError)
 
 
 # -- entry points (leadflow.capture.body) ------------------------------------------------
@@ -44,8 +47,11 @@ def fields_of_json(data: dict[str, Any], field_map: FieldMap | None = None,
     """A JSON object's fields: a known tool's shape, else the object flattened."""
     field_map = field_map or {}
     for matches, read in JSON_TOOLS:
-        if matches(data):
-            return fields_of_flat(read(data, field_map), field_map, keep)
+        try:
+            if matches(data):
+                return fields_of_flat(read(data, field_map), field_map, keep)
+        except _NOT_THE_SHAPE:  # almost a tool's shape: read as plain nested JSON, never a 500
+            break
     return fields_of_flat(flatten(data), field_map, keep)
 
 
@@ -58,7 +64,10 @@ def fields_of_flat(fields: dict[str, str], field_map: FieldMap | None = None,
     fields = _mapped({k: v for k, v in fields.items() if k not in kept}, field_map or {})
     for matches, read in FLAT_TOOLS:
         if matches(fields):
-            fields = read(fields)
+            try:
+                fields = read(fields)
+            except _NOT_THE_SHAPE:  # almost a tool's shape: the fields as sent
+                pass
             break
     return {**_nested_names(fields), **kept}
 
