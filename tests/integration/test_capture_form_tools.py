@@ -26,7 +26,7 @@ TOOLS = {
     "gravity-forms": ({"input_7": "company"}, True, {}),
     "gravity-forms-webhook": ({"input_7": "company"}, True, {"landing_page": "https://www.example.com/contact/"}),
     "elementor": ({}, True, {"landing_page": "https://www.example.com/contact/"}),
-    "wpforms": ({"wpforms[fields][4]": "company"}, False,
+    "wpforms": ({"wpforms[fields][4]": "company"}, True,
                 {"landing_page": "https://www.example.com/contact/", "referrer": "https://www.google.com/",
                  "channel": "inbound"}),
     "jotform": ({}, False, {}),
@@ -171,6 +171,15 @@ def test_a_post_that_is_no_google_ads_lead_is_a_400(stack, google_ads_form, body
 
     assert response["statusCode"] == 400
     assert json.loads(response["body"])["errors"][0]["code"] == "malformed_google_lead"
+
+
+def test_a_google_ads_post_too_large_is_a_413(stack, google_ads_form):
+    columns = [{"column_id": f"Q{i}", "string_value": "x" * 400} for i in range(100)]
+
+    response = stack.invoke("CaptureFunction", google_ads_event(user_column_data=columns))
+
+    assert response["statusCode"] == 413
+    assert json.loads(response["body"])["errors"][0]["code"] == "body_too_large"
 
 
 # -- the settings, from the terminal ------------------------------------------------------------

@@ -501,6 +501,7 @@ def elementor(fields: dict[str, str]) -> dict[str, str]:
 
 
 _WPFORMS = re.compile(r"^wpforms\[fields\]\[(\d+)\](?:\[([a-z_]+)\])?(\[\])?$")
+_CONSENT_WORDS = re.compile(r"\b(consent|agree|gdpr|privacy)\b", re.IGNORECASE)
 _WPFORMS_PARTS = {"first": "first_name", "last": "last_name", "middle": "_name_middle"}
 
 
@@ -512,7 +513,8 @@ def wpforms(fields: dict[str, str]) -> dict[str, str]:
     """WPForms' native post: `wpforms[fields][<id>]` per field, a Name field's
     `[first]`/`[middle]`/`[last]`, beside `wpforms[id]`, `wpforms[author]`,
     `wpforms[post_id]`, `wpforms[submit]`, `wpforms[token]`, `page_title`, `page_url`,
-    `url_referer`; its legacy honeypot is `wpforms[hp]`, kept as sent for the spam
+    `url_referer`; a GDPR Agreement field posts its text as `wpforms[fields][<id>][]`
+    when ticked (read as the consent); its legacy honeypot is `wpforms[hp]`, kept as sent for the spam
     check (the form's markup, wpforms-lite). Ids tell nothing: values and the field
     map do."""
     out: dict[str, str] = {}
@@ -520,6 +522,8 @@ def wpforms(fields: dict[str, str]) -> dict[str, str]:
         found = _WPFORMS.match(name)
         if found and found[2] in _WPFORMS_PARTS:
             _put(out, _WPFORMS_PARTS[found[2]], value)
+        elif found and found[3] and _CONSENT_WORDS.search(value):  # a GDPR Agreement box, ticked
+            _put(out, "consent", "true")
         elif found:
             _put(out, f"wpforms_field_{found[1]}{'_' + found[2] if found[2] else ''}", value)
         elif name == "wpforms[hp]":

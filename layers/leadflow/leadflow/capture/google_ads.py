@@ -20,9 +20,11 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from leadflow.capture.body import MAX_BODY_BYTES
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.fields import FormPost
 from leadflow.capture.form_tools import fields_of_flat
+from leadflow.capture.messages import message
 from leadflow.capture.service import Captured, CaptureService, PostedForm
 from leadflow.capture.validation import new_id, validate_form
 from leadflow.shared.models import FormConfig
@@ -70,6 +72,8 @@ def google_ads_form_of(path: str) -> str | None:
 
 def read_lead(body: str | None, is_base64: bool = False) -> GoogleAdsLead:
     """Google's JSON, or a 400 naming what is wrong (never the values)."""
+    if len(body or "") > MAX_BODY_BYTES * (4 / 3 if is_base64 else 1):
+        raise CaptureError.single(413, "body_too_large", message("body_too_large", "en"))
     try:
         text = base64.b64decode(body or "", validate=True).decode("utf-8") if is_base64 else (body or "")
         return GoogleAdsLead.model_validate(json.loads(text))
