@@ -1,4 +1,5 @@
-"""capture: POST /forms/{form_id}/submissions from a landing page (and its preflight).
+"""capture: POST /forms/{form_id}/submissions from a landing page (and its preflight), and
+POST /forms/{form_id}/google-ads from Google Ads lead forms (leadflow.capture.google_ads).
 
 Routed here, not by Powertools' resolver (see leadflow.capture.http): a post, its
 preflight, and the same 404 for any other method or path; a CaptureError from either
@@ -18,10 +19,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.fallback import FallbackQueue
+from leadflow.capture.google_ads import capture_google_lead, google_ads_form_of
 from leadflow.capture.http import (
     Response,
     accepted,
     header,
+    json_response,
     prefers_json,
     preflight,
     refused,
@@ -63,6 +66,17 @@ def submit(event: dict[str, Any], headers: dict[str, str], form_id: str) -> Resp
     return accepted(captured, prefers_json(headers), header(headers, "origin"))
 
 
+@tracer.capture_method
+def submit_google_ads(event: dict[str, Any], form_id: str) -> Response:
+    captured = capture_google_lead(capture, form_id, event.get("body"), bool(event.get("isBase64Encoded")))
+    logger.info("google ads lead accepted", extra={
+        "form_id": form_id, "outcome": captured.outcome, "lead_id": captured.lead_id,
+        "submission_id": captured.submission_id, "new_lead": captured.is_new_lead,
+    })
+    metrics.add_metric(name=f"GoogleAdsLead{captured.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    return json_response(200, {"submission_id": captured.submission_id, "status": "accepted"})
+
+
 def preflight_submit(headers: dict[str, str], form_id: str) -> Response:
     return preflight(forms.get(form_id), header(headers, "origin"))
 
@@ -86,6 +100,8 @@ def answer(event: dict[str, Any]) -> Response:
     try:
         if form_id is not None and method == "POST":
             return submit(event, headers, form_id)
+        if (google_form := google_ads_form_of(event["path"])) is not None and method == "POST":
+            return submit_google_ads(event, google_form)
         if form_id is not None and method == "OPTIONS":
             return preflight_submit(headers, form_id)
         return unknown_path()

@@ -188,6 +188,7 @@ def test_capture_answers_the_cors_preflight_itself():
 PUBLIC_ROUTES = {
     ("/console", "get"), ("/console/{proxy+}", "get"),
     ("/forms/{form_id}/submissions", "post"), ("/forms/{form_id}/submissions", "options"),
+    ("/forms/{form_id}/google-ads", "post"),  # Google Ads lead forms: the form's google_ads_key is checked
     ("/actions/{token}", "get"), ("/actions/{token}", "post"),
     ("/feedback/{token}", "get"), ("/feedback/{token}", "post"),
 }

@@ -137,6 +137,7 @@ def test_a_change_names_only_what_was_sent_and_null_only_clears_what_may_be_empt
     ({"required_fields": ["company", "--"]}, {"required_fields.1": "invalid_field_name"}),
     ({"required_fields": ["GDPR"]}, {"consent_text": "consent_text_required"}),
     ({"required_fields": ["GDPR"], "consent_text": "I agree"}, {}),
+    ({"field_map": {"input_7": "company", "input_8": "favourite_colour"}}, {"field_map.input_8": "unknown_lead_field"}),
 ])
 def test_a_form_is_checked_for_what_capture_relies_on(settings, problems):
     form = FormConfig.model_validate({"form_id": "f", "name": "F", **settings})

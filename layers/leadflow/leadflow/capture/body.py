@@ -10,6 +10,7 @@ import json
 from urllib.parse import parse_qsl
 
 from leadflow.capture.errors import CaptureError
+from leadflow.capture.form_tools import FieldMap, fields_of_flat, fields_of_json
 from leadflow.capture.messages import message
 
 MAX_BODY_BYTES = 32 * 1024
@@ -21,8 +22,11 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def parse_form_body(body: str | None, content_type: str | None, is_base64: bool) -> dict[str, str]:
-    """Decode a JSON, urlencoded or multipart body into raw field name → text.
+def parse_form_body(body: str | None, content_type: str | None, is_base64: bool,
+                    field_map: FieldMap | None = None, keep: tuple[str, ...] = ()) -> dict[str, str]:
+    """Decode a JSON, urlencoded or multipart body into raw field name → text, in
+    whichever form tool's shape it comes (leadflow.capture.form_tools), the form's
+    `field_map` applied and the names in `keep` (its honeypot) left as sent.
 
     Refusals are CaptureErrors: 400 unreadable, 413 too large, 415 wrong type or a file."""
     try:
@@ -34,19 +38,19 @@ def parse_form_body(body: str | None, content_type: str | None, is_base64: bool)
 
     kind = media_type(content_type)
     if kind == "multipart/form-data":
-        return _multipart_fields(raw, content_type or "")
+        return _safe(fields_of_flat(_multipart_fields(raw, content_type or ""), field_map, keep))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CaptureError.single(400, "invalid_encoding", _en("invalid_encoding"), "body") from None
     if kind == "application/json":
-        return _json_fields(text)
+        return _safe(fields_of_json(_json_object(text), field_map, keep))
     if kind == "application/x-www-form-urlencoded":
         try:
             pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:  # %FF and the like: refuse rather than store U+FFFD
             raise CaptureError.single(400, "invalid_encoding", _en("invalid_encoding"), "body") from None
-        return _first_values(pairs)
+        return _safe(fields_of_flat(_first_values(pairs), field_map, keep))
     raise CaptureError.single(415, "unsupported_media_type", _en("unsupported_media_type"), "content-type")
 
 
@@ -71,7 +75,8 @@ def _b64(body: str) -> bytes:
         raise CaptureError.single(400, "malformed_body", _en("malformed_body"), "body") from None
 
 
-def _json_fields(text: str) -> dict[str, str]:
+def _json_object(text: str) -> dict:
+    """The body's JSON object; nested objects and lists are the form tools' to read."""
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
@@ -80,18 +85,13 @@ def _json_fields(text: str) -> dict[str, str]:
         raise CaptureError.single(400, "malformed_json", _en("malformed_json"), "body") from None
     if not isinstance(data, dict):
         raise CaptureError.single(400, "malformed_json", "The body must be a JSON object of fields.", "body")
-    fields: dict[str, str] = {}
-    for key, value in data.items():
-        if not _utf8_safe(key) or (isinstance(value, str) and not _utf8_safe(value)):
-            raise CaptureError.single(400, "invalid_encoding", _en("invalid_encoding"), "body")
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            fields[key] = "true" if value else "false"
-        elif isinstance(value, (str, int, float)):
-            fields[key] = str(value)
-        else:
-            raise CaptureError.single(422, "invalid_value", _en("invalid_value"), key)
+    return data
+
+
+def _safe(fields: dict[str, str]) -> dict[str, str]:
+    """Refuse strings with lone surrogates (`"\\ud800"` in JSON, at any depth)."""
+    if not all(_utf8_safe(key) and _utf8_safe(value) for key, value in fields.items()):
+        raise CaptureError.single(400, "invalid_encoding", _en("invalid_encoding"), "body")
     return fields
 
 

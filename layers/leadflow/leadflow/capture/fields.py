@@ -16,7 +16,7 @@ WELL_KNOWN = (
 )
 SOURCE_FIELDS = (
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid",
-    "referrer", "landing_page",
+    "referrer", "landing_page", "ad_lead_id",
 )
 # Firmographics kept with the submission for scoring, beside the contact card.
 PROFILE_FIELDS = ("company_size", "industry", "budget", "timeline")
@@ -41,7 +41,8 @@ ALIASES: dict[str, str] = {
                      "your_message"), "message"),
     **dict.fromkeys(("reason", "topic", "request", "request_type", "i_would_like_to", "interested_in"),
                     "interest"),
-    **dict.fromkeys(("gdpr", "agree", "terms", "privacy", "accept_terms", "opt_in", "optin"), "consent"),
+    **dict.fromkeys(("gdpr", "agree", "terms", "privacy", "accept_terms", "opt_in", "optin", "acceptance"),
+                    "consent"),
     **dict.fromkeys(("referer", "document_referrer"), "referrer"),
     **dict.fromkeys(("page_url", "landing_url", "page", "url", "landing"), "landing_page"),
 }

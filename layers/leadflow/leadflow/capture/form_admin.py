@@ -55,6 +55,12 @@ FillSeconds = Annotated[float, Field(ge=0, le=600, description="posts sooner aft
                         AfterValidator(lambda seconds: round(seconds, 3))]
 RatePerMinute = Annotated[int, Field(ge=1, le=10_000, description="posts per client IP per minute, then 429"),
                           WHOLE_NUMBER]
+FieldMapping = Annotated[dict[Annotated[str, Field(min_length=1, max_length=100)], str],
+                         Field(max_length=50, description="a form tool's field name → the lead field it holds "
+                               "(`{\"input_7\": \"company\"}`): " + ", ".join((*WELL_KNOWN, *SOURCE_FIELDS)))]
+GoogleAdsKey = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[\x21-\x7e]+$",
+                                    description="the key typed into the Google Ads lead form's webhook: its "
+                                                "posts to /forms/{form_id}/google-ads must carry it")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -89,6 +95,8 @@ class NewForm(BaseModel):
     consent_version: ShortText | None = None
     autoresponder: bool = _DEFAULTS.autoresponder
     autoresponder_subject: ShortText | None = None
+    field_map: FieldMapping = Field(default_factory=dict)
+    google_ads_key: GoogleAdsKey | None = None
 
 
 class FormChanges(BaseModel):
@@ -116,6 +124,8 @@ class FormChanges(BaseModel):
     consent_version: ShortText | None = NOT_SENT
     autoresponder: bool = NOT_SENT
     autoresponder_subject: ShortText | None = NOT_SENT
+    field_map: FieldMapping = NOT_SENT
+    google_ads_key: GoogleAdsKey | None = NOT_SENT
 
     def sent(self) -> dict[str, Any]:
         """The settings the request named, as JSON values (null: to clear)."""
@@ -187,6 +197,10 @@ def form_problems(form: FormConfig) -> list[FieldError]:
     if "consent" in {field_key(f) for f in form.required_fields} and not form.consent_text:
         problems.append(FieldError(field="consent_text", code="consent_text_required",
                                    message="a required consent needs the text people agree to"))
+    for name, target in form.field_map.items():
+        if target not in (*WELL_KNOWN, *SOURCE_FIELDS):
+            problems.append(FieldError(field=f"field_map.{name}", code="unknown_lead_field",
+                                       message=f"a lead field: {', '.join((*WELL_KNOWN, *SOURCE_FIELDS))}"))
     return problems
 
 

@@ -92,6 +92,10 @@ class PostedForm:
     is_base64: bool = False
     client_ip: str | None = None
     origin: str | None = None  # the Origin header: set by browsers on every cross-site POST
+    # A sender's fields, already read (Google Ads' webhook: capture.google_ads), and its own
+    # id of the post: its retries are one submission, and it is not limited per IP.
+    fields: dict[str, str] | None = None
+    sender_post_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,9 @@ class Captured:
     submission_id: str
     lead_id: str | None
     # stored: a new submission; duplicate: the same post again (answered the same way);
-    # spam: kept aside, answered like a success; queued: in the fallback queue.
-    outcome: Literal["stored", "duplicate", "spam", "queued"]
+    # spam: kept aside, answered like a success; queued: in the fallback queue;
+    # test: a sender's test post (Google Ads' "Send test data"), checked, not stored.
+    outcome: Literal["stored", "duplicate", "spam", "queued", "test"]
     is_new_lead: bool = False
     next_url: str | None = None  # where `_next` asked to go, if the form allows it
 
@@ -173,10 +178,15 @@ class CaptureService:
         if not origin_allowed(form, posted.origin):
             raise CaptureError.single(403, "origin_not_allowed", message("origin_not_allowed", form.language))
         received_at = self.clock()
-        client = self._client_key(posted.client_ip)
-        rate = _rate_limit(form, client, received_at) if client else None
+        if posted.sender_post_id is not None:
+            client, rate = posted.sender_post_id, None
+        else:
+            client = self._client_key(posted.client_ip)
+            rate = _rate_limit(form, client, received_at) if client else None
 
-        post = FormPost.from_fields(parse_form_body(posted.body, posted.content_type, posted.is_base64))
+        raw = posted.fields if posted.fields is not None else parse_form_body(
+            posted.body, posted.content_type, posted.is_base64, form.field_map, (form.honeypot_field,))
+        post = FormPost.from_fields(raw)
         next_url = allowed_next(form, post.hidden_value("_next")) if post.hidden_value("_next") else None
         reason = spam_reason(form, post, received_at)
         if reason:

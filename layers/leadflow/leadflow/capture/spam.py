@@ -9,6 +9,11 @@ from leadflow.capture.fields import FormPost, field_key
 from leadflow.shared.hashing import PersonalDataHasher, Purpose
 from leadflow.shared.models import FormConfig
 
+# Honeypots form tools put in their own markup: Netlify's `bot-field`, Formspree's
+# `_gotcha`, WPForms' legacy `wpforms[hp]`. (Gravity Forms' is `input_<largest id + 1>`:
+# named per form, with `honeypot_field`.)
+TOOL_HONEYPOTS = ("bot-field", "_gotcha", "wpforms[hp]")
+
 
 def spam_reason(form: FormConfig, post: FormPost, received_at: datetime) -> str | None:
     """Why a post looks like a bot's, or None. A filled honeypot (a field people never
@@ -16,7 +21,8 @@ def spam_reason(form: FormConfig, post: FormPost, received_at: datetime) -> str 
     measured by leadflow.js on the visitor's own clock; else the time since `_shown_at`
     (epoch ms, also from leadflow.js), which trusts that clock to agree with ours.
     Without JavaScript neither exists and only the honeypot applies."""
-    if post.hidden_value(form.honeypot_field) or post.values.get(field_key(form.honeypot_field)):
+    if any(post.hidden_value(name) or post.values.get(field_key(name))
+           for name in (form.honeypot_field, *TOOL_HONEYPOTS)):
         return "honeypot"
     if form.min_fill_seconds <= 0:
         return None

@@ -29,7 +29,7 @@ REDACTED = "[erased]"  # what a kept text that mentioned the person becomes
 ERASING_IDENTITIES = "erasing_identities"
 # Ad-platform click ids single out one person's click; the campaign tags are report
 # dimensions and stay.
-DROPPED_SOURCE_FIELDS = ("gclid", "fbclid")
+DROPPED_SOURCE_FIELDS = ("gclid", "fbclid", "ad_lead_id")
 SOURCE_URL_FIELDS = ("referrer", "landing_page")
 # What the card no longer needs once the person is gone (typed by them).
 # Its speed-to-lead clock goes too (GSI3): an erased person is nobody to call back.

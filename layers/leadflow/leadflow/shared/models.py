@@ -66,6 +66,7 @@ class Source(BaseModel):
     utm_content: str | None = None
     gclid: str | None = None  # Google Ads click id
     fbclid: str | None = None  # Meta click id
+    ad_lead_id: str | None = None  # the ad platform's id of this lead (Google Ads lead forms' lead_id)
     referrer: str | None = None
     landing_page: str | None = None
 
@@ -106,6 +107,12 @@ class FormConfig(BaseModel):
     # Off by default: it mails whatever address a visitor typed (rate-limited per address).
     autoresponder: bool = False
     autoresponder_subject: str | None = None  # else the catalog's, in the form's language
+    # A form tool's field names we cannot guess → our field (`{"input_7": "company"}`):
+    # leadflow.capture.form_tools applies it before reading the tool's shape.
+    field_map: dict[str, str] = Field(default_factory=dict)
+    # The key Google Ads sends with each lead form webhook (`google_key`); None: the
+    # form takes no Google Ads leads (leadflow.capture.google_ads).
+    google_ads_key: str | None = None
 
 
 # A manager's `email_status` when SES will not deliver to their address (bounces,
