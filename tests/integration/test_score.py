@@ -132,7 +132,8 @@ def test_a_hot_submission_is_scored_explained_assigned_and_announced(stack, tabl
     # AND the lead carries its score with every part, the rule set's version and thresholds
     lead = table.get_item(Key=lead_key(submission.lead_id))["Item"]
     score = lead["score"]
-    assert (score["temperature"], score["points"]) == ("hot", 110)
+    # (on the 0-100 scale: the parts add up to 110, kept as the raw sum)
+    assert (score["temperature"], score["points"], score["raw_points"]) == ("hot", 100, 110)
     assert [(p["rule_id"], p["points"]) for p in score["parts"]] == [
         ("intent-buy", 40), ("email-corporate", 15), ("has-phone", 10), ("has-company", 10), ("card-complete", 5),
         ("senior-role", 15), ("country-core", 5), ("source-inbound", 5), ("has-message", 5)]
@@ -149,7 +150,7 @@ def test_a_hot_submission_is_scored_explained_assigned_and_announced(stack, tabl
     [scored] = details(events, "Lead Scored")
     assert (scored["lead_id"], scored["submission_id"]) == (submission.lead_id, submission.submission_id)
     assert (scored["points"], scored["temperature"], scored["change"], scored["previous_temperature"]) == (
-        110, "hot", "first", None)
+        100, "hot", "first", None)
     assert scored["thresholds"] == {"warm": 30, "hot": 60} and scored["rule_set_version"] == "b2b-2026.11"
     [assigned] = details(events, "Lead Assigned")
     assert (assigned["manager_id"], assigned["temperature"], assigned["is_new_lead"]) == ("m-olivia", "hot", True)
@@ -404,7 +405,7 @@ def test_a_returning_lead_is_rescored_and_its_manager_told_of_the_rise(stack, ta
     events = bus()
     [scored] = details(events, "Lead Scored")
     assert (scored["previous_temperature"], scored["temperature"], scored["change"]) == ("cold", "hot", "rose")
-    assert scored["previous_points"] == -10
+    assert scored["previous_points"] == 0  # its parts added up to -10: the scale starts at 0
     [assigned] = details(events, "Lead Assigned")
     assert (assigned["is_new_lead"], assigned["previous_temperature"]) == (False, "cold")
     # AND Sam's second email says what changed
@@ -428,10 +429,11 @@ def test_the_returning_sample_event_rescores_the_sample_lead(stack, table, bus):
     [scored] = details(bus(), "Lead Scored")
     rule_ids = [p["rule_id"] for p in scored["parts"]]
     assert {"repeat-visit", "source-referral"} <= set(rule_ids) and "source-inbound" not in rule_ids
-    assert (scored["is_new_lead"], scored["previous_points"], scored["change"]) == (False, 110, "same")
+    assert (scored["is_new_lead"], scored["previous_points"], scored["change"]) == (False, 100, "same")
     lead = the_lead(table)
     assert lead["manager_id"] == "m-olivia" and manager(stack, "m-olivia")["open_leads"] == 1
-    assert lead["score"]["points"] == scored["points"] == 110 - 5 + 15 + 10
+    assert lead["score"]["points"] == scored["points"] == 100
+    assert lead["score"]["raw_points"] == 110 - 5 + 15 + 10
 
 
 def test_a_returning_lead_whose_temperature_falls_is_announced_as_such(stack, table, bus):

@@ -57,15 +57,16 @@ def test_overall_and_per_temperature() -> None:
 def test_per_score_band() -> None:
     report = calibrate(LEADS, band_width=20)
 
+    # (the lead stored at -5, before the 0-100 scale, reads as 0)
     assert [(c.label, c.leads, c.converted) for c in report.by_band] == [
-        ("-20 to -1", 1, 0), ("0 to 19", 2, 1), ("20 to 39", 3, 0), ("40 to 59", 1, 1), ("60 to 79", 3, 2)]
+        ("0 to 19", 3, 1), ("20 to 39", 3, 0), ("40 to 59", 1, 1), ("60 to 79", 3, 2)]
 
 
 def test_per_score_band_of_another_width() -> None:
     report = calibrate(LEADS, band_width=50)
 
     assert [(c.label, c.leads, c.converted) for c in report.by_band] == [
-        ("-50 to -1", 1, 0), ("0 to 49", 6, 2), ("50 to 99", 3, 2)]
+        ("0 to 49", 7, 2), ("50 to 100", 3, 2)]
 
 
 def test_per_rule_the_converted_share_of_the_leads_it_matched() -> None:
@@ -117,7 +118,8 @@ def test_leads_as_stored_are_accepted() -> None:
 
 
 @pytest.mark.parametrize(("points", "width", "band"), [(0, 20, (0, 19)), (19, 20, (0, 19)), (20, 20, (20, 39)),
-                                                       (-1, 20, (-20, -1)), (-20, 20, (-20, -1)), (7, 5, (5, 9))])
+                                                       (-1, 20, (0, 19)), (100, 20, (80, 100)), (95, 30, (90, 100)),
+                                                       (7, 5, (5, 9))])
 def test_score_band_edges(points: int, width: int, band: tuple[int, int]) -> None:
     assert score_band(points, width) == band
 
@@ -159,7 +161,7 @@ def test_the_command_prints_json(leads_file: Path) -> None:
 
     report = json.loads(out.getvalue())
     assert report["overall"] == {"label": "all", "leads": 10, "converted": 4, "rate": 0.4}
-    assert [b["label"] for b in report["by_band"]] == ["-50 to -1", "0 to 49", "50 to 99"]
+    assert [b["label"] for b in report["by_band"]] == ["0 to 49", "50 to 100"]
     [buy] = [r for r in report["by_rule"] if r["label"] == "intent-buy"]
     assert buy["lift"] == pytest.approx(5 / 3) and buy["rate_without"] == pytest.approx(2 / 7)
 

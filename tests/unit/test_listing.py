@@ -341,8 +341,8 @@ def test_a_csv_page_has_the_columns_in_order_and_reads_back_exactly():
     assert list(csv.reader(io.StringIO(leads_csv([lead(9)], header=False))))[0][0] == "lead-0009"
 
 
-def test_negative_points_stay_a_number():
+def test_a_score_stored_before_the_0_to_100_scale_exports_on_it():
     item = lead(1)
-    item = item.model_copy(update={"score": Score(points=-15, temperature=Temperature.COLD, parts=[],
-                                                  rule_set_version="test")})
-    assert dict(zip(CSV_COLUMNS, csv_row(item), strict=True))["points"] == -15
+    item = item.model_copy(update={"score": Score.model_validate({
+        "points": -15, "temperature": "cold", "parts": [], "rule_set_version": "test"})})
+    assert dict(zip(CSV_COLUMNS, csv_row(item), strict=True))["points"] == 0

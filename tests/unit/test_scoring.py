@@ -207,8 +207,11 @@ B2C_EXAMPLES = [
 
 
 def _check(score: Score, points: int, temperature: Temperature, rule_ids: set[str]) -> None:
+    """`points`: the parts' sum; the score is it on the 0-100 scale, the sum kept when clamped."""
     assert {p.rule_id for p in score.parts} == rule_ids
-    assert score.points == points
+    assert sum(p.points for p in score.parts) == points
+    assert score.points == max(0, min(100, points))
+    assert score.raw_points == (None if 0 <= points <= 100 else points)
     assert score.temperature == temperature
 
 

@@ -37,7 +37,8 @@ DURATION_EDGES_MINUTES: tuple[int, ...] = (5, 15, 30, 60, 120, 240, 480, 1440, 2
 BUCKETS = len(DURATION_EDGES_MINUTES) + 1
 
 # Score bands 20 points wide, as in leadflow.routing.calibration, but capped at both ends so the
-# dimension has a fixed set of values.
+# dimension has a fixed set of values. Scores lie on 0-100 (shared.models): `80+` is 80-100,
+# and `<0` holds only leads counted before the scale (their counters are kept as they were).
 BAND_WIDTH = 20
 SCORE_BANDS: tuple[str, ...] = ("<0", "0-19", "20-39", "40-59", "60-79", "80+")
 TEMPERATURES: tuple[str, ...] = tuple(t.value for t in (Temperature.COLD, Temperature.WARM, Temperature.HOT))

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from leadflow.shared.models import Temperature
+from leadflow.shared.models import SCORE_MAX, Temperature, on_the_scale
 
 _TEMPERATURES = (Temperature.COLD, Temperature.WARM, Temperature.HOT)
 
@@ -91,10 +91,12 @@ class CalibrationReport(BaseModel):
 
 
 def score_band(points: int, width: int) -> tuple[int, int]:
-    """The band holding these points: [low, high], both included, `width` points wide
-    (floored, so -5 is in -20..-1 with width 20)."""
-    low = math.floor(points / width) * width
-    return low, low + width - 1
+    """The band holding these points: [low, high], both included, `width` points wide on
+    the 0-100 scale (a score stored before it reads clamped, as everywhere); the top of
+    the scale is in the last band (100 in 80..100 with width 20)."""
+    low = math.floor(min(on_the_scale(points), SCORE_MAX - 1) / width) * width
+    high = low + width - 1
+    return low, SCORE_MAX if high >= SCORE_MAX - 1 else high
 
 
 def calibrate(leads: Iterable[CalibrationLead | Mapping[str, Any]], band_width: int = 20,

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from leadflow.routing.assignment import AssignmentPolicy
 from leadflow.routing.facts import CUSTOM_PREFIX, KNOWN_FACTS, Facts, email_domain_kind, first_number
-from leadflow.shared.models import ChannelKind, ScoreThresholds, Temperature
+from leadflow.shared.models import SCORE_MAX, SCORE_MIN, ChannelKind, ScoreThresholds, Temperature
 
 Profile = Literal["b2b", "b2c"]
 PROFILES: tuple[str, ...] = ("b2b", "b2c")
@@ -211,6 +211,9 @@ class Thresholds(ScoreThresholds):
     def _ordered(self) -> Thresholds:
         if self.hot <= self.warm:
             raise ValueError(f"the hot threshold ({self.hot}) must be above the warm one ({self.warm})")
+        if self.warm < SCORE_MIN + 1 or self.hot > SCORE_MAX:  # scores lie on 0-100 (shared.models)
+            raise ValueError(f"thresholds lie on the score's scale: warm at least {SCORE_MIN + 1}, hot at most "
+                             f"{SCORE_MAX} (got {self.warm} and {self.hot})")
         return self
 
 

@@ -13,7 +13,7 @@ from leadflow.routing.facts import (
 )
 from leadflow.routing.rule_sets import default_rule_set
 from leadflow.routing.rules import RuleSet
-from leadflow.shared.models import Score, ScorePart, ScoreThresholds, Submission
+from leadflow.shared.models import Score, ScorePart, ScoreThresholds, Submission, on_the_scale
 
 
 def scoring_facts(submission: Submission, rule_set: RuleSet, history: LeadHistory | None = None) -> Facts:
@@ -44,14 +44,16 @@ def scoring_facts(submission: Submission, rule_set: RuleSet, history: LeadHistor
 
 
 def score_facts(facts: Facts, rule_set: RuleSet) -> Score:
-    """The sum of the matching rules' points, each part with its reason, and the
-    temperature the rule set's thresholds give it."""
+    """The sum of the matching rules' points on the 0-100 scale (clamped; the sum kept
+    as `raw_points` when it was), each part with its reason, and the temperature the
+    rule set's thresholds give it."""
     parts = [ScorePart(rule_id=rule.id, points=rule.points, reason=rule.reason)
              for rule in rule_set.rules if rule.matches(facts)]
-    points = sum(p.points for p in parts)
+    raw = sum(p.points for p in parts)
+    points = on_the_scale(raw)
     return Score(
-        points=points, temperature=rule_set.temperature(points), parts=parts, rule_set_version=rule_set.version,
-        profile=rule_set.profile,
+        points=points, raw_points=raw if raw != points else None, temperature=rule_set.temperature(points),
+        parts=parts, rule_set_version=rule_set.version, profile=rule_set.profile,
         thresholds=ScoreThresholds(warm=rule_set.thresholds.warm, hot=rule_set.thresholds.hot),
     )
 

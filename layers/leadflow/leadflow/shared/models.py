@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class Temperature(StrEnum):
@@ -156,16 +156,39 @@ class ScoreThresholds(BaseModel):
     hot: int
 
 
+# One scale a sales team reads at a glance: 0 (nothing known) to 100 (everything a buyer
+# can show). The parts may add up to more, or less: the sum is clamped, and kept as
+# `raw_points` when it was (the parts still explain it). Thresholds lie on the same scale.
+SCORE_MIN, SCORE_MAX = 0, 100
+
+
+def on_the_scale(points: int) -> int:
+    return max(SCORE_MIN, min(SCORE_MAX, points))
+
+
 class Score(BaseModel):
     """A score with everything needed to explain it later: the parts, the rule set's
     profile and version, and the thresholds that turned the points into a temperature."""
 
-    points: int
+    points: int = Field(ge=SCORE_MIN, le=SCORE_MAX)
+    # The parts' sum, when it lay outside 0-100 and `points` is it clamped.
+    raw_points: int | None = None
     temperature: Temperature
     parts: list[ScorePart]
     rule_set_version: str
     profile: str | None = None  # "b2b" / "b2c"; None on scores stored before profiles
     thresholds: ScoreThresholds | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_on_the_scale(cls, data: object) -> object:
+        """A score stored before the scale (110, say) reads as 100 with its raw sum kept;
+        its temperature is the one it was given."""
+        if isinstance(data, dict) and isinstance(data.get("points"), int | float | str):
+            points = int(data["points"])
+            if on_the_scale(points) != points:
+                return {**data, "points": on_the_scale(points), "raw_points": data.get("raw_points", points)}
+        return data
 
     def top_reasons(self, limit: int = 3) -> list[ScorePart]:
         """The parts that moved the score most, strongest first."""
