@@ -154,6 +154,19 @@ def test_a_failed_chat_post_stays_in_the_queue_to_be_retried(flowing, receiver):
     assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
 
 
+def test_the_enrichment_makes_the_message_from_the_sample_pipe_event_and_writes_nothing(flowing):
+    # GIVEN the pipe's batch of one SQS record (events/chat-hot-lead-assigned.json, the shape of
+    # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-sqs.html) of a stored hot lead
+    records = load_event("chat-hot-lead-assigned")
+    store_hot_lead(flowing, json.loads(records[0]["body"]))
+    before = flowing.client("dynamodb").scan(TableName=flowing.table_name())["Items"]
+    # WHEN the enrichment runs twice (a redelivery)
+    first, second = flowing.invoke("ChatFunction", records), flowing.invoke("ChatFunction", records)
+    # THEN it returns the same one message, and the table is as it was
+    assert first == second and first["text"].startswith(":fire: *Hot lead*")
+    assert flowing.client("dynamodb").scan(TableName=flowing.table_name())["Items"] == before
+
+
 def test_without_the_parameters_nothing_is_created(stack):
     assert "ChatFunction" not in stack.functions
     assert stack.destinations == {} and stack.destination_rules == [] and stack.pipes == []
