@@ -9,7 +9,7 @@ LOCAL_PATH := PYTHONPATH=layers/leadflow:local:cli
 # Root (CI, containers) installs system packages directly; others go through sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install dev test bench lint browser clean token openapi
+.PHONY: install dev test bench lint browser clean token openapi schemas
 
 install: $(STAMP)
 
@@ -54,6 +54,11 @@ bench: install browser
 # tests/template/test_openapi.py fails when the checked-in file is stale.
 openapi: install
 	PYTHONPATH=layers/leadflow:cli $(BIN)/python -m leadflow_cli.openapi openapi.json
+
+# schemas/events/*.json: the JSON Schema of each event a webhook receives, generated from
+# leadflow.shared.events; tests/template/test_event_schemas.py fails when they are stale.
+schemas: install
+	PYTHONPATH=layers/leadflow:cli $(BIN)/python -m leadflow_cli.event_schemas schemas/events
 
 lint: install
 	$(BIN)/ruff check layers functions local cli tests bench

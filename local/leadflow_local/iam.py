@@ -235,7 +235,7 @@ def function_permissions(template: Template, resolve: Resolver, *, stack_name: s
     resolve = Resolver(ChainMap(in_aws, resolve.refs), resolve.attrs, resolve.conditions)
     resources = translate_document(_with_runtimes(template.doc))["Resources"]
     permissions = {}
-    for spec in template.functions():
+    for spec in template.functions(resolve):
         lid = spec.logical_id
         role_id = _role_of(lid, resources)
         props = resources[role_id].get("Properties", {})

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from leadflow_local.api_destinations import ApiDestination, DestinationRule, PipeRoute, connection_headers
 from leadflow_local.aws import AwsClients
 from leadflow_local.moto_patches import add_event_destination
 from leadflow_local.template import Resolver, Template
@@ -30,6 +31,11 @@ class Deployment:
     function_arns: dict[str, str] = field(default_factory=dict)  # Lambda ARN -> logical id (Scheduler targets)
     user_pools: dict[str, str] = field(default_factory=dict)  # logical id -> user pool id
     user_pool_clients: dict[str, str] = field(default_factory=dict)  # logical id -> app client id
+    # API destinations by ARN, the rule targets and pipes that post to them (api_destinations.py).
+    destinations: dict[str, ApiDestination] = field(default_factory=dict)
+    destination_rules: list[DestinationRule] = field(default_factory=list)
+    pipes: list[PipeRoute] = field(default_factory=list)
+    connections: dict[str, dict[str, str]] = field(default_factory=dict)  # connection ARN -> its headers
 
 
 class TemplateResources:
@@ -46,6 +52,10 @@ class TemplateResources:
         "AWS::Scheduler::ScheduleGroup": "_create_schedule_group",
         "AWS::SES::ConfigurationSet": "_create_configuration_set",
         "AWS::SES::ConfigurationSetEventDestination": "_create_event_destination",
+        "AWS::Events::Connection": "_create_connection",
+        "AWS::Events::ApiDestination": "_create_api_destination",
+        "AWS::Events::Rule": "_create_rule",
+        "AWS::Pipes::Pipe": "_create_pipe",
     }
 
     def __init__(self, template: Template, clients: AwsClients, *, stack_name: str, region: str,
@@ -207,6 +217,72 @@ class TemplateResources:
         add_event_destination(self.account_id, self.region, props["ConfigurationSetName"],
                               _lower_event_types(props["EventDestination"]))
         refs[lid] = props["EventDestination"].get("Name", lid)
+
+    def _create_connection(self, lid: str, props: dict[str, Any], refs: dict[str, Any], attrs: dict[str, Any],
+                           deployment: Deployment) -> None:
+        """An EventBridge connection; Ref is its name. Its auth is kept for the pump, which
+        adds it to each call as EventBridge does (moto keeps it in a secret of its own)."""
+        name = props.get("Name") or f"{self.stack_name}-{lid}"
+        arn = self.client("events").create_connection(
+            Name=name, AuthorizationType=props["AuthorizationType"], AuthParameters=props["AuthParameters"],
+        )["ConnectionArn"]
+        refs[lid] = name
+        attrs[f"{lid}.Arn"] = arn
+        deployment.connections[arn] = connection_headers(props["AuthorizationType"], props["AuthParameters"])
+
+    def _create_api_destination(self, lid: str, props: dict[str, Any], refs: dict[str, Any],
+                                attrs: dict[str, Any], deployment: Deployment) -> None:
+        """An API destination; Ref is its name."""
+        name = props.get("Name") or f"{self.stack_name}-{lid}"
+        request = self._request("events", "CreateApiDestination", props, Name=name)
+        arn = self.client("events").create_api_destination(**request)["ApiDestinationArn"]
+        refs[lid] = name
+        attrs[f"{lid}.Arn"] = arn
+        deployment.destinations[arn] = ApiDestination(arn, props["InvocationEndpoint"], props["HttpMethod"],
+                                                      deployment.connections[props["ConnectionArn"]])
+
+    def _create_rule(self, lid: str, props: dict[str, Any], refs: dict[str, Any], attrs: dict[str, Any],
+                     deployment: Deployment) -> None:
+        """A rule of the template with the targets the local stack delivers to: SQS queues
+        (moto delivers) and API destinations (through a queue of their own, for the pump).
+        A rule with neither (an SNS topic's) is not created: nothing would deliver it."""
+        name = props.get("Name") or f"{self.stack_name}-{lid}"
+        bus = props.get("EventBusName", "default")
+        arn = f"arn:aws:events:{self.region}:{self.account_id}:rule/{bus}/{name}"
+        refs[lid], attrs[f"{lid}.Arn"] = name, arn
+        targets = []
+        for target in props.get("Targets", []):
+            retries = int(target.get("RetryPolicy", {}).get("MaximumRetryAttempts", 185))
+            dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
+            if ":sqs:" in target["Arn"]:
+                targets.append({"Id": target["Id"], "Arn": target["Arn"]})
+            elif target["Arn"] in deployment.destinations:
+                queue_name = f"{name}-{target['Id']}-target"
+                url = self.client("sqs").create_queue(QueueName=queue_name)["QueueUrl"]
+                targets.append({"Id": target["Id"], "Arn": f"arn:aws:sqs:{self.region}:{self.account_id}:{queue_name}"})
+                deployment.destination_rules.append(
+                    DestinationRule(name, arn, target["Arn"], url, 1 + retries, dead_letter))
+        if not targets:
+            return
+        events = self.client("events")
+        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]))
+        events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+
+    def _create_pipe(self, lid: str, props: dict[str, Any], refs: dict[str, Any], attrs: dict[str, Any],
+                     deployment: Deployment) -> None:
+        """A pipe from an SQS queue to an API destination; the pump runs it (moto's pipes
+        API keeps it, but runs none)."""
+        name = props.get("Name") or f"{self.stack_name}-{lid}"
+        arn = self.client("pipes").create_pipe(**self._request("pipes", "CreatePipe", props, Name=name))["Arn"]
+        refs[lid], attrs[f"{lid}.Arn"] = name, arn
+        source, target = props["Source"], props["Target"]
+        if ":sqs:" not in source or target not in deployment.destinations:
+            raise ValueError(f"{lid}: the local stack runs pipes from SQS to an API destination only")
+        enrichment = props.get("Enrichment")
+        batch = int(props.get("SourceParameters", {}).get("SqsQueueParameters", {}).get("BatchSize", 10))
+        url = self.client("sqs").get_queue_url(QueueName=source.rsplit(":", 1)[-1])["QueueUrl"]
+        deployment.pipes.append(PipeRoute(name, source, url, batch,
+                                          deployment.function_arns[enrichment] if enrichment else None, target))
 
     def _set_queue_attributes(self, url: str, props: dict[str, Any]) -> None:
         attributes = {name: str(props[name]) for name in ("VisibilityTimeout", "MessageRetentionPeriod",

@@ -13,7 +13,9 @@ command (`leadflow --local`); and a clean start and stop.
     PYTHONPATH=layers/leadflow:local:cli python -m leadflow_local
 
 Environment: PORT (HTTP, default 3000), AWS_PORT (moto, default 4566), LOG_LEVEL (the
-functions' log level, default INFO).
+functions' log level, default INFO), LOCAL_WEBHOOKS (default on: the template's chat and
+CRM webhooks post to this server's /_local/webhooks page; off: not created, as by default
+in AWS).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from leadflow_local.domain import item_as_dict
 from leadflow_local.mailbox import MAILBOX_CSP, MAILBOX_PATH, Mailbox, render_mailbox
 from leadflow_local.managed_login import LOGIN_PATH
 from leadflow_local.stack import CallCounter, HttpResponse, LocalStack
+from leadflow_local.webhooks import WEBHOOKS_CSP, WEBHOOKS_PATH, WebhookInbox, local_webhook_parameters
 
 HOST = "127.0.0.1"
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
@@ -49,7 +52,9 @@ WEB_DIR = Path(__file__).resolve().parents[2] / "web"  # what landing pages incl
 HTML = "text/html; charset=utf-8"
 # Fixed paths only: nothing from the request ever becomes a file name.
 PAGES = {"/": (PAGES_DIR / "index.html", HTML), "/thank-you": (PAGES_DIR / "thank-you.html", HTML),
-         "/leadflow.js": (WEB_DIR / "leadflow.js", "text/javascript; charset=utf-8")}
+         "/leadflow.js": (WEB_DIR / "leadflow.js", "text/javascript; charset=utf-8"),
+         f"{WEBHOOKS_PATH}.js": (PAGES_DIR / "webhooks.js", "text/javascript; charset=utf-8"),
+         f"{WEBHOOKS_PATH}.css": (PAGES_DIR / "webhooks.css", "text/css; charset=utf-8")}
 LEADS_PATH = "/_local/leads.json"
 # What `leadflow --local` reads to find the stack: its outputs and resources' physical
 # ids, as DescribeStacks and ListStackResources give them for a deployed stack, and moto.
@@ -71,11 +76,13 @@ class DevSettings:
     port: int = 3000
     aws_port: int = 4566
     log_level: str = "INFO"
+    webhooks: bool = True  # the chat and CRM webhooks post to /_local/webhooks
 
     @classmethod
     def from_env(cls) -> DevSettings:
         return cls(port=int(os.environ.get("PORT", "3000")), aws_port=int(os.environ.get("AWS_PORT", "4566")),
-                   log_level=os.environ.get("LOG_LEVEL", "INFO").upper())
+                   log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+                   webhooks=os.environ.get("LOCAL_WEBHOOKS", "on").lower() not in ("off", "0", "false", "no"))
 
     @property
     def base_url(self) -> str:
@@ -149,11 +156,13 @@ class DevServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, port: int, stack: LocalStack, mailbox: Mailbox, aws_url: str) -> None:
+    def __init__(self, port: int, stack: LocalStack, mailbox: Mailbox, aws_url: str,
+                 webhooks: WebhookInbox | None = None) -> None:
         super().__init__((HOST, port), DevRequestHandler)
         self.stack = stack
         self.mailbox = mailbox
         self.aws_url = aws_url
+        self.webhooks = webhooks or WebhookInbox()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A browser closing a connection early is normal; anything else is worth a trace.
@@ -167,7 +176,7 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every answer carries a Content-Length
 
     def do_GET(self) -> None:
-        self._send(self._local_page() or self._managed_login() or self._api())
+        self._send(self._local_page() or self._webhook_receiver() or self._managed_login() or self._api())
 
     # Every method reaches the API as it would reach API Gateway (OPTIONS included).
     do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
@@ -182,6 +191,9 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         if path in PAGES:
             file, content_type = PAGES[path]
             return HttpResponse(200, {"Content-Type": content_type}, file.read_bytes())
+        if path == WEBHOOKS_PATH:
+            return HttpResponse(200, {"Content-Type": HTML, "Content-Security-Policy": WEBHOOKS_CSP},
+                                (PAGES_DIR / "webhooks.html").read_bytes())
         if path == MAILBOX_PATH:
             page = render_mailbox(self.server.mailbox.emails())
             return HttpResponse(200, {"Content-Type": "text/html; charset=utf-8",
@@ -197,9 +209,27 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             return [asdict(e) for e in self.server.mailbox.emails()]
         if path == LEADS_PATH:
             return stored_leads(self.server.stack)
+        if path == f"{WEBHOOKS_PATH}.json":
+            return self.server.webhooks.posts()
         if path == STACK_PATH:
             return stack_description(self.server.stack, self.server.aws_url)
         return None
+
+    def _webhook_receiver(self) -> HttpResponse | None:
+        """The local chat and CRM receivers (webhooks.py): what the stack's API destinations post."""
+        url = urlsplit(self.path)
+        if self.command != "POST" or not url.path.startswith(WEBHOOKS_PATH + "/"):
+            return None
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_PAYLOAD_BYTES:
+            self.close_connection = True
+            return _gateway_error(400, "Bad Request")
+        status = self.server.webhooks.receive(url.path.removeprefix(WEBHOOKS_PATH + "/"), dict(self.headers.items()),
+                                              self.rfile.read(length))
+        return HttpResponse(status, {"Content-Type": "application/json"}, b"{}")
 
     def _managed_login(self) -> HttpResponse | None:
         """The user pool domain's pages (managed_login.py), where the console signs in."""
@@ -334,7 +364,9 @@ def run(settings: DevSettings) -> int:
         cleanup.callback(moto.stop)
 
         # Signed links in emails point at this server, not at an execute-api host.
-        stack = LocalStack(parameters={"LogLevel": settings.log_level}, public_url=settings.base_url).deploy()
+        parameters = {"LogLevel": settings.log_level,
+                      **(local_webhook_parameters(settings.base_url) if settings.webhooks else {})}
+        stack = LocalStack(parameters=parameters, public_url=settings.base_url).deploy()
         stack.seed(local_origin=settings.base_url)
         mailbox = Mailbox(stack.account_id, stack.region)
         threads = stack.run_pumps(stop)
@@ -368,6 +400,7 @@ def _print_banner(settings: DevSettings, stack: LocalStack) -> None:
     base = settings.base_url
     print("", f"  Landing page   {base}/", f"  Console        {base}/console   (sign in as a user below)",
           f"  Mailbox        {base}{MAILBOX_PATH}",
+          f"  Webhooks       {base}{WEBHOOKS_PATH}" + ("" if stack.pipes else "   (off: LOCAL_WEBHOOKS=off)"),
           f"  Stored leads   {base}{LEADS_PATH}", f"  API base       {base}", sep="\n")
     for route in stack.routes:  # read from the template, like the routing itself
         needs = "  (ID token)" if route.authorizer else ""

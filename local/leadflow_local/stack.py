@@ -21,6 +21,8 @@ AWS piece has its own module:
                    moto's own matching decides; delivered as asynchronous invocations;
 - queue_sources.py `pump_queues`: SQS event sources;
 - scheduler.py     `pump_schedules`: EventBridge Scheduler's due one-time schedules;
+- api_destinations.py `pump_destinations`: rules' API-destination targets and pipes,
+                   posted over real HTTP with their connection's auth, retries, DLQs;
 - moto_patches/    where moto needs help to behave like AWS.
 
 Everything is read from the template: names of functions, routes, patterns, batch sizes,
@@ -39,6 +41,7 @@ from types import ModuleType
 from typing import Any
 
 from leadflow_local import moto_patches
+from leadflow_local.api_destinations import ApiDestination, DestinationRule, DestinationsPump, PipeRoute
 from leadflow_local.api_gateway import (
     ApiGateway,
     ApiRoute,
@@ -107,6 +110,9 @@ class LocalStack:
         self.streams: list[StreamMapping] = []
         self.rules: list[RuleDelivery] = []
         self.queue_sources: list[QueueSource] = []
+        self.destinations: dict[str, ApiDestination] = {}  # API destination ARN -> where it posts
+        self.destination_rules: list[DestinationRule] = []
+        self.pipes: list[PipeRoute] = []
         self.resolve: Resolver = Resolver({})
         self.failures: list[str] = []  # what the pumps could not deliver, for the console
         self.function_arns: dict[str, str] = {}  # Lambda ARN -> logical id, for Scheduler targets
@@ -124,6 +130,8 @@ class LocalStack:
                                        function_arn=self.function_arn, region=region, account_id=account_id)
         self._event_pump = EventRulesPump(self.rules, self._clients, invoke, self.failures)
         self._queue_pump = QueueSourcesPump(self.queue_sources, self._clients, invoke, region)
+        self._destinations_pump = DestinationsPump(self.destinations, self.destination_rules, self.pipes,
+                                                   self._clients, invoke, self.failures, region)
         self._schedule_pump = SchedulePump(self.function_arns, self._async_invocation, self._clients, invoke,
                                            self.failures)
         CallCounter.install()
@@ -145,10 +153,13 @@ class LocalStack:
         self.function_arns.update(deployment.function_arns)
         self.user_pools.update(deployment.user_pools)
         self.user_pool_clients.update(deployment.user_pool_clients)
+        self.destinations.update(deployment.destinations)
+        self.destination_rules.extend(deployment.destination_rules)
+        self.pipes.extend(deployment.pipes)
         # Each role resolved once: the check on every call only matches.
         self.permissions.update(function_permissions(self.template, self.resolve, stack_name=self.stack_name,
                                                      account_id=self.account_id))
-        for spec in self.template.functions():
+        for spec in self.template.functions(self.resolve):
             self._add_function(spec)
         if start_functions:
             for function_id in self.containers:
@@ -322,6 +333,10 @@ class LocalStack:
         """Deliver what moto routed to each rule's queue; returns events delivered."""
         return self._event_pump.pump(wait_seconds)
 
+    def pump_destinations(self) -> int:
+        """Post what reached the rules' API-destination targets, and run the pipes."""
+        return self._destinations_pump.pump()
+
     def pump_schedules(self, now: datetime | None = None) -> int:
         """Fire the one-time `at(...)` schedules due by `now` (default: now; tests pass a
         later time instead of waiting) whose target is one of the template's functions."""
@@ -334,7 +349,7 @@ class LocalStack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.pump_queues() == 0 and self.pump_streams() == 0 and self.pump_events() == 0 \
-                    and self.pump_schedules() == 0:
+                    and self.pump_destinations() == 0 and self.pump_schedules() == 0:
                 return
         raise TimeoutError("the local pipeline did not settle")
 
@@ -357,7 +372,8 @@ class LocalStack:
 
         threads = [threading.Thread(target=loop, args=(p,), daemon=True, name=n)
                    for n, p in (("stream-pump", self.pump_streams), ("event-pump", self.pump_events),
-                                ("queue-pump", self.pump_queues), ("schedule-pump", self._schedule_pump.poll))]
+                                ("queue-pump", self.pump_queues), ("schedule-pump", self._schedule_pump.poll),
+                                ("destinations-pump", self.pump_destinations))]
         for thread in threads:
             thread.start()
         return threads

@@ -256,10 +256,14 @@ class Template:
         defaults = self.doc.get("Globals", {}).get("Api", {})
         return {**defaults, **self.resources[logical_id].get("Properties", {})}
 
-    def functions(self) -> list[FunctionSpec]:
+    def functions(self, resolve: Resolver | None = None) -> list[FunctionSpec]:
+        """Every function (Globals applied); with `resolve`, those whose Condition holds,
+        as CloudFormation would create them."""
         defaults = self.doc.get("Globals", {}).get("Function", {})
         specs = []
         for lid, res in self.of_type("AWS::Serverless::Function").items():
+            if resolve is not None and "Condition" in res and not resolve.condition(res["Condition"]):
+                continue
             props = {**defaults, **res.get("Properties", {})}
             env = dict(defaults.get("Environment", {}).get("Variables", {}))
             env.update(res.get("Properties", {}).get("Environment", {}).get("Variables", {}))

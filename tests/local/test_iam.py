@@ -339,7 +339,7 @@ def later(minutes: int) -> datetime:
 
 def test_with_the_template_s_own_roles_every_function_starts_and_a_lead_s_whole_path_runs(stack):
     """The rest of the suite runs every path under the same check; this names it."""
-    functions = {spec.logical_id for spec in Template().functions()}
+    functions = {spec.logical_id for spec in Template().functions(stack.resolve)}
     with roles_of(stack, Template()):
         for lid in functions:
             stack.module(lid)  # each cold start's calls

@@ -48,6 +48,8 @@ NEEDS: dict[str, set[str]] = {
     "ImportFunction": TABLE_READS | {
         "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
         "ses:SendEmail", "secretsmanager:GetSecretValue", "sqs:SendMessage"},
+    # The chat pipe's enrichment reads the lead card and its manager (leadflow.notification.chat).
+    "ChatFunction": TABLE_READS,
     # The console's files are in its own package: it calls no AWS service.
     "ConsoleFunction": set(),
 }

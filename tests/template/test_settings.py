@@ -17,6 +17,7 @@ SETTINGS = {
     "RemindFunction": settings.RemindSettings, "LeadsApiFunction": settings.ApiSettings,
     "ActionsFunction": settings.ActionsSettings, "ReportFunction": settings.ReportSettings,
     "ImportFunction": settings.ImportSettings, "ConsoleFunction": settings.ConsoleSettings,
+    "ChatFunction": settings.ChatSettings,
 }
 
 

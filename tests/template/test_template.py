@@ -139,7 +139,7 @@ def test_every_function_and_case_has_a_sample_event():
     events = {p.stem for p in (ROOT / "events").glob("*.json")}
     assert {"capture-json", "capture-urlencoded", "capture-multipart", "capture-preflight", "capture-honeypot",
             "score-new-submission", "notify-lead-assigned", "store-fallback-queued", "notify-lead-scored",
-            "notify-returning-lead", "remind-first-miss", "remind-second-miss"} <= events
+            "notify-returning-lead", "remind-first-miss", "remind-second-miss", "chat-hot-lead-assigned"} <= events
     for path in Path(ROOT / "events").glob("*.json"):
         json.loads(path.read_text("utf-8"))  # every sample is valid JSON
 

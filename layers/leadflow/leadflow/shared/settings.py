@@ -137,6 +137,10 @@ class ImportSettings(_Table, _Mail, _HashKey):
     the managers' summary emails."""
 
 
+class ChatSettings(_Table, _Console):
+    """The hot-lead chat message's enrichment: the table it reads, the console it links."""
+
+
 class ConsoleSettings(_FromEnv):
     """The console function needs no variable: what it tells the browser comes from the
     API stage's variables (leadflow.console.site.ConsoleConfig)."""
