@@ -214,8 +214,10 @@ def test_form_builder_field_names_are_understood(stack, table):
     assert response.status == 303
     [lead] = items_of(table, "lead")
     [submission] = items_of(table, "submission")
+    # (the form asked no country: the phone's is kept, marked as derived)
     assert lead["contact"] == {"name": "Fatima Al-Zahra", "email": "fatima@example.ae", "phone": "+971501234567",
-                               "company": "Gulf Trading", "job_title": "Director"}
+                               "company": "Gulf Trading", "job_title": "Director", "country": "AE",
+                               "country_from": "phone"}
     assert submission["interest"] == "pricing"
     assert submission["fields"] == {"favourite_colour": "teal"}
     assert submission["source"]["gclid"] == "Cj0KCQ" and submission["source"]["channel"] == "inbound"

@@ -173,8 +173,9 @@ def test_html_links_let_the_manager_call_or_write_in_one_click(render) -> None:
     email = render(email="jane@acme.io", phone="+971501234567")
 
     assert '<a href="mailto:jane@acme.io">jane@acme.io</a>' in email.html
-    assert '<a href="tel:+971501234567">+971501234567</a>' in email.html
-    assert "jane@acme.io" in email.text and "+971501234567" in email.text
+    # dialled as E.164, shown as people read it
+    assert '<a href="tel:+971501234567">+971 50 123 4567</a>' in email.html
+    assert "jane@acme.io" in email.text and "+971 50 123 4567" in email.text
 
 
 def test_a_quote_in_the_email_cannot_break_out_of_the_href(render) -> None:
@@ -284,3 +285,25 @@ def test_the_reminder_carries_the_action_links_too(make_submission, make_lead, m
 
     assert f'href="{actions.contacted}"' in email.html and actions.call_later in email.text
     assert "/actions/" not in without.html and "/actions/" not in without.text
+
+
+def test_a_phone_of_the_managers_own_country_is_shown_the_national_way(make_submission, make_lead, make_assignment,
+                                                                         make_score, make_manager) -> None:
+    local = make_manager(manager_id="m-2", name="Sam Lee", email="sam@seller.example", tier=1, territories=["US"])
+    submission = make_submission(is_new_lead=True, name="Jane Doe", email="jane@acme.io", phone="+14155550134")
+    lead = make_lead(submission, score=make_score([("intent-buy", 40, "Asked for a quote")]))
+    email = render_assignment_email(lead, submission, local, make_assignment(submission, local, 75, HOT))
+
+    # a US manager reads a US number as it is dialled at home; the link keeps E.164
+    assert '<a href="tel:+14155550134">(415) 555-0134</a>' in email.html
+    assert "(415) 555-0134" in email.text and "+14155550134" not in email.text
+
+
+@pytest.mark.parametrize(("e164", "home", "shown"), [
+    ("+14155550134", None, "+1 415-555-0134"), ("+14155550134", "GB", "+1 415-555-0134"),
+    ("+442079460958", "GB", "020 7946 0958"), ("+34612345678", "es", "612 34 56 78"), ("not a phone", "US", "not a phone"),
+])
+def test_readable_phone(e164: str, home: str | None, shown: str) -> None:
+    from leadflow.capture.contact import readable_phone
+
+    assert readable_phone(e164, home) == shown

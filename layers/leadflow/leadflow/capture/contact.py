@@ -76,6 +76,32 @@ def normalize_phone(raw: str, default_country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_country(e164: str) -> str | None:
+    """The country (ISO 3166 alpha-2) of an E.164 number; None when it has none (+800...)."""
+    import phonenumbers
+
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return None
+    return region if region and region != "ZZ" else None
+
+
+def readable_phone(e164: str, home_country: str | None = None) -> str:
+    """An E.164 number as people read it: in the national format when it is of
+    `home_country` (the reader's), else international (`+1 415-555-0134`). The number as
+    stored when it cannot be parsed."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    national = home_country and phonenumbers.region_code_for_number(number) == home_country.upper()
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL if national
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def normalize_name(raw: str) -> str:
     """Trim and collapse whitespace; NFC keeps every script (Arabic, Cyrillic, CJK) intact."""
     return " ".join(unicodedata.normalize("NFC", raw).split())

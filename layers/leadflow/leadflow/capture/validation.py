@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from leadflow.capture.contact import InvalidContact, normalize_email, normalize_name, normalize_phone
+from leadflow.capture.contact import InvalidContact, normalize_email, normalize_name, normalize_phone, phone_country
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.fields import PROFILE_FIELDS, SOURCE_FIELDS, WELL_KNOWN, YES, FormPost, field_key
 from leadflow.capture.messages import message
@@ -77,12 +77,15 @@ def validate_form(form: FormConfig, fields: dict[str, str] | FormPost) -> Valida
     extra.update({k: value[k][:MAX_VALUE_CHARS] for k in PROFILE_FIELDS if value.get(k)})
     source = Source(form_id=form.form_id, **{k: value[k][:2000] for k in SOURCE_FIELDS if value.get(k)})
     source.channel = channel_of(source)
+    country = (value.get("country") or None) and value["country"][:100]
+    # A form that asks no country still knows the phone's: kept on the lead, marked as derived.
+    derived = phone_country(phone) if phone and not country else None
     return ValidatedForm(
         contact=ContactCard(
             name=name[:200], email=email, phone=phone,
             company=(value.get("company") or None) and value["company"][:200],
             job_title=(value.get("job_title") or None) and value["job_title"][:200],
-            country=(value.get("country") or None) and value["country"][:100],
+            country=country or derived, country_from="phone" if derived else None,
         ),
         interest=(value.get("interest") or "").lower()[:200] or None,
         message=(value.get("message") or None) and value["message"][:MAX_VALUE_CHARS],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from leadflow.capture.contact import readable_phone
 from leadflow.lifecycle.links.signing import ManagerLinks
 from leadflow.lifecycle.schedules import ReminderDue
 from leadflow.notification.catalog import Words
@@ -28,17 +29,26 @@ def _templates() -> Environment:
     # most requests, and the import is a cold start's 15-25 ms.
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    return Environment(
+    env = Environment(
         loader=PackageLoader("leadflow.notification", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
+    # `{{ lead.contact.phone | readable_phone(home) }}`: shown as people read it, dialled as E.164.
+    env.filters["readable_phone"] = readable_phone
+    return env
 
 
 def header_safe(text: str, limit: int = 200) -> str:
     """One line of plain text: no CR/LF or other control characters, bounded length."""
     cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
     return " ".join(cleaned.split())[:limit]
+
+
+def home_country(manager: Manager | None) -> str | None:
+    """The country a manager calls from, as far as we know: their one territory, if they
+    cover exactly one (a phone of it is shown in its national format)."""
+    return manager.territories[0] if manager and len(manager.territories) == 1 else None
 
 
 def manager_language(manager: Manager) -> str:
@@ -61,7 +71,8 @@ MAX_LISTED_IMPORTED = 200
 
 def _render(kind: str, to: str, subject: str, words: Words, context: dict[str, Any],
             reply_to: str | None = None) -> Email:
-    context = {**context, "t": words, "lang": words.language, "dir": words.direction}
+    context = {"home": home_country(context.get("manager")), **context, "t": words, "lang": words.language,
+               "dir": words.direction}
     env = _templates()
     return Email(
         audience=_AUDIENCE[kind], to=header_safe(to, 320), subject=header_safe(subject),

@@ -11,6 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
+from leadflow.capture.contact import phone_country
 from leadflow.shared.models import ContactCard, Submission
 
 # What a rule can look at. The form's own fields (beyond the well-known ones) are
@@ -110,14 +111,8 @@ def lead_country(contact: ContactCard) -> str | None:
     code = _COUNTRY_ALIASES.get(raw, raw)
     if re.fullmatch(r"[A-Z]{2}", code):
         return code
-    if contact.phone:
-        import phonenumbers  # only when the form asked no country: keeps cold starts lean
-
-        try:
-            region = phonenumbers.region_code_for_number(phonenumbers.parse(contact.phone))
-        except phonenumbers.NumberParseException:
-            return None
-        return region if region and region != "ZZ" else None
+    if contact.phone:  # a lead stored before capture kept the phone's country
+        return phone_country(contact.phone)
     return None
 
 
@@ -128,4 +123,6 @@ def merged_contact(submission: Submission, card: ContactCard | None) -> ContactC
         return submission.contact
     mine = submission.contact.model_dump(exclude_none=True)
     known = {k: v for k, v in card.model_dump(exclude_none=True).items() if v}
+    if mine.get("country_from") and known.get("country") and not known.get("country_from"):
+        mine.pop("country"), mine.pop("country_from")  # the country a person gave beats the phone's
     return ContactCard.model_validate({**known, **{k: v for k, v in mine.items() if v}})

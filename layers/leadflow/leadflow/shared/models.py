@@ -80,6 +80,8 @@ class ContactCard(BaseModel):
     company: str | None = None
     job_title: str | None = None
     country: str | None = None
+    # "phone": the form asked no country, it is the phone number's (an ISO code).
+    country_from: Literal["phone"] | None = None
 
 
 class FormConfig(BaseModel):
