@@ -148,7 +148,7 @@ def test_farewell_is_a_boolean_only(stack: LocalStack, farewell):
 def test_a_channel_cost_is_a_decimal_string_as_documented(stack: LocalStack, amount):
     # Before: the document's pattern for `amount` (pydantic's) let "12.5x" through and
     # numbers had no bound, so requests valid by the document were refused as invalid.
-    cost = {"period": "2026-03", "channel": "google", "amount": amount, "currency": "EUR"}
+    cost = {"month": "2026-03", "channel": "google", "amount": amount, "currency": "EUR"}
     schema = DOCUMENT["components"]["schemas"]["ChannelCostInput"]
 
     result = stack.invoke("LeadsApiFunction", api_event("PUT", "/reports/costs", claims=ADMIN, body=cost))

@@ -262,7 +262,8 @@ def test_a_lead_comes_with_its_submissions_and_history_newest_first(stack):
     assert (contact["name"], contact["email"], contact["phone"], contact["company"]) == (
         "Jane Doe", "jane@acme-corp.com", "+14155550134", "Acme Corp")
     assert [s["interest"] for s in detail["submissions"]] == ["demo", "quote"]
-    assert [a["kind"] for a in detail["history"]] == ["note", "contacted"]
+    # (its first entries: how it arrived, to whom it went)
+    assert [a["kind"] for a in detail["history"]] == ["note", "contacted", "assigned", "received"]
     assert detail["lead"]["score"]["parts"] and detail["lead"]["score"]["temperature"] == "hot"
     # AND the consent shows what was agreed, not the visitor's IP address
     consent = detail["submissions"][0]["consent"]
@@ -346,7 +347,7 @@ def test_a_lead_walks_from_new_to_converted_and_keeps_its_history(stack):
     # AND the lead keeps its submission and its whole history
     detail = api(stack, "GET", f"/leads/{lead_id}", manager).json
     assert detail["lead"]["status"] == "converted" and detail["lead"]["contact_id"] == contact_id
-    assert [a["kind"] for a in detail["history"]] == ["converted", "qualified", "contacted"]
+    assert [a["kind"] for a in detail["history"]] == ["converted", "qualified", "contacted", "assigned", "received"]
     assert len(detail["submissions"]) == 1
     # AND a converted lead goes nowhere
     again = api(stack, "POST", f"/leads/{lead_id}/reject", manager, {"reason": "other"})
@@ -369,7 +370,8 @@ def test_bad_requests_are_a_clean_4xx_and_change_nothing(stack):
     assert api(stack, "POST", f"/leads/{lead_id}/notes", OLIVIA, {"text": "   "}).codes == ["note_empty"]
     assert api(stack, "POST", f"/leads/{lead_id}/notes", OLIVIA, {"text": "x" * 2001}).codes == ["invalid_request"]
     assert api(stack, "POST", f"/leads/{lead_id}/convert", OLIVIA).codes == ["transition_not_allowed"]
-    assert status_of(stack, lead_id) == S.ASSIGNED and stores_of(stack).history(lead_id) == []
+    assert status_of(stack, lead_id) == S.ASSIGNED
+    assert [a.kind for a in stores_of(stack).history(lead_id)] == ["received", "assigned"]  # its arrival only
 
 
 def test_a_rejection_with_a_farewell_says_so_on_the_bus(stack):

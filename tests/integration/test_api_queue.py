@@ -131,7 +131,7 @@ def test_a_hand_out_names_what_is_wrong_and_writes_nothing(stack):
     assert (bad.status, bad.code, bad.fields()) == (400, "invalid_request", {"manager_id": "string_pattern_mismatch",
                                                                              "force": "bool_type"})
     assert lead(stack, lead_id).status == "unassigned"
-    assert [a.kind for a in stores_of(stack).history(lead_id)] == []
+    assert [a.kind for a in stores_of(stack).history(lead_id)] == ["received", "unassigned"]  # its arrival only
 
 
 def test_rerun_leaves_what_nobody_can_take_then_assigns_it_once_a_manager_is_added(stack, sent_emails):
@@ -157,7 +157,8 @@ def test_rerun_leaves_what_nobody_can_take_then_assigns_it_once_a_manager_is_add
     assert {lead(stack, i).manager_id for i in (first, second)} == {"m-nora"}
     assert manager(stack, "m-nora").open_leads == 2
     assert emailed(sent_emails, "nora@sales.example.com") == 2
-    assert {a.kind: a.detail["reason"] for a in stores_of(stack).history(first)} == {"assigned": "queue_rerun"}
+    assert [(a.kind, a.detail.get("reason")) for a in stores_of(stack).history(first)] == [
+        ("received", None), ("unassigned", None), ("assigned", "queue_rerun")]
 
 
 def test_a_cursor_of_another_run_is_refused(stack):

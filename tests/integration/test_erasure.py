@@ -166,7 +166,7 @@ def test_after_erasure_no_item_holds_the_persons_email_phone_or_name(stack, tabl
     assert record["identifier_hmac"] == Identifier("email", JANE_EMAIL).keyed_hash(hasher_of(stack))
     # (the other item: her visits window, where her second post was noted for its digest)
     assert record["counts"] | {"reminders_cancelled": 0} == {
-        "leads_anonymized": 1, "contacts_anonymized": 0, "submissions_deleted": 2, "activities_deleted": 3,
+        "leads_anonymized": 1, "contacts_anonymized": 0, "submissions_deleted": 2, "activities_deleted": 5,
         "other_items_deleted": 1, "identities_deleted": 2, "autoreply_counters_deleted": 1,
         "reminders_cancelled": 0}
     [stored] = items_under(table, "ERASURE#")
@@ -411,6 +411,6 @@ def test_the_repository_reads_a_lead_partition_across_pages(stack, monkeypatch):
     monkeypatch.setattr(stores.table.client, "query", small_pages)
     items = stores.privacy.lead_partition(lead_id)
 
-    # card, submission, 12 notes, and the visits window its first email opened
-    assert len(items) == 15 and len(pages) == 3
+    # card, submission, 12 notes, its arrival's two history entries, the visits window its first email opened
+    assert len(items) == 17 and len(pages) == 4
     assert {i["SK"] for i in items} >= {"LEAD", "VISITS"}

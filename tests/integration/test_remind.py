@@ -139,7 +139,7 @@ def test_an_uncontacted_lead_reminds_its_manager_then_escalates_and_is_reassigne
     words = Words(second.languages[0])
     assert html.escape(words.intro_reassigned.format(temperature=words.hot, manager=second.name)) in sent(stack)[3].body
     assert stores.roster.get(first).open_leads == 0 and second.open_leads == 1
-    assert [a.kind for a in stores.history(lead_id)] == ["reassigned"]
+    assert [a.kind for a in stores.history(lead_id)] == ["received", "assigned", "reassigned"]
     # AND the new manager's own SLA clock runs
     clock = running_clock(stack, lead_id)
     assert (clock["manager_id"], clock["attempt"]) == (second.manager_id, 1)
@@ -168,8 +168,8 @@ def test_marking_the_lead_contacted_cancels_its_reminder(stack):
 
     lead = stores_of(stack).lifecycle.get_lead(lead_id)
     assert lead.status == "contacted" and lead.contacted_at is not None
-    [activity] = stores_of(stack).history(lead_id)
-    assert activity.kind == "contacted" and activity.detail == {"by": "m-olivia", "note": "called, demo booked"}
+    *arrival, activity = stores_of(stack).history(lead_id)
+    assert [a.kind for a in arrival] == ["received", "assigned"] and activity.kind == "contacted" and activity.detail == {"by": "m-olivia", "note": "called, demo booked"}
     assert running_clock(stack, lead_id) is None
     assert stack.pump_schedules(now=later(60 * 24)) == 0
     assert len(sent(stack)) == 1  # the assignment email only

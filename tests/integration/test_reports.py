@@ -338,8 +338,10 @@ class TestASeededDataset:
     def test_costs_give_cost_per_lead_and_per_conversion(self, dataset):
         stack = dataset.stack
         leads = raw_leads(dataset.table)
-        status, stored = put_cost(stack, {"period": "2026-03", "channel": "Google", "amount": "1000", "currency": "eur"})
+        status, stored = put_cost(stack, {"month": "2026-03", "channel": "Google", "amount": "1000", "currency": "eur"})
         assert status == 200 and (stored["channel"], stored["amount"], stored["currency"]) == ("google", "1000.00", "EUR")
+        assert stored["month"] == "2026-03"  # one name both ways
+        # `period`, the field's first name, is still understood from older clients
         assert put_cost(stack, {"period": "2026-03", "channel": "(referral)", "amount": "150.5",
                                 "currency": "EUR"})[0] == 200
 
@@ -362,7 +364,7 @@ class TestASeededDataset:
             cent, ROUND_HALF_UP)
 
         # Entered again, a cost replaces the last; a period without one shows none.
-        put_cost(stack, {"period": "2026-03", "channel": "google", "amount": "10", "currency": "EUR"})
+        put_cost(stack, {"month": "2026-03", "channel": "google", "amount": "10", "currency": "EUR"})
         _, again = get_report(stack, period="2026-03", by="channel")
         assert {r["value"]: r["cost"] for r in again["dimensions"]["channel"]}["google"]["amount"] == "10.00"
         _, day = get_report(stack, period="2026-03-02", by="channel")
@@ -465,7 +467,7 @@ def test_only_admins_read_reports_and_enter_costs(stack, table):
     assert get_report(stack, claims=claims_of("m-olivia"))[0] == 403
     assert get_report(stack, claims=claims_of("m-olivia"))[1]["errors"][0]["code"] == "admins_only"
     assert get_report(stack, claims=None)[0] == 401
-    status, body = put_cost(stack, {"period": "2026-03", "channel": "google", "amount": "1", "currency": "EUR"},
+    status, body = put_cost(stack, {"month": "2026-03", "channel": "google", "amount": "1", "currency": "EUR"},
                             claims=claims_of("m-olivia"))
     assert (status, body["errors"][0]["code"]) == (403, "admins_only")
     assert stat_items(table) == {}

@@ -263,7 +263,10 @@ function historyDetail(kind, detail) {
 function entries(detail) {
   const { lead } = detail;
   const all = [...detail.history];
-  if (detail.complete) all.push({ kind: "received", at: lead.created_at, detail: { form: lead.source.form_id } });
+  // Leads since issue 17 have both entries; older ones have them from the card.
+  if (detail.complete && !all.some((entry) => entry.kind === "received")) {
+    all.push({ kind: "received", at: lead.created_at, detail: { form: lead.source.form_id } });
+  }
   if (lead.assigned_at && lead.manager_id && !all.some((entry) => ["assigned", "reassigned"].includes(entry.kind))) {
     all.push({ kind: "assigned", at: lead.assigned_at, detail: { to: lead.manager_id } });
   }

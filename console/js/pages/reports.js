@@ -567,7 +567,7 @@ function costSection(reload) {
     if (!form.reportValidity()) return;
     save.disabled = true;
     state.loading(t("reports.savingCost"));
-    const cost = { period: monthInput.value.trim(), channel: channelInput.value.trim(),
+    const cost = { month: monthInput.value.trim(), channel: channelInput.value.trim(),
       amount: amountInput.value.trim().replace(",", "."), currency: currencyInput.value.trim().toUpperCase() };
     try {
       const stored = await request("/reports/costs", { method: "PUT", body: JSON.stringify(cost),

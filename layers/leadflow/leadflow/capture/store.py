@@ -149,6 +149,10 @@ class CaptureStore:
         person = identity_keys(lead.contact)
         first_identity = len(items)
         items += [_returning_old(self._put_identity(key, lead.lead_id, submission.received_at)) for key in person]
+        # The first entry of the lead's history, in the same write: how it arrived.
+        items.append(self.table.activity_op(Activity(
+            activity_id=uuid.uuid4().hex, lead_id=lead.lead_id, at=submission.received_at, kind="received",
+            detail={"form": submission.form_id, "channel": submission.source.channel.value})))
         self._count_in(items, rate)
         try:
             self.table.transact(items)

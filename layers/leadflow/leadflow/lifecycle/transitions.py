@@ -39,8 +39,22 @@ class TransitionNotAllowed(Exception):
         self.current = current
         self.to_status = to_status
         self.allowed: tuple[LeadStatus, ...] = allowed_next(current)
-        super().__init__(f"lead {lead_id} is {current.value}: it can go to "
-                         f"{', '.join(s.value for s in self.allowed) or 'nothing'}, not {to_status.value}")
+        super().__init__(transition_message(current, to_status, self.allowed))
+
+
+def transition_message(current: LeadStatus, to_status: LeadStatus, allowed: tuple[LeadStatus, ...]) -> str:
+    """What a manager reads when a change is refused: where the lead is, and where it can go."""
+    if not allowed:
+        return f"This lead is {current.value}; it cannot change any more."
+    if current == to_status:
+        return f"This lead is {current.value} already."
+    return (f"This lead is {current.value}; it cannot be marked {to_status.value}. "
+            f"It can be marked {_either(allowed)}.")
+
+
+def _either(statuses: tuple[LeadStatus, ...]) -> str:
+    names = [s.value for s in statuses]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 class InvalidChange(ValueError):

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from leadflow.reporting.cells import dimension_value
 from leadflow.reporting.periods import InvalidReportQuery, ReportPeriod, parse_month
@@ -40,9 +40,12 @@ class ChannelCostInput(BaseModel):
     """`PUT /reports/costs`: what a channel cost in a month (ads, fees, a salary share)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"period": "2026-11", "channel": "google", "amount": "1234.50", "currency": "EUR"}]})
+        {"month": "2026-11", "channel": "google", "amount": "1234.50", "currency": "EUR"}]})
 
-    period: str = Field(description="the month, YYYY-MM", examples=["2026-11"])
+    # `month`, as the answer (ChannelCost) and the reports name it; `period`, its first
+    # name, is still taken from clients written before.
+    month: str = Field(description="the month, YYYY-MM", examples=["2026-11"],
+                       validation_alias=AliasChoices("month", "period"))
     channel: str = Field(min_length=1, max_length=200,
                          description="a channel as reports show it: a utm_source such as `google`, or `(referral)`")
     amount: Amount = Field(ge=0, max_digits=14, decimal_places=2, description="e.g. \"1234.50\"")
@@ -75,7 +78,7 @@ def channel_cost(entry: ChannelCostInput, by: str, now: datetime) -> ChannelCost
     channel = dimension_value(entry.channel, "")
     if not channel:
         raise InvalidReportQuery("invalid_channel", "name the channel")
-    return ChannelCost(month=parse_month(entry.period.strip()), channel=channel, amount=entry.amount.quantize(CENT),
+    return ChannelCost(month=parse_month(entry.month.strip()), channel=channel, amount=entry.amount.quantize(CENT),
                        currency=entry.currency, entered_by=by, entered_at=now)
 
 

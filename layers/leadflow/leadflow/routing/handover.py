@@ -37,7 +37,7 @@ from leadflow.routing.assignment import AssignmentPolicy, can_hold_leads, choose
 from leadflow.routing.facts import lead_country
 from leadflow.routing.manager_admin import ManagerNotFound
 from leadflow.routing.queue_store import QueuedLead, QueuePage
-from leadflow.routing.store import ManagerUnavailable
+from leadflow.routing.store import MANAGERS_FULL, ManagerUnavailable
 from leadflow.shared.bus import EventPublisher
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LEAD_ASSIGNED, LEAD_UNASSIGNED, LeadAssigned, LeadUnassigned
@@ -64,7 +64,6 @@ MAX_CURSOR_LENGTH = 2048
 # Why nobody could take a lead (a lead left in the queue says which).
 NO_MANAGER_IN_TIERS = "no_manager_in_tiers"  # no manager in the tiers the policy allows for its temperature
 MANAGERS_UNAVAILABLE = "managers_unavailable"  # those are inactive or on leave
-MANAGERS_FULL = "managers_full"  # those who are in have no room
 
 
 class RuleSets(Protocol):

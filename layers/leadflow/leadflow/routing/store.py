@@ -4,6 +4,7 @@ the managers' loads in one transaction, and the deployment's rule-set overrides.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -15,12 +16,13 @@ from leadflow.lifecycle.schedules import ReminderDue
 from leadflow.notification.windows import VisitsWindow, noting, window_item
 from leadflow.routing.roster import RecentRoster, Roster, release_lead, still_holds_leads, take_lead
 from leadflow.shared.clock import json_time, utc_now
-from leadflow.shared.models import AssignmentNotice, Lead, LeadStatus, Manager, Score, Submission
+from leadflow.shared.models import Activity, AssignmentNotice, Lead, LeadStatus, Manager, Score, Submission
 from leadflow.storage import keys
 from leadflow.storage.codec import from_item, to_item, wire
 from leadflow.storage.table import Table
 from leadflow.storage.transactions import Cancelled, LeadChanged, condition_failed
 
+MANAGERS_FULL = "managers_full"  # why a lead waits unassigned: nobody eligible has room
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # The positions of the assignment transaction: the submission, then the lead.
 _SUBMISSION, _LEAD = 0, 1
@@ -59,6 +61,17 @@ def scored_through(received_at: datetime) -> int:
     """A submission's time in whole microseconds, so DynamoDB compares it as a number
     (ISO strings with and without fractions do not sort by time)."""
     return (received_at - _EPOCH) // timedelta(microseconds=1)
+
+
+def _assignment_entry(lead_id: str, manager: Manager | None, released: Manager | None, now: str) -> Activity:
+    """The history entry of an assignment by the rules: to whom (from whom), or to nobody."""
+    detail = {"from": released.manager_id} if released else {}
+    if manager is None:
+        return Activity(activity_id=uuid.uuid4().hex, lead_id=lead_id, at=datetime.fromisoformat(now),
+                        kind=LeadStatus.UNASSIGNED.value, detail=detail)
+    return Activity(activity_id=uuid.uuid4().hex, lead_id=lead_id, at=datetime.fromisoformat(now),
+                    kind="reassigned" if released else LeadStatus.ASSIGNED.value,
+                    detail={**detail, "to": manager.manager_id})
 
 
 class RoutingStore:
@@ -160,12 +173,7 @@ class RoutingStore:
             self._lead_scoring_update(submission, score_doc, manager, new_assignment, expected_manager_id, now,
                                       tell.clock if tell and new_assignment else None),
         ]
-        if tell and tell.window:
-            items.append(self.table.put_op(window_item(tell.window)))
-        if tell and tell.noted_in:
-            update, condition, values = noting(tell.noted_in, tell.notice, submission)
-            items.append(self.table.update_op(keys.visits_window_key(submission.lead_id), update, condition=condition,
-                                              values=values))
+        items += self._window_ops(submission, tell)
         counter_at = -1
         if new_assignment and manager:
             counter_at = len(items)
@@ -174,6 +182,8 @@ class RoutingStore:
             items.append(still_holds_leads(self.table, manager.manager_id, today_iso))
         if new_assignment and released and released_holds_it and released.open_leads > 0:
             items.append(release_lead(self.table, released.manager_id))
+        if new_assignment:  # the lead's history says who holds it from now, in the same write
+            items.append(self.table.activity_op(_assignment_entry(submission.lead_id, manager, released, now)))
         try:
             self.table.transact(items)
         except Cancelled as cancelled:
@@ -190,6 +200,16 @@ class RoutingStore:
                 self.recent.took(manager.manager_id, now)
             if new_assignment and released and released_holds_it and released.open_leads > 0:
                 self.recent.released(released.manager_id)
+
+    def _window_ops(self, submission: Submission, tell: Telling | None) -> list[dict[str, Any]]:
+        """The visits window an email opens, or the open one a visit is noted in."""
+        if tell and tell.window:
+            return [self.table.put_op(window_item(tell.window))]
+        if tell and tell.noted_in:
+            update, condition, values = noting(tell.noted_in, tell.notice, submission)
+            return [self.table.update_op(keys.visits_window_key(submission.lead_id), update, condition=condition,
+                                         values=values)]
+        return []
 
     def _submission_scoring_update(self, submission: Submission, score_doc: dict[str, Any], manager: Manager | None,
                                    previous: Score | None, released: Manager | None, tell: Telling | None,
