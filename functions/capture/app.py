@@ -84,6 +84,7 @@ def challenge(headers: dict[str, str], form_id: str) -> Response:
         signed = new_challenge(form.form_id, keys, utc_now())
     except KeyUnavailable:  # the post is then kept unverified: the page may post without a proof
         raise CaptureError.single(503, "challenge_unavailable", "No challenge can be made now.", form=form) from None
+    metrics.add_metric(name="ChallengeIssued", unit=MetricUnit.Count, value=1)
     return challenge_answer(form, signed, header(headers, "origin"))
 
 

@@ -166,8 +166,9 @@ class TurnstileVerifier:
         import urllib.error
         import urllib.request  # here: ~20 ms of import that forms without Turnstile never pay
 
-        request = urllib.request.Request(  # noqa: S310 (the fixed siteverify URL, or a test's)self.url, data=urllib.parse.urlencode(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        request = urllib.request.Request(  # noqa: S310 (the fixed siteverify URL, or a test's)
+            self.url, data=urllib.parse.urlencode(body).encode(), method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 (https, fixed URL)
                 result = json.loads(answer.read(65536))
