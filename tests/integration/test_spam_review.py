@@ -68,3 +68,31 @@ def test_a_post_that_names_no_one_is_not_released(stack):
     refused = call_route(stack, "POST", f"/admin/forms/{form_id}/spam/{spam['spam_id']}/release", ADMIN)
 
     assert (refused.status, refused.code) == (400, "not_a_lead")
+
+
+def test_the_command_lists_and_releases_spam_as_the_api_does(stack, table):
+    import io
+
+    from leadflow_cli.main import main
+    from support import cli_target
+
+    def leadflow(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        return main(list(argv), target=cli_target(stack), out=out, err=err), out.getvalue(), err.getvalue()
+
+    form_id = f"spam-{uuid.uuid4().hex[:8]}"
+    stores_of(stack).capture.put_form(FormConfig(form_id=form_id, name="Spam review"))
+    caught_post(stack, form_id, "cli.released@acme-corp.com")
+
+    code, out, _ = leadflow("spam", "list", form_id, "--json")
+    [spam] = json.loads(out)["spam"]
+    assert code == 0 and "honeypot" in leadflow("spam", "list", form_id)[1]
+
+    code, out, _ = leadflow("spam", "release", form_id, spam["spam_id"], "--json")
+    again = leadflow("spam", "release", form_id, spam["spam_id"])
+    stack.drain()
+
+    assert code == 0 and json.loads(out)["is_new_lead"]
+    assert again[0] == 0 and "the same lead" in again[1]
+    assert [lead["lead_id"] for lead in items_of(table, "lead")] == [json.loads(out)["lead_id"]]
+    assert leadflow("spam", "release", form_id, "bm90LWhlcmU")[2].count("[spam_not_found]") == 1
