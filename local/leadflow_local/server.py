@@ -49,7 +49,9 @@ WEB_DIR = Path(__file__).resolve().parents[2] / "web"  # what landing pages incl
 HTML = "text/html; charset=utf-8"
 # Fixed paths only: nothing from the request ever becomes a file name.
 PAGES = {"/": (PAGES_DIR / "index.html", HTML), "/thank-you": (PAGES_DIR / "thank-you.html", HTML),
-         "/leadflow.js": (WEB_DIR / "leadflow.js", "text/javascript; charset=utf-8")}
+         "/leadflow.js": (WEB_DIR / "leadflow.js", "text/javascript; charset=utf-8"),
+         # The ALTCHA widget, for pages without leadflow.js (web/vendor/README.md).
+         "/vendor/altcha-2.3.0.js": (WEB_DIR / "vendor" / "altcha-2.3.0.js", "text/javascript; charset=utf-8")}
 LEADS_PATH = "/_local/leads.json"
 # What `leadflow --local` reads to find the stack: its outputs and resources' physical
 # ids, as DescribeStacks and ListStackResources give them for a deployed stack, and moto.

@@ -6,6 +6,7 @@ the post; the lead reaches a manager as any other."""
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -118,3 +119,40 @@ def test_a_bot_posting_without_the_proof_is_thanked_and_kept_apart(
     assert answer.status == 202
     [spam] = [s for s in http.stored()["spam"] if s["form_id"] == form_id]
     assert spam["reason"] == "proof_missing"
+
+
+def widget_page(base_url: str, form_id: str) -> str:
+    """A page without leadflow.js: a plain HTML post, with the vendored ALTCHA widget."""
+    return f"""<!doctype html><html lang="en"><title>Acme: newsletter</title>
+<script type="module" src="{base_url}/vendor/altcha-2.3.0.js"></script>
+<main><h1>Join the newsletter</h1>
+<form action="{base_url}/forms/{form_id}/submissions" method="post">
+<label>Name <input name="name"></label>
+<label>Email <input name="email" type="email"></label>
+<altcha-widget challengeurl="{base_url}/forms/{form_id}/challenge" auto="onfocus" hidefooter></altcha-widget>
+<button>Send</button></form></main>"""
+
+
+def test_a_page_without_our_script_uses_the_altcha_widget(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    base = local_stack.base_url
+    form_id = proof_of_work_form(base)
+    page.route(f"{base}/acme/**", lambda route: route.fulfill(status=200, content_type="text/html",
+                                                             body=widget_page(base, form_id)))
+    lead = new_lead()
+
+    # GIVEN a page with the widget: it solves the challenge once the visitor starts on the form
+    page.goto(f"{base}/acme/newsletter")
+    page.get_by_label("Name", exact=True).fill(f"Wim Widget {lead.tag}")
+    page.get_by_label("Email").fill(lead.email_at("acme-corp.com"))
+    expect(page.locator("altcha-widget input[name=altcha]")).to_have_value(re.compile(r"^ey"), timeout=20_000)
+    page.screenshot(path="/tmp/leadflow-e2e-altcha-widget.png", full_page=True)
+
+    # WHEN they send the form the classic way
+    page.get_by_role("button", name="Send").click()
+
+    # THEN the post is a lead of that form, not spam
+    expect(page.locator("body")).to_contain_text("Thank you")
+    stored = stored_lead(http, lead.email_at("acme-corp.com"))
+    assert stored is not None and stored["source"]["form_id"] == form_id
+    assert not [s for s in http.stored()["spam"] if s["form_id"] == form_id]
