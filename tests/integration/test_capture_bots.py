@@ -132,3 +132,33 @@ def test_over_its_cap_a_form_switches_to_proof_of_work(stack, table):
     assert sorted(s["contact"]["email"] for s in leads_of(table, form_id)) == ["p0@acme-corp.com",
                                                                                "p2@acme-corp.com"]
     assert spam_reasons(table, form_id) == ["proof_missing_while_capped"]  # reviewable, releasable
+
+
+def test_turnstile_unreachable_keeps_the_lead_flagged_unverified_and_a_failed_token_is_spam(stack, table):
+    from bench.bots import fake_siteverify
+
+    form_id = new_form(stack, captcha="turnstile", turnstile_secret="site")
+    stack.client("secretsmanager").create_secret(Name=f"{stack.stack_name}/turnstile/site",
+                                                 SecretString="1x0000000000000000000000000000000AA")
+    capture = stack.module("CaptureFunction")
+
+    def post_token(email: str, token: str) -> Any:
+        body = {"name": "Ana Ruiz", "email": email, "cf-turnstile-response": token}
+        return stack.handle_http("POST", f"/forms/{form_id}/submissions",
+                                 {"Content-Type": "application/json", "Origin": PAGE}, json.dumps(body).encode())
+
+    kept = capture.turnstile.url, capture.turnstile.timeout
+    try:
+        with fake_siteverify() as siteverify:  # answers success for www.example.com, the form's origin
+            capture.turnstile.url = siteverify
+            verified = post_token("verified@acme-corp.com", "good-token")
+        capture.turnstile.url, capture.turnstile.timeout = "http://127.0.0.1:9/siteverify", 0.5  # nothing listens
+        unreachable = post_token("unverified@acme-corp.com", "any-token")
+        missing = post_token("bot@bots.example", "")
+    finally:
+        capture.turnstile.url, capture.turnstile.timeout = kept
+
+    assert [a.status for a in (verified, unreachable, missing)] == [202, 202, 202]
+    flags = {s["contact"]["email"]: s.get("unverified") for s in leads_of(table, form_id)}
+    assert flags == {"verified@acme-corp.com": None, "unverified@acme-corp.com": True}  # kept, never dropped
+    assert spam_reasons(table, form_id) == ["turnstile_failed"]
