@@ -162,3 +162,12 @@ def test_turnstile_unreachable_keeps_the_lead_flagged_unverified_and_a_failed_to
     flags = {s["contact"]["email"]: s.get("unverified") for s in leads_of(table, form_id)}
     assert flags == {"verified@acme-corp.com": None, "unverified@acme-corp.com": True}  # kept, never dropped
     assert spam_reasons(table, form_id) == ["turnstile_failed"]
+
+
+def test_the_sample_challenge_event_is_answered(stack):
+    from support import load_event
+
+    # The demo form asks for no proof: the sample (what `sam local invoke -e` sends) gets the 404.
+    answer = stack.invoke("CaptureFunction", load_event("capture-challenge"))
+
+    assert answer["statusCode"] == 404 and json.loads(answer["body"])["errors"][0]["code"] == "no_challenge"
