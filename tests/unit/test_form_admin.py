@@ -184,3 +184,4 @@ def test_a_turnstile_form_names_its_secret_and_the_bot_settings_are_admins_setti
     assert (form.captcha, form.post_cap_per_window, form.post_cap_window_seconds) == ("altcha", 100, 60)
     assert FormChanges(captcha="none", post_cap_per_window=None).sent() == {"captcha": "none",
                                                                             "post_cap_per_window": None}
+

@@ -86,9 +86,12 @@ def spam_id_of(sort_key: str) -> str:
 
 def _sort_key_of(spam_id: str) -> str:
     try:
-        return base64.urlsafe_b64decode(spam_id + "=" * (-len(spam_id) % 4)).decode()
+        sort_key = base64.urlsafe_b64decode(spam_id + "=" * (-len(spam_id) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise SpamNotFound("there is no such spam post") from None
+        sort_key = ""
+    if "#" not in sort_key:  # not the key of a spam post (`<received_at>#<id>`), nor an empty one DynamoDB refuses
+        raise SpamNotFound("there is no such spam post")
+    return sort_key
 
 
 def _spam_post(item: dict) -> SpamPost:
