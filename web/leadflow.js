@@ -28,6 +28,7 @@
     failed: "The form could not be sent. Please try again." };
   let notes = 0; // ids for error messages
   const SLICE = 2000; // hashes between two yields to the page: a few milliseconds
+  const CHALLENGE_TIMEOUT_MS = 5000;
 
   // ALTCHA's proof of work (v1): the number n with SHA-256(salt + n) = challenge, at most maxNumber.
   async function solve(challenge) {
@@ -60,7 +61,11 @@
     return () => {
       if (pending && Date.now() < until) return pending;
       until = Infinity;
-      pending = fetch(url, { headers: { Accept: "application/json" } })
+      // Never long: a post waits for this only when it is sent at once; past it, the post goes
+      // without a proof (on a form that requires one it is kept for review, never lost).
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(), CHALLENGE_TIMEOUT_MS);
+      pending = fetch(url, { headers: { Accept: "application/json" }, signal: abort.signal })
         .then((response) => (response.ok ? response.json() : null))
         .then((challenge) => {
           if (!challenge || !crypto.subtle) return "";
