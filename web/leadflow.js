@@ -54,11 +54,12 @@
     return expires ? expires * 1000 - 30000 : Infinity;
   }
 
-  // The proof for one form: fetched and solved once, again when it is about to expire; "" when
-  // the form asks for none or the challenge cannot be had (the server then decides alone).
+  // The proof for one form: fetched and solved once, again when it is about to expire or once
+  // a post used it (a solution serves one post); "" when the form asks for none or the
+  // challenge cannot be had.
   function proofOf(url) {
     let pending = null, until = 0;
-    return () => {
+    const proof = () => {
       if (pending && Date.now() < until) return pending;
       until = Infinity;
       // Never long: a post waits for this only when it is sent at once; past it, the post goes
@@ -75,6 +76,8 @@
         .catch(() => { until = 0; return ""; });
       return pending;
     };
+    proof.spent = () => { until = 0; };
+    return proof;
   }
 
   // Decided on the visit's first page with this script and kept for the visit (sessionStorage:
@@ -113,8 +116,9 @@
     const text = (name) => form.getAttribute(`data-leadflow-${name}`) || TEXT[name];
     const action = new URL(form.getAttribute("action") || "", document.baseURI);
     const proof = proofOf(action.href.replace(/\/submissions\/?(\?.*)?$/, "/challenge"));
-    // Started when the visitor starts on the form: solved while they type.
-    form.addEventListener("focusin", () => { proof(); }, { once: true });
+    // Started when the visitor starts on the form, solved while they type (kept while valid:
+    // a later focus costs nothing; after a sent post, the next focus fetches a new one).
+    form.addEventListener("focusin", () => { proof(); });
     const source = visitSource();
     for (const name of SOURCE) if (source[name]) setHidden(form, name, String(source[name]));
 
@@ -211,6 +215,9 @@
       const redirect = form.getAttribute("data-leadflow-redirect");
       const next = form.querySelector("input[name=_next]");
       if (redirect || (redirect !== null && next && next.value)) { location.assign(redirect || next.value); return; }
+      proof.spent(); // stored with this post: the next one needs a new solution
+      const used = form.querySelector("input[name=_altcha]");
+      if (used) used.remove();
       HTMLFormElement.prototype.reset.call(form); // hidden inputs keep their values
       settle("sent");
       status.textContent = text("thanks");

@@ -22,7 +22,7 @@ logger = Logger(child=True)
 
 FORM_ID = Path(description="the form's id", pattern=form_admin.FORM_ID_PATTERN, examples=["demo"])
 SPAM_ID = Path(description="the spam post's id (`spam_id` in `GET /admin/forms/{form_id}/spam`)",
-               pattern=spam_review.SPAM_ID_PATTERN, examples=["MjAyNi0wMy0wMlQwOTozMDowMCswMDowMCNhYmM"])
+               pattern=spam_review.SPAM_ID_PATTERN, examples=["ZGVtbwoyMDI2LTAzLTAyVDA5OjMwOjAwKzAwOjAwI2FiYw"])
 ADMINS_ONLY = {403: error_response({"admins_only": "anyone but an admin"})}
 BAD_PATH = {400: error_response({INVALID_REQUEST: None})}
 
@@ -40,7 +40,7 @@ def list_spam(form_id: Annotated[str, FORM_ID]) -> SpamList:
     return spam_review.list_spam(api_context.forms, form_id)
 
 
-@router.post("/admin/forms/<form_id>/spam/<spam_id>/release", tags=["admin"],
+@router.post("/admin/spam/<spam_id>/release", tags=["admin"],
              summary="Release a post kept as spam: it becomes a lead",
              description="A false positive goes into the normal pipeline, as the form's submission now: scored, "
                          "assigned, emailed and counted. Releasing it again changes nothing (the same lead, "
@@ -50,9 +50,9 @@ def list_spam(form_id: Annotated[str, FORM_ID]) -> SpamList:
                                                            "fault in `errors`", INVALID_REQUEST: None}),
                         404: error_response({"spam_not_found": "unknown, or older than 30 days",
                                              "form_not_found": None}), **ADMINS_ONLY})
-def release_spam(form_id: Annotated[str, FORM_ID], spam_id: Annotated[str, SPAM_ID]) -> Released:
+def release_spam(spam_id: Annotated[str, SPAM_ID]) -> Released:
     _admin()
-    released = spam_review.release_spam(api_context.forms, api_context.hasher, form_id, spam_id)
-    logger.info("spam released", extra={"form_id": form_id, "lead_id": released.lead_id,
+    released = spam_review.release_spam(api_context.forms, api_context.hasher, spam_id)
+    logger.info("spam released", extra={"lead_id": released.lead_id,
                                         "already_released": released.already_released})
     return released

@@ -19,6 +19,7 @@ from leadflow_local.auth import authorizer_claims, route_authorizer
 from leadflow_local.stack import LocalStack, generate_secret_string
 
 PUBLIC = {("POST", "/forms/{form_id}/submissions"), ("OPTIONS", "/forms/{form_id}/submissions"),
+          ("GET", "/forms/{form_id}/challenge"),
           ("GET", "/actions/{token}"), ("POST", "/actions/{token}"),
           ("GET", "/feedback/{token}"), ("POST", "/feedback/{token}"),
           ("GET", "/console"), ("GET", "/console/{proxy+}")}

@@ -34,8 +34,8 @@ def test_released_spam_becomes_a_lead_that_is_scored_and_assigned_once(stack, ta
     [spam] = listed.json["spam"]
     assert spam["reason"] == "honeypot" and spam["fields"]["email"] == "jane.released@acme-corp.com"
 
-    released = call_route(stack, "POST", f"/admin/forms/{form_id}/spam/{spam['spam_id']}/release", ADMIN)
-    again = call_route(stack, "POST", f"/admin/forms/{form_id}/spam/{spam['spam_id']}/release", ADMIN)
+    released = call_route(stack, "POST", f"/admin/spam/{spam['spam_id']}/release", ADMIN)
+    again = call_route(stack, "POST", f"/admin/spam/{spam['spam_id']}/release", ADMIN)
     stack.drain()
 
     assert released.status == again.status == 200
@@ -52,7 +52,7 @@ def test_released_spam_becomes_a_lead_that_is_scored_and_assigned_once(stack, ta
 
 def test_only_admins_review_spam_and_unknown_spam_is_a_404(stack):
     manager = call_route(stack, "GET", "/admin/forms/demo/spam", claims_of("m-olivia"))
-    unknown = call_route(stack, "POST", "/admin/forms/demo/spam/bm90LWhlcmU/release", ADMIN)
+    unknown = call_route(stack, "POST", "/admin/spam/bm90LWhlcmU/release", ADMIN)
 
     assert (manager.status, manager.code) == (403, "admins_only")
     assert (unknown.status, unknown.code) == (404, "spam_not_found")
@@ -65,7 +65,7 @@ def test_a_post_that_names_no_one_is_not_released(stack):
                       json.dumps({"name": "Bot", "_gotcha": "x"}).encode())
     [spam] = call_route(stack, "GET", f"/admin/forms/{form_id}/spam", ADMIN).json["spam"]
 
-    refused = call_route(stack, "POST", f"/admin/forms/{form_id}/spam/{spam['spam_id']}/release", ADMIN)
+    refused = call_route(stack, "POST", f"/admin/spam/{spam['spam_id']}/release", ADMIN)
 
     assert (refused.status, refused.code) == (400, "not_a_lead")
 
@@ -88,11 +88,11 @@ def test_the_command_lists_and_releases_spam_as_the_api_does(stack, table):
     [spam] = json.loads(out)["spam"]
     assert code == 0 and "honeypot" in leadflow("spam", "list", form_id)[1]
 
-    code, out, _ = leadflow("spam", "release", form_id, spam["spam_id"], "--json")
-    again = leadflow("spam", "release", form_id, spam["spam_id"])
+    code, out, _ = leadflow("spam", "release", spam["spam_id"], "--json")
+    again = leadflow("spam", "release", spam["spam_id"])
     stack.drain()
 
     assert code == 0 and json.loads(out)["is_new_lead"]
     assert again[0] == 0 and "the same lead" in again[1]
     assert [lead["lead_id"] for lead in items_of(table, "lead")] == [json.loads(out)["lead_id"]]
-    assert leadflow("spam", "release", form_id, "bm90LWhlcmU")[2].count("[spam_not_found]") == 1
+    assert leadflow("spam", "release", "bm90LWhlcmU")[2].count("[spam_not_found]") == 1

@@ -20,7 +20,6 @@ def register(groups: Any, common: Any) -> None:
     listing.add_argument("form_id", metavar="FORM_ID")
     release = add_command(commands, common, "release", run=release_spam, full_name="spam release",
                           help="make a post kept as spam a lead (scored, assigned, emailed); once")
-    release.add_argument("form_id", metavar="FORM_ID")
     release.add_argument("spam_id", metavar="SPAM_ID", help="as `spam list` shows it")
 
 
@@ -51,7 +50,7 @@ def release_spam(context: Context) -> None:
     hash_key = target.require("hash_key_secret_arn", "HashKeySecret (the key of personal-data hashes)")
     hasher = PersonalDataHasher(SecretKeys(hash_key, client=target.client("secretsmanager")))
     try:
-        released = spam_review.release_spam(_store(context), hasher, context.args.form_id, context.args.spam_id)
+        released = spam_review.release_spam(_store(context), hasher, context.args.spam_id)
     except DomainRefusal as error:
         raise refused_of(error) from None
     data = released.model_dump(mode="json")

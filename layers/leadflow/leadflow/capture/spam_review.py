@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from datetime import datetime
 from itertools import islice
@@ -28,7 +29,8 @@ from leadflow.storage import keys
 from leadflow.storage.codec import from_item, wire
 
 MAX_LISTED = 200
-SPAM_ID_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
+SPAM_ID_PATTERN = r"^[A-Za-z0-9_-]{1,400}$"
+_FORM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class SpamNotFound(NotFound):
@@ -47,11 +49,11 @@ class SpamPost(BaseModel):
     """A post kept as spam: why, when, and its fields as they came (for a person to judge)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "spam_id": "MjAyNi0wMy0wMlQwOTozMDowMCswMDowMCNhYmM", "form_id": "demo",
+        "spam_id": "ZGVtbwoyMDI2LTAzLTAyVDA5OjMwOjAwKzAwOjAwI2FiYw", "form_id": "demo",
         "received_at": "2026-03-02T09:30:00+00:00", "reason": "proof_missing",
         "fields": {"name": "Ana Ruiz", "email": "ana@acme-corp.com"}, "released_at": None, "lead_id": None}]})
 
-    spam_id: str = Field(description="the post's id in these routes (its key, URL-safe)")
+    spam_id: str = Field(description="the post's id (its form and key, URL-safe): `POST /admin/spam/{spam_id}/release`")
     form_id: str
     received_at: datetime
     reason: str = Field(description="`honeypot`, `too_fast`, `proof_missing`, `proof_failed`, `proof_expired`, "
@@ -70,7 +72,7 @@ class Released(BaseModel):
     """A spam post made a lead; `already_released`: it was released before (the same lead)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "spam_id": "MjAyNi0wMy0wMlQwOTozMDowMCswMDowMCNhYmM", "lead_id": "4b1d5c8e9f0a4b6c8d2e1f3a5b7c9d0e",
+        "spam_id": "ZGVtbwoyMDI2LTAzLTAyVDA5OjMwOjAwKzAwOjAwI2FiYw", "lead_id": "4b1d5c8e9f0a4b6c8d2e1f3a5b7c9d0e",
         "submission_id": "9a8b7c6d5e4f40312a1b2c3d4e5f6a7b", "is_new_lead": True, "already_released": False}]})
 
     spam_id: str
@@ -80,25 +82,28 @@ class Released(BaseModel):
     already_released: bool
 
 
-def spam_id_of(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+def spam_id_of(form_id: str, sort_key: str) -> str:
+    """A spam post's id: its form and sort key, URL-safe (one path segment, no read to resolve)."""
+    return base64.urlsafe_b64encode(f"{form_id}\n{sort_key}".encode()).decode().rstrip("=")
 
 
-def _sort_key_of(spam_id: str) -> str:
+def _key_of(spam_id: str) -> tuple[str, keys.Key]:
+    """The form and table key a spam id names; SpamNotFound for anything else (an empty
+    key, which DynamoDB would refuse, included)."""
     try:
-        sort_key = base64.urlsafe_b64decode(spam_id + "=" * (-len(spam_id) % 4)).decode()
+        form_id, _, sort_key = base64.urlsafe_b64decode(spam_id + "=" * (-len(spam_id) % 4)).decode().partition("\n")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        sort_key = ""
-    if "#" not in sort_key:  # not the key of a spam post (`<received_at>#<id>`), nor an empty one DynamoDB refuses
+        form_id = sort_key = ""
+    if not _FORM_ID.fullmatch(form_id) or "#" not in sort_key:  # `<received_at>#<id>`
         raise SpamNotFound("there is no such spam post")
-    return sort_key
+    return form_id, {"PK": f"SPAM#{form_id}", "SK": sort_key}
 
 
 def _spam_post(item: dict) -> SpamPost:
     data = from_item(item)
-    return SpamPost(spam_id=spam_id_of(item["SK"]["S"]), form_id=data["form_id"], received_at=data["received_at"],
-                    reason=data["reason"], fields=data.get("fields") or {}, released_at=data.get("released_at"),
-                    lead_id=data.get("lead_id"))
+    return SpamPost(spam_id=spam_id_of(data["form_id"], item["SK"]["S"]), form_id=data["form_id"],
+                    received_at=data["received_at"], reason=data["reason"], fields=data.get("fields") or {},
+                    released_at=data.get("released_at"), lead_id=data.get("lead_id"))
 
 
 def list_spam(store: CaptureStore, form_id: str, limit: int = MAX_LISTED) -> SpamList:
@@ -108,10 +113,10 @@ def list_spam(store: CaptureStore, form_id: str, limit: int = MAX_LISTED) -> Spa
     return SpamList(spam=[_spam_post(i) for i in islice(items, limit)])
 
 
-def release_spam(store: CaptureStore, hasher: PersonalDataHasher, form_id: str, spam_id: str,
+def release_spam(store: CaptureStore, hasher: PersonalDataHasher, spam_id: str,
                  clock: Callable[[], datetime] = utc_now) -> Released:
-    """Store a spam post as the form's submission; the same lead if released before."""
-    key = {"PK": f"SPAM#{form_id}", "SK": _sort_key_of(spam_id)}
+    """Store a spam post as its form's submission; the same lead if released before."""
+    form_id, key = _key_of(spam_id)
     item = store.table.get(key, consistent=True)
     if item is None:
         raise SpamNotFound("there is no such spam post (or it is older than 30 days)")
@@ -126,7 +131,7 @@ def release_spam(store: CaptureStore, hasher: PersonalDataHasher, form_id: str, 
     now = clock()
     submission, lead = build_submission(form, valid, now)
     # Keyed, as every fingerprint: a release's marker, kept forever (one lead per release).
-    marker = hasher.hex(Purpose.POST, f"spam-release\x00{form_id}\x00{spam.spam_id}")
+    marker = hasher.hex(Purpose.POST, f"spam-release\x00{spam.spam_id}")
     try:
         recorded = store.record_submission(submission, lead, marker, marker_seconds=None)
     except LeadVanished:
