@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench import aws_calls, cold_start, console, cost, handler_time, imports, reads, throughput
+from bench import aws_calls, bots, cold_start, console, cost, handler_time, imports, reads, throughput
 from bench.measure import use_offline_aws
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
@@ -44,6 +44,7 @@ def measure_all() -> dict[str, Any]:
                                                                                 results.get("handler_time"))),
         ("reads", f"leads API reads with {' and '.join(f'{n:,}' for n in reads.SIZES)} leads on moto", reads.run),
         ("imports", f"CSV import: {imports.ROWS:,} rows through the local stack on moto", imports.run),
+        ("bots", "bots: AWS calls per captcha mode, capture time with a proof of work", bots.run),
     ]
     results: dict[str, Any] = {"meta": {
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -240,7 +241,8 @@ def render(results: dict[str, Any]) -> str:
              f"and {meta['load_average_at_end']:.1f} at end", ""]
     for figure in (_cold_start(results["cold_start"]), _handler_time(results["handler_time"]),
                    _aws_calls(results["aws_calls"]), _throughput(results["throughput"]), _reads(results["reads"]),
-                   _imports(results["imports"]), _console(results["console"]), _cost(results["cost"])):
+                   _imports(results["imports"]), _console(results["console"]), _cost(results["cost"]),
+                   bots.render(results["bots"], _rows)):
         lines += [*figure, ""]
     return "\n".join(lines)
 

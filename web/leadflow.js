@@ -8,7 +8,11 @@
  *   (the server's too-fast-for-a-person check);
  * - the form is sent with fetch; the thank-you or the server's messages are shown in the form's
  *   [data-leadflow-status] element and next to the fields they are about;
- * - if the network or the server fails, the form is posted the classic way: no lead is lost.
+ * - if the network or the server fails, the form is posted the classic way: no lead is lost;
+ * - a form that asks for a proof of work (Leadflow's `captcha: "altcha"`, or a form switching to it
+ *   over its cap) offers a challenge at /forms/<id>/challenge: it is fetched when the visitor starts
+ *   on the form and solved in the background, in small slices that never hold up typing, and the
+ *   solution goes with the post as `_altcha`. A form that asks for none answers 404: nothing is done.
  * Attributes of the form: data-leadflow-redirect="URL" (go there on success; empty: to the form's
  * `_next` field), data-leadflow-thanks, data-leadflow-sending and data-leadflow-failed (texts).
  */
@@ -23,6 +27,58 @@
   const TEXT = { sending: "Sending…", thanks: "Thank you! We received your request and will be in touch soon.",
     failed: "The form could not be sent. Please try again." };
   let notes = 0; // ids for error messages
+  const SLICE = 2000; // hashes between two yields to the page: a few milliseconds
+  const CHALLENGE_TIMEOUT_MS = 5000;
+
+  // ALTCHA's proof of work (v1): the number n with SHA-256(salt + n) = challenge, at most maxNumber.
+  async function solve(challenge) {
+    const encoder = new TextEncoder();
+    for (let start = 0; start <= challenge.maxNumber; start += SLICE) {
+      const end = Math.min(start + SLICE, challenge.maxNumber + 1);
+      for (let n = start; n < end; n += 1) {
+        const digest = await crypto.subtle.digest("SHA-256", encoder.encode(challenge.salt + n));
+        const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+        if (hex === challenge.challenge) {
+          return btoa(JSON.stringify({ algorithm: challenge.algorithm, challenge: challenge.challenge, number: n,
+            salt: challenge.salt, signature: challenge.signature }));
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve)); // let the page breathe
+    }
+    return "";
+  }
+
+  // When the signed challenge stops being accepted (its `expires`, in seconds), a little early.
+  function expiry(challenge) {
+    const expires = Number(new URLSearchParams(String(challenge.salt).split("?")[1] || "").get("expires"));
+    return expires ? expires * 1000 - 30000 : Infinity;
+  }
+
+  // The proof for one form: fetched and solved once, again when it is about to expire or once
+  // a post used it (a solution serves one post); "" when the form asks for none or the
+  // challenge cannot be had.
+  function proofOf(url) {
+    let pending = null, until = 0;
+    const proof = () => {
+      if (pending && Date.now() < until) return pending;
+      until = Infinity;
+      // Never long: a post waits for this only when it is sent at once; past it, the post goes
+      // without a proof (on a form that requires one it is kept for review, never lost).
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(), CHALLENGE_TIMEOUT_MS);
+      pending = fetch(url, { headers: { Accept: "application/json" }, signal: abort.signal })
+        .then((response) => (response.ok ? response.json() : null))
+        .then((challenge) => {
+          if (!challenge || !crypto.subtle) return "";
+          until = expiry(challenge);
+          return solve(challenge);
+        })
+        .catch(() => { until = 0; return ""; });
+      return pending;
+    };
+    proof.spent = () => { until = 0; };
+    return proof;
+  }
 
   // Decided on the visit's first page with this script and kept for the visit (sessionStorage:
   // this tab, this site), so a form two pages later still sends the campaign the visitor came from.
@@ -58,6 +114,11 @@
     if (form.hasAttribute("data-leadflow-ready")) return;
     form.setAttribute("data-leadflow-ready", "");
     const text = (name) => form.getAttribute(`data-leadflow-${name}`) || TEXT[name];
+    const action = new URL(form.getAttribute("action") || "", document.baseURI);
+    const proof = proofOf(action.href.replace(/\/submissions\/?(\?.*)?$/, "/challenge"));
+    // Started when the visitor starts on the form, solved while they type (kept while valid:
+    // a later focus costs nothing; after a sent post, the next focus fetches a new one).
+    form.addEventListener("focusin", () => { proof(); });
     const source = visitSource();
     for (const name of SOURCE) if (source[name]) setHidden(form, name, String(source[name]));
 
@@ -117,6 +178,12 @@
       // doesn't depend on the visitor's clock agreeing with its own.
       const shownAt = Number((form.elements.namedItem("_shown_at") || {}).value);
       if (shownAt) setHidden(form, "_fill_ms", String(Date.now() - shownAt));
+      buttons(true);
+      form.setAttribute("data-leadflow-state", "sending");
+      status.textContent = text("sending");
+      const solved = await proof(); // done already unless the visitor was very quick
+      if (solved) setHidden(form, "_altcha", solved); // the classic post below carries it too
+      buttons(false);
       const data = new FormData(form, event.submitter); // before disabling: keeps the button's value
       const multipart = (form.getAttribute("enctype") || "").toLowerCase() === "multipart/form-data";
       buttons(true);
@@ -148,6 +215,9 @@
       const redirect = form.getAttribute("data-leadflow-redirect");
       const next = form.querySelector("input[name=_next]");
       if (redirect || (redirect !== null && next && next.value)) { location.assign(redirect || next.value); return; }
+      proof.spent(); // stored with this post: the next one needs a new solution
+      const used = form.querySelector("input[name=_altcha]");
+      if (used) used.remove();
       HTMLFormElement.prototype.reset.call(form); // hidden inputs keep their values
       settle("sent");
       status.textContent = text("thanks");

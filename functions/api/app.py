@@ -19,6 +19,7 @@ import erasure_routes
 import leads_routes
 import me_routes
 import report_routes
+import spam_routes
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -48,6 +49,7 @@ app.include_router(admin_routes.router)
 app.include_router(admin_rules_routes.router)
 app.include_router(admin_queue_routes.router)
 app.include_router(admin_import_routes.router)
+app.include_router(spam_routes.router)
 
 
 @app.exception_handler(NotAuthenticated)

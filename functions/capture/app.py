@@ -1,5 +1,6 @@
-"""capture: POST /forms/{form_id}/submissions from a landing page (and its preflight), and
-POST /forms/{form_id}/google-ads from Google Ads lead forms (leadflow.capture.google_ads).
+"""capture: POST /forms/{form_id}/submissions from a landing page (and its preflight),
+POST /forms/{form_id}/google-ads from Google Ads lead forms (leadflow.capture.google_ads),
+and GET /forms/{form_id}/challenge: a proof-of-work challenge for the page to solve.
 
 Routed here, not by Powertools' resolver (see leadflow.capture.http): a post, its
 preflight, and the same 404 for any other method or path; a CaptureError from either
@@ -17,12 +18,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from leadflow.capture.captcha import BotCheck, SecretStrings, TurnstileVerifier, new_challenge
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.fallback import FallbackQueue
 from leadflow.capture.google_ads import capture_google_lead, google_ads_form_of
 from leadflow.capture.http import (
     Response,
     accepted,
+    challenge_answer,
+    challenge_of,
     header,
     json_response,
     prefers_json,
@@ -34,8 +38,9 @@ from leadflow.capture.http import (
 from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
 from leadflow.capture.store import CaptureStore
 from leadflow.shared import aws, tracing
+from leadflow.shared.clock import utc_now
 from leadflow.shared.hashing import PersonalDataHasher
-from leadflow.shared.secrets import SecretKeys
+from leadflow.shared.secrets import KeyUnavailable, SecretKeys
 from leadflow.shared.settings import CaptureSettings
 from leadflow.storage.table import Table
 
@@ -46,8 +51,12 @@ metrics = Metrics()
 # A visitor is waiting: few, quick retries, then the fallback queue takes the post.
 store = CaptureStore(Table(settings.table_name, aws.lazy_client("dynamodb", "person_waiting")))
 forms = FormCatalog(store)
+keys = SecretKeys(settings.hash_key_secret_arn)  # hashes of personal data, and the challenges' key
+turnstile = TurnstileVerifier(SecretStrings(settings.turnstile_secret_prefix,
+                                            aws.lazy_client("secretsmanager", "person_waiting")),
+                              url=settings.turnstile_verify_url)
 capture = CaptureService(forms, store, FallbackQueue(settings.fallback_queue_url),
-                         hasher=PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn)))
+                         hasher=PersonalDataHasher(keys), bots=BotCheck(keys, turnstile))
 
 
 @tracer.capture_method
@@ -81,6 +90,18 @@ def preflight_submit(headers: dict[str, str], form_id: str) -> Response:
     return preflight(forms.get(form_id), header(headers, "origin"))
 
 
+def challenge(headers: dict[str, str], form_id: str) -> Response:
+    form = forms.get(form_id)
+    if form.captcha != "altcha" and not form.proof_when_capped:
+        raise CaptureError.single(404, "no_challenge", "This form asks for no proof of work.", "form_id", form=form)
+    try:
+        signed = new_challenge(form.form_id, keys, utc_now())
+    except KeyUnavailable:  # the post is then kept unverified: the page may post without a proof
+        raise CaptureError.single(503, "challenge_unavailable", "No challenge can be made now.", form=form) from None
+    metrics.add_metric(name="ChallengeIssued", unit=MetricUnit.Count, value=1)
+    return challenge_answer(form, signed, header(headers, "origin"))
+
+
 def refuse(error: CaptureError, headers: dict[str, str]) -> Response:
     logger.info("submission refused", extra={"status": error.status, "codes": [e.code for e in error.errors]})
     metrics.add_metric(name="SubmissionRefused", unit=MetricUnit.Count, value=1)
@@ -104,6 +125,8 @@ def answer(event: dict[str, Any]) -> Response:
             return submit_google_ads(event, google_form)
         if form_id is not None and method == "OPTIONS":
             return preflight_submit(headers, form_id)
+        if method == "GET" and (challenged := challenge_of(event["path"])) is not None:
+            return challenge(headers, challenged)
         return unknown_path()
     except CaptureError as error:
         return refuse(error, headers)

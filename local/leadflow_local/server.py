@@ -54,7 +54,9 @@ HTML = "text/html; charset=utf-8"
 PAGES = {"/": (PAGES_DIR / "index.html", HTML), "/thank-you": (PAGES_DIR / "thank-you.html", HTML),
          "/leadflow.js": (WEB_DIR / "leadflow.js", "text/javascript; charset=utf-8"),
          f"{WEBHOOKS_PATH}.js": (PAGES_DIR / "webhooks.js", "text/javascript; charset=utf-8"),
-         f"{WEBHOOKS_PATH}.css": (PAGES_DIR / "webhooks.css", "text/css; charset=utf-8")}
+         f"{WEBHOOKS_PATH}.css": (PAGES_DIR / "webhooks.css", "text/css; charset=utf-8"),
+         # The ALTCHA widget, for pages without leadflow.js (web/vendor/README.md).
+         "/vendor/altcha-2.3.0.js": (WEB_DIR / "vendor" / "altcha-2.3.0.js", "text/javascript; charset=utf-8")}
 LEADS_PATH = "/_local/leads.json"
 # What `leadflow --local` reads to find the stack: its outputs and resources' physical
 # ids, as DescribeStacks and ListStackResources give them for a deployed stack, and moto.

@@ -38,7 +38,8 @@ DOCUMENT_ENV = "LEADFLOW_CONTRACT_DOCUMENT"
 # that breaks it is a negative case, kept as generated.
 ID_PARAMETERS = {"lead_id": re.compile(r"^[A-Za-z0-9_-]{1,64}$"), "form_id": re.compile(r"^[A-Za-z0-9_-]{1,64}$"),
                  "manager_id": re.compile(r"^[A-Za-z0-9_-]{1,64}$"),
-                 "user_id": re.compile(r"^[A-Za-z0-9_-]{1,128}$"), "import_id": re.compile(r"^[0-9a-f]{32}$")}
+                 "user_id": re.compile(r"^[A-Za-z0-9_-]{1,128}$"), "import_id": re.compile(r"^[0-9a-f]{32}$"),
+                 "spam_id": re.compile(r"^[A-Za-z0-9_-]{1,400}$")}
 INVALID_REQUEST = "invalid_request"
 
 

@@ -185,7 +185,8 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
         b"Name,Email\nContract Import,contract.import@acme-corp.com\n").decode()}).encode(), headers)
     assert started.status == 202, started.text
     import_id = started.json()["import_id"]
-    return {"GET /admin/imports/{import_id}": [import_id], "POST /admin/imports/{import_id}/resume": [import_id],
+    return {**caught_as_spam(http, admin),
+            "GET /admin/imports/{import_id}": [import_id], "POST /admin/imports/{import_id}/resume": [import_id],
             "GET /admin/forms/{form_id}": ["demo"], "PATCH /admin/forms/{form_id}": ["contract-patch"],
             "POST /admin/forms/{form_id}/disable": ["contract-off"],
             "POST /admin/forms/{form_id}/enable": ["contract-on"],
@@ -194,6 +195,17 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
             "DELETE /admin/users/{user_id}/admin": [user_ids["layla@sales.example.com"]],
             "POST /admin/unassigned/{lead_id}/assign": queued,
             "POST /admin/managers/{manager_id}/offboard": ["m-contract-leaving"]}
+
+
+def caught_as_spam(http: HttpClient, admin: str) -> dict[str, list[str]]:
+    """A person's post the honeypot caught (autofill), for the release to make a lead of."""
+    tag = uuid.uuid4().hex[:8]
+    reply = http.post_json(SUBMISSIONS, {**submission(tag), "_gotcha": "autofilled"})
+    assert reply.status == 202, reply.text
+    listed = http.request("GET", "/admin/forms/demo/spam", headers={"Authorization": admin})
+    assert listed.status == 200, listed.text
+    [spam_id] = [s["spam_id"] for s in listed.json()["spam"] if s["fields"].get("name") == f"Contract {tag}"]
+    return {"POST /admin/spam/{spam_id}/release": [spam_id]}
 
 
 # Who may take a hot lead by the default policy: while none of them can, hot leads wait unassigned.

@@ -65,7 +65,8 @@ VALID_BODIES = {("POST", "/admin/forms"): {"form_id": "mine", "name": "Mine"},
 @pytest.mark.parametrize(("method", "path"), ADMIN_OPERATIONS)
 def test_a_manager_is_refused_every_admin_operation(stack, method, path):
     concrete = (path.replace("{form_id}", "demo").replace("{manager_id}", "m-olivia").replace("{user_id}", "someone")
-                .replace("{lead_id}", "some-lead").replace("{profile}", "b2b").replace("{import_id}", "0" * 32))
+                .replace("{lead_id}", "some-lead").replace("{profile}", "b2b").replace("{import_id}", "0" * 32)
+                .replace("{spam_id}", "bm90LWhlcmU"))
     concrete += "?period=2026-11" if path.endswith("/try") else ""
 
     answer = admin_api(stack, method, concrete, OLIVIA, VALID_BODIES.get((method, path)))
@@ -77,7 +78,7 @@ def test_a_manager_is_refused_every_admin_operation(stack, method, path):
 
 def test_the_admin_operations_are_all_refused_above(stack):
     # Every /admin route of the template is one of the document's, so none escapes the test above.
-    assert len(ADMIN_OPERATIONS) == 26  # forms 6, managers 5, users 4, rules 4, queue 3, imports 4
+    assert len(ADMIN_OPERATIONS) == 28  # forms 6, managers 5, users 4, rules 4, queue 3, imports 4, spam 2
     assert {(r.method, r.path) for r in stack.routes if r.path.startswith("/admin")} == set(ADMIN_OPERATIONS)
 
 

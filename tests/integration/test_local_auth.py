@@ -20,6 +20,7 @@ from leadflow_local.stack import LocalStack, generate_secret_string
 
 PUBLIC = {("POST", "/forms/{form_id}/submissions"), ("OPTIONS", "/forms/{form_id}/submissions"),
           ("POST", "/forms/{form_id}/google-ads"),  # checked by the form's google_ads_key
+          ("GET", "/forms/{form_id}/challenge"),
           ("GET", "/actions/{token}"), ("POST", "/actions/{token}"),
           ("GET", "/feedback/{token}"), ("POST", "/feedback/{token}"),
           ("GET", "/console"), ("GET", "/console/{proxy+}")}

@@ -173,9 +173,10 @@ def test_submissions_the_table_cannot_take_are_queued_and_drained():
 
 
 def test_capture_answers_the_cors_preflight_itself():
-    methods = {e.properties["Method"].lower() for e in Template().function("CaptureFunction").events
-               if e.type == "Api"}
-    assert methods == {"post", "options"}
+    routes = {(e.properties["Path"], e.properties["Method"].lower())
+              for e in Template().function("CaptureFunction").events if e.type == "Api"}
+    assert routes == {("/forms/{form_id}/submissions", "post"), ("/forms/{form_id}/submissions", "options"),
+                      ("/forms/{form_id}/challenge", "get")}
 
 
 # -- who may call what -------------------------------------------------------------------
@@ -189,6 +190,7 @@ PUBLIC_ROUTES = {
     ("/console", "get"), ("/console/{proxy+}", "get"),
     ("/forms/{form_id}/submissions", "post"), ("/forms/{form_id}/submissions", "options"),
     ("/forms/{form_id}/google-ads", "post"),  # Google Ads lead forms: the form's google_ads_key is checked
+    ("/forms/{form_id}/challenge", "get"),  # a page's proof-of-work challenge (leadflow.capture.captcha)
     ("/actions/{token}", "get"), ("/actions/{token}", "post"),
     ("/feedback/{token}", "get"), ("/feedback/{token}", "post"),
 }

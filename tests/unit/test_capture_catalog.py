@@ -30,7 +30,7 @@ class FakeRepository:
         return self.forms.get(form_id)
 
     def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None, *,
-                          rate: RateLimit | None = None) -> Recorded:
+                          rate: RateLimit | None = None, **guards: object) -> Recorded:
         self.recorded.append((submission, lead))
         return Recorded(submission_id=submission.submission_id, lead_id=lead.lead_id, is_new_lead=True)
 

@@ -170,3 +170,19 @@ def test_an_origin_or_url_with_a_space_or_control_is_refused_alike_by_every_rege
         NewForm(form_id="x", name="x", allowed_origins=[origin])
     with pytest.raises(ValidationError):
         NewForm(form_id="x", name="x", thank_you_url=url)
+
+
+def test_a_turnstile_form_names_its_secret_and_the_bot_settings_are_admins_settings():
+    from leadflow.capture.form_admin import FormChanges, NewForm, checked_form
+    from leadflow.shared.refusal import Invalid
+
+    with pytest.raises(Invalid) as refused:
+        checked_form(NewForm(form_id="t", name="T", captcha="turnstile").model_dump(mode="json"))
+    assert [e.code for e in refused.value.errors] == ["turnstile_secret_required"]
+
+    form = checked_form(NewForm(form_id="p", name="P", captcha="altcha", post_cap_per_window=100,
+                                proof_when_capped=True).model_dump(mode="json"))
+    assert (form.captcha, form.post_cap_per_window, form.post_cap_window_seconds) == ("altcha", 100, 60)
+    assert FormChanges(captcha="none", post_cap_per_window=None).sent() == {"captcha": "none",
+                                                                            "post_cap_per_window": None}
+

@@ -16,9 +16,10 @@ from leadflow_cli.commands import (
     offboard,
     report,
     rules,
+    spam,
     unassigned,
     users,
 )
 
 GROUPS: tuple[ModuleType, ...] = (forms, managers, offboard, users, apply, imports, leads, unassigned, rules, report,
-                                  erase)
+                                  erase, spam)

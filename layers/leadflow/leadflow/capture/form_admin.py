@@ -62,6 +62,16 @@ GoogleAdsKey = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[\x
                                     description="the key typed into the Google Ads lead form's webhook: its "
                                                 "posts to /forms/{form_id}/google-ads must carry it")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
+# Bots (leadflow.capture.captcha; README "Bots: proof of work, Turnstile, spam review").
+Captcha = Annotated[Literal["none", "altcha", "turnstile"], Field(
+    description="`altcha`: every post needs a proof of work from `GET /forms/{form_id}/challenge`; `turnstile`: "
+                "Cloudflare's widget, verified server-side")]
+TurnstileSecret = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="the name, under the stack's "
+                                       "`<stack>/turnstile/` prefix in Secrets Manager, of the widget's secret")]
+PostCap = Annotated[int, Field(ge=1, le=1_000_000, description="posts from all IPs per window, then 429 `form_busy` "
+                                                               "(or a proof of work, `proof_when_capped`)"),
+                    WHOLE_NUMBER]
+CapWindow = Annotated[int, Field(ge=10, le=3600, description="the cap's window in seconds"), WHOLE_NUMBER]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 
 # A new form's settings default to FormConfig's, read from it so the two cannot differ.
@@ -90,6 +100,13 @@ class NewForm(BaseModel):
     honeypot_field: HoneypotField = _DEFAULTS.honeypot_field
     min_fill_seconds: FillSeconds = _DEFAULTS.min_fill_seconds
     rate_limit_per_minute: RatePerMinute = _DEFAULTS.rate_limit_per_minute
+    captcha: Captcha = _DEFAULTS.captcha
+    turnstile_site_key: ShortText | None = None
+    turnstile_secret: TurnstileSecret | None = None
+    turnstile_action: ShortText | None = None
+    post_cap_per_window: PostCap | None = None
+    post_cap_window_seconds: CapWindow = _DEFAULTS.post_cap_window_seconds
+    proof_when_capped: bool = _DEFAULTS.proof_when_capped
     keep_custom_fields: bool = _DEFAULTS.keep_custom_fields
     consent_text: Text | None = None
     consent_version: ShortText | None = None
@@ -119,6 +136,13 @@ class FormChanges(BaseModel):
     honeypot_field: HoneypotField = NOT_SENT
     min_fill_seconds: FillSeconds = NOT_SENT
     rate_limit_per_minute: RatePerMinute = NOT_SENT
+    captcha: Captcha = NOT_SENT
+    turnstile_site_key: ShortText | None = NOT_SENT
+    turnstile_secret: TurnstileSecret | None = NOT_SENT
+    turnstile_action: ShortText | None = NOT_SENT
+    post_cap_per_window: PostCap | None = NOT_SENT
+    post_cap_window_seconds: CapWindow = NOT_SENT
+    proof_when_capped: bool = NOT_SENT
     keep_custom_fields: bool = NOT_SENT
     consent_text: Text | None = NOT_SENT
     consent_version: ShortText | None = NOT_SENT
@@ -194,6 +218,9 @@ def form_problems(form: FormConfig) -> list[FieldError]:
         if not field_key(name).strip("_"):
             problems.append(FieldError(field=f"required_fields.{index}", code="invalid_field_name",
                                        message="a field name needs a letter or a digit"))
+    if form.captcha == "turnstile" and not form.turnstile_secret:
+        problems.append(FieldError(field="turnstile_secret", code="turnstile_secret_required",
+                                   message="Turnstile is verified with the widget's secret: name it"))
     if "consent" in {field_key(f) for f in form.required_fields} and not form.consent_text:
         problems.append(FieldError(field="consent_text", code="consent_text_required",
                                    message="a required consent needs the text people agree to"))

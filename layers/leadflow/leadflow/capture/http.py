@@ -32,6 +32,7 @@ PREFLIGHT_MAX_AGE = "600"
 # it on (Powertools' `<form_id>` pattern: RFC 3986's unreserved and sub-delims, and the
 # characters it decodes, trailing slashes too); anything else is the 404 of `unknown_path`.
 SUBMISSIONS_PATH = re.compile(r"^/forms/(?P<form_id>[-._~()'!*:@,;=+&$%<> \[\]{}|^\w]+)/submissions/*$")
+CHALLENGE_PATH = re.compile(r"^/forms/(?P<form_id>[-._~()'!*:@,;=+&$%<> \[\]{}|^\w]+)/challenge/*$")
 
 
 class Response:
@@ -58,6 +59,17 @@ def submissions_of(path: str) -> str | None:
     """The form whose submissions `path` is, or None: nothing is there."""
     found = SUBMISSIONS_PATH.match(path)
     return found["form_id"] if found else None
+
+
+def challenge_of(path: str) -> str | None:
+    """The form whose proof-of-work challenge `path` asks for, or None."""
+    found = CHALLENGE_PATH.match(path)
+    return found["form_id"] if found else None
+
+
+def challenge_answer(form: FormConfig, challenge: dict[str, Any], origin: str | None) -> Response:
+    """A fresh challenge, never cached (each serves one post), readable by the form's pages."""
+    return json_response(200, challenge, {**cors_headers(form, origin), "Cache-Control": "no-store"})
 
 
 def request_headers(event: Mapping[str, Any]) -> dict[str, str]:

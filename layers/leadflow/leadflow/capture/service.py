@@ -20,12 +20,22 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from leadflow.capture.body import parse_form_body
+from leadflow.capture.captcha import PASSED, BotCheck, Verdict, without_check_fields
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.fallback import FallbackQueue, QueuedSubmission, is_transient
 from leadflow.capture.fields import FormPost
 from leadflow.capture.messages import message
 from leadflow.capture.spam import fingerprint, spam_reason
-from leadflow.capture.store import CaptureStore, LeadVanished, RateLimit, RateLimited, Recorded
+from leadflow.capture.store import (
+    CaptureStore,
+    ChallengeReused,
+    FormCapped,
+    LeadVanished,
+    RateLimit,
+    RateLimited,
+    Recorded,
+    UsedChallenge,
+)
 from leadflow.capture.validation import build_submission, new_id, validate_form
 from leadflow.shared.clock import utc_now
 from leadflow.shared.hashing import PersonalDataHasher, Purpose
@@ -47,7 +57,8 @@ class SubmissionStore(Protocol):
     """What the capture path writes (leadflow.capture.store.CaptureStore)."""
 
     def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None, *,
-                          rate: RateLimit | None = None) -> Recorded: ...
+                          rate: RateLimit | None = None, cap: RateLimit | None = None,
+                          challenge: UsedChallenge | None = None) -> Recorded: ...
 
     def store_spam(self, form_id: str, received_at: datetime, reason: str, fields: dict[str, str],
                    rate: RateLimit | None = None) -> str: ...
@@ -153,12 +164,14 @@ class CaptureService:
     """The capture path, with its collaborators passed in (tests pass fakes)."""
 
     def __init__(self, forms: FormCatalog, store: SubmissionStore, fallback: FallbackQueue | None = None,
-                 clock: Callable[[], datetime] = utc_now, *, hasher: PersonalDataHasher) -> None:
+                 clock: Callable[[], datetime] = utc_now, *, hasher: PersonalDataHasher,
+                 bots: BotCheck | None = None) -> None:
         self.forms = forms
         self.store = store
         self.fallback = fallback
         self.clock = clock
         self.hasher = hasher
+        self.bots = bots  # None: honeypots and fill time only
 
     def capture(self, posted: PostedForm) -> Captured:
         """Validate a post and store it exactly once; CaptureError says why not."""
@@ -172,6 +185,11 @@ class CaptureService:
             retry_after = limited.rate.window_start + limited.rate.window_seconds - int(self.clock().timestamp())
             raise CaptureError.single(429, "rate_limited", message("rate_limited", form.language),
                                       retry_after=min(limited.rate.window_seconds, max(1, retry_after)),
+                                      form=form) from None
+        except FormCapped as capped:
+            retry_after = capped.cap.window_start + capped.cap.window_seconds - int(self.clock().timestamp())
+            raise CaptureError.single(429, "form_busy", message("rate_limited", form.language),
+                                      retry_after=min(capped.cap.window_seconds, max(1, retry_after)),
                                       form=form) from None
 
     def _capture(self, form: FormConfig, posted: PostedForm) -> Captured:
@@ -189,20 +207,29 @@ class CaptureService:
         post = FormPost.from_fields(raw)
         next_url = allowed_next(form, post.hidden_value("_next")) if post.hidden_value("_next") else None
         reason = spam_reason(form, post, received_at)
-        if reason:
-            # Stored for review, never scored or notified, answered exactly like a success.
-            try:
-                self.store.store_spam(form.form_id, received_at, reason, {**post.values, **post.hidden}, rate)
-            except Exception as error:  # a bot's post is not worth a retry or an error page
-                if not is_transient(error):
-                    raise
-            return Captured(form, new_id(), None, "spam", next_url=next_url)
+        verdict = self.bots.check(form, post, posted.client_ip, received_at) if self.bots and not reason else PASSED
+        if reason or verdict.reason:
+            return self._spam(form, received_at, reason or verdict.reason or "", post, rate, next_url)
+        # A proof that lets the post past the form's cap (when it switches to proof of work).
+        optional = self.bots.optional_proof(form, post, received_at) if self.bots else None
+        used = verdict.used or (optional.used if optional and optional.passed else None)
+        cap = _form_cap(form, received_at) if form.post_cap_per_window and not used else None
+        post = without_check_fields(post)
 
         valid = validate_form(form, post)
         submission, lead = build_submission(form, valid, received_at, posted.client_ip)
+        if _unverified(verdict, optional):
+            submission = submission.model_copy(update={"unverified": True})
         fp = fingerprint(form.form_id, client, post, self.hasher) if client else None
         try:
-            recorded = self._record(submission, lead, fp, rate)
+            recorded = self._record(submission, lead, fp, rate, cap, used)
+        except ChallengeReused:
+            return self._spam(form, received_at, "proof_reused", post, rate, next_url)
+        except FormCapped:
+            if not form.proof_when_capped:
+                raise
+            # Over the cap the form asks for a proof this post lacks: kept for review.
+            return self._spam(form, received_at, "proof_missing_while_capped", post, rate, next_url)
         except Exception as error:
             if self.fallback is None or not is_transient(error):
                 raise
@@ -212,6 +239,16 @@ class CaptureService:
         return Captured(form, recorded.submission_id, recorded.lead_id,
                         "duplicate" if recorded.duplicate else "stored",
                         is_new_lead=recorded.is_new_lead, next_url=next_url)
+
+    def _spam(self, form: FormConfig, received_at: datetime, reason: str, post: FormPost,
+              rate: RateLimit | None, next_url: str | None) -> Captured:
+        """Stored for review, never scored or notified, answered exactly like a success."""
+        try:
+            self.store.store_spam(form.form_id, received_at, reason, {**post.values, **post.hidden}, rate)
+        except Exception as error:  # a bot's post is not worth a retry or an error page
+            if not is_transient(error):
+                raise
+        return Captured(form, new_id(), None, "spam", next_url=next_url)
 
     def _client_key(self, client_ip: str | None) -> str | None:
         """A client's IP as a rate-limit key: keyed-hashed, so counters hold no personal
@@ -223,18 +260,19 @@ class CaptureService:
             logger.warning("no rate limit or double-submit check for this post: %s", error)
             return None
 
-    def _record(self, submission: Submission, lead: Lead, fp: str | None, rate: RateLimit | None) -> Recorded:
+    def _record(self, submission: Submission, lead: Lead, fp: str | None, rate: RateLimit | None,
+                cap: RateLimit | None = None, used: UsedChallenge | None = None) -> Recorded:
         """Once more, then give up (the fallback queue takes it), when a lead or marker
         changed under us or another write got in the way: the same client's concurrent
         post on its rate counter, the same person's on an identity."""
         try:
-            return self.store.record_submission(submission, lead, fp, rate=rate)
+            return self.store.record_submission(submission, lead, fp, rate=rate, cap=cap, challenge=used)
         except LeadVanished:
             pass
         except ClientError as error:
             if CONFLICT not in cancellation_reasons(error):
                 raise
-        return self.store.record_submission(submission, lead, fp, rate=rate)
+        return self.store.record_submission(submission, lead, fp, rate=rate, cap=cap, challenge=used)
 
 
 def _rate_limit(form: FormConfig, client: str, now: datetime) -> RateLimit:
@@ -244,6 +282,18 @@ def _rate_limit(form: FormConfig, client: str, now: datetime) -> RateLimit:
     window = int(now.timestamp()) // RATE_WINDOW_SECONDS * RATE_WINDOW_SECONDS
     return RateLimit(form_id=form.form_id, client_key=client, window_start=window,
                      window_seconds=RATE_WINDOW_SECONDS, limit=form.rate_limit_per_minute)
+
+
+def _form_cap(form: FormConfig, now: datetime) -> RateLimit:
+    """This window's counter of the form's posts from all IPs."""
+    seconds = form.post_cap_window_seconds
+    window = int(now.timestamp()) // seconds * seconds
+    return RateLimit(form_id=form.form_id, client_key="*", window_start=window, window_seconds=seconds,
+                     limit=form.post_cap_per_window or 0)
+
+
+def _unverified(verdict: Verdict, optional: Verdict | None) -> bool:
+    return verdict.unverified or bool(optional and optional.unverified)
 
 
 def record_queued(store: CaptureStore, queued: QueuedSubmission) -> None:

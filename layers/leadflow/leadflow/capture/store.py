@@ -41,6 +41,38 @@ class RateLimit:
     limit: int
 
 
+@dataclass(frozen=True)
+class UsedChallenge:
+    """A proof-of-work challenge a post solved: written with the post, on condition it was
+    never written before, so one solution stores one post. Kept by TTL until the
+    challenge expires (after that its signature is refused anyway)."""
+
+    challenge: str  # the challenge's hash (altcha's `challenge`): no personal data
+    expires_at: int
+
+
+class ChallengeReused(Exception):
+    """The post's challenge was already used by another post: nothing was written."""
+
+
+class FormCapped(Exception):
+    """The form took its cap of posts from all IPs in this window: nothing was written."""
+
+    def __init__(self, cap: RateLimit) -> None:
+        super().__init__(cap.form_id)
+        self.cap = cap
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """Where the guards of a submission's transaction are: the used challenge, the form's
+    cap and the client's rate counter, after the items that store it (in that order)."""
+
+    challenge: int | None = None
+    cap: int | None = None
+    rate: int | None = None
+
+
 class RateLimited(Exception):
     """The client reached the form's limit for this window: the transaction was cancelled
     by the counter's condition, nothing was written."""
@@ -121,7 +153,8 @@ class CaptureStore:
 
     def record_submission(self, submission: Submission, lead: Lead, fingerprint: str | None = None, *,
                           marker_seconds: int | None = DOUBLE_SUBMIT_SECONDS,
-                          rate: RateLimit | None = None) -> Recorded:
+                          rate: RateLimit | None = None, cap: RateLimit | None = None,
+                          challenge: UsedChallenge | None = None) -> Recorded:
         """Store a submission exactly once, on a new lead or on the person's existing one.
 
         A new person's lead card, submission and identities go in one transaction whose
@@ -138,7 +171,10 @@ class CaptureStore:
 
         With `rate`, the client's counter for the window is one more item of the
         transaction, on condition it is under the limit: RateLimited (nothing written)
-        when it is not. A post cancelled for another reason (a duplicate) is not counted."""
+        when it is not. A post cancelled for another reason (a duplicate) is not counted.
+        `cap` is the form's counter of all IPs' posts, the same way (FormCapped); and
+        `challenge` the proof of work it solved, written only if never written
+        (ChallengeReused), so the guards cost no call of their own."""
         card_keys = {**keys.lead_key(lead.lead_id), **keys.lead_created_keys(lead.lead_id, lead.created_at)}
         items = [
             self.table.put_op(to_item(card_keys, "lead", lead), "attribute_not_exists(PK)"),
@@ -153,16 +189,17 @@ class CaptureStore:
         items.append(self.table.activity_op(Activity(
             activity_id=uuid.uuid4().hex, lead_id=lead.lead_id, at=submission.received_at, kind="received",
             detail={"form": submission.form_id, "channel": submission.source.channel.value})))
-        self._count_in(items, rate)
+        tail = self._guard_in(items, rate, cap, challenge)
         try:
             self.table.transact(items)
             return Recorded(submission_id=submission.submission_id, lead_id=lead.lead_id, is_new_lead=True)
         except Cancelled as cancelled:
-            _refused_for_storage_or_rate(cancelled, len(items), rate)
+            _refused_for_storage_or_rate(cancelled, tail, rate, cap)
             if fingerprint and cancelled.failed(_MARKER):
                 return self._earlier_double_submit(fingerprint, cancelled.item(_MARKER))
+            _refused_for_challenge(cancelled, tail)
             owners = _owners(cancelled, person, first_identity)
-        return self._attach(submission, lead.contact, fingerprint, marker_seconds, rate, owners)
+        return self._attach(submission, lead.contact, fingerprint, marker_seconds, rate, owners, cap, challenge)
 
     def _count_in(self, items: list[dict[str, Any]], rate: RateLimit | None) -> None:
         """Append the client's rate counter to a transaction's items (last: its position)."""
@@ -170,6 +207,23 @@ class CaptureStore:
             items.append(self.table.window_counter_op(keys.rate_counter_pk(rate.form_id, rate.client_key),
                                                       "rate_counter", rate.window_start, rate.window_seconds,
                                                       rate.limit))
+
+    def _guard_in(self, items: list[dict[str, Any]], rate: RateLimit | None, cap: RateLimit | None,
+                  challenge: UsedChallenge | None) -> _Tail:
+        """Append the used challenge, the form's cap and the client's rate counter (last)."""
+        at_challenge = at_cap = at_rate = None
+        if challenge:
+            at_challenge = len(items)
+            items.append(self.table.put_op(to_item(keys.used_challenge_key(challenge.challenge), "used_challenge",
+                                                   expires_at=challenge.expires_at), "attribute_not_exists(PK)"))
+        if cap:
+            at_cap = len(items)
+            items.append(self.table.window_counter_op(keys.form_cap_pk(cap.form_id), "form_cap_counter",
+                                                      cap.window_start, cap.window_seconds, cap.limit))
+        if rate:
+            at_rate = len(items)
+            self._count_in(items, rate)
+        return _Tail(at_challenge, at_cap, at_rate)
 
     def _put_submission(self, submission: Submission) -> dict[str, Any]:
         key = keys.submission_key(submission.lead_id, submission.received_at, submission.submission_id)
@@ -200,7 +254,8 @@ class CaptureStore:
 
     def _attach(self, submission: Submission, contact: ContactCard, fingerprint: str | None,
                 marker_seconds: int | None = DOUBLE_SUBMIT_SECONDS, rate: RateLimit | None = None,
-                owners: dict[str, str] | None = None) -> Recorded:
+                owners: dict[str, str] | None = None, cap: RateLimit | None = None,
+                challenge: UsedChallenge | None = None) -> Recorded:
         """Attach a returning person's submission to their lead (matched by email, then
         phone). An identity this lead lacks is added; one that belongs to another lead is
         recorded as a possible duplicate for a person to look at.
@@ -232,19 +287,20 @@ class CaptureStore:
         if fingerprint:
             items.append(self._put_double_submit_marker(fingerprint, returning, marker_seconds))
         items += self._identity_ops(returning, person, owners)
-        self._count_in(items, rate)
+        tail = self._guard_in(items, rate, cap, challenge)
         try:
             self.table.transact(items)
             return Recorded(submission_id=returning.submission_id, lead_id=lead_id, is_new_lead=False)
         except Cancelled as cancelled:
-            _refused_for_storage_or_rate(cancelled, len(items), rate)
+            _refused_for_storage_or_rate(cancelled, tail, rate, cap)
             if cancelled.failed(0):  # this very submission is stored already
                 return Recorded(submission_id=returning.submission_id, lead_id=lead_id, is_new_lead=False,
                                 duplicate=True)
             if fingerprint and cancelled.failed(_MARKER):
                 return self._earlier_double_submit(fingerprint, cancelled.item(_MARKER))
+            _refused_for_challenge(cancelled, tail)
             if not read and not cancelled.failed(1):  # an identity taken as new was not: read them
-                return self._attach(submission, contact, fingerprint, marker_seconds, rate)
+                return self._attach(submission, contact, fingerprint, marker_seconds, rate, None, cap, challenge)
         raise LeadVanished(lead_id)  # the lead or an identity changed under us: retried
 
     def _identity_ops(self, returning: Submission, person: list[keys.Key],
@@ -302,14 +358,24 @@ class CaptureStore:
         return spam_id
 
 
-def _refused_for_storage_or_rate(cancelled: Cancelled, count: int, rate: RateLimit | None) -> None:
-    """Raise what a cancelled submission transaction of `count` items says first: another
-    write got in the way (DynamoDB's error: the storage failed, the caller's fallback
-    takes it), or the rate counter, last of the items, is at its limit (RateLimited)."""
+def _refused_for_storage_or_rate(cancelled: Cancelled, tail: _Tail, rate: RateLimit | None,
+                                 cap: RateLimit | None = None) -> None:
+    """Raise what a cancelled submission transaction says first: another write got in the
+    way (DynamoDB's error: the storage failed, the caller's fallback takes it), the
+    client's rate counter is at its limit (RateLimited), or the form's cap (FormCapped)."""
     if cancelled.conflict:
         raise cancelled.error from None
-    if rate and cancelled.failed(count - 1):
+    if rate and tail.rate is not None and cancelled.failed(tail.rate):
         raise RateLimited(rate) from None
+    if cap and tail.cap is not None and cancelled.failed(tail.cap):
+        raise FormCapped(cap) from None
+
+
+def _refused_for_challenge(cancelled: Cancelled, tail: _Tail) -> None:
+    """A challenge another post already used (checked after the double-submit marker: a
+    double click sends the same solution twice and is answered as the first post)."""
+    if tail.challenge is not None and cancelled.failed(tail.challenge):
+        raise ChallengeReused() from None
 
 
 def _returning_old(op: dict[str, Any]) -> dict[str, Any]:

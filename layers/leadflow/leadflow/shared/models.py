@@ -115,6 +115,18 @@ class FormConfig(BaseModel):
     # The key Google Ads sends with each lead form webhook (`google_key`); None: the
     # form takes no Google Ads leads (leadflow.capture.google_ads).
     google_ads_key: str | None = None
+    # Bots (leadflow.capture.captcha): "altcha" asks every post for a proof of work signed
+    # by our own challenge route; "turnstile" for Cloudflare's widget, verified server-side
+    # with the secret `turnstile_secret` names in Secrets Manager (never the secret here).
+    captcha: Literal["none", "altcha", "turnstile"] = "none"
+    turnstile_site_key: str | None = None
+    turnstile_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    turnstile_action: str | None = None  # checked when set (the widget's data-action)
+    # Posts from all IPs together in a window (None: no cap). Over it, a post is refused
+    # (429 `form_busy`) or, with `proof_when_capped`, needs a proof of work like "altcha".
+    post_cap_per_window: int | None = Field(default=None, ge=1)
+    post_cap_window_seconds: int = Field(default=60, ge=10, le=3600)
+    proof_when_capped: bool = False
 
 
 # A manager's `email_status` when SES will not deliver to their address (bounces,
@@ -236,6 +248,9 @@ class Submission(BaseModel):
     # Set when the submission came from a CSV import (leadflow.capture.importing): the
     # manager hears of it in the import's summary email, not in one email per lead.
     import_id: str | None = None
+    # The form's bot check could not be made (Turnstile unreachable): kept as a lead,
+    # flagged for a person to look at. None on every other submission.
+    unverified: bool | None = None
 
 
 class Lead(BaseModel):

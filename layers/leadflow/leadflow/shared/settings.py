@@ -92,6 +92,10 @@ class _HashKey(_FromEnv):
 
 class CaptureSettings(_Table, _HashKey):
     fallback_queue_url: str = Field(alias="FALLBACK_QUEUE_URL", min_length=1)
+    # Forms with `captcha: turnstile` name a secret under this prefix (leadflow.capture.captcha).
+    turnstile_secret_prefix: str = Field(alias="TURNSTILE_SECRET_PREFIX", default="leadflow/turnstile/")
+    turnstile_verify_url: str = Field(alias="TURNSTILE_VERIFY_URL",
+                                      default="https://challenges.cloudflare.com/turnstile/v0/siteverify")
 
 
 class StoreFallbackSettings(_Table):

@@ -15,6 +15,8 @@
 | double-submit marker (TTL) | `DOUBLE#<fingerprint>` | `DOUBLE` |
 | rate counter (TTL) | `RATE#<form>#<hashed client IP>` | `<window start>` |
 | spam (TTL) | `SPAM#<form>` | `<received_at>#<id>` |
+| used proof-of-work challenge (TTL) | `CHALLENGE#<challenge hash>` | `USED` |
+| a form's posts from all IPs (TTL) | `RATE#<form>#*` | `<window start>` |
 | autoresponder counter (TTL) | `AUTOREPLY#<hashed address>` | `<window start>` |
 | idempotency record (TTL) | `IDEMPOTENCY#<use>` | `<function>#<hash>` |
 | report counters | `STAT#<UTC day or month>` | `<dimension>#<value>` |
@@ -162,6 +164,15 @@ def autoreply_counter_pk(address_hash: str) -> str:
 def window_key(pk: str, window_start: int) -> Key:
     """A counter of one time window (rate limits, thank-you limits)."""
     return {"PK": pk, "SK": str(window_start)}
+
+
+def used_challenge_key(challenge: str) -> Key:
+    return {"PK": f"CHALLENGE#{challenge}", "SK": "USED"}
+
+
+def form_cap_pk(form_id: str) -> str:
+    """All IPs' posts to a form (`*` is never a hashed IP, which is hex)."""
+    return f"RATE#{form_id}#*"
 
 
 def spam_key(form_id: str, received_at: datetime, spam_id: str) -> Key:
