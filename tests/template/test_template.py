@@ -176,7 +176,7 @@ def test_capture_answers_the_cors_preflight_itself():
     routes = {(e.properties["Path"], e.properties["Method"].lower())
               for e in Template().function("CaptureFunction").events if e.type == "Api"}
     assert routes == {("/forms/{form_id}/submissions", "post"), ("/forms/{form_id}/submissions", "options"),
-                      ("/forms/{form_id}/challenge", "get")}
+                      ("/forms/{form_id}/challenge", "get"), ("/forms/{form_id}/google-ads", "post")}
 
 
 # -- who may call what -------------------------------------------------------------------
