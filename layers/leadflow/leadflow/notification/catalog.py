@@ -319,6 +319,28 @@ INTENTS: dict[str, dict[str, str]] = {
 }
 
 
+# Known values as a manager reads them in their language: what the person asked for
+# (`interest`, as forms send it) and the channel kind. An unknown value is shown as sent.
+VALUES: dict[str, dict[str, dict[str, str]]] = {
+    "interest": {
+        "en": {"quote": "a quote", "demo": "a demo", "pricing": "pricing", "buy": "to buy", "trial": "a trial",
+               "question": "a question", "contact": "contact", "call": "a call", "ebook": "the ebook",
+               "newsletter": "the newsletter", "webinar": "a webinar"},
+        "es": {"quote": "un presupuesto", "demo": "una demo", "pricing": "precios", "buy": "comprar",
+               "trial": "una prueba", "question": "una pregunta", "contact": "contacto", "call": "una llamada",
+               "ebook": "el ebook", "newsletter": "el boletín", "webinar": "un webinar"},
+        "ar": {"quote": "عرض سعر", "demo": "عرض تجريبي", "pricing": "الأسعار", "buy": "الشراء", "trial": "تجربة",
+               "question": "سؤال", "contact": "تواصل", "call": "مكالمة", "ebook": "الكتاب الإلكتروني",
+               "newsletter": "النشرة", "webinar": "ندوة عبر الإنترنت"},
+    },
+    "channel": {
+        "en": {"referral": "referral", "inbound": "inbound", "outbound": "outbound", "unknown": "unknown"},
+        "es": {"referral": "recomendación", "inbound": "entrante", "outbound": "saliente", "unknown": "desconocido"},
+        "ar": {"referral": "إحالة", "inbound": "وارد", "outbound": "صادر", "unknown": "غير معروف"},
+    },
+}
+
+
 def catalog_language(language: str | None) -> str:
     """The catalog's language for a tag (`es-MX` → `es`), English when there is none."""
     primary = primary_language(language)
@@ -347,6 +369,10 @@ class Words:
         """HOT / WARM / COLD, the subject's tag: the same in every language, so mail
         filters and a team's shared rules can match it."""
         return temperature.value.upper()
+
+    def value(self, kind: str, value: str) -> str:
+        """A known value (`interest`, `channel`) in this language; else as sent."""
+        return VALUES[kind][self.language].get(value) or VALUES[kind]["en"].get(value, value)
 
     def intent(self, interest: str) -> str:
         return INTENTS[self.language].get(interest) or INTENTS["en"].get(interest, interest)

@@ -10,7 +10,16 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from leadflow.routing.assignment import AssignmentPolicy
 from leadflow.routing.facts import CUSTOM_PREFIX, KNOWN_FACTS, Facts, email_domain_kind, first_number
@@ -28,6 +37,10 @@ class _Rule(BaseModel):
     # calibration can show whether it predicts conversion before it is given weight.
     points: int = Field(ge=-100, le=100)
     reason: str = Field(min_length=1, max_length=200)
+    # The reason in other languages (`{"es": ..., "ar": ...}`): a manager reads it in theirs,
+    # English when it has none here.
+    reasons: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")],
+                  Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(default_factory=dict)
 
     def matches(self, facts: Facts) -> bool:  # pragma: no cover - every kind overrides it
         raise NotImplementedError

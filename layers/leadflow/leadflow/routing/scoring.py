@@ -47,7 +47,7 @@ def score_facts(facts: Facts, rule_set: RuleSet) -> Score:
     """The sum of the matching rules' points on the 0-100 scale (clamped; the sum kept
     as `raw_points` when it was), each part with its reason, and the temperature the
     rule set's thresholds give it."""
-    parts = [ScorePart(rule_id=rule.id, points=rule.points, reason=rule.reason)
+    parts = [ScorePart(rule_id=rule.id, points=rule.points, reason=rule.reason, reasons=rule.reasons or None)
              for rule in rule_set.rules if rule.matches(facts)]
     raw = sum(p.points for p in parts)
     points = on_the_scale(raw)

@@ -156,11 +156,16 @@ class Manager(BaseModel):
 
 
 class ScorePart(BaseModel):
-    """One rule's contribution to a score, with the reason a manager reads."""
+    """One rule's contribution to a score, with the reason a manager reads (in English,
+    and in the other languages its rule gives)."""
 
     rule_id: str
     points: int
     reason: str
+    reasons: dict[str, str] | None = None  # language → the reason in it; English is `reason`
+
+    def reason_in(self, language: str) -> str:
+        return (self.reasons or {}).get(language) or self.reason
 
 
 class ScoreThresholds(BaseModel):
