@@ -141,6 +141,8 @@ def _throughput(figure: dict[str, Any]) -> list[str]:
     latency = figure["post_latency"]
     rows = [
         ["leads/s (first post to last email)", f"{figure['leads_per_s']:.2f}"],
+        *([["  the same with make dev's webhooks delivered (chat, CRM)",
+            f"{figure['with_webhooks']['leads_per_s']:.2f}"]] if "with_webhooks" in figure else []),
         ["first post to last email, s", f"{figure['first_post_to_last_email_s']:.2f}"],
         ["all posts answered, s", f"{figure['all_posts_answered_s']:.2f}"],
         ["posts/s (capture only)", f"{figure['posted'] / figure['all_posts_answered_s']:.1f}"],
