@@ -1,7 +1,9 @@
 """The managers' mailbox of `make dev`: the emails moto's SES accepted, as a page.
 
 Read from moto's SES store in this process; everything from an email is escaped, and
-its HTML body shown only inside a sandboxed iframe."""
+its HTML body shown only inside a sandboxed iframe: no script of the email runs. Its
+links open in a new tab, as a mail client opens them (the pages behind them refuse to be
+framed), and each frame is as tall as its email (mailbox.js, the page's only script)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,15 @@ from email import message_from_string
 from typing import Any
 
 MAILBOX_PATH = "/_local/mailbox"
-# The mailbox shows whatever visitors typed, inside emails: no script, no fetch, no form.
-MAILBOX_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+MAILBOX_SCRIPT = f"{MAILBOX_PATH}.js"
+# The mailbox shows whatever visitors typed, inside emails: no script but our own file,
+# no fetch, no form. (An email's srcdoc frame inherits this policy.)
+MAILBOX_CSP = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
                "form-action 'none'; frame-ancestors 'none'")
+# The email's frame: its own origin so the page can read its height (it runs no script:
+# no allow-scripts), and links that open a tab of their own, outside the sandbox.
+FRAME_SANDBOX = "allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+NEW_TAB = '<base target="_blank">'
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ def render_mailbox(emails: Iterable[SentEmail]) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Managers' mailbox — Leadflow local</title>
+<script type="module" src="{MAILBOX_SCRIPT}"></script>
 <style>
   body {{ margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2433;
          background: #f4f6fa; }}
@@ -106,7 +115,7 @@ def render_mailbox(emails: Iterable[SentEmail]) -> str:
   .meta dt {{ font-weight: 600; }}
   .meta dd {{ margin: 0; }}
   iframe {{ width: 100%; height: 26rem; border: 1px solid #dde2ea; border-radius: 6px; background: #fff;
-           resize: vertical; }}
+           display: block; }}
   .empty {{ background: #fff; padding: 1.5rem; border-radius: 10px; }}
 </style>
 </head>
@@ -127,6 +136,7 @@ def render_mailbox(emails: Iterable[SentEmail]) -> str:
 def _render_email(number: int, email: SentEmail) -> str:
     # moto keeps the HTML part when there is one; a text-only email is shown as text.
     body = email.body if email.body.lstrip().startswith("<") else f"<pre>{html.escape(email.body)}</pre>"
+    body = _with_new_tabs(body)
     sent = email.timestamp.replace("T", " ").replace("+00:00", " UTC")
     return f"""<article class="email" aria-labelledby="subject-{number}">
   <h2 id="subject-{number}" class="subject">{html.escape(email.subject)}</h2>
@@ -135,6 +145,16 @@ def _render_email(number: int, email: SentEmail) -> str:
     <dt>From</dt><dd class="from">{html.escape(email.source)}</dd>
     <dt>Sent</dt><dd><time datetime="{html.escape(email.timestamp)}">{html.escape(sent)}</time></dd>
   </dl>
-  <iframe sandbox="" title="Body of: {html.escape(email.subject)}" srcdoc="{html.escape(body)}"></iframe>
+  <iframe sandbox="{FRAME_SANDBOX}" title="Body of: {html.escape(email.subject)}" srcdoc="{html.escape(body)}"></iframe>
 </article>
 """
+
+
+def _with_new_tabs(body: str) -> str:
+    """The email with `<base target="_blank">` first in its head (after the doctype, which
+    must stay first, else the email renders in quirks mode)."""
+    head = body.lower().find("<head>")
+    if head < 0:
+        return NEW_TAB + body
+    at = head + len("<head>")
+    return body[:at] + NEW_TAB + body[at:]

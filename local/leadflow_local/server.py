@@ -41,7 +41,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from leadflow_local.domain import item_as_dict
-from leadflow_local.mailbox import MAILBOX_CSP, MAILBOX_PATH, Mailbox, render_mailbox
+from leadflow_local.mailbox import MAILBOX_CSP, MAILBOX_PATH, MAILBOX_SCRIPT, Mailbox, render_mailbox
 from leadflow_local.managed_login import LOGIN_PATH
 from leadflow_local.stack import CallCounter, HttpResponse, LocalStack
 from leadflow_local.webhooks import WEBHOOKS_CSP, WEBHOOKS_PATH, WebhookInbox, local_webhook_parameters
@@ -54,6 +54,7 @@ HTML = "text/html; charset=utf-8"
 PAGES = {"/": (PAGES_DIR / "index.html", HTML), "/thank-you": (PAGES_DIR / "thank-you.html", HTML),
          "/leadflow.js": (WEB_DIR / "leadflow.js", "text/javascript; charset=utf-8"),
          f"{WEBHOOKS_PATH}.js": (PAGES_DIR / "webhooks.js", "text/javascript; charset=utf-8"),
+         MAILBOX_SCRIPT: (PAGES_DIR / "mailbox.js", "text/javascript; charset=utf-8"),
          f"{WEBHOOKS_PATH}.css": (PAGES_DIR / "webhooks.css", "text/css; charset=utf-8"),
          # The ALTCHA widget, for pages without leadflow.js (web/vendor/README.md).
          "/vendor/altcha-2.3.0.js": (WEB_DIR / "vendor" / "altcha-2.3.0.js", "text/javascript; charset=utf-8")}

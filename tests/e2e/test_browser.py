@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from console_kit import SCREENSHOTS
 from playwright.sync_api import Browser, Locator, Page, Response, Route, expect
 
 if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
@@ -442,3 +443,39 @@ def test_the_snippet_leadflow_hands_out_works_pasted_into_a_landing_page(
     trap = page.locator("input[name=_gotcha]")
     box = trap.bounding_box()
     assert trap.get_attribute("tabindex") == "-1" and box is not None and box["x"] + box["width"] < 0
+
+
+def test_in_the_mailbox_a_managers_email_shows_whole_and_its_button_opens_the_page_in_a_new_tab(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    # Issue 17: the buttons did nothing visible (the page behind them refuses to be framed)
+    # and a fixed-height frame cropped the email.
+    base = local_stack.base_url
+    lead = new_lead()
+    name = f"Mo Mailbox {lead.tag}"
+    reply = http.post_json(SUBMISSIONS, {"name": name, "email": lead.email_at("acme-corp.com"), "phone": lead.phone,
+                                         "company": "Acme Corp", "job_title": "VP Sales", "interest": "quote",
+                                         "country": "US", "message": "Call me\nafter five\nplease"})
+    assert reply.status == 202, reply.text
+
+    # GIVEN the manager's email in the local mailbox
+    article = email_in_mailbox(page, base, lead.tag)
+    frame = article.locator("iframe")
+    body = article.frame_locator("iframe")
+    expect(body.locator("a.action-contacted")).to_be_visible()
+
+    # THEN the frame is as tall as the email: nothing below its last line is cropped
+    page.wait_for_function("f => f.contentDocument && f.clientHeight >= f.contentDocument.documentElement.scrollHeight",
+                           arg=frame.element_handle())
+    page.screenshot(path=str(SCREENSHOTS / "mailbox.png"), full_page=True)
+
+    # WHEN the manager clicks "Contacted" in it
+    with page.context.expect_page() as opened:
+        body.locator("a.action-contacted").click()
+    tab = opened.value
+
+    # THEN the confirmation page opens in a tab of its own, showing the lead
+    tab.wait_for_load_state()
+    assert tab.url.startswith(f"{base}/actions/")
+    expect(tab.get_by_role("heading", level=1)).to_have_text("Mark as contacted")
+    expect(tab.locator(".lead-name")).to_have_text(name)
+    tab.screenshot(path=str(SCREENSHOTS / "mailbox-contacted.png"))
