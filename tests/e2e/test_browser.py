@@ -123,7 +123,9 @@ def test_a_visitor_from_a_campaign_reaches_the_right_manager_with_its_source(
     expect(article.locator("h2")).to_contain_text("HOT")
     body = article.frame_locator("iframe")
     expect(body.locator(".lead-name")).to_have_text(name)
-    expect(body.locator(".lead-source")).to_have_text("inbound / newsletter / spring")
+    # (the channel in the manager's language: Olivia reads English, Layla Arabic)
+    channel = {"olivia@sales.example.com": "inbound", "layla@sales.example.com": "وارد"}
+    expect(body.locator(".lead-source")).to_have_text(f"{channel[article.locator('.to').inner_text()]} / newsletter / spring")
 
 
 def test_the_form_works_without_javascript(browser: Browser, local_stack: RunningStack, http: HttpClient,
