@@ -49,7 +49,7 @@ NEEDS: dict[str, set[str]] = {
         "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
         "ses:SendEmail", "secretsmanager:GetSecretValue", "sqs:SendMessage"},
     # The chat pipe's enrichment reads the lead card and its manager (leadflow.notification.chat).
-    "ChatFunction": TABLE_READS,
+    "ChatFunction": {"dynamodb:BatchGetItem"},  # the lead card and its manager, together
     # The console's files are in its own package: it calls no AWS service.
     "ConsoleFunction": set(),
 }

@@ -27,12 +27,10 @@ class FakeReads:
     def __init__(self, lead, manager) -> None:
         self.lead, self.manager, self.reads = lead, manager, 0
 
-    def get_lead(self, lead_id):
+    def lead_and_manager(self, lead_id, manager_id):
         self.reads += 1
-        return self.lead if self.lead and self.lead.lead_id == lead_id else None
-
-    def get_manager(self, manager_id):
-        return self.manager if self.manager and self.manager.manager_id == manager_id else None
+        return (self.lead if self.lead and self.lead.lead_id == lead_id else None,
+                self.manager if self.manager and self.manager.manager_id == manager_id else None)
 
 
 def envelope(assignment) -> dict:

@@ -17,6 +17,7 @@ from leadflow.notification.render import lead_url
 from leadflow.shared.events import LeadAssigned
 from leadflow.shared.models import Lead, Manager, Temperature
 from leadflow.storage import keys
+from leadflow.storage.codec import from_item
 from leadflow.storage.table import Table
 
 # A name or company is a label, not a paragraph: long text is cut, and no line break
@@ -28,22 +29,22 @@ _WHITESPACE = re.compile(r"\s+")
 class ChatReads(Protocol):
     """What the chat message reads: the lead card and its manager."""
 
-    def get_lead(self, lead_id: str) -> Lead | None: ...
-
-    def get_manager(self, manager_id: str) -> Manager | None: ...
+    def lead_and_manager(self, lead_id: str, manager_id: str) -> tuple[Lead | None, Manager | None]: ...
 
 
 class ChatStore:
-    """The chat message's reads over the one table: two GetItems, nothing written."""
+    """The chat message's reads over the one table: one BatchGetItem, nothing written."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def get_lead(self, lead_id: str) -> Lead | None:
-        return self.table.get_model(keys.lead_key(lead_id), Lead)
-
-    def get_manager(self, manager_id: str) -> Manager | None:
-        return self.table.get_model(keys.manager_key(manager_id), Manager, consistent=False)
+    def lead_and_manager(self, lead_id: str, manager_id: str) -> tuple[Lead | None, Manager | None]:
+        """The lead card and the manager, each None when it is not there (a removed
+        manager's lead is still posted, without a name)."""
+        lead_key, manager_key = keys.lead_key(lead_id), keys.manager_key(manager_id)
+        found = {item["SK"]["S"]: from_item(item) for item in self.table.batch_get([lead_key, manager_key])}
+        lead, manager = found.get(lead_key["SK"]), found.get(manager_key["SK"])
+        return Lead.model_validate(lead) if lead else None, Manager.model_validate(manager) if manager else None
 
 
 def mrkdwn(text: str, limit: int = MAX_LABEL) -> str:
@@ -101,10 +102,10 @@ def message_for(event: dict[str, Any], reads: ChatReads, console_url: str) -> di
     assignment = LeadAssigned.model_validate(event["detail"])
     if not should_post(assignment):
         return None
-    lead = reads.get_lead(assignment.lead_id)
+    lead, manager = reads.lead_and_manager(assignment.lead_id, assignment.manager_id)
     if lead is None or lead.erased_at is not None:
         return None
-    return chat_message(assignment, lead, reads.get_manager(assignment.manager_id), console_url)
+    return chat_message(assignment, lead, manager, console_url)
 
 
 def messages_for(records: list[dict[str, Any]], reads: ChatReads, console_url: str) -> list[dict[str, Any]]:

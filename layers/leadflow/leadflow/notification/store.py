@@ -146,7 +146,7 @@ class NotificationStore(LeadReads):
                 keys.visits_window_key(due.lead_id),
                 "SET window_until = :until, until_epoch = :epoch, told_temperature = #n.#l.#s.#t,"
                 " told_points = #n.#l.#s.#p, expires_at = :expires, pending = :none"
-                " REMOVE GSI3PK, GSI3SK, reminder_due, notice, submission, latest_submission_id, latest_received_at",
+                " REMOVE GSI3PK, GSI3SK, reminder_due, notice, submission",
                 condition="until_epoch = :was AND manager_id = :manager AND pending > :none"
                           " AND attribute_exists(#n.#l.#s)",
                 returning="ALL_OLD",

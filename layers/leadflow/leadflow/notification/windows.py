@@ -11,7 +11,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from leadflow.lifecycle.schedules import VisitsDigestDue
-from leadflow.shared.clock import json_time
 from leadflow.shared.events import LeadAssigned
 from leadflow.shared.models import AssignmentNotice, Submission, Temperature
 from leadflow.storage import keys
@@ -34,8 +33,6 @@ class VisitsWindow(BaseModel):
     told_temperature: Temperature
     told_points: int
     pending: int = 0
-    latest_submission_id: str | None = None
-    latest_received_at: datetime | None = None
     notice: AssignmentNotice | None = None
     submission: Submission | None = None
 
@@ -89,15 +86,13 @@ def noting(window: VisitsWindow, notice: AssignmentNotice, submission: Submissio
     `keep_newer`, only where no visit noted since left its own), and the window among the
     clocks (GSI3), due at its end. On condition the window is still the one read, so a
     digest taken meanwhile (a new window) makes the writer decide again."""
-    latest = {"latest_submission_id": ":sub", "latest_received_at": ":at", "notice": ":notice",
-              "submission": ":submission"}
+    latest = {"notice": ":notice", "submission": ":submission"}
     sets = ["pending = pending + :visits"]
     sets += [f"{name} = if_not_exists({name}, {value})" if keep_newer else f"{name} = {value}"
              for name, value in latest.items()]
     sets += ["GSI3PK = :clocks", "GSI3SK = :position", "reminder_due = :due"]
     return ("SET " + ", ".join(sets), "until_epoch = :until AND manager_id = :manager",
-            {":visits": visits, ":sub": submission.submission_id, ":at": json_time(submission.received_at),
-             ":notice": notice.model_dump(mode="json", exclude_none=True),
+            {":visits": visits, ":notice": notice.model_dump(mode="json", exclude_none=True),
              ":submission": submission.model_dump(mode="json", exclude_none=True), ":clocks": keys.CLOCKS,
              ":position": keys.clock_position(window.window_until, window.lead_id),
              ":due": digest_due(window).model_dump(mode="json"),
