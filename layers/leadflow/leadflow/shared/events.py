@@ -23,6 +23,7 @@ LEAD_UNASSIGNED = "Lead Unassigned"
 LEAD_STATUS_CHANGED = "Lead Status Changed"
 LEAD_CONVERTED = "Lead Converted"
 LEAD_ERASED = "Lead Erased"
+REFERRAL_RECEIVED = "Referral Received"
 
 
 class _LeadEvent(BaseModel):
@@ -133,6 +134,9 @@ class LeadStatusChanged(_LeadEvent):
     # Rejected, and the manager chose to say goodbye: notify sends the farewell email
     # (with the short questionnaire link) to the lead.
     farewell: bool = False
+    # The partner who referred the lead (its first touch's), so a CRM and the partner
+    # reports credit them; None for every other lead.
+    partner_id: str | None = None
 
 
 class LeadConverted(_LeadEvent):
@@ -140,6 +144,19 @@ class LeadConverted(_LeadEvent):
 
     contact_id: str
     at: datetime
+    partner_id: str | None = None  # as in LeadStatusChanged
+
+
+class ReferralReceived(_SubmissionEvent):
+    """Detail of the `Referral Received` event: a new lead came through a partner's link
+    or introduction. Ids only: never the referred person's contact data."""
+
+    form_id: str
+    ref: str  # the code as given
+    partner_id: str | None = None  # None: no partner has the code (`flag` "unknown")
+    group_id: str | None = None
+    flag: Literal["unknown", "inactive"] | None = None
+    introduced: bool = False  # the partner filled in a referral form (a warm introduction)
 
 
 class LeadErased(_LeadEvent):
@@ -158,6 +175,7 @@ DETAIL_MODELS: dict[str, type[BaseModel]] = {
     LEAD_STATUS_CHANGED: LeadStatusChanged,
     LEAD_CONVERTED: LeadConverted,
     LEAD_ERASED: LeadErased,
+    REFERRAL_RECEIVED: ReferralReceived,
 }
 
 

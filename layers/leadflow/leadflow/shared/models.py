@@ -69,6 +69,14 @@ class Source(BaseModel):
     ad_lead_id: str | None = None  # the ad platform's id of this lead (Google Ads lead forms' lead_id)
     referrer: str | None = None
     landing_page: str | None = None
+    # Referrals (leadflow.referrals): the `ref` code the visit carried, as given (kept
+    # even when no partner has it, so admins see unknown codes); the partner it names and
+    # that partner's group when the post was captured; and why the attribution needs a
+    # look: "unknown" (no partner has the code) or "inactive" (the partner was switched off).
+    ref: str | None = None
+    partner_id: str | None = None
+    partner_group: str | None = None
+    partner_flag: Literal["unknown", "inactive"] | None = None
 
 
 class ContactCard(BaseModel):
@@ -127,6 +135,34 @@ class FormConfig(BaseModel):
     post_cap_per_window: int | None = Field(default=None, ge=1)
     post_cap_window_seconds: int = Field(default=60, ge=10, le=3600)
     proof_when_capped: bool = False
+
+
+class PartnerKind(StrEnum):
+    """Who sends referrals: a lead group (a BNI-style chapter, a chamber of commerce), one
+    of its members, an agency, a happy customer, anyone else."""
+
+    GROUP = "group"
+    MEMBER = "member"
+    AGENCY = "agency"
+    CUSTOMER = "customer"
+    OTHER = "other"
+
+
+class Partner(BaseModel):
+    """A person or organisation that sends us leads (a PARTNER item). `partner_id` is the
+    code in their referral link (`?ref=<partner_id>`), lower-case."""
+
+    partner_id: str
+    name: str
+    email: str | None = None
+    language: str = "en"  # of the emails that close the loop
+    kind: PartnerKind = PartnerKind.OTHER
+    group_id: str | None = None  # the partner (kind `group`) this one belongs to
+    active: bool = True
+    # Closing the loop: emails to the partner when their referral is received, first
+    # contacted, and becomes a customer (with the referred person's first name only).
+    loop_emails: bool = True
+    created_at: datetime | None = None
 
 
 # A manager's `email_status` when SES will not deliver to their address (bounces,

@@ -10,6 +10,7 @@
 | identity (dedupe) | `IDENT#EMAIL#<normalized>` / `IDENT#PHONE#<e164>` | `IDENT` |
 | manager | `ROSTER` | `MANAGER#<id>` |
 | form | `FORM#<id>` | `FORM` (GSI1: `FORMS` / `<id>`) |
+| referral partner | `PARTNER#<id>` | `PARTNER` (GSI1: `PARTNERS` / `<id>`) |
 | rule-set override | `RULESET` | `PROFILE#<b2b or b2c>` |
 | contact (a converted lead) | `CONTACT#<id>` | `CONTACT` |
 | double-submit marker (TTL) | `DOUBLE#<fingerprint>` | `DOUBLE` |
@@ -52,6 +53,7 @@ ACTIVITY_PREFIX = "ACT#"
 ROSTER = "ROSTER"
 UNASSIGNED_QUEUE = "UNASSIGNED"
 FORMS_LIST = "FORMS"
+PARTNERS_LIST = "PARTNERS"
 COST_PREFIX = "cost#"
 CLOCKS = "CLOCKS"
 
@@ -139,6 +141,16 @@ def form_listing_keys(form_id: str) -> Key:
     them with one Query (a form written before these keys existed is listed once it is
     saved again: `leadflow.capture.form_admin`)."""
     return {"GSI1PK": FORMS_LIST, "GSI1SK": form_id}
+
+
+def partner_key(partner_id: str) -> Key:
+    return {"PK": f"PARTNER#{partner_id}", "SK": "PARTNER"}
+
+
+def partner_listing_keys(partner_id: str) -> Key:
+    """GSI1 keys of a partner item: every partner in one index partition (a company has
+    tens of partners, not millions), listed with one Query."""
+    return {"GSI1PK": PARTNERS_LIST, "GSI1SK": partner_id}
 
 
 def rule_set_key(profile: str) -> Key:
