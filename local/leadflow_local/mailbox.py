@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from email import message_from_string
 from typing import Any
 
+from leadflow.shared.brand import FAVICON_LINK
+
 MAILBOX_PATH = "/_local/mailbox"
 MAILBOX_SCRIPT = f"{MAILBOX_PATH}.js"
 # The mailbox shows whatever visitors typed, inside emails: no script but our own file,
@@ -98,6 +100,7 @@ def render_mailbox(emails: Iterable[SentEmail]) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Managers' mailbox — Leadflow local</title>
+{FAVICON_LINK}
 <script type="module" src="{MAILBOX_SCRIPT}"></script>
 <style>
   body {{ margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2433;

@@ -34,11 +34,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from botocore.exceptions import ClientError
 
+from leadflow.shared.brand import FAVICON_LINK
+
 LOGIN_PATH = "/_local/login"
 CODE_LIFETIME_S = 300
 _POOL_DOMAIN = re.compile(r"^https://[a-z0-9-]+\.auth\.[a-z0-9-]+\.amazoncognito\.com(?=/|$)")
 _MAX_FORM_BYTES = 16 * 1024
-PAGE_CSP = ("default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; "
+PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src data:; form-action 'self'; base-uri 'none'; "
             "frame-ancestors 'none'")
 PAGE_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PAGE_CSP,
                 "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -158,7 +160,7 @@ class ManagedLogin:
         page = f"""<!doctype html>
 <html lang="{language}" dir="{text['dir']}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{text['title']} · Leadflow</title><link rel="stylesheet" href="{LOGIN_PATH}/login.css"></head>
+<title>{text['title']} · Leadflow</title>{FAVICON_LINK}<link rel="stylesheet" href="{LOGIN_PATH}/login.css"></head>
 <body><main><h1>{text['heading']}</h1>{error}
 <form method="post" action="{LOGIN_PATH}/login?lang={language}">{kept}
 <label for="email">{text['email']}</label>
@@ -268,6 +270,7 @@ def _oauth_error(error: str, status: int = 400) -> LoginAnswer:
 
 
 def _error_page(status: int, message: str) -> LoginAnswer:
-    page = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign-in error</title></head>"
+    page = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign-in error</title>"
+            f"{FAVICON_LINK}</head>"
             f"<body><main><h1>Sign-in error</h1><p>{html.escape(message)}</p></main></body></html>")
     return LoginAnswer(status, dict(PAGE_HEADERS), page.encode("utf-8"))

@@ -40,6 +40,8 @@ from urllib.request import ProxyHandler, build_opener
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from leadflow.shared.brand import FAVICON_SVG
+from leadflow_local.demo_pages import render_demo_page
 from leadflow_local.domain import item_as_dict
 from leadflow_local.mailbox import MAILBOX_CSP, MAILBOX_PATH, MAILBOX_SCRIPT, Mailbox, render_mailbox
 from leadflow_local.managed_login import LOGIN_PATH
@@ -50,14 +52,19 @@ HOST = "127.0.0.1"
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"  # what landing pages include: leadflow.js
 HTML = "text/html; charset=utf-8"
+SVG = "image/svg+xml"
 # Fixed paths only: nothing from the request ever becomes a file name.
-PAGES = {"/": (PAGES_DIR / "index.html", HTML), "/thank-you": (PAGES_DIR / "thank-you.html", HTML),
-         "/leadflow.js": (WEB_DIR / "leadflow.js", "text/javascript; charset=utf-8"),
+PAGES = {"/leadflow.js": (WEB_DIR / "leadflow.js", "text/javascript; charset=utf-8"),
          f"{WEBHOOKS_PATH}.js": (PAGES_DIR / "webhooks.js", "text/javascript; charset=utf-8"),
          MAILBOX_SCRIPT: (PAGES_DIR / "mailbox.js", "text/javascript; charset=utf-8"),
          f"{WEBHOOKS_PATH}.css": (PAGES_DIR / "webhooks.css", "text/css; charset=utf-8"),
          # The ALTCHA widget, for pages without leadflow.js (web/vendor/README.md).
-         "/vendor/altcha-2.3.0.js": (WEB_DIR / "vendor" / "altcha-2.3.0.js", "text/javascript; charset=utf-8")}
+         "/vendor/altcha-2.3.0.js": (WEB_DIR / "vendor" / "altcha-2.3.0.js", "text/javascript; charset=utf-8"),
+         # Leadflow's mark, on every page of make dev (browsers ask /favicon.ico of any site).
+}
+# Leadflow's mark (leadflow.shared.brand): the pages of make dev name it, and browsers ask
+# /favicon.ico of any site (the JSON pages', say).
+ICONS = ("/favicon.svg", "/favicon.ico")
 LEADS_PATH = "/_local/leads.json"
 # What `leadflow --local` reads to find the stack: its outputs and resources' physical
 # ids, as DescribeStacks and ListStackResources give them for a deployed stack, and moto.
@@ -191,9 +198,9 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         if self.command not in ("GET", "HEAD"):
             return None
         path = urlsplit(self.path).path
-        if path in PAGES:
-            file, content_type = PAGES[path]
-            return HttpResponse(200, {"Content-Type": content_type}, file.read_bytes())
+        static = _static_page(path)
+        if static is not None:
+            return static
         if path == WEBHOOKS_PATH:
             return HttpResponse(200, {"Content-Type": HTML, "Content-Security-Policy": WEBHOOKS_CSP},
                                 (PAGES_DIR / "webhooks.html").read_bytes())
@@ -284,6 +291,17 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+
+
+def _static_page(path: str) -> HttpResponse | None:
+    """A file, the icon or a demo page (the same for everyone), or None."""
+    if path in PAGES:
+        file, content_type = PAGES[path]
+        return HttpResponse(200, {"Content-Type": content_type}, file.read_bytes())
+    if path in ICONS:
+        return HttpResponse(200, {"Content-Type": SVG}, FAVICON_SVG.encode("utf-8"))
+    demo = render_demo_page(path)
+    return HttpResponse(200, {"Content-Type": HTML}, demo.encode("utf-8")) if demo is not None else None
 
 
 def _gateway_error(status: int, message: str) -> HttpResponse:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from console_kit import SCREENSHOTS
+from console_kit import SCREENSHOTS, no_serious_accessibility_violation, screenshot
 from playwright.sync_api import Browser, Locator, Page, Response, Route, expect
 
 if TYPE_CHECKING:  # fixtures provide them; conftest is not imported at run time
@@ -26,7 +26,7 @@ MIN_FILL_MS = 2000
 # What the visitor reads: leadflow.js's thank-you, the demo form's consent wording, and
 # the server's messages in the form's language (English).
 THANKS = "Thank you! We received your request and will be in touch soon."
-CONSENT_TEXT = "I agree that Leadflow Demo may contact me about my request."
+CONSENT_TEXT = "I agree that Acme Cloud may contact me about my request."
 INVALID_EMAIL = "Please check your email address."
 RATE_LIMITED = "Too many submissions. Please try again in a minute."
 
@@ -481,3 +481,76 @@ def test_in_the_mailbox_a_managers_email_shows_whole_and_its_button_opens_the_pa
     expect(tab.get_by_role("heading", level=1)).to_have_text("Mark as contacted")
     expect(tab.locator(".lead-name")).to_have_text(name)
     tab.screenshot(path=str(SCREENSHOTS / "mailbox-contacted.png"))
+    # and it has Leadflow's icon, allowed by its strict CSP (issue 17: a 404 on every page)
+    icon_shows(tab)
+
+
+def icon_shows(page: Page) -> None:
+    """The page names an icon and it draws: loaded as an image under the page's own CSP
+    (a CSP without room for it, or a missing file, fails to load it)."""
+    href = page.locator("link[rel=icon]").get_attribute("href")
+    assert href, "no icon"
+    drawn = page.evaluate("""href => new Promise(done => { const image = new Image();
+        image.onload = () => done(image.naturalWidth > 0); image.onerror = () => done(false); image.src = href; })""",
+                          href)
+    assert drawn, f"the icon {href[:60]} does not load on {page.url}"
+
+
+def test_every_page_of_make_dev_has_its_icon_and_none_asks_for_a_missing_one(page: Page,
+                                                                           local_stack: RunningStack) -> None:
+    # Issue 17: every page logged a 404 for /favicon.ico.
+    base = local_stack.base_url
+    missing: list[str] = []
+    page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)
+    for path in ("/", "/es", "/ar", "/thank-you", "/es/thank-you", "/ar/thank-you", "/_local/mailbox",
+                 "/_local/webhooks", "/console"):
+        page.goto(base + path)
+        icon_shows(page)
+    # A browser that asks for the classic address anyway gets the icon.
+    assert page.request.get(f"{base}/favicon.ico").headers["content-type"] == "image/svg+xml"
+    assert missing == []
+
+
+def test_the_demo_page_speaks_spanish_and_arabic_each_posting_its_own_form(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    # Issue 17: seed.json had demo-es and demo-ar forms, but no page posted them.
+    base = local_stack.base_url
+    lead = new_lead()
+    # GIVEN the English demo page, WHEN the visitor switches to Spanish
+    page.goto(base + "/")
+    page.get_by_role("navigation", name="Languages").get_by_role("link", name="Español").click()
+    # THEN the Spanish page posts the Spanish form, with its own consent wording
+    expect(page).to_have_url(f"{base}/es")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hable con nuestro equipo de ventas")
+    expect(page.locator("form")).to_have_attribute("action", "/forms/demo-es/submissions")
+    page.get_by_label("Nombre").fill(f"Lucía Gómez {lead.tag}")
+    page.get_by_label("Correo electrónico de trabajo").fill(lead.email_at("acme-corp.com"))
+    page.get_by_label("Me gustaría…").select_option("quote")
+    page.get_by_label("Acepto que Acme Cloud se ponga en contacto conmigo sobre mi solicitud.").check()
+    take_your_time(page)
+    with page.expect_response(lambda response: response.url.endswith("/forms/demo-es/submissions")) as answer:
+        page.get_by_role("button", name="Enviar").click()
+    assert answer.value.status == 202, answer.value.text()
+    expect(status_of(page)).to_have_text("¡Gracias! Hemos recibido su solicitud y nos pondremos en contacto pronto.")
+    screenshot(page, "demo-es")
+    stored = stored_lead(http, lead.email_at("acme-corp.com"))
+    assert stored is not None
+    submission = stored["submissions"][0]
+    assert submission["form_id"] == "demo-es" and submission["language"] == "es"
+    assert submission["consent"]["text"] == "Acepto que Acme Cloud se ponga en contacto conmigo sobre mi solicitud."
+
+    # WHEN the visitor switches to Arabic THEN the page reads right to left, in Arabic
+    page.get_by_role("navigation", name="Idiomas").get_by_role("link", name="العربية").click()
+    expect(page).to_have_url(f"{base}/ar")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("main")).to_have_css("direction", "rtl")
+    expect(page.locator("form")).to_have_attribute("action", "/forms/demo-ar/submissions")
+    expect(page.get_by_role("button", name="إرسال")).to_be_visible()
+    no_serious_accessibility_violation(page)
+    screenshot(page, "demo-ar")
+
+    # and its thank-you page (the form's own, for a post without JavaScript) too
+    page.goto(base + "/ar/thank-you")
+    expect(page.get_by_role("heading", level=1)).to_have_text("شكرًا لك!")
+    expect(page.get_by_role("link", name="العودة إلى النموذج")).to_have_attribute("href", "/ar")

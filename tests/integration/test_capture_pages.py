@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from leadflow.capture.validation import build_submission, validate_form
+from leadflow.shared.brand import FAVICON_LINK
 from leadflow.shared.clock import utc_now
 from leadflow.shared.models import FormConfig
 from leadflow_local.stack import HttpResponse, LocalStack
@@ -137,6 +138,8 @@ def test_a_referer_outside_the_forms_origins_is_never_a_redirect_target(stack):
     assert response.status == 422
     assert "Location" not in response.headers
     assert response.headers["Content-Type"].startswith("text/html")
+    # with Leadflow's icon in the page, so the browser asks the API for no /favicon.ico
+    assert FAVICON_LINK in response.body.decode("utf-8")
 
 
 @pytest.mark.parametrize(("form_id", "language", "direction", "expected"), [
@@ -336,7 +339,7 @@ def test_consent_evidence_is_kept_with_the_submission(stack, table):
     [submission] = items_of(table, "submission")
     consent = submission["consent"]
     assert consent["given"] is True and consent["ip"] == "198.51.100.23"
-    assert consent["text"] == "I agree that Leadflow Demo may contact me about my request."
+    assert consent["text"] == "I agree that Acme Cloud may contact me about my request."
     assert consent["version"] == "2026-11" and consent["at"] == submission["received_at"]
 
 

@@ -21,6 +21,7 @@ from leadflow.capture.body import media_type
 from leadflow.capture.errors import CaptureError
 from leadflow.capture.messages import message
 from leadflow.capture.service import Captured, origin_allowed, origin_of, redirect_target
+from leadflow.shared.brand import FAVICON_LINK
 from leadflow.shared.http import FieldError
 from leadflow.shared.i18n import text_direction
 from leadflow.shared.models import FormConfig
@@ -196,7 +197,8 @@ def _with_query(url: str, extra: dict[str, str]) -> str:
 def _page(status: int, language: str, title: str, content: str, headers: dict[str, str] | None = None) -> Response:
     lang = html.escape(language)
     page = (f'<!doctype html><html lang="{lang}" dir="{text_direction(language)}"><head><meta charset="utf-8">'
-            f'<title>{html.escape(title)}</title><meta name="viewport" content="width=device-width"></head>'
+            f'<title>{html.escape(title)}</title><meta name="viewport" content="width=device-width">'
+            f'{FAVICON_LINK}</head>'
             f"<body><main><h1>{html.escape(title)}</h1>{content}</main></body></html>")
     return Response(status_code=status, content_type="text/html; charset=utf-8", body=page, headers=headers or {})
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from leadflow.shared.brand import FAVICON_DATA_URI
+
 # The folders whose files are served; nothing else in the function's folder (its Python).
 ASSET_DIRS = ("css", "js", "vendor")
 CONTENT_TYPES = {
@@ -26,6 +28,7 @@ CONTENT_TYPES = {
 HTML = "text/html; charset=utf-8"
 INDEX = "index.html"
 ASSETS_PLACEHOLDER = "{{assets}}"
+FAVICON_PLACEHOLDER = "{{favicon}}"  # Leadflow's icon, a data URI (leadflow.shared.brand)
 CONSOLE_PREFIX = "/console"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The page and config.json: revalidated every time, so a deploy shows at once.
@@ -121,7 +124,8 @@ class ConsoleSite:
             return self._asset(parts[1], "/".join(parts[2:]), config)
         if PurePosixPath(rest).suffix:
             return self._not_found(config)  # a file that is not there, never the page in its place
-        page = self.index.replace(ASSETS_PLACEHOLDER, f"{config.console_path}/v/{self.version}")
+        page = (self.index.replace(ASSETS_PLACEHOLDER, f"{config.console_path}/v/{self.version}")
+                .replace(FAVICON_PLACEHOLDER, FAVICON_DATA_URI))
         return SiteAnswer(200, self._headers(config, HTML, NO_CACHE), page.encode("utf-8"))
 
     def _asset(self, version: str, name: str, config: ConsoleConfig) -> SiteAnswer:

@@ -15,6 +15,7 @@ from leadflow.lifecycle.links.signing import ManagerLinks
 from leadflow.lifecycle.schedules import ReminderDue
 from leadflow.notification.catalog import Words
 from leadflow.notification.mailer import Audience, Email
+from leadflow.shared.brand import FAVICON_DATA_URI
 from leadflow.shared.events import LeadAssigned
 from leadflow.shared.models import FormConfig, Lead, Manager, Submission
 
@@ -36,6 +37,7 @@ def _templates() -> Environment:
     )
     # `{{ lead.contact.phone | readable_phone(home) }}`: shown as people read it, dialled as E.164.
     env.filters["readable_phone"] = readable_phone
+    env.globals["favicon"] = FAVICON_DATA_URI  # the pages' icon (leadflow.shared.brand)
     return env
 
 

@@ -49,8 +49,9 @@ PAGE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    # No script at all; the form posts only to this page; nobody may frame it.
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    # No script at all; the form posts only to this page; nobody may frame it. The one
+    # image is the page's icon, a data URI (leadflow.shared.brand).
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
 }
 
