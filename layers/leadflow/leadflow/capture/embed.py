@@ -74,8 +74,10 @@ def _form(form: FormConfig, api_url: str, *, enhanced: bool) -> str:
     lines = [f'<form method="post" action="{_attribute(action_url(api_url, form.form_id))}" '
              f'aria-label="{_attribute(form.name)}"{marker}>', *_fields(form, words)]
     lines += [
-        "  <!-- Honeypot: off screen, out of the tab order, hidden from screen readers; only bots fill it. -->",
-        '  <div style="position: absolute; left: -10000px" aria-hidden="true">',
+        "  <!-- Honeypot: clipped to nothing, out of the tab order, hidden from screen readers; only bots "
+        "fill it. (Not pushed off screen: on a right-to-left page that widens the page.) -->",
+        '  <div style="position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); '
+        'white-space: nowrap" aria-hidden="true">',
         f'    <label>{escape(words["honeypot"])} <input name="{_attribute(form.honeypot_field)}" tabindex="-1" '
         'autocomplete="off"></label>',
         "  </div>",
