@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 from console_kit import SCREENSHOTS, no_serious_accessibility_violation, screenshot
@@ -557,3 +559,53 @@ def test_the_demo_page_speaks_spanish_and_arabic_each_posting_its_own_form(
     page.goto(base + "/ar/thank-you")
     expect(page.get_by_role("heading", level=1)).to_have_text("شكرًا لك!")
     expect(page.get_by_role("link", name="العودة إلى النموذج")).to_have_attribute("href", "/ar")
+
+
+def quick_start() -> str:
+    """The README's Quick start section: what a new user reads, and nothing else."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    return readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readmes_quick_start_takes_a_new_user_from_the_form_to_contacted_and_into_the_console(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    # Issue 17: the quick start alone gets a new user from the clone to clicking Contacted.
+    # Every step below takes its addresses, words and values from the README's text.
+    text = quick_start()
+    urls = [urlsplit(url).path for url in re.findall(r"<(http://127\.0\.0\.1:3000/[^>]*)>", text)]
+    assert urls == ["/", "/_local/mailbox", "/console"], urls
+    domain = re.search(r"`jane@([a-z0-9.-]+)`", text).group(1)
+    admin, password = re.search(r"Sign in as `([^`]+)`,\s+password `([^`]+)`", text).groups()
+    for words in ("Get a quote", "Send", "Contacted", "Mark as contacted"):
+        assert words in text, words
+    base = local_stack.base_url
+    lead = new_lead()
+    name = f"Jane Quickstart {lead.tag}"
+
+    # 1. the demo page: a name, a company email, a phone, "Get a quote", consent, Send
+    page.goto(base + urls[0])
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Work email").fill(lead.email_at(domain))
+    page.get_by_label("Phone").fill(lead.phone)
+    page.get_by_label("I would like to…").select_option(label="Get a quote")
+    page.get_by_label(CONSENT_TEXT).check()
+    take_your_time(page)
+    assert send(page).status == 202
+    # 2. the mailbox: a HOT lead for a tier-1 closer; Contacted, then Mark as contacted
+    article = email_in_mailbox(page, base, lead.tag)
+    assert article.locator(".to").inner_text() in TIER_1
+    expect(article.locator("h2")).to_contain_text("[HOT")
+    with page.context.expect_page() as opened:
+        article.frame_locator("iframe").get_by_role("link", name="Contacted").click()
+    tab = opened.value
+    tab.get_by_role("button", name="Mark as contacted").click()
+    expect(tab.locator("main")).to_contain_text(f"{name} is marked as contacted.")
+    stored = stored_lead(http, lead.email_at(domain))
+    assert stored is not None and stored["status"] == "contacted"
+    # 3. the console, with the README's user and password
+    page.goto(base + urls[2])
+    expect(page.get_by_role("heading", name="Sign in to Leadflow")).to_be_visible()
+    page.get_by_label("Email").fill(admin)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#nav")).to_be_visible()
