@@ -140,9 +140,18 @@ def _throughput(figure: dict[str, Any]) -> list[str]:
         return lines + _failed(figure)
     latency = figure["post_latency"]
     rows = [
-        ["leads/s (first post to last email)", f"{figure['leads_per_s']:.2f}"],
-        *([["  the same with make dev's webhooks delivered (chat, CRM)",
-            f"{figure['with_webhooks']['leads_per_s']:.2f}"]] if "with_webhooks" in figure else []),
+        ["leads/s (first post to last email), median of the runs",
+         f"{figure.get('median_leads_per_s', figure['leads_per_s']):.2f}"
+         + (f" ({', '.join(str(r['leads_per_s']) for r in figure['runs'])})" if "runs" in figure else "")],
+        *([["the stack's CPU ms per lead (its one process)", f"{figure['cpu_ms_per_lead']:.1f}"],
+           ["leads per CPU second (with a core to itself)", f"{figure['leads_per_cpu_s']:.2f}"
+            + (f" ({', '.join(str(r['leads_per_cpu_s']) for r in figure['runs'])})" if "runs" in figure else "")],
+           ["baseline CPU ms, same run (import boto3 + a client + a call)", f"{figure['baseline_cpu_ms']:.1f}"],
+           ["CPU per lead / baseline", f"{figure['cpu_per_lead_vs_baseline']:.3f}x"]]
+          if "baseline_cpu_ms" in figure else []),
+        *([["  the same with make dev's webhooks delivered (chat, CRM): leads/s; per CPU s",
+            f"{figure['with_webhooks']['leads_per_s']:.2f}; {figure['with_webhooks'].get('leads_per_cpu_s')}"]]
+          if "with_webhooks" in figure else []),
         ["first post to last email, s", f"{figure['first_post_to_last_email_s']:.2f}"],
         ["all posts answered, s", f"{figure['all_posts_answered_s']:.2f}"],
         ["posts/s (capture only)", f"{figure['posted'] / figure['all_posts_answered_s']:.1f}"],

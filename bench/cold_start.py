@@ -254,6 +254,15 @@ def sample_cases(tmp: str) -> dict[str, tuple[list[str], dict[str, str]]]:
     return cases
 
 
+def baseline_cpu_ms(runs: int) -> float:
+    """The baseline's CPU ms, init and first request (median of `runs` fresh processes):
+    the yardstick other figures of the same run divide by."""
+    with tempfile.TemporaryDirectory() as tmp:
+        argv, env = sample_cases(tmp)[BASELINE]
+        _time_once(argv, env)  # writes the bytecode caches, as in `run`
+        return round(statistics.median(_time_once(argv, env)["first_cpu_ms"] for _ in range(runs)), 1)
+
+
 def run(runs: int) -> dict[str, Any]:
     """Median init and init + first request per function and for the baseline, over
     `runs` fresh processes each."""
