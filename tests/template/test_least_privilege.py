@@ -11,8 +11,9 @@ from translated_template import actions_of, role_statements
 # Why each is needed: the store methods and clients each function's code calls.
 TABLE_READS = {"dynamodb:GetItem"}
 NEEDS: dict[str, set[str]] = {
+    # Query: a referral form's partner found by email, on GSI1 only (leadflow.referrals.attribution).
     "CaptureFunction": TABLE_READS | {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                                      "sqs:SendMessage", "secretsmanager:GetSecretValue"},
+                                      "dynamodb:Query", "sqs:SendMessage", "secretsmanager:GetSecretValue"},
     "StoreFallbackFunction": TABLE_READS | {"dynamodb:PutItem"},
     # PutItem: the visits window an assignment's email opens; ConditionCheckItem: a
     # returning lead's manager still holds leads; BatchGetItem: a returning lead's card
