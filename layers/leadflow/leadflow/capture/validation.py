@@ -14,8 +14,8 @@ from leadflow.capture.errors import CaptureError
 from leadflow.capture.fields import PROFILE_FIELDS, SOURCE_FIELDS, WELL_KNOWN, YES, FormPost, field_key
 from leadflow.capture.messages import message
 from leadflow.capture.sources import channel_of
-from leadflow.shared.http import FieldError
 from leadflow.referrals.introduction import INTRODUCTION_FIELDS, read_introduction
+from leadflow.shared.http import FieldError
 from leadflow.shared.models import Consent, ContactCard, FormConfig, Introduction, Lead, Source, Submission
 
 MAX_CUSTOM_FIELDS = 30

@@ -25,6 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from leadflow.capture.contact import InvalidContact, normalize_email
 from leadflow.capture.fields import clean_text
+from leadflow.capture.form_admin import _HOST, _REST
 from leadflow.shared.http import NOT_SENT, FieldError
 from leadflow.shared.models import FormConfig, Partner, PartnerKind
 from leadflow.shared.refusal import Conflict, Invalid, NotFound, field_errors
@@ -33,6 +34,8 @@ from leadflow.shared.refusal import Conflict, Invalid, NotFound, field_errors
 # 40 characters; typed in any case, kept lower-case.
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,39}$"
 CODE_INPUT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$"
+# A landing page to link to: an absolute http(s) URL (forms' URL rules, leadflow.capture.form_admin).
+PAGE_PATTERN = rf"^https?://{_HOST}([/?#]{_REST})?$"
 
 PartnerCode = Annotated[str, Field(pattern=CODE_INPUT_PATTERN, description="the code in the partner's referral link "
                                    "(`?ref=<code>`): letters, digits, `-` and `_`, 2 to 40, kept lower-case",
@@ -123,6 +126,13 @@ class InvalidPage(Invalid):
         super().__init__([FieldError(field="page", code="invalid_page", message=message)])
 
 
+class NoLink(Conflict):
+    code = "no_link"
+
+    def __init__(self) -> None:
+        super().__init__(NO_PAGE)
+
+
 class PartnerStore(Protocol):
     def get(self, partner_id: str, *, consistent: bool = True) -> Partner | None: ...
     def create(self, partner: Partner) -> bool: ...
@@ -154,7 +164,7 @@ def checked_partner(values: dict[str, Any]) -> Partner:
     return partner
 
 
-def group_problems(partner: Partner, find: Callable[[str], Partner | None],
+def group_problems(partner: Partner, find: Callable[..., Partner | None],
                    members_of: Callable[[str], list[str]] | None = None) -> list[FieldError]:
     """What a partner's group must be: an existing partner of kind `group`, not the
     partner itself; a group belongs to no group; a group with members stays a group
@@ -195,7 +205,7 @@ def get_partner(store: PartnerStore, partner_id: str, forms: FormPages | None = 
 def create_partner(store: PartnerStore, new: NewPartner, now: datetime) -> AdminPartner:
     """A new partner (PartnerExists when the code is taken: one conditional write decides)."""
     partner = checked_partner({**new.model_dump(mode="json"), "created_at": now})
-    problems = group_problems(partner, lambda code: store.get(code))
+    problems = group_problems(partner, store.get)
     if problems:
         raise InvalidPartner(problems)
     if not store.create(partner):
@@ -209,7 +219,7 @@ def update_partner(store: PartnerStore, partner_id: str, changes: PartnerChanges
     sent = changes.sent()
     checked = checked_partner({**current.model_dump(mode="json"), **sent})
     kind_changed = "kind" in sent and current.kind == PartnerKind.GROUP and checked.kind != PartnerKind.GROUP
-    problems = group_problems(checked, lambda code: store.get(code),
+    problems = group_problems(checked, store.get,
                               (lambda code: members(store, code)) if kind_changed else None)
     if problems:
         raise InvalidPartner(problems)
