@@ -55,8 +55,8 @@ class NewPartner(BaseModel):
 
     # Strict: JSON's types as the document says them (no 0 for false).
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
-        {"partner_id": "maria-lopez", "name": "María López", "email": "maria@lopez-roofing.example.com",
-         "language": "es", "kind": "member"}]})
+        {"partner_id": "tom-baker", "name": "Tom Baker", "email": "tom@baker-plumbing.example.com",
+         "language": "en", "kind": "member", "group_id": "bni-downtown"}]})
 
     partner_id: PartnerCode
     name: PartnerName
