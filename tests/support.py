@@ -144,7 +144,9 @@ class RouteAnswer:
 
     def __init__(self, result: dict[str, Any]) -> None:
         self.status = int(result["statusCode"])
-        self.json = json.loads(result["body"])
+        self.body = result["body"]
+        # JSON, but for the few routes answering something else (a QR code's SVG).
+        self.json = json.loads(self.body) if self.body[:1] in ("{", "[") else None
 
     @property
     def code(self) -> str:

@@ -2,7 +2,7 @@
  *   <script src="leadflow.js" defer></script>
  * Takes every <form data-leadflow>, and every form whose action ends in /forms/<id>/submissions.
  * The form must work without it (a real action and method="post"). With it:
- * - the visit's source (utm_*, gclid, fbclid, referrer and address of the visit's first page) is
+ * - the visit's source (utm_*, gclid, fbclid, a partner's ref, referrer and address of the visit's first page) is
  *   kept in sessionStorage and sent in hidden inputs, created when the form lacks them;
  * - `_shown_at` says when the form was first on screen, and `_fill_ms` how long the visitor took
  *   (the server's too-fast-for-a-person check);
@@ -19,7 +19,8 @@
 (() => {
   "use strict";
 
-  const CAMPAIGN = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid"];
+  // `ref`: a referral partner's code (their link: `<page>?ref=<code>`), kept like the campaign.
+  const CAMPAIGN = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid", "ref"];
   const SOURCE = [...CAMPAIGN, "referrer", "landing_page"];
   const STORAGE_KEY = "leadflow:source";
   const ENDPOINT = /\/forms\/[^/]+\/submissions\/?$/;

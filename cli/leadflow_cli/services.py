@@ -13,6 +13,7 @@ from leadflow_cli.output import UsageError
 if TYPE_CHECKING:
     from leadflow.capture.store import CaptureStore
     from leadflow.logins.pool import UserPool
+    from leadflow.referrals.store import PartnerStore
     from leadflow.routing.roster import Roster
     from leadflow_cli.target import Target
 
@@ -29,6 +30,13 @@ def roster(target: Target) -> Roster:
     from leadflow.storage.table import Table
 
     return Roster(Table(target.table_name, target.client("dynamodb")))
+
+
+def partners(target: Target) -> PartnerStore:
+    from leadflow.referrals.store import PartnerStore
+    from leadflow.storage.table import Table
+
+    return PartnerStore(Table(target.table_name, target.client("dynamodb")))
 
 
 def user_pool(target: Target) -> UserPool:

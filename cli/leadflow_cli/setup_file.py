@@ -1,9 +1,9 @@
-"""`leadflow apply FILE`: a company's forms, managers and logins, declared in one JSON
+"""`leadflow apply FILE`: a company's forms, managers, logins and referral partners, declared in one JSON
 file (shaped as local/seed.json) and made so, through the same admin services as the
 admin API. `make dev` seeds its demo data with it: there is no second loader.
 
 What "made so" means:
-- Each form, manager and user of the file is created when missing; when it exists, the
+- Each form, manager, user and partner of the file is created when missing; when it exists, the
   settings the file NAMES are changed where they differ, and nothing else (a setting the
   file leaves out keeps the value an admin gave it in the console). Nothing absent from
   the file is deleted or switched off: a file is not the whole truth of a deployment.
@@ -13,7 +13,9 @@ What "made so" means:
 - `${NAME}` is replaced from the environment (and, for `--local`, LOCAL_ORIGIN is the dev
   server's own origin): a file can name the site's origin without holding it.
 - A user's `password` is for `make dev` only (no invitation email, a permanent password);
-  for a deployed stack it is refused: people get Cognito's invitation and choose their own."""
+  for a deployed stack it is refused: people get Cognito's invitation and choose their own.
+- A partner's `group_id` names a partner of kind `group` in the file or the stack; the
+  file's groups are created before their members."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from leadflow_cli.target import Target
 
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-Kind = Literal["form", "manager", "user"]
+Kind = Literal["form", "manager", "user", "partner"]
 
 
 class DeclaredUser(BaseModel):
@@ -46,13 +48,14 @@ class DeclaredUser(BaseModel):
 
 
 class SetupFile(BaseModel):
-    """The file: three lists, each entry checked by its own part's rules."""
+    """The file: four lists, each entry checked by its own part's rules."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     forms: list[dict[str, Any]] = Field(default_factory=list)
     managers: list[dict[str, Any]] = Field(default_factory=list)
     users: list[dict[str, Any]] = Field(default_factory=list)
+    partners: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Step(BaseModel):
@@ -101,17 +104,21 @@ def plan(target: Target, setup: SetupFile) -> Plan:
     steps += _manager_steps(roster, setup.managers, problems)
     known_managers = {str(m.get("manager_id")) for m in setup.managers} | {m.manager_id for m in roster.managers()}
     user_steps, passwords = _user_steps(target, setup.users, known_managers, problems)
+    partner_steps = _partner_steps(target, setup.partners, problems)
     if problems:
         raise Refused(problems)
-    return Plan(steps=steps + user_steps, passwords=passwords)
+    return Plan(steps=steps + user_steps + partner_steps, passwords=passwords)
 
 
 def apply(target: Target, planned: Plan) -> Plan:
-    """Carry the plan out, forms first, then managers, then the users bound to them."""
+    """Carry the plan out, forms first, then managers, then the users bound to them, then
+    the partners (groups before their members)."""
     from leadflow.capture import form_admin
     from leadflow.logins.pool import UserPool
+    from leadflow.referrals import partner_admin
     from leadflow.routing import manager_admin
     from leadflow.shared.access import ADMINS_GROUP
+    from leadflow.shared.clock import utc_now
     from leadflow_cli import services
 
     forms, roster = services.forms(target), services.roster(target)
@@ -130,6 +137,12 @@ def apply(target: Target, planned: Plan) -> Plan:
         elif step.kind == "manager":
             manager_admin.update_manager(roster, step.id, manager_admin.ManagerChanges.model_validate(step.payload),
                                          services.today())
+        elif step.kind == "partner" and step.action == "create":
+            partner_admin.create_partner(services.partners(target),
+                                         partner_admin.NewPartner.model_validate(step.payload), utc_now())
+        elif step.kind == "partner":
+            partner_admin.update_partner(services.partners(target), step.id,
+                                         partner_admin.PartnerChanges.model_validate(step.payload))
         else:
             pool = pool or services.user_pool(target)
             _apply_user(pool, step, planned.passwords.get(step.id), ADMINS_GROUP)
@@ -202,6 +215,27 @@ def _manager_steps(roster: Any, entries: list[dict[str, Any]], problems: list[Pr
     return _steps(_Part(kind="manager", section="managers", id_key="manager_id", new=manager_admin.NewManager,
                         refusal=manager_admin.InvalidManager, checked=manager_admin.checked_manager,
                         stored=roster.get), entries, problems)
+
+
+def _partner_steps(target: Target, entries: list[dict[str, Any]], problems: list[Problem]) -> list[Step]:
+    """The partners' steps, groups first; each `group_id` a group of the file or the stack."""
+    from leadflow.referrals import partner_admin
+    from leadflow_cli import services
+
+    if not entries:
+        return []
+    store = services.partners(target)
+    steps = _steps(_Part(kind="partner", section="partners", id_key="partner_id", new=partner_admin.NewPartner,
+                         refusal=partner_admin.InvalidPartner, checked=partner_admin.checked_partner,
+                         stored=store.get), entries, problems)
+    groups = {str(e.get("partner_id", "")).lower() for e in entries if e.get("kind") == "group"}
+    groups |= {p.partner_id for p in store.list() if p.kind == "group"}
+    for index, entry in enumerate(entries):
+        group_id = entry.get("group_id")
+        if isinstance(group_id, str) and group_id.lower() not in groups:
+            problems.append(Problem(field=f"partners[{index}].group_id", code="unknown_group",
+                                    message="the code of a partner of kind `group`, in the file or the stack"))
+    return sorted(steps, key=lambda step: step.id not in groups)  # stable: the file's order otherwise
 
 
 def _steps(part: _Part, entries: list[dict[str, Any]], problems: list[Problem]) -> list[Step]:

@@ -36,6 +36,8 @@ from leadflow.capture.http import (
 )
 from leadflow.capture.service import CaptureService, FormCatalog, PostedForm
 from leadflow.capture.store import CaptureStore
+from leadflow.referrals.attribution import PartnerCatalog
+from leadflow.referrals.store import PartnerStore
 from leadflow.shared import aws, tracing
 from leadflow.shared.clock import utc_now
 from leadflow.shared.hashing import PersonalDataHasher
@@ -60,7 +62,8 @@ turnstile = TurnstileVerifier(SecretStrings(settings.turnstile_secret_prefix,
                                             aws.lazy_client("secretsmanager", "person_waiting")),
                               url=settings.turnstile_verify_url)
 capture = CaptureService(forms, store, FallbackQueue(settings.fallback_queue_url),
-                         hasher=PersonalDataHasher(keys), bots=BotCheck(keys, turnstile))
+                         hasher=PersonalDataHasher(keys), bots=BotCheck(keys, turnstile),
+                         partners=PartnerCatalog(PartnerStore(store.table)))
 
 
 @tracer.capture_method
@@ -68,7 +71,7 @@ def submit(event: dict[str, Any], headers: dict[str, str], form_id: str) -> Resp
     captured = capture.capture(PostedForm(
         form_id=form_id, body=event.get("body"), content_type=header(headers, "content-type"),
         is_base64=event.get("isBase64Encoded"), client_ip=event["requestContext"]["identity"]["sourceIp"],
-        origin=header(headers, "origin"),
+        origin=header(headers, "origin"), ref=(event.get("queryStringParameters") or {}).get("ref"),
     ))
     # Ids only: contact data never goes to the logs.
     logger.info("submission accepted", extra={

@@ -177,6 +177,9 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
                                "email": "contract.manager@sales.example.com", "tier": 3})
     create("/admin/managers", {"manager_id": "m-contract-leaving", "name": "Leaving Manager",
                                "email": "contract.leaving@sales.example.com", "tier": 3})
+    for partner_id in ("contract-partner", "contract-partner-off", "contract-partner-on"):
+        create("/admin/partners", {"partner_id": partner_id, "name": f"Contract {partner_id}", "kind": "member",
+                                   "group_id": "bni-downtown", "active": partner_id != "contract-partner-on"})
     queued = queued_leads(http, admin, 2)
     reply = http.request("GET", "/admin/users", headers={"Authorization": admin})
     assert reply.status == 200, reply.text
@@ -194,7 +197,11 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
             "PUT /admin/users/{user_id}/admin": [user_ids["sam@sales.example.com"]],
             "DELETE /admin/users/{user_id}/admin": [user_ids["layla@sales.example.com"]],
             "POST /admin/unassigned/{lead_id}/assign": queued,
-            "POST /admin/managers/{manager_id}/offboard": ["m-contract-leaving"]}
+            "POST /admin/managers/{manager_id}/offboard": ["m-contract-leaving"],
+            "GET /admin/partners/{partner_id}": ["maria-lopez"], "GET /admin/partners/{partner_id}/qr": ["maria-lopez"],
+            "PATCH /admin/partners/{partner_id}": ["contract-partner"],
+            "POST /admin/partners/{partner_id}/deactivate": ["contract-partner-off"],
+            "POST /admin/partners/{partner_id}/activate": ["contract-partner-on"]}
 
 
 def caught_as_spam(http: HttpClient, admin: str) -> dict[str, list[str]]:

@@ -130,6 +130,32 @@ def test_a_visitor_from_a_campaign_reaches_the_right_manager_with_its_source(
     expect(body.locator(".lead-source")).to_have_text(f"{channel[article.locator('.to').inner_text()]} / newsletter / spring")
 
 
+def test_a_visitor_through_a_partners_referral_link_is_attributed_to_the_partner(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    base = local_stack.base_url
+    lead = new_lead()
+
+    # GIVEN a visitor who scanned María's business card (the seed's member of BNI Downtown)
+    # and looks at another page of the site before the form
+    page.goto(f"{base}/?ref=maria-lopez")
+    page.get_by_role("link", name="Managers' mailbox").click()
+    page.get_by_role("link", name="Demo form", exact=True).click()
+
+    # WHEN they ask for a quote
+    lead.ask_for_a_quote(page, f"Rita Referred {lead.tag}")
+    take_your_time(page)
+    answer = send(page)
+
+    # THEN leadflow.js kept the code for the visit and posted it: the lead carries the partner
+    assert answer.status == 202
+    expect(status_of(page)).to_have_text(THANKS)
+    page.screenshot(path=str(SCREENSHOTS / "referral-link-thanks.png"), full_page=True)
+    stored = stored_lead(http, lead.email_at("acme-corp.com"))
+    assert stored is not None
+    assert {k: stored["source"].get(k) for k in ("ref", "partner_id", "partner_group", "channel")} == {
+        "ref": "maria-lopez", "partner_id": "maria-lopez", "partner_group": "bni-downtown", "channel": "referral"}
+
+
 def test_the_form_works_without_javascript(browser: Browser, local_stack: RunningStack, http: HttpClient,
                                            new_lead: Callable[[], LeadIdentity]) -> None:
     # GIVEN a browser with JavaScript off, on a campaign's link (which only a script can read)

@@ -55,6 +55,8 @@ def pool_id(stack: LocalStack) -> str:
 VALID_BODIES = {("POST", "/admin/forms"): {"form_id": "mine", "name": "Mine"},
                 ("POST", "/admin/managers"): {"manager_id": "m-me", "name": "Me", "email": "me@x.com", "tier": 1},
                 ("POST", "/admin/users"): {"email": "me@x.com", "admin": True},
+                ("POST", "/admin/partners"): {"partner_id": "p-me", "name": "Me"},
+                ("PATCH", "/admin/partners/{partner_id}"): {},
                 ("PATCH", "/admin/forms/{form_id}"): {}, ("PATCH", "/admin/managers/{manager_id}"): {"tier": 1},
                 ("PUT", "/admin/rules/{profile}"): EXAMPLE_RULE_SET, ("POST", "/admin/rules/{profile}/try"): EXAMPLE_RULE_SET,
                 ("POST", "/admin/unassigned/{lead_id}/assign"): {"manager_id": "m-olivia"},
@@ -66,7 +68,7 @@ VALID_BODIES = {("POST", "/admin/forms"): {"form_id": "mine", "name": "Mine"},
 def test_a_manager_is_refused_every_admin_operation(stack, method, path):
     concrete = (path.replace("{form_id}", "demo").replace("{manager_id}", "m-olivia").replace("{user_id}", "someone")
                 .replace("{lead_id}", "some-lead").replace("{profile}", "b2b").replace("{import_id}", "0" * 32)
-                .replace("{spam_id}", "bm90LWhlcmU"))
+                .replace("{spam_id}", "bm90LWhlcmU").replace("{partner_id}", "maria-lopez"))
     concrete += "?period=2026-11" if path.endswith("/try") else ""
 
     answer = admin_api(stack, method, concrete, OLIVIA, VALID_BODIES.get((method, path)))
@@ -78,7 +80,7 @@ def test_a_manager_is_refused_every_admin_operation(stack, method, path):
 
 def test_the_admin_operations_are_all_refused_above(stack):
     # Every /admin route of the template is one of the document's, so none escapes the test above.
-    assert len(ADMIN_OPERATIONS) == 28  # forms 6, managers 5, users 4, rules 4, queue 3, imports 4, spam 2
+    assert len(ADMIN_OPERATIONS) == 35  # forms 6, managers 5, users 4, rules 4, queue 3, imports 4, spam 2, partners 7
     assert {(r.method, r.path) for r in stack.routes if r.path.startswith("/admin")} == set(ADMIN_OPERATIONS)
 
 

@@ -279,4 +279,4 @@ def test_the_local_seed_is_applied_by_the_same_command(stack):
 
     assert code == 0
     assert {c["action"] for c in answer["changes"]} == {"unchanged"}
-    assert len(answer["changes"]) == 3 + 4 + 5
+    assert len(answer["changes"]) == 3 + 4 + 5 + 2  # forms, managers, users, partners

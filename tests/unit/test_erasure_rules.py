@@ -140,6 +140,17 @@ def test_an_anonymized_card_drops_the_person_and_keeps_what_reports_and_queues_r
     assert lead.erased_at == AT
 
 
+def test_an_anonymized_card_drops_a_referrals_note_and_keeps_who_referred_it(jane):
+    card = {**card_item(), "introduction": {"referred_by": "maria-lopez", "partner_id": "maria-lopez",
+                                            "note": "Jane runs sales at Acme, call her", "consent_method": "other",
+                                            "consent_note": "she said yes at lunch"}}
+
+    changes = anonymized_card(card, jane, "E1", AT)
+
+    assert changes.sets["introduction"] == {"referred_by": "maria-lopez", "partner_id": "maria-lopez",
+                                            "consent_method": "other"}
+
+
 def test_an_anonymized_contact_keeps_its_ids_and_manager(jane):
     contact = {"contact_id": "C1", "lead_id": "L1", "manager_id": "m-olivia", "created_at": "2026-11-25T10:00:00Z",
                "created_by": "m-olivia", "contact": {"name": "Jane Doe", "email": "jane.doe@acme-corp.com"}}

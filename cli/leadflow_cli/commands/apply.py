@@ -1,4 +1,4 @@
-"""`leadflow apply FILE [--dry-run]`: make the stack's forms, managers and logins what a
+"""`leadflow apply FILE [--dry-run]`: make the stack's forms, managers, logins and partners what a
 JSON file declares (leadflow_cli.setup_file says exactly what that means)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ DONE = {"create": "created", "update": "updated", "unchanged": "unchanged"}
 
 def register(groups: Any, common: Any) -> None:
     apply = add_command(groups, common, "apply", run=apply_file,
-                        help="create or update the forms, managers and users a JSON file declares (shaped as "
+                        help="create or update the forms, managers, users and partners a JSON file declares (shaped as "
                              "local/seed.json); applying it twice changes nothing")
     apply.add_argument("file")
     apply.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")

@@ -17,6 +17,7 @@ WELL_KNOWN = (
 SOURCE_FIELDS = (
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid",
     "referrer", "landing_page", "ad_lead_id",
+    "ref",  # a referral partner's code (leadflow.referrals): `?ref=<code>` kept by leadflow.js
 )
 # Firmographics kept with the submission for scoring, beside the contact card.
 PROFILE_FIELDS = ("company_size", "industry", "budget", "timeline")
@@ -45,6 +46,10 @@ ALIASES: dict[str, str] = {
                     "consent"),
     **dict.fromkeys(("referer", "document_referrer"), "referrer"),
     **dict.fromkeys(("page_url", "landing_url", "page", "url", "landing"), "landing_page"),
+    # Referral codes as referral tools name them: FirstPromoter's `fpr`, PartnerStack's
+    # `ps_partner_key`, and the plain names people give a hidden field.
+    **dict.fromkeys(("referral_code", "ref_code", "refcode", "partner_code", "affiliate_code", "fpr",
+                     "ps_partner_key"), "ref"),
 }
 YES = frozenset({"on", "true", "yes", "1", "y", "si", "sí", "checked", "agree", "accepted"})
 # Fields people write on several lines (a textarea): the message and a form's own fields.

@@ -73,6 +73,9 @@ PostCap = Annotated[int, Field(ge=1, le=1_000_000, description="posts from all I
                     WHOLE_NUMBER]
 CapWindow = Annotated[int, Field(ge=10, le=3600, description="the cap's window in seconds"), WHOLE_NUMBER]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+ReferralForm = Annotated[bool, Field(description="a partner fills it in for someone they refer: their code or email "
+                                     "(`referred_by`), a note (`introduction`), how the person agreed to be contacted "
+                                     "(`consent_method`; README \"Referrals and partners\")")]
 
 # A new form's settings default to FormConfig's, read from it so the two cannot differ.
 _DEFAULTS = FormConfig(form_id="defaults", name="defaults")
@@ -114,6 +117,7 @@ class NewForm(BaseModel):
     autoresponder_subject: ShortText | None = None
     field_map: FieldMapping = Field(default_factory=dict)
     google_ads_key: GoogleAdsKey | None = None
+    referral_form: ReferralForm = _DEFAULTS.referral_form
 
 
 class FormChanges(BaseModel):
@@ -150,6 +154,7 @@ class FormChanges(BaseModel):
     autoresponder_subject: ShortText | None = NOT_SENT
     field_map: FieldMapping = NOT_SENT
     google_ads_key: GoogleAdsKey | None = NOT_SENT
+    referral_form: ReferralForm = NOT_SENT
 
     def sent(self) -> dict[str, Any]:
         """The settings the request named, as JSON values (null: to clear)."""

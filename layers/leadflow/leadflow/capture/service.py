@@ -36,7 +36,9 @@ from leadflow.capture.store import (
     Recorded,
     UsedChallenge,
 )
-from leadflow.capture.validation import build_submission, new_id, validate_form
+from leadflow.capture.validation import ValidatedForm, build_submission, new_id, validate_form
+from leadflow.referrals.attribution import PartnerCatalog, attribute
+from leadflow.referrals.introduction import introduced
 from leadflow.shared.clock import utc_now
 from leadflow.shared.hashing import PersonalDataHasher, Purpose
 from leadflow.shared.models import FormConfig, Lead, Submission
@@ -107,6 +109,9 @@ class PostedForm:
     # id of the post: its retries are one submission, and it is not limited per IP.
     fields: dict[str, str] | None = None
     sender_post_id: str | None = None
+    # `ref` in the post's query string (`.../submissions?ref=<code>`): a referral code for
+    # pages that put it in the form's action; a `ref` field in the body comes first.
+    ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,8 +170,9 @@ class CaptureService:
 
     def __init__(self, forms: FormCatalog, store: SubmissionStore, fallback: FallbackQueue | None = None,
                  clock: Callable[[], datetime] = utc_now, *, hasher: PersonalDataHasher,
-                 bots: BotCheck | None = None) -> None:
+                 bots: BotCheck | None = None, partners: PartnerCatalog | None = None) -> None:
         self.forms = forms
+        self.partners = partners  # None: codes are kept as given, no partner is looked up
         self.store = store
         self.fallback = fallback
         self.clock = clock
@@ -216,7 +222,7 @@ class CaptureService:
         cap = _form_cap(form, received_at) if form.post_cap_per_window and not used else None
         post = without_check_fields(post)
 
-        valid = validate_form(form, post)
+        valid = self._referred(validate_form(form, post), posted.ref)
         submission, lead = build_submission(form, valid, received_at, posted.client_ip)
         if _unverified(verdict, optional):
             submission = submission.model_copy(update={"unverified": True})
@@ -249,6 +255,19 @@ class CaptureService:
             if not is_transient(error):
                 raise
         return Captured(form, new_id(), None, "spam", next_url=next_url)
+
+    def _referred(self, valid: ValidatedForm, query_ref: str | None) -> ValidatedForm:
+        """The post's partner: from its referral form's introduction, else from its `ref`
+        (body, then query string). Only a post with a code reads a partner (cached)."""
+        source = valid.source
+        if query_ref and not source.ref:
+            source = source.model_copy(update={"ref": query_ref[:2000]})
+        if valid.introduction is not None:
+            source, introduction = introduced(source, valid.introduction, self.partners)
+            return valid.model_copy(update={"source": source, "introduction": introduction})
+        if not source.ref:
+            return valid
+        return valid.model_copy(update={"source": attribute(source, self.partners)})
 
     def _client_key(self, client_ip: str | None) -> str | None:
         """A client's IP as a rate-limit key: keyed-hashed, so counters hold no personal

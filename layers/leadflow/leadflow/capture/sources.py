@@ -17,8 +17,10 @@ MEDIUM_KINDS: dict[str, ChannelKind] = {
 
 
 def channel_of(source: Source) -> ChannelKind:
-    """Seeds, nets or spears: the UTM medium decides; an ad click id or a bare referrer
-    means inbound."""
+    """Seeds, nets or spears: a partner's code (`ref`) means a referral; else the UTM
+    medium decides; an ad click id or a bare referrer means inbound."""
+    if source.ref or source.partner_id:
+        return ChannelKind.REFERRAL
     if source.utm_medium:
         return MEDIUM_KINDS.get(source.utm_medium.strip().lower(), ChannelKind.UNKNOWN)
     if source.gclid or source.fbclid:  # an ad click without UTM tags

@@ -14,8 +14,9 @@ from leadflow.capture.errors import CaptureError
 from leadflow.capture.fields import PROFILE_FIELDS, SOURCE_FIELDS, WELL_KNOWN, YES, FormPost, field_key
 from leadflow.capture.messages import message
 from leadflow.capture.sources import channel_of
+from leadflow.referrals.introduction import INTRODUCTION_FIELDS, read_introduction
 from leadflow.shared.http import FieldError
-from leadflow.shared.models import Consent, ContactCard, FormConfig, Lead, Source, Submission
+from leadflow.shared.models import Consent, ContactCard, FormConfig, Introduction, Lead, Source, Submission
 
 MAX_CUSTOM_FIELDS = 30
 MAX_FIELD_NAME_CHARS = 100
@@ -31,6 +32,8 @@ class ValidatedForm(BaseModel):
     extra: dict[str, str]
     source: Source
     consent_given: bool | None  # None: the form did not ask
+    # A referral form's introduction, its partner not yet looked up (leadflow.referrals).
+    introduction: Introduction | None = None
 
 
 def validate_form(form: FormConfig, fields: dict[str, str] | FormPost) -> ValidatedForm:
@@ -66,7 +69,16 @@ def validate_form(form: FormConfig, fields: dict[str, str] | FormPost) -> Valida
         elif not value.get(key) and not (key == "name" and name):
             refuse(key, "field_required")
 
-    custom = {k: v for k, v in value.items() if k not in WELL_KNOWN and k not in SOURCE_FIELDS and v}
+    # The visit's referral code: the `ref` field (or an alias), or a hidden `_ref`.
+    ref = value.get("ref") or post.hidden.get("_ref") or None
+    introduction = None
+    if form.referral_form:
+        introduction, problems = read_introduction(value, ref)
+        for field, code in problems:
+            refuse(field, code)
+
+    custom = {k: v for k, v in value.items() if k not in WELL_KNOWN and k not in SOURCE_FIELDS and v
+              and not (form.referral_form and k in INTRODUCTION_FIELDS)}
     if form.keep_custom_fields and len(custom) > MAX_CUSTOM_FIELDS:
         refuse("body", "too_many_fields")
     if errors:
@@ -76,6 +88,8 @@ def validate_form(form: FormConfig, fields: dict[str, str] | FormPost) -> Valida
         if form.keep_custom_fields else {}
     extra.update({k: value[k][:MAX_VALUE_CHARS] for k in PROFILE_FIELDS if value.get(k)})
     source = Source(form_id=form.form_id, **{k: value[k][:2000] for k in SOURCE_FIELDS if value.get(k)})
+    if ref and not source.ref:
+        source.ref = ref[:2000]
     source.channel = channel_of(source)
     country = (value.get("country") or None) and value["country"][:100]
     # A form that asks no country still knows the phone's: kept on the lead, marked as derived.
@@ -92,6 +106,7 @@ def validate_form(form: FormConfig, fields: dict[str, str] | FormPost) -> Valida
         extra=extra,
         source=source,
         consent_given=consent_given,
+        introduction=introduction,
     )
 
 
@@ -133,5 +148,6 @@ def build_submission(form: FormConfig, valid: ValidatedForm, received_at: dateti
         fields=valid.extra, source=valid.source, language=form.language, consent=consent,
         scoring_profile=form.scoring_profile,
         autoresponder=form.autoresponder and valid.contact.email is not None,
+        introduction=valid.introduction,
     )
     return submission, Lead.first_seen_in(submission)

@@ -34,6 +34,7 @@ SOURCE_URL_FIELDS = ("referrer", "landing_page")
 # What the card no longer needs once the person is gone (typed by them).
 # Its speed-to-lead clock goes too (GSI3): an erased person is nobody to call back.
 DROPPED_CARD_FIELDS = ("latest_interest", "GSI3PK", "GSI3SK")
+INTRODUCTION_TEXT = ("note", "consent_note")  # a referral form's free text about the person
 # Phone-like runs of text: digits with the separators people type between them.
 _PHONE_RUN = re.compile(r"[\d\s().\-+/]{6,}")
 _MIN_NATIONAL_DIGITS = 6
@@ -196,6 +197,11 @@ def anonymized_card(card: dict[str, Any], person: Person, erasure_id: str, at: d
     sets: dict[str, Any] = {"contact": {"name": ERASED_NAME}, "erased_at": json_time(at), "erasure_id": erasure_id}
     if isinstance(card.get("source"), dict):
         sets["source"] = anonymized_source(card["source"], person)
+    if isinstance(card.get("introduction"), dict):
+        # A partner's words about the person go; who referred them, and how consent was
+        # obtained, stay for the partner reports (the partner is not the erased person).
+        sets["introduction"] = scrub({k: v for k, v in card["introduction"].items() if k not in INTRODUCTION_TEXT},
+                                     person)
     return _anonymized(card, person, sets, DROPPED_CARD_FIELDS)
 
 

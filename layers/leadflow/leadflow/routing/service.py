@@ -26,9 +26,11 @@ from leadflow.shared.events import (
     LEAD_ASSIGNED,
     LEAD_SCORED,
     LEAD_UNASSIGNED,
+    REFERRAL_RECEIVED,
     LeadAssigned,
     LeadScored,
     LeadUnassigned,
+    ReferralReceived,
     ReportedAs,
     TemperatureChange,
 )
@@ -336,6 +338,20 @@ def _replay(submission: Submission, store: ScoringStore, publisher: EventPublish
     return Routed(scored=routed.scored, assignment=routed.assignment, replayed=True)
 
 
+def _referral(submission: Submission) -> list[tuple[str, ReferralReceived]]:
+    """`Referral Received` for a new lead whose first touch carries a partner's code (a
+    link, or a referral form), in the same PutEvents call as its score: partners hear of
+    it (Part B's emails), CRMs credit them. Ids and the code only: never the person's
+    contact, never the partner's email."""
+    source = submission.source
+    if not submission.is_new_lead or not source.ref:
+        return []
+    return [(REFERRAL_RECEIVED, ReferralReceived(
+        lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
+        form_id=submission.form_id, ref=source.ref, partner_id=source.partner_id, group_id=source.partner_group,
+        flag=source.partner_flag, introduced=submission.introduction is not None))]
+
+
 def _announce(submission: Submission, score: Score, previous_points: int | None,
               previous_temperature: Temperature | None, manager_id: str | None, released_manager_id: str | None,
               publisher: EventPublisher, attempts: int, noted_until: datetime | None = None) -> Routed:
@@ -364,7 +380,7 @@ def _announce(submission: Submission, score: Score, previous_points: int | None,
             is_new_lead=submission.is_new_lead, previous_temperature=previous_temperature,
             imported=submission.import_id is not None, import_id=submission.import_id, noted_until=noted_until,
         )
-        publisher.publish_all([(LEAD_SCORED, scored), (LEAD_ASSIGNED, assignment)])
+        publisher.publish_all([(LEAD_SCORED, scored), (LEAD_ASSIGNED, assignment), *_referral(submission)])
     else:
         assignment = LeadUnassigned(
             lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
@@ -373,5 +389,5 @@ def _announce(submission: Submission, score: Score, previous_points: int | None,
             released_manager_id=released_manager_id,
             imported=submission.import_id is not None, import_id=submission.import_id,
         )
-        publisher.publish_all([(LEAD_SCORED, scored), (LEAD_UNASSIGNED, assignment)])
+        publisher.publish_all([(LEAD_SCORED, scored), (LEAD_UNASSIGNED, assignment), *_referral(submission)])
     return Routed(scored=scored, assignment=assignment, attempts=attempts)

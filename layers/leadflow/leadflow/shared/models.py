@@ -135,6 +135,10 @@ class FormConfig(BaseModel):
     post_cap_per_window: int | None = Field(default=None, ge=1)
     post_cap_window_seconds: int = Field(default=60, ge=10, le=3600)
     proof_when_capped: bool = False
+    # A referral form (leadflow.referrals.introduction): a partner fills it in for someone
+    # they refer, giving their own code or email, a note and how the person agreed to be
+    # contacted; the lead records the introduction and its channel is `referral`.
+    referral_form: bool = False
 
 
 class PartnerKind(StrEnum):
@@ -260,6 +264,24 @@ class Consent(BaseModel):
     ip: str | None = None
 
 
+# How a referred person agreed to be contacted, as the partner who introduced them says
+# (a referral form's `consent_method`): a fixed list reports can count, plus free text.
+ConsentMethod = Literal["asked_in_person", "asked_in_writing", "asked_by_phone", "person_asked_us", "other"]
+
+
+class Introduction(BaseModel):
+    """A warm introduction: a partner referred this person through a referral form.
+    `referred_by` is what the partner typed (their code, or their email: personal data,
+    kept on the lead like its contact, never in logs or events); `partner_id` the
+    partner it names, None when no partner has it (the source's `partner_flag` says so)."""
+
+    referred_by: str
+    partner_id: str | None = None
+    note: str | None = None  # the introduction, in the partner's words
+    consent_method: ConsentMethod
+    consent_note: str | None = None
+
+
 class Submission(BaseModel):
     """One form post, attached to exactly one lead."""
 
@@ -292,6 +314,8 @@ class Submission(BaseModel):
     # The form's bot check could not be made (Turnstile unreachable): kept as a lead,
     # flagged for a person to look at. None on every other submission.
     unverified: bool | None = None
+    # A referral form's introduction (leadflow.referrals.introduction); None otherwise.
+    introduction: Introduction | None = None
 
 
 class Lead(BaseModel):
@@ -322,6 +346,8 @@ class Lead(BaseModel):
     contact_id: str | None = None  # once converted: the CONTACT item
     converted_at: datetime | None = None
     erased_at: datetime | None = None  # the person was erased (leadflow.privacy): the card is anonymous
+    # Who introduced the person, when their first touch was a referral form.
+    introduction: Introduction | None = None
 
     @classmethod
     def first_seen_in(cls, submission: Submission) -> Lead:
@@ -329,7 +355,7 @@ class Lead(BaseModel):
         scorer takes it so without reading it)."""
         return cls(lead_id=submission.lead_id, contact=submission.contact, source=submission.source,
                    created_at=submission.received_at, last_seen_at=submission.received_at,
-                   latest_interest=submission.interest)
+                   latest_interest=submission.interest, introduction=submission.introduction)
 
 
 class AssignmentNotice(BaseModel):
