@@ -18,6 +18,7 @@ import admin_rules_routes
 import erasure_routes
 import leads_routes
 import me_routes
+import referral_routes
 import report_routes
 import spam_routes
 from aws_lambda_powertools import Logger, Metrics
@@ -50,6 +51,7 @@ app.include_router(admin_rules_routes.router)
 app.include_router(admin_queue_routes.router)
 app.include_router(admin_import_routes.router)
 app.include_router(spam_routes.router)
+app.include_router(referral_routes.router)
 
 
 @app.exception_handler(NotAuthenticated)

@@ -109,7 +109,7 @@ def test_contacting_a_lead_writes_the_status_and_its_history_and_cancels_its_rem
     assert detail_type == LEAD_STATUS_CHANGED
     assert detail == {"schema_version": "1", "lead_id": lead_id, "from_status": "assigned",
                       "to_status": "contacted", "by": manager_id, "reason": None,
-                      "at": event.at.isoformat().replace("+00:00", "Z"), "farewell": False}
+                      "at": event.at.isoformat().replace("+00:00", "Z"), "farewell": False, "partner_id": None}
 
 
 def test_a_lead_is_qualified_then_rejected_with_a_reason(stack, bus):
@@ -232,9 +232,10 @@ def test_converting_a_qualified_lead_creates_its_contact_and_keeps_its_history(s
     assert bus.received() == [
         (LEAD_STATUS_CHANGED, {"schema_version": "1", "lead_id": lead_id, "from_status": "qualified",
                                "to_status": "converted", "by": manager_id, "reason": None,
-                               "at": contact.created_at.isoformat().replace("+00:00", "Z"), "farewell": False}),
+                               "at": contact.created_at.isoformat().replace("+00:00", "Z"), "farewell": False,
+                               "partner_id": None}),
         (LEAD_CONVERTED, {"schema_version": "1", "lead_id": lead_id, "contact_id": contact.contact_id,
-                          "at": contact.created_at.isoformat().replace("+00:00", "Z")}),
+                          "at": contact.created_at.isoformat().replace("+00:00", "Z"), "partner_id": None}),
     ]
     # AND a lead is converted once
     with pytest.raises(TransitionNotAllowed):

@@ -14,6 +14,7 @@ from leadflow_cli.commands import (
     leads,
     managers,
     offboard,
+    referrals,
     report,
     rules,
     spam,
@@ -22,4 +23,4 @@ from leadflow_cli.commands import (
 )
 
 GROUPS: tuple[ModuleType, ...] = (forms, managers, offboard, users, apply, imports, leads, unassigned, rules, report,
-                                  erase, spam)
+                                  erase, spam, referrals)
