@@ -52,6 +52,7 @@ def get_report(
             responses={200: {"description": "the cost as stored"},
                        400: error_response({"invalid_period": None, "invalid_channel": "a name that is empty once "
                                             "cleaned", "unknown_partner": "no partner has the code",
+                                            "channel_or_partner": "neither or both named",
                                             INVALID_REQUEST: None}),
                        **ADMINS_ONLY})
 def put_channel_cost(cost: ChannelCostInput) -> ChannelCost:

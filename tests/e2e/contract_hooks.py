@@ -39,7 +39,8 @@ DOCUMENT_ENV = "LEADFLOW_CONTRACT_DOCUMENT"
 ID_PARAMETERS = {"lead_id": re.compile(r"^[A-Za-z0-9_-]{1,64}$"), "form_id": re.compile(r"^[A-Za-z0-9_-]{1,64}$"),
                  "manager_id": re.compile(r"^[A-Za-z0-9_-]{1,64}$"),
                  "user_id": re.compile(r"^[A-Za-z0-9_-]{1,128}$"), "import_id": re.compile(r"^[0-9a-f]{32}$"),
-                 "spam_id": re.compile(r"^[A-Za-z0-9_-]{1,400}$")}
+                 "spam_id": re.compile(r"^[A-Za-z0-9_-]{1,400}$"),
+                 "partner_id": re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")}
 INVALID_REQUEST = "invalid_request"
 
 

@@ -74,7 +74,7 @@ def document_operations() -> set[str]:
 
 # Operations only admins may use: a manager's every valid request is 403 `admins_only`.
 # The admin API is all of /admin.
-ADMIN_ONLY = {"GET /reports", "PUT /reports/costs", "POST /erasures",
+ADMIN_ONLY = {"GET /reports", "PUT /reports/costs", "POST /erasures", "GET /reports/partners",
               *(operation for operation in document_operations() if operation.split(" ", 1)[1].startswith("/admin/"))}
 
 
@@ -185,7 +185,9 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
         b"Name,Email\nContract Import,contract.import@acme-corp.com\n").decode()}).encode(), headers)
     assert started.status == 202, started.text
     import_id = started.json()["import_id"]
+    partner_id = seed_partner(http)
     return {**caught_as_spam(http, admin),
+            "POST /partners/{partner_id}/given": [partner_id], "GET /partners/{partner_id}/given": [partner_id],
             "GET /admin/imports/{import_id}": [import_id], "POST /admin/imports/{import_id}/resume": [import_id],
             "GET /admin/forms/{form_id}": ["demo"], "PATCH /admin/forms/{form_id}": ["contract-patch"],
             "POST /admin/forms/{form_id}/disable": ["contract-off"],
@@ -195,6 +197,25 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
             "DELETE /admin/users/{user_id}/admin": [user_ids["layla@sales.example.com"]],
             "POST /admin/unassigned/{lead_id}/assign": queued,
             "POST /admin/managers/{manager_id}/offboard": ["m-contract-leaving"]}
+
+
+def seed_partner(http: HttpClient) -> str:
+    """A referral partner for `/partners/{partner_id}/given`, written into the stack's
+    table as the partners' admin stores one (PARTNER item, listed in GSI1)."""
+    import boto3
+
+    from leadflow.shared.models import Partner, PartnerKind
+    from leadflow.storage import keys
+    from leadflow.storage.codec import to_item
+
+    described = http.request("GET", "/_local/stack.json").json()
+    partner = Partner(partner_id="bni-downtown", name="BNI Downtown", kind=PartnerKind.GROUP, loop_emails=False)
+    boto3.client("dynamodb", endpoint_url=described["aws_endpoint"], region_name=described["region"],
+                 aws_access_key_id="testing", aws_secret_access_key="testing").put_item(  # noqa: S106 - moto's
+        TableName=described["outputs"]["TableName"],
+        Item=to_item({**keys.partner_key(partner.partner_id), **keys.partner_listing_keys(partner.partner_id)},
+                     "partner", partner))
+    return partner.partner_id
 
 
 def caught_as_spam(http: HttpClient, admin: str) -> dict[str, list[str]]:

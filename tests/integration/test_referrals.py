@@ -290,7 +290,7 @@ def test_a_groups_monthly_fee_gives_the_cost_per_converted_referral(stack):
 
     assert entered.status == 200 and entered.json["partner"] == "bni-downtown"
     assert unknown.status == 400 and unknown.code == "unknown_partner"
-    assert both.status == 400 and both.code == "invalid_request"
+    assert both.status == 400 and both.code == "channel_or_partner"
     [group] = partner_report(stack).json["groups"]
     assert group["cost"] == {"amount": "300.00", "currency": "EUR"}
     assert group["cost_per_converted"] == {"amount": "300.00", "currency": "EUR"}

@@ -8,14 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from leadflow.notification.render import render_partner_email
 from leadflow.referrals import loop
 from leadflow.referrals.records import PartnerCost, ReferralTally
 from leadflow.referrals.report import count_referrals, flagged, partner_costs_for
-from leadflow.reporting.costs import ChannelCostInput, Money
-from leadflow.reporting.periods import parse_period
+from leadflow.reporting.costs import ChannelCostInput, Money, enter_channel_cost
+from leadflow.reporting.periods import InvalidReportQuery, parse_period
 from leadflow.shared.events import LeadStatusChanged
 from leadflow.shared.models import ContactCard, Lead, LeadStatus, Partner, Source
 
@@ -144,5 +143,7 @@ def test_a_cost_names_a_channel_or_a_partner():
                                              "currency": "eur"})
     assert entry.partner == "bni-downtown" and entry.channel is None and entry.currency == "EUR"
     for wrong in ({}, {"channel": "google", "partner": "bni"}):
-        with pytest.raises(ValidationError):
-            ChannelCostInput.model_validate({"month": "2026-11", "amount": "1.00", "currency": "EUR", **wrong})
+        entry = ChannelCostInput.model_validate({"month": "2026-11", "amount": "1.00", "currency": "EUR", **wrong})
+        with pytest.raises(InvalidReportQuery) as refused:
+            enter_channel_cost(None, entry, by="admin", now=T0)  # type: ignore[arg-type] - refused before any write
+        assert refused.value.code == "channel_or_partner"

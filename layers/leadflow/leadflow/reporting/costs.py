@@ -17,7 +17,6 @@ from pydantic import (
     Field,
     WithJsonSchema,
     field_validator,
-    model_validator,
 )
 
 from leadflow.reporting.cells import dimension_value
@@ -79,11 +78,6 @@ class ChannelCostInput(BaseModel):
     def _lower(cls, value: str | None) -> str | None:
         return value.strip().lower() if value is not None else None
 
-    @model_validator(mode="after")
-    def _one_payer(self) -> ChannelCostInput:
-        if (self.channel is None) == (self.partner is None):
-            raise ValueError("name either a `channel` or a `partner`, not both")
-        return self
 
 
 class Money(BaseModel):
@@ -116,6 +110,9 @@ def channel_cost(entry: ChannelCostInput, by: str, now: datetime) -> ChannelCost
 def enter_channel_cost(store: CostStore, entry: ChannelCostInput, by: str, now: datetime,
                        partner_exists: Callable[[str], bool] | None = None) -> ChannelCost:
     """Store (or replace) a channel's, or a referral partner's, cost for a month."""
+    # One payer per figure: a rule the document cannot say, so a refusal of its own (400).
+    if (entry.channel is None) == (entry.partner is None):
+        raise InvalidReportQuery("channel_or_partner", "name either a `channel` or a `partner`, not both")
     if entry.partner is not None:
         if partner_exists is not None and not partner_exists(entry.partner):
             raise InvalidReportQuery("unknown_partner", f"no partner has the code {entry.partner}")
