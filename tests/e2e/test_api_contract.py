@@ -201,21 +201,19 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
 
 def seed_partner(http: HttpClient) -> str:
     """A referral partner for `/partners/{partner_id}/given`, written into the stack's
-    table as the partners' admin stores one (PARTNER item, listed in GSI1)."""
+    table as the partners' admin stores one (a PARTNER item, listed in GSI1). In plain
+    wire format: this runs in the background job, whose imports are not the worktree's."""
     import boto3
 
-    from leadflow.shared.models import Partner, PartnerKind
-    from leadflow.storage import keys
-    from leadflow.storage.codec import to_item
-
     described = http.request("GET", "/_local/stack.json").json()
-    partner = Partner(partner_id="bni-downtown", name="BNI Downtown", kind=PartnerKind.GROUP, loop_emails=False)
+    item = {"PK": "PARTNER#bni-downtown", "SK": "PARTNER", "GSI1PK": "PARTNERS", "GSI1SK": "bni-downtown",
+            "item_type": "partner", "partner_id": "bni-downtown", "name": "BNI Downtown", "kind": "group",
+            "language": "en", "active": True, "loop_emails": False}
     boto3.client("dynamodb", endpoint_url=described["aws_endpoint"], region_name=described["region"],
                  aws_access_key_id="testing", aws_secret_access_key="testing").put_item(  # noqa: S106 - moto's
         TableName=described["outputs"]["TableName"],
-        Item=to_item({**keys.partner_key(partner.partner_id), **keys.partner_listing_keys(partner.partner_id)},
-                     "partner", partner))
-    return partner.partner_id
+        Item={k: {"BOOL": v} if isinstance(v, bool) else {"S": v} for k, v in item.items()})
+    return "bni-downtown"
 
 
 def caught_as_spam(http: HttpClient, admin: str) -> dict[str, list[str]]:
