@@ -107,6 +107,32 @@ def test_status_and_conversion_events_carry_the_referring_partner(stack, bus):
     assert "Jane" not in json.dumps(events) and "acme-corp" not in json.dumps(events)
 
 
+def test_a_referred_lead_brought_back_on_its_follow_up_day_still_names_its_partner(stack, bus):
+    from leadflow.lifecycle.clocks import ReminderClocks
+    from leadflow.lifecycle.schedules import Reminders, ReminderTarget
+    from leadflow.storage.table import Table
+
+    put_partner(stack, "maria-lopez")
+    lead_id = referred_lead(stack, "maria-lopez")
+    lifecycle = stores_of(stack).lifecycle
+    manager_id = lifecycle.get_lead(lead_id).manager_id
+    arn = next(a for a, lid in stack.function_arns.items() if lid == "RemindFunction")
+    reminders = Reminders(ReminderTarget(stack.schedule_group(), arn,
+                                         f"arn:aws:iam::{stack.account_id}:role/leadflow-scheduler"),
+                          ReminderClocks(Table(stack.table_name(), stack.client("dynamodb"))), stack.client("scheduler"))
+    follow_up_on = (datetime.now(timezone.utc) + timedelta(days=3)).date()
+    change_status(lifecycle, publisher(stack), lead_id, S.POSTPONED, by=manager_id, follow_up_on=follow_up_on,
+                  reminders=reminders)
+    bus()
+
+    # WHEN its day comes and the schedule gives it back to its manager
+    assert stack.pump_schedules(now=datetime(follow_up_on.year, follow_up_on.month, follow_up_on.day, 8, 1,
+                                             tzinfo=timezone.utc)) == 1
+
+    returned = [e["detail"] for e in bus() if e["detail-type"] == LEAD_STATUS_CHANGED]
+    assert [(d["to_status"], d["by"], d["partner_id"]) for d in returned] == [("assigned", "system", "maria-lopez")]
+
+
 # -- closing the loop -----------------------------------------------------------------------------------------
 
 
