@@ -19,6 +19,7 @@ import erasure_routes
 import leads_routes
 import me_routes
 import partner_routes
+import referral_routes
 import report_routes
 import spam_routes
 from aws_lambda_powertools import Logger, Metrics
@@ -52,6 +53,7 @@ app.include_router(admin_queue_routes.router)
 app.include_router(admin_import_routes.router)
 app.include_router(spam_routes.router)
 app.include_router(partner_routes.router)
+app.include_router(referral_routes.router)
 
 
 @app.exception_handler(NotAuthenticated)

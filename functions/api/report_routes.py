@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from api_context import caller, reports, settings
+from api_context import caller, reports, settings, table
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from leadflow.referrals.store import PartnerStore
 from leadflow.reporting.costs import ChannelCost, ChannelCostInput, enter_channel_cost
 from leadflow.reporting.periods import InvalidReportQuery
 from leadflow.reporting.reports import Report, read_report
@@ -47,12 +48,15 @@ def get_report(
     return read_report(reports, period, by, today=utc_now().date(), sla=settings.sla())
 
 
-@router.put("/reports/costs", summary="Enter (or replace) a channel's cost for a month",
+@router.put("/reports/costs", summary="Enter (or replace) a channel's, or a referral partner's, cost for a month",
             responses={200: {"description": "the cost as stored"},
                        400: error_response({"invalid_period": None, "invalid_channel": "a name that is empty once "
-                                            "cleaned", INVALID_REQUEST: None}),
+                                            "cleaned", "unknown_partner": "no partner has the code",
+                                            "channel_or_partner": "neither or both named",
+                                            INVALID_REQUEST: None}),
                        **ADMINS_ONLY})
 def put_channel_cost(cost: ChannelCostInput) -> ChannelCost:
     who = caller(router)
     require_admin(who)
-    return enter_channel_cost(reports, cost, by=who.actor, now=utc_now())
+    return enter_channel_cost(reports, cost, by=who.actor, now=utc_now(),
+                              partner_exists=lambda code: PartnerStore(table).get(code) is not None)

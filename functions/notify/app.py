@@ -2,7 +2,9 @@
 signed action links (and the speed-to-lead reminder, and the hot-lead topic);
 `Lead Scored` → the visitor's thank-you when their form has the autoresponder on;
 `Lead Status Changed` with `farewell` → the rejected lead's goodbye and questionnaire;
-SES's `Email Bounced` / `Email Complaint Received` for a manager → their address marked."""
+SES's `Email Bounced` / `Email Complaint Received` for a manager → their address marked;
+`Referral Received`, the first `Lead Status Changed` to contacted and `Lead Converted`
+of a referred lead → the partner hears of it (leadflow.referrals.loop)."""
 # ruff: noqa: E402 (the imports follow the collector's pause)
 
 from leadflow.shared import coldstart
@@ -28,14 +30,19 @@ from leadflow.notification.hot_leads import HotLeadAlerts
 from leadflow.notification.mailer import Mailer, MailRejected
 from leadflow.notification.manager_email import FollowUp, notify_manager
 from leadflow.notification.store import EmailDone, NotificationStore
+from leadflow.referrals import loop
 from leadflow.shared import aws, tracing
 from leadflow.shared.events import (
     LEAD_ASSIGNED,
+    LEAD_CONVERTED,
     LEAD_SCORED,
     LEAD_STATUS_CHANGED,
+    REFERRAL_RECEIVED,
     LeadAssigned,
+    LeadConverted,
     LeadScored,
     LeadStatusChanged,
+    ReferralReceived,
 )
 from leadflow.shared.hashing import PersonalDataHasher
 from leadflow.shared.idempotency import once_per, records
@@ -62,6 +69,7 @@ follow_up = FollowUp(
 # one farewell per lead (a rejected lead stays rejected; kept longer than any redrive).
 per_submission = once_per("submission_id", days=7)
 per_lead = once_per("lead_id", days=30)
+partner_news = loop.PartnerNews(table)
 
 
 @tracer.capture_method
@@ -104,6 +112,44 @@ def send_farewell_email(changed: LeadStatusChanged) -> dict:
     if outcome == "sent":
         count("FarewellSent")
     return {"outcome": outcome}
+
+
+def told_partner(moment: str, lead_id: str, outcome: str) -> dict:
+    # Ids only: the partner's address and the lead's name stay out of the logs.
+    logger.info("partner loop", extra={"lead_id": lead_id, "moment": moment, "outcome": outcome})
+    if outcome == "sent":
+        count("PartnerLoopSent")
+    return {"outcome": outcome}
+
+
+# Each moment once per lead: a lead is received, first contacted and converted once.
+@idempotent_function(data_keyword_argument="received", persistence_store=records(settings.table_name, "loop-received"),
+                     config=per_lead)
+@tracer.capture_method
+def tell_partner_received(received: ReferralReceived) -> dict:
+    return told_partner("received", received.lead_id, loop.referral_received(received, partner_news, mailer))
+
+
+@idempotent_function(data_keyword_argument="changed", persistence_store=records(settings.table_name, "loop-contacted"),
+                     config=per_lead)
+@tracer.capture_method
+def tell_partner_contacted(changed: LeadStatusChanged) -> dict:
+    return told_partner("contacted", changed.lead_id, loop.first_contacted(changed, partner_news, mailer))
+
+
+@idempotent_function(data_keyword_argument="converted",
+                     persistence_store=records(settings.table_name, "loop-converted"), config=per_lead)
+@tracer.capture_method
+def tell_partner_converted(converted: LeadConverted) -> dict:
+    return told_partner("converted", converted.lead_id, loop.became_customer(converted, partner_news, mailer))
+
+
+def status_changed(changed: LeadStatusChanged) -> dict:
+    """A farewell (a rejection that says goodbye), or a referred lead's first contact:
+    the template's rules deliver only these two."""
+    if changed.farewell:
+        return send_farewell_email(changed=changed)
+    return tell_partner_contacted(changed=changed)
 
 
 @tracer.capture_method
@@ -159,8 +205,12 @@ ROUTES: dict[str, Route] = {
                     park_rejected),
     LEAD_SCORED: (LeadScored.model_validate, lambda detail: send_thank_you(scored=detail),
                   visitor_refused("thank-you")),
-    LEAD_STATUS_CHANGED: (LeadStatusChanged.model_validate, lambda detail: send_farewell_email(changed=detail),
-                          visitor_refused("farewell")),
+    LEAD_STATUS_CHANGED: (LeadStatusChanged.model_validate, status_changed, visitor_refused("farewell or partner")),
+    # A partner's address SES refuses (the sandbox) is worth a warning, not a dead letter.
+    REFERRAL_RECEIVED: (ReferralReceived.model_validate, lambda detail: tell_partner_received(received=detail),
+                        visitor_refused("partner")),
+    LEAD_CONVERTED: (LeadConverted.model_validate, lambda detail: tell_partner_converted(converted=detail),
+                     visitor_refused("partner")),
     EMAIL_BOUNCED: (MailFeedback.model_validate, mark_manager_unreachable, never_refused),
     EMAIL_COMPLAINT: (MailFeedback.model_validate, mark_manager_unreachable, never_refused),
 }

@@ -74,7 +74,7 @@ def document_operations() -> set[str]:
 
 # Operations only admins may use: a manager's every valid request is 403 `admins_only`.
 # The admin API is all of /admin.
-ADMIN_ONLY = {"GET /reports", "PUT /reports/costs", "POST /erasures",
+ADMIN_ONLY = {"GET /reports", "PUT /reports/costs", "POST /erasures", "GET /reports/partners",
               *(operation for operation in document_operations() if operation.split(" ", 1)[1].startswith("/admin/"))}
 
 
@@ -188,7 +188,9 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
         b"Name,Email\nContract Import,contract.import@acme-corp.com\n").decode()}).encode(), headers)
     assert started.status == 202, started.text
     import_id = started.json()["import_id"]
+    partner_id = seed_partner(http)
     return {**caught_as_spam(http, admin),
+            "POST /partners/{partner_id}/given": [partner_id], "GET /partners/{partner_id}/given": [partner_id],
             "GET /admin/imports/{import_id}": [import_id], "POST /admin/imports/{import_id}/resume": [import_id],
             "GET /admin/forms/{form_id}": ["demo"], "PATCH /admin/forms/{form_id}": ["contract-patch"],
             "POST /admin/forms/{form_id}/disable": ["contract-off"],
@@ -202,6 +204,23 @@ def seed_admin_pools(http: HttpClient, admin: str) -> dict[str, list[str]]:
             "PATCH /admin/partners/{partner_id}": ["contract-partner"],
             "POST /admin/partners/{partner_id}/deactivate": ["contract-partner-off"],
             "POST /admin/partners/{partner_id}/activate": ["contract-partner-on"]}
+
+
+def seed_partner(http: HttpClient) -> str:
+    """A referral partner for `/partners/{partner_id}/given`, written into the stack's
+    table as the partners' admin stores one (a PARTNER item, listed in GSI1). In plain
+    wire format: this runs in the background job, whose imports are not the worktree's."""
+    import boto3
+
+    described = http.request("GET", "/_local/stack.json").json()
+    item = {"PK": "PARTNER#bni-downtown", "SK": "PARTNER", "GSI1PK": "PARTNERS", "GSI1SK": "bni-downtown",
+            "item_type": "partner", "partner_id": "bni-downtown", "name": "BNI Downtown", "kind": "group",
+            "language": "en", "active": True, "loop_emails": False}
+    boto3.client("dynamodb", endpoint_url=described["aws_endpoint"], region_name=described["region"],
+                 aws_access_key_id="testing", aws_secret_access_key="testing").put_item(  # noqa: S106 - moto's
+        TableName=described["outputs"]["TableName"],
+        Item={k: {"BOOL": v} if isinstance(v, bool) else {"S": v} for k, v in item.items()})
+    return "bni-downtown"
 
 
 def caught_as_spam(http: HttpClient, admin: str) -> dict[str, list[str]]:

@@ -4,7 +4,8 @@ UTM parameters through the real pipeline, some converted through the API; an adm
 reads which channel brought the customers and at what cost per customer, enters that
 channel's cost on the page, and every number of the page's tables equals GET /reports's
 for the same period; charts drawn, under the console's CSP; Arabic right to left; a
-phone; axe-core on each."""
+phone; axe-core on each. And the Partners page (issue 18): what each referral partner
+and lead group brought, a referral given back and a group's fee recorded on it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -280,3 +281,132 @@ def _is_problem(message: ConsoleMessage) -> bool:
     if message.location.get("url", "").endswith("/favicon.ico"):
         return False
     return message.type == "error" or "Content Security Policy" in message.text
+
+
+# -- the Partners page (issue 18): what each referral partner brings ----------------------------------------------
+
+
+def referral_events(stack: RunningStack, http: HttpClient, token: str) -> None:
+    """Partners written as the partners' admin stores them, and the events the scorer and
+    the lifecycle publish for their referrals, put on the stack's bus: the report
+    function keeps the tallies the page reads (ids only; these leads are not stored)."""
+    import boto3
+
+    described = http.request("GET", "/_local/stack.json").json()
+
+    def aws(service: str) -> Any:
+        return boto3.client(service, endpoint_url=described["aws_endpoint"], region_name=described["region"],
+                            aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106 - moto's
+
+    for partner_id, name, kind, group in (("bni-downtown", "BNI Downtown", "group", None),
+                                          ("maria-lopez", "María López", "member", "bni-downtown"),
+                                          ("joe-quota", "Joe Quota", "member", "bni-downtown")):
+        item = {"PK": f"PARTNER#{partner_id}", "SK": "PARTNER", "GSI1PK": "PARTNERS", "GSI1SK": partner_id,
+                "item_type": "partner", "partner_id": partner_id, "name": name, "kind": kind, "language": "en",
+                "active": True, "loop_emails": False, **({"group_id": group} if group else {})}
+        aws("dynamodb").put_item(TableName=described["outputs"]["TableName"], Item={
+            k: {"BOOL": v} if isinstance(v, bool) else {"S": v} for k, v in item.items()})
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    stamp = now.isoformat().replace("+00:00", "Z")
+
+    def later(minutes: int) -> str:
+        return (now + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+    def received(lead_id: str, partner_id: str | None, group: str | None, ref: str | None = None) -> dict[str, Any]:
+        return {"schema_version": "1", "lead_id": lead_id, "submission_id": f"s-{lead_id}", "received_at": stamp,
+                "form_id": "demo", "ref": ref or partner_id, "partner_id": partner_id, "group_id": group,
+                "flag": None if partner_id else "unknown", "introduced": False}
+
+    def moved(lead_id: str, to_status: str, at: str) -> dict[str, Any]:
+        return {"schema_version": "1", "lead_id": lead_id, "from_status": "assigned", "to_status": to_status,
+                "by": "m-olivia", "reason": None, "at": at, "farewell": False, "partner_id": "maria-lopez"}
+
+    details: list[tuple[str, dict[str, Any]]] = [
+        ("Referral Received", received("ref-m1", "maria-lopez", "bni-downtown")),
+        ("Referral Received", received("ref-m2", "maria-lopez", "bni-downtown")),
+        *(("Referral Received", received(f"ref-j{n}", "joe-quota", "bni-downtown")) for n in range(5)),
+        ("Referral Received", received("ref-u1", None, None, ref="bni-dwntown")),
+    ]
+    moves = [("Lead Status Changed", moved("ref-m1", "contacted", later(30))),
+             ("Lead Status Changed", moved("ref-m1", "qualified", later(600))),
+             ("Lead Status Changed", moved("ref-m2", "contacted", later(90))),
+             ("Lead Converted", {"schema_version": "1", "lead_id": "ref-m1", "contact_id": "c-ref-m1", "at": later(900),
+                                 "partner_id": "maria-lopez"})]
+    bus = f"{described['stack_name']}-leads"
+    for batch in (details[:5], details[5:], moves):
+        aws("events").put_events(Entries=[{"EventBusName": bus, "Source": "leadflow", "DetailType": detail_type,
+                                           "Detail": json.dumps(detail)} for detail_type, detail in batch])
+    wait_until("the referrals tallied", lambda: _tallied(api(http, token, "GET", "/reports/partners")), stack)
+
+
+def _tallied(report: dict[str, Any]) -> bool:
+    rows = {p["partner_id"]: p for p in report["partners"]}
+    return sum(p["received"] for p in rows.values()) == 7 and rows.get("maria-lopez", {}).get("converted") == 1 \
+        and rows["maria-lopez"]["contacted"] == 2 and bool(report["unknown_codes"])
+
+
+def partner_cells(page: Page, partner_id: str) -> list[str]:
+    return cells(page.get_by_role("table", name="Referrals per partner").locator(f'tbody tr[data-value="{partner_id}"]'))
+
+
+def test_an_admin_sees_what_each_partner_brings_records_a_referral_given_and_a_groups_fee(
+        page: Page, stack: RunningStack, http_client: Callable[[RunningStack], HttpClient],
+        stack_id_token: Callable[[RunningStack, str | None], str]) -> None:
+    http = http_client(stack)
+    token = stack_id_token(stack, None)
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if _is_problem(message) else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    # GIVEN a lead group with two members: Maria's two referrals were called (after 30 and
+    # 90 minutes), one became a customer; Joe's five went nowhere; one code nobody has
+    referral_events(stack, http, token)
+
+    # WHEN the admin opens Partners (this month)
+    open_console(page, stack.base_url, ADMIN, "/partners")
+    expect(page.get_by_role("heading", name="Partners", exact=True)).to_be_visible()
+
+    # THEN each partner's numbers are the API's, Joe is flagged, the unknown code is listed
+    expect(page.get_by_role("table", name="Referrals per partner").locator("tbody tr")).to_have_count(3)
+    assert partner_cells(page, "maria-lopez") == ["bni-downtown", "", "2", "2", "1", "1", "50%", "60 min", "—", "0"]
+    assert partner_cells(page, "joe-quota")[:3] == ["bni-downtown", "Flagged", "5"]
+    groups = page.get_by_role("table", name="Lead groups, with their members")
+    assert cells(groups.locator('tbody tr[data-value="bni-downtown"]'))[:5] == ["2", "7", "2", "1", "1"]
+    unknown = page.get_by_role("table", name="Codes no partner has")
+    expect(unknown.locator("tbody tr th")).to_have_text(["bni-dwntown"])
+    assert cells(unknown.locator("tbody tr")) == ["1"]
+
+    # WHEN they record a referral given to Maria, and the group's fee for the month
+    give = page.locator(".given-form")
+    give.get_by_label("Given to").select_option("maria-lopez")
+    give.get_by_label("What, to whom").fill("Acme's office move")
+    give.get_by_role("button", name="Record").click()
+    notice = page.locator(".partners-notice [role=status]")
+    expect(notice).to_have_text("Recorded: a referral given to maria-lopez.")
+    fee = page.locator(".fee-form")
+    expect(fee.get_by_label("Group")).to_have_value("bni-downtown")
+    fee.get_by_label("Amount").fill("300")
+    fee.get_by_role("button", name="Save cost").click()
+    expect(notice).to_have_text("Cost saved.")
+
+    # THEN the balance and the cost per customer show, as the API has them
+    expect(page.get_by_role("table", name="Referrals per partner").locator(
+        'tbody tr[data-value="maria-lopez"] td').nth(9)).to_have_text("1")
+    group = cells(groups.locator('tbody tr[data-value="bni-downtown"]'))
+    assert group[-3:] == ["€300.00", "1", "€300.00"], group
+    [api_group] = partner_report_of(http, token)["groups"]
+    assert api_group["cost_per_converted"] == {"amount": "300.00", "currency": "EUR"} and api_group["given"] == 1
+    no_serious_accessibility_violation(page)
+    screenshot(page, "partners")
+
+    # AND in Arabic, right to left
+    page.locator("#language").select_option("ar")
+    expect(page.get_by_role("heading", name="الشركاء", exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    expect(page.locator(".report-table").first.locator("tbody tr")).to_have_count(3)
+    no_serious_accessibility_violation(page)
+    screenshot(page, "partners-ar")
+    assert problems == []
+
+
+def partner_report_of(http: HttpClient, token: str) -> Any:
+    return api(http, token, "GET", "/reports/partners")

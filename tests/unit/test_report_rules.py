@@ -32,7 +32,14 @@ from leadflow.reporting.costs import ChannelCost, ChannelCostInput, channel_cost
 from leadflow.reporting.counters import ReportContention, ReportMark, count_event, plan_count
 from leadflow.reporting.periods import InvalidReportQuery, parse_dimensions, parse_period
 from leadflow.reporting.reports import Cell, build_report, read_report, speed_to_lead, sum_cells
-from leadflow.shared.events import DETAIL_MODELS, LEAD_CONVERTED, LEAD_SCORED, LEAD_STATUS_CHANGED, LeadScored
+from leadflow.shared.events import (
+    DETAIL_MODELS,
+    LEAD_CONVERTED,
+    LEAD_SCORED,
+    LEAD_STATUS_CHANGED,
+    REFERRAL_RECEIVED,
+    LeadScored,
+)
 from leadflow.shared.models import ChannelKind, Lead, ScorePart, Source, Temperature
 from leadflow.shared.settings import Sla
 from support import load_event
@@ -370,7 +377,8 @@ def test_the_detail_types_are_the_ones_the_domain_publishes():
 
     [report] = [s for s in Template().functions() if s.logical_id == "ReportFunction"]
     subscribed = {t for e in report.events if e.type == "EventBridgeRule" for t in e.properties["Pattern"]["detail-type"]}
-    assert subscribed == {LEAD_SCORED, LEAD_STATUS_CHANGED, LEAD_CONVERTED}
+    # (`Referral Received`: the referred lead's tally for the partner report, leadflow.referrals.tally)
+    assert subscribed == {LEAD_SCORED, LEAD_STATUS_CHANGED, LEAD_CONVERTED, REFERRAL_RECEIVED}
     assert subscribed <= set(DETAIL_MODELS)
 
 

@@ -15,6 +15,7 @@ from leadflow_cli.commands import (
     managers,
     offboard,
     partners,
+    referrals,
     report,
     rules,
     spam,
@@ -23,4 +24,4 @@ from leadflow_cli.commands import (
 )
 
 GROUPS: tuple[ModuleType, ...] = (forms, managers, offboard, users, apply, imports, leads, unassigned, rules, report,
-                                  erase, spam, partners)
+                                  erase, spam, partners, referrals)

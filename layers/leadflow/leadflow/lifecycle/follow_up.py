@@ -215,7 +215,8 @@ def _announce_return(due: FollowUpDue, lead: Lead, at: datetime, store: FollowUp
     if lead.status == LeadStatus.ASSIGNED and lead.manager_id:
         clock = _start_clock(due, lead, at, store, reminders, policy)
     publisher.publish(LEAD_STATUS_CHANGED, LeadStatusChanged(
-        lead_id=lead.lead_id, from_status=LeadStatus.POSTPONED, to_status=LeadStatus.ASSIGNED, by=SYSTEM, at=at))
+        lead_id=lead.lead_id, from_status=LeadStatus.POSTPONED, to_status=LeadStatus.ASSIGNED, by=SYSTEM, at=at,
+        partner_id=lead.source.partner_id))
     manager = store.get_manager(lead.manager_id) if clock and lead.manager_id else None
     if clock and manager and can_hold_leads(manager, at.date()) and manager.email_status != EMAIL_SUPPRESSED:
         try:

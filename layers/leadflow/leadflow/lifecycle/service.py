@@ -83,14 +83,15 @@ def change_status(store: LeadChanges, publisher: EventPublisher, lead_id: str, t
             raise InvalidChange("farewell_needs_email", "this lead has no email address to send a farewell to")
         if to_status == S.CONVERTED:
             convert(store, publisher, lead_id, by, note=note, now=now, reminders=reminders)
-            return LeadStatusChanged(lead_id=lead_id, from_status=lead.status, to_status=S.CONVERTED, by=by, at=now)
+            return LeadStatusChanged(lead_id=lead_id, from_status=lead.status, to_status=S.CONVERTED, by=by, at=now,
+                                     partner_id=lead.source.partner_id)
         if to_status == S.ASSIGNED and not lead.manager_id:
             raise InvalidChange("manager_required", "this lead has no manager: assign one instead")
         written, keep = _write_change(store, lead, to_status, by=by, reason=code, note=note,
                                       follow_up_on=follow_up_on, now=now, reminders=reminders, farewell=farewell)
         if written:
             event = LeadStatusChanged(lead_id=lead_id, from_status=lead.status, to_status=to_status, by=by,
-                                      reason=code, at=now, farewell=farewell)
+                                      reason=code, at=now, farewell=farewell, partner_id=lead.source.partner_id)
             publisher.publish(LEAD_STATUS_CHANGED, event)
             _cancel_pending(reminders, lead_id, keep=keep)
             return event
@@ -183,9 +184,13 @@ def convert(store: LeadChanges, publisher: EventPublisher, lead_id: str, by: str
         except LeadChanged:
             continue
         publisher.publish_all([
+            # The referring partner (the lead's first touch's) rides along, so a CRM and the
+            # partner reports credit them without reading the lead.
             (LEAD_STATUS_CHANGED, LeadStatusChanged(lead_id=lead_id, from_status=lead.status,
-                                                    to_status=S.CONVERTED, by=by, at=now)),
-            (LEAD_CONVERTED, LeadConverted(lead_id=lead_id, contact_id=contact.contact_id, at=now)),
+                                                    to_status=S.CONVERTED, by=by, at=now,
+                                                    partner_id=lead.source.partner_id)),
+            (LEAD_CONVERTED, LeadConverted(lead_id=lead_id, contact_id=contact.contact_id, at=now,
+                                           partner_id=lead.source.partner_id)),
         ])
         _cancel_pending(reminders, lead_id)
         return contact

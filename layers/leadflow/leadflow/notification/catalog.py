@@ -45,6 +45,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "act": "Act from this email", "act_contacted": "Contacted", "act_not_interested": "Not interested",
         "act_call_later": "Call later",
         "act_note": "Each link opens a page where you confirm; the links work for {days} days.",
+        # Closing the loop with a referral partner (leadflow.referrals.loop): the referred
+        # person by their first name only.
+        "loop_received_subject": "Thank you for referring {first_name}",
+        "loop_received_body": "{partner}, thank you for referring {first_name} to us. We received the referral "
+                              "and will be in touch with them soon.",
+        "loop_contacted_subject": "We have spoken with {first_name}",
+        "loop_contacted_body": "{partner}, good news: we have now spoken with {first_name}, whom you referred to us.",
+        "loop_converted_subject": "{first_name} is now our customer",
+        "loop_converted_body": "{partner}, {first_name}, whom you referred to us, is now our customer. Thank you: "
+                               "referrals like yours are how we grow.",
+        "loop_thanks": "Thank you for your trust.",
+        "loop_footer": "You receive this email because you are one of our referral partners. Reply to it if you "
+                       "would rather not hear about your referrals.",
         "farewell_subject": "Thank you for your interest",
         "farewell_body": "Thank you for your interest and for your time. We understand that this is not the right "
                          "moment, and we will not contact you again about this request.",
@@ -140,6 +153,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "act": "Actúa desde este correo", "act_contacted": "Contactado", "act_not_interested": "No le interesa",
         "act_call_later": "Llamar más tarde",
         "act_note": "Cada enlace abre una página donde confirmas; los enlaces funcionan durante {days} días.",
+        "loop_received_subject": "Gracias por recomendarnos a {first_name}",
+        "loop_received_body": "{partner}, gracias por recomendarnos a {first_name}. Hemos recibido la "
+                              "recomendación y nos pondremos en contacto pronto.",
+        "loop_contacted_subject": "Ya hablamos con {first_name}",
+        "loop_contacted_body": "{partner}, buenas noticias: ya hemos hablado con {first_name}, a quien nos "
+                               "recomendó.",
+        "loop_converted_subject": "{first_name} ya es nuestro cliente",
+        "loop_converted_body": "{partner}, {first_name}, a quien nos recomendó, ya es nuestro cliente. Gracias: "
+                               "recomendaciones como la suya nos hacen crecer.",
+        "loop_thanks": "Gracias por su confianza.",
+        "loop_footer": "Recibe este correo porque es uno de nuestros socios de recomendación. Responda si "
+                       "prefiere no recibir noticias de sus recomendaciones.",
         "farewell_subject": "Gracias por su interés",
         "farewell_body": "Gracias por su interés y por su tiempo. Entendemos que no es el momento adecuado y no "
                          "volveremos a contactarle por esta solicitud.",
@@ -233,6 +258,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "act": "تصرّف من هذه الرسالة", "act_contacted": "تم التواصل", "act_not_interested": "غير مهتم",
         "act_call_later": "الاتصال لاحقًا",
         "act_note": "يفتح كل رابط صفحة للتأكيد، وتعمل الروابط لمدة {days} أيام.",
+        "loop_received_subject": "شكرًا لإحالتك {first_name} إلينا",
+        "loop_received_body": "{partner}، شكرًا لإحالتك {first_name} إلينا. لقد استلمنا الإحالة وسنتواصل معه قريبًا.",
+        "loop_contacted_subject": "تحدّثنا مع {first_name}",
+        "loop_contacted_body": "{partner}، أخبار سارة: لقد تحدّثنا مع {first_name} الذي أحلته إلينا.",
+        "loop_converted_subject": "أصبح {first_name} عميلًا لدينا",
+        "loop_converted_body": "{partner}، أصبح {first_name} الذي أحلته إلينا عميلًا لدينا. شكرًا لك: "
+                               "الإحالات مثل إحالتك هي سبيلنا إلى النمو.",
+        "loop_thanks": "شكرًا لثقتك.",
+        "loop_footer": "تصلك هذه الرسالة لأنك من شركائنا في الإحالة. ردّ عليها إن كنت تفضّل عدم تلقي أخبار إحالاتك.",
         "farewell_subject": "شكرًا لاهتمامك",
         "farewell_body": "شكرًا لاهتمامك ولوقتك. نتفهّم أن هذا ليس الوقت المناسب، ولن نتواصل معك مجددًا بخصوص "
                          "هذا الطلب.",

@@ -23,7 +23,7 @@ _TRANSIENT = {"TooManyRequestsException", "ThrottlingException", "LimitExceededE
 
 
 # The `audience` message tag: who an email is for (values SES accepts in a tag).
-Audience = Literal["manager", "visitor", "admin"]
+Audience = Literal["manager", "visitor", "admin", "partner"]
 AUDIENCE_TAG = "audience"
 
 

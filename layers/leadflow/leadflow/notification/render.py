@@ -66,6 +66,7 @@ def lead_url(console_url: str, lead_id: str) -> str:
 _AUDIENCE: dict[str, Audience] = {
     "assignment": "manager", "came_back": "manager", "reminder": "manager",
     "autoresponder": "visitor", "farewell": "visitor", "admin_alert": "admin", "import_summary": "manager",
+    "partner_loop": "partner",
 }
 # Leads listed in one import summary; the rest are counted ("… and 40 more").
 MAX_LISTED_IMPORTED = 200
@@ -169,6 +170,17 @@ def render_farewell_email(to: str, language: str, feedback_url: str = "", form: 
     context = {"form": form, "manager": manager, "feedback_url": feedback_url}
     return _render("farewell", to, words.farewell_subject, words, context,
                    reply_to=manager.email if manager else None)
+
+
+def render_partner_email(to: str, language: str, moment: str, partner_name: str, first_name: str) -> Email:
+    """Closing the loop with a referral partner (leadflow.referrals.loop): their referral
+    was received, first contacted, or became a customer (`moment`: received, contacted,
+    converted), in the partner's language, naming the referred person by first name only."""
+    words = Words(language)
+    names = {"partner": partner_name, "first_name": first_name}
+    subject = words[f"loop_{moment}_subject"].format(**names)
+    context = {"body": words[f"loop_{moment}_body"].format(**names), "moment": moment, "subject": subject}
+    return _render("partner_loop", to, subject, words, context)
 
 
 def render_page(kind: str, words: Words, code: str, context: dict[str, Any]) -> str:

@@ -4,12 +4,20 @@ the cost per lead and per conversion it gives a report of whole months."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Protocol
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 from leadflow.reporting.cells import dimension_value
 from leadflow.reporting.periods import InvalidReportQuery, ReportPeriod, parse_month
@@ -35,19 +43,28 @@ Amount = Annotated[Decimal, BeforeValidator(_amount_text),
 class CostStore(Protocol):
     def put_channel_cost(self, month: str, channel: str, cost: dict) -> None: ...
 
+    def put_partner_cost(self, month: str, partner_id: str, cost: dict) -> None: ...
+
 
 class ChannelCostInput(BaseModel):
     """`PUT /reports/costs`: what a channel cost in a month (ads, fees, a salary share)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"month": "2026-11", "channel": "google", "amount": "1234.50", "currency": "EUR"}]})
+        {"month": "2026-11", "channel": "google", "amount": "1234.50", "currency": "EUR"},
+        {"month": "2026-11", "partner": "bni-downtown", "amount": "150.00", "currency": "EUR"}]})
 
     # `month`, as the answer (ChannelCost) and the reports name it; `period`, its first
     # name, is still taken from clients written before.
     month: str = Field(description="the month, YYYY-MM", examples=["2026-11"],
                        validation_alias=AliasChoices("month", "period"))
-    channel: str = Field(min_length=1, max_length=200,
-                         description="a channel as reports show it: a utm_source such as `google`, or `(referral)`")
+    channel: str | None = Field(default=None, min_length=1, max_length=200,
+                                description="a channel as reports show it: a utm_source such as `google`, or "
+                                            "`(referral)`; or, instead, `partner`")
+    # What a referral partner cost (a lead group's membership, meals): the partner report
+    # gives the cost per converted referral from it (leadflow.referrals.report).
+    partner: str | None = Field(default=None, min_length=1, max_length=40,
+                                description="a referral partner's code (its group's monthly fee, say), instead of "
+                                            "`channel`")
     amount: Amount = Field(ge=0, max_digits=14, decimal_places=2, description="e.g. \"1234.50\"")
     currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code, e.g. EUR")
 
@@ -56,6 +73,12 @@ class ChannelCostInput(BaseModel):
     def _upper(cls, value: str) -> str:
         return value.upper()
 
+    @field_validator("partner")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return value.strip().lower() if value is not None else None
+
+
 
 class Money(BaseModel):
     amount: Decimal
@@ -63,10 +86,12 @@ class Money(BaseModel):
 
 
 class ChannelCost(BaseModel):
-    """A channel's cost for one month (`STAT#<month>` / `cost#<channel>`)."""
+    """A channel's cost for one month (`STAT#<month>` / `cost#<channel>`), or a referral
+    partner's (`partner`, `channel` empty: `STAT#<month>` / `partnercost#<partner>`)."""
 
     month: str
-    channel: str
+    channel: str = ""
+    partner: str | None = None
     amount: Decimal
     currency: str
     entered_by: str
@@ -75,15 +100,26 @@ class ChannelCost(BaseModel):
 
 def channel_cost(entry: ChannelCostInput, by: str, now: datetime) -> ChannelCost:
     """The cost to store, with the month checked and the channel spelled as in reports."""
-    channel = dimension_value(entry.channel, "")
+    channel = dimension_value(entry.channel or "", "")
     if not channel:
         raise InvalidReportQuery("invalid_channel", "name the channel")
     return ChannelCost(month=parse_month(entry.month.strip()), channel=channel, amount=entry.amount.quantize(CENT),
                        currency=entry.currency, entered_by=by, entered_at=now)
 
 
-def enter_channel_cost(store: CostStore, entry: ChannelCostInput, by: str, now: datetime) -> ChannelCost:
-    """Store (or replace) a channel's cost for a month."""
+def enter_channel_cost(store: CostStore, entry: ChannelCostInput, by: str, now: datetime,
+                       partner_exists: Callable[[str], bool] | None = None) -> ChannelCost:
+    """Store (or replace) a channel's, or a referral partner's, cost for a month."""
+    # One payer per figure: a rule the document cannot say, so a refusal of its own (400).
+    if (entry.channel is None) == (entry.partner is None):
+        raise InvalidReportQuery("channel_or_partner", "name either a `channel` or a `partner`, not both")
+    if entry.partner is not None:
+        if partner_exists is not None and not partner_exists(entry.partner):
+            raise InvalidReportQuery("unknown_partner", f"no partner has the code {entry.partner}")
+        cost = ChannelCost(month=parse_month(entry.month.strip()), partner=entry.partner,
+                           amount=entry.amount.quantize(CENT), currency=entry.currency, entered_by=by, entered_at=now)
+        store.put_partner_cost(cost.month, entry.partner, {**cost.model_dump(mode="json"), "partner_id": entry.partner})
+        return cost
     cost = channel_cost(entry, by, now)
     store.put_channel_cost(cost.month, cost.channel, cost.model_dump(mode="json"))
     return cost

@@ -78,6 +78,11 @@ class ReportingStore(LeadReads):
         """An admin's figure for a channel and month; entered again, it replaces the last."""
         self.table.put(to_item(keys.cost_key(month, channel), "channel_cost", **cost))
 
+    def put_partner_cost(self, month: str, partner_id: str, cost: dict[str, Any]) -> None:
+        """What a referral partner (a lead group) cost in a month; the partner report reads
+        it (leadflow.referrals.records), the channel report leaves it out."""
+        self.table.put(to_item(keys.partner_cost_key(month, partner_id), "partner_cost", **cost))
+
 
 class ListingStore(LeadReads):
     """The lead indexes and one lead's partition, for lists, the export and a lead's page."""

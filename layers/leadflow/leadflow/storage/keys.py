@@ -11,6 +11,10 @@
 | manager | `ROSTER` | `MANAGER#<id>` |
 | form | `FORM#<id>` | `FORM` (GSI1: `FORMS` / `<id>`) |
 | referral partner | `PARTNER#<id>` | `PARTNER` (GSI1: `PARTNERS` / `<id>`) |
+| referred lead's tally | `PARTNER#<id>` | `REFERRAL#<lead_id>` (GSI1: `REFERRALS` / `<received_at>#<lead>`) |
+| a referral with an unknown code | `REFCODE#<code>` | `REFERRAL#<lead_id>` (GSI1 as above) |
+| a referral given back to a partner | `PARTNER#<id>` | `GIVEN#<at>#<id>` (GSI1: `GIVEN` / `<at>#<id>`) |
+| a partner's (group's) monthly cost | `STAT#<month>` | `partnercost#<partner_id>` |
 | rule-set override | `RULESET` | `PROFILE#<b2b or b2c>` |
 | contact (a converted lead) | `CONTACT#<id>` | `CONTACT` |
 | double-submit marker (TTL) | `DOUBLE#<fingerprint>` | `DOUBLE` |
@@ -253,3 +257,39 @@ def import_routed_key(import_id: str, submission_id: str) -> Key:
 def import_summary_key(import_id: str, manager_id: str) -> Key:
     """A manager's summary email of one import: sent once."""
     return {"PK": import_partition(import_id), "SK": f"SUMMARY#{manager_id}"}
+
+
+# -- what each partner brings (leadflow.referrals.records) ---------------------------------
+
+REFERRALS_LIST = "REFERRALS"
+GIVEN_LIST = "GIVEN"
+REFERRAL_PREFIX = "REFERRAL#"
+GIVEN_PREFIX = "GIVEN#"
+PARTNER_COST_PREFIX = "partnercost#"
+
+
+def referral_key(partner_id: str | None, lead_id: str, ref: str = "") -> Key:
+    """One referred lead's tally: in its partner's partition, or (no partner has the
+    code) in the partition of the unknown code, where admins find it."""
+    pk = f"PARTNER#{partner_id}" if partner_id else f"REFCODE#{ref}"
+    return {"PK": pk, "SK": f"{REFERRAL_PREFIX}{lead_id}"}
+
+
+def referral_listing_keys(received_at: str, lead_id: str) -> Key:
+    """GSI1 keys of a referral tally: every referral by the time it came (referrals are
+    few: one partition holds them all, and a report is one Query over its period)."""
+    return {"GSI1PK": REFERRALS_LIST, "GSI1SK": f"{received_at}#{lead_id}"}
+
+
+def given_key(partner_id: str, at: str, given_id: str) -> Key:
+    return {"PK": f"PARTNER#{partner_id}", "SK": f"{GIVEN_PREFIX}{at}#{given_id}"}
+
+
+def given_listing_keys(at: str, given_id: str) -> Key:
+    return {"GSI1PK": GIVEN_LIST, "GSI1SK": f"{at}#{given_id}"}
+
+
+def partner_cost_key(month: str, partner_id: str) -> Key:
+    """What a partner (a lead group: membership, meals) cost in a month, beside the
+    channel costs of the month (its own prefix: the channel report leaves it out)."""
+    return {"PK": stat_partition(month), "SK": f"{PARTNER_COST_PREFIX}{partner_id}"}
