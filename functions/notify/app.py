@@ -31,6 +31,7 @@ from leadflow.notification.mailer import Mailer, MailRejected
 from leadflow.notification.manager_email import FollowUp, notify_manager
 from leadflow.notification.store import EmailDone, NotificationStore
 from leadflow.referrals import loop
+from leadflow.referrals.store import PartnerStore
 from leadflow.shared import aws, tracing
 from leadflow.shared.events import (
     LEAD_ASSIGNED,
@@ -63,6 +64,7 @@ hasher = PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn))
 follow_up = FollowUp(
     reminders=reminders_for(settings, table), sla=settings.sla(), admin_email=settings.admin_email,
     hot_alerts=HotLeadAlerts(settings.hot_lead_topic_arn) if settings.hot_lead_topic_arn else None, links=links,
+    partners=PartnerStore(table),
 )
 # One email per submission and manager: claimed on the submission, in the call that reads
 # what it needs (leadflow.notification.manager_email). One thank-you per submission, and

@@ -3,6 +3,9 @@
 function fit(frame) {
   const doc = frame.contentDocument;
   if (!doc || !doc.documentElement) return;
+  // Measured with the frame at no height: a document is never shorter than its frame, so
+  // a short email measured in the default frame would keep that frame's height.
+  frame.style.height = "0";
   frame.style.height = `${doc.documentElement.scrollHeight + 2}px`;
 }
 

@@ -3,6 +3,7 @@ with leadflow.js (web/leadflow.js) and without JavaScript."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -646,3 +647,86 @@ def test_the_readmes_quick_start_takes_a_new_user_from_the_form_to_contacted_and
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#nav")).to_be_visible()
+
+
+def wait_for_mail(http: HttpClient, to: str, subject_has: str) -> dict[str, Any]:
+    deadline = time.monotonic() + EMAIL_TIMEOUT_S
+    while True:
+        found = [e for e in http.emails() if to in e["to"] and subject_has in e["subject"]]
+        if found:
+            assert len(found) == 1, found
+            return found[0]
+        if time.monotonic() > deadline:
+            pytest.fail(f"no email to {to} about {subject_has!r} within {EMAIL_TIMEOUT_S} s")
+        time.sleep(0.2)
+
+
+def test_a_new_partner_sends_a_lead_through_their_link_hears_of_it_and_the_report_shows_what_it_cost(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity],
+        id_token: Callable[..., str]) -> None:
+    # Issue 18's "done when", as a new user tries it on make dev: the partner and their group
+    # added from the terminal, the lead sent through the partner's link in a browser.
+    import io
+
+    from leadflow_cli.main import main
+    from leadflow_cli.target import local_target
+
+    base, lead = local_stack.base_url, new_lead()
+    target = local_target({"PORT": str(urlsplit(base).port)})
+
+    def leadflow(*args: str) -> Any:
+        out = io.StringIO()
+        assert main([*args, "--json"], target=target, out=out, err=io.StringIO()) == 0, out.getvalue()
+        return json.loads(out.getvalue())
+
+    group, partner = f"chapter-{lead.tag}", f"tom-{lead.tag}"
+    partner_email = f"tom.{lead.tag}@bakers.example.com"
+    leadflow("partners", "add", group, "--name", f"Chamber {lead.tag}", "--kind", "group")
+    leadflow("partners", "add", partner, "--name", "Tom Baker", "--email", partner_email, "--kind", "member",
+             "--group", group)
+    link = leadflow("partners", "show", partner)["referral_link"]
+    assert link == f"{base}/?ref={partner}"
+
+    # WHEN a visitor opens the demo page through the partner's link and asks for a quote
+    page.goto(link)
+    name = f"Rita Referred {lead.tag}"
+    lead.ask_for_a_quote(page, name)
+    take_your_time(page)
+    assert send(page).status == 202
+
+    # THEN the lead carries the partner and its group; its manager reads who referred it
+    stored = stored_lead(http, lead.email_at("acme-corp.com"))
+    assert stored is not None
+    assert (stored["source"]["partner_id"], stored["source"]["partner_group"]) == (partner, group)
+    article = email_in_mailbox(page, base, lead.tag)
+    expect(article.frame_locator("iframe").locator(".lead-referrer")).to_have_text(f"Tom Baker (Chamber {lead.tag})")
+    # AND the partner's thank-you is in the mailbox, with the first name only
+    thanks = wait_for_mail(http, partner_email, "Thank you for referring Rita")
+    assert "Referred" not in json.dumps(thanks) and lead.email_at("acme-corp.com") not in json.dumps(thanks)
+    page.goto(f"{base}/_local/mailbox")
+    frame = page.locator("article.email").filter(has_text=partner_email).locator("iframe")
+    page.wait_for_function("f => f.contentDocument && f.contentDocument.body", arg=frame.element_handle())
+    # (its frame as tall as the short email, not the default frame's height)
+    assert frame.evaluate("f => f.clientHeight <= f.contentDocument.body.scrollHeight + 40")
+    screenshot(page, "referral-mailbox")
+    # AND the partner report counts the referral
+    [row] = [p for p in leadflow("referrals", "report")["partners"] if p["partner_id"] == partner]
+    assert (row["received"], row["converted"]) == (1, 0)
+
+    # WHEN its manager contacts, qualifies and converts the lead, and the group's fee is entered
+    headers = {"Authorization": id_token(), "Content-Type": "application/json"}
+    lead_path = f"/leads/{stored['lead_id']}"
+    for status in ("contacted", "qualified"):
+        reply = http.request("POST", f"{lead_path}/status", json.dumps({"status": status}).encode(), headers)
+        assert reply.status == 200, reply.text
+    reply = http.request("POST", f"{lead_path}/convert", b"{}", headers)
+    assert reply.status == 201, reply.text
+    leadflow("referrals", "cost", group, "--month", stored["created_at"][:7], "--amount", "150", "--currency", "USD")
+
+    # THEN the partner hears of the new customer, and the report shows the cost per converted referral
+    wait_for_mail(http, partner_email, "Rita is now our customer")
+    report = leadflow("referrals", "report", "--period", stored["created_at"][:7])
+    [row] = [p for p in report["partners"] if p["partner_id"] == partner]
+    [chapter] = [g for g in report["groups"] if g["group_id"] == group]
+    assert (row["received"], row["contacted"], row["qualified"], row["converted"]) == (1, 1, 1, 1)
+    assert chapter["cost_per_converted"] == {"amount": "150.00", "currency": "USD"}

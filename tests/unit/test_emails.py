@@ -307,3 +307,44 @@ def test_readable_phone(e164: str, home: str | None, shown: str) -> None:
     from leadflow.capture.contact import readable_phone
 
     assert readable_phone(e164, home) == shown
+
+
+def test_a_referred_leads_email_names_who_referred_it_and_their_introduction_escaped(
+        make_submission, make_lead, make_assignment, manager) -> None:
+    from leadflow.notification.manager_email import referrer_of
+    from leadflow.shared.models import Introduction
+
+    # GIVEN a lead a partner introduced, in words a partner could type
+    source = Source(form_id="refer", channel=ChannelKind.REFERRAL, ref="tom", partner_id="tom", partner_group="bni")
+    submission = make_submission(name="Jane Doe", email="jane@acme.io", source=source)
+    note = "Jane needs <b>40 seats</b>\nCall her </blockquote><script>x()</script>"
+    lead = make_lead(submission).model_copy(update={"introduction": Introduction(
+        referred_by="tom", partner_id="tom", note=note, consent_method="asked_in_person")})
+    assignment = make_assignment(submission, manager, 70, HOT)
+    names = {"tom": "Tom <Baker>", "bni": "BNI Downtown"}
+
+    class Partners:
+        def names(self, partner_ids: list[str]) -> dict[str, str]:
+            return {i: names[i] for i in partner_ids if i in names}
+
+    # WHEN its manager's email is written
+    referrer = referrer_of(lead, Partners())
+    email = render_assignment_email(lead, submission, manager, assignment, referrer=referrer)
+
+    # THEN it says who referred it, with their group, and the introduction, as text
+    assert referrer == "Tom <Baker> (BNI Downtown)"
+    assert "Referred by: Tom <Baker> (BNI Downtown)" in email.text and note in email.text
+    assert "Tom &lt;Baker&gt; (BNI Downtown)" in email.html
+    assert "<script" not in email.html and "<b>40" not in email.html
+    assert "&lt;b&gt;40 seats&lt;/b&gt;" in email.html
+
+
+def test_a_lead_no_partner_sent_reads_no_partner(make_submission, make_lead) -> None:
+    from leadflow.notification.manager_email import referrer_of
+
+    class NoCalls:
+        def names(self, partner_ids: list[str]) -> dict[str, str]:
+            raise AssertionError("no partner to read")
+
+    lead = make_lead(make_submission(source=Source(form_id="demo", channel=ChannelKind.INBOUND)))
+    assert referrer_of(lead, NoCalls()) is None

@@ -66,6 +66,25 @@ class FollowUp:
     admin_email: str = ""
     hot_alerts: HotLeadAlerts | None = None
     links: ActionLinks | None = None  # the signed links in emails; None: emails without them
+    # Who referred a lead, by name (leadflow.referrals.store.PartnerStore): read only for a
+    # referred lead's email, so every other email costs no call for it.
+    partners: PartnerNames | None = None
+
+
+class PartnerNames(Protocol):
+    def names(self, partner_ids: list[str]) -> dict[str, str]: ...
+
+
+def referrer_of(lead: Lead, partners: PartnerNames | None) -> str | None:
+    """"Tom Baker (BNI Downtown)": the partner who referred the lead, and their group, by
+    name where known (by code where not); None for a lead no partner sent."""
+    source = lead.source
+    if not source.partner_id:
+        return None
+    ids = [i for i in (source.partner_id, source.partner_group) if i]
+    names = partners.names(ids) if partners else {}
+    partner = names.get(source.partner_id, source.partner_id)
+    return f"{partner} ({names.get(source.partner_group, source.partner_group)})" if source.partner_group else partner
 
 
 def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mailer,
@@ -123,7 +142,8 @@ def notify_manager(assignment: LeadAssigned, store: AssignmentStore, mailer: Mai
             result.suppressed = True
             return result
         actions = manager_links(follow_up.links, lead, manager, now)
-        email = render_assignment_email(lead, submission, manager, assignment, console_url, actions)
+        referrer = referrer_of(lead, follow_up.partners)
+        email = render_assignment_email(lead, submission, manager, assignment, console_url, actions, referrer=referrer)
         handed_over = True  # from here SES may have it: never given back, so never sent twice
         result.message_id = mailer.send(email)
         return result

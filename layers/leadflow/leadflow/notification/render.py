@@ -105,17 +105,20 @@ def assignment_subject(lead: Lead, submission: Submission, assignment: LeadAssig
 
 def render_assignment_email(lead: Lead, submission: Submission, manager: Manager,
                             assignment: LeadAssigned, console_url: str = "",
-                            actions: ManagerLinks | None = None, visits: int | None = None) -> Email:
+                            actions: ManagerLinks | None = None, visits: int | None = None,
+                            referrer: str | None = None) -> Email:
     """The email telling a manager about their new lead, or the short "came back" one
     for a returning lead, in the manager's language. Replies go to the lead. `actions`:
     the signed "contacted / not interested / call later" links, when configured;
-    `visits`: how many visits this "came back" email sums up (notification.visits)."""
+    `visits`: how many visits this "came back" email sums up (notification.visits);
+    `referrer`: the partner who sent the lead, by name (with the introduction's note)."""
     words = Words(manager_language(manager))
     score = lead.score  # the latest scoring of this lead
     context = {
         "lead": lead, "submission": submission, "manager": manager, "assignment": assignment,
         "reasons": score.top_reasons() if score else [],
         "lead_url": lead_url(console_url, lead.lead_id), "actions": actions, "visits": visits,
+        "referrer": referrer,
     }
     kind = "assignment" if assignment.is_new_lead or assignment.reassigned_from else "came_back"
     return _render(kind, manager.email, assignment_subject(lead, submission, assignment, words), words, context,

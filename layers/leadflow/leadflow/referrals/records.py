@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from leadflow.referrals.store import PartnerStore
 from leadflow.shared.clock import json_time
 from leadflow.shared.models import Partner
 from leadflow.storage import keys
@@ -129,10 +130,8 @@ class ReferralRecords:
     # -- partners and their costs -------------------------------------------------------------
 
     def partners(self) -> list[Partner]:
-        """Every partner (tens, not millions), from the `PARTNERS` index partition."""
-        items = self.table.query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :pk",
-                                 ExpressionAttributeValues=wire({":pk": keys.PARTNERS_LIST}))
-        return [Partner.model_validate(from_item(item)) for item in items if item["SK"]["S"] == "PARTNER"]
+        """Every partner (tens, not millions): the partners' own listing."""
+        return PartnerStore(self.table).list()
 
     def put_partner_cost(self, cost: PartnerCost) -> None:
         """An admin's figure for a partner and month; entered again, it replaces the last."""

@@ -28,6 +28,12 @@ class PartnerStore:
         """The partner with this code, or None."""
         return self.table.get_model(keys.partner_key(partner_id), Partner, consistent=consistent)
 
+    def names(self, partner_ids: list[str]) -> dict[str, str]:
+        """Partner code → name, in one BatchGetItem (what an email shows of a referrer)."""
+        wanted = [keys.partner_key(partner_id) for partner_id in dict.fromkeys(partner_ids)]
+        return {item["PK"]["S"].removeprefix("PARTNER#"): item["name"]["S"]
+                for item in self.table.batch_get(wanted)} if wanted else {}
+
     def create(self, partner: Partner) -> bool:
         """Write a new partner, listed with the others; False (nothing written) when the
         code is taken: one conditional write decides between two admins."""
