@@ -331,3 +331,43 @@ def test_on_a_phone_the_person_and_the_moves_come_first_big_enough_to_tap(
         expect(page.locator(".lead-actions .moves button")).to_have_text(["Take it back now", "Add a note"])
         assert stored_lead(http, lead_id)["follow_up_on"] == later.isoformat()
         no_serious_accessibility_violation(page)
+
+
+def test_a_lead_a_partner_introduced_shows_who_referred_it_and_the_introduction(
+        browser: Browser, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity],
+        id_token: Callable[..., str]) -> None:
+    # GIVEN a referral form, and María (the seed's member of BNI Downtown) introducing
+    # someone on it, by her email, with a note and how the person agreed to be called
+    base, lead = local_stack.base_url, new_lead()
+    admin = {"Authorization": id_token(), "Content-Type": "application/json"}
+    form_id = f"refer-{lead.tag}"
+    created = http.request("POST", "/admin/forms", json.dumps(
+        {"form_id": form_id, "name": "Refer someone", "referral_form": True}).encode(), admin)
+    assert created.status == 201, created.text
+    note = f"Hana needs her <b>roof</b> redone before winter. {lead.tag}"
+    reply = http.post_json(f"/forms/{form_id}/submissions", {
+        "name": f"Hana Mori {lead.tag}", "email": lead.email_at("shop.example.com"), "phone": lead.phone,
+        "partner_email": "maria@lopez-roofing.example.com", "introduction": note,
+        "consent_method": "asked_in_person"})
+    assert reply.status == 202, reply.text
+    email = http.wait_for_email(lead.tag)
+    [link] = re.findall(rf'href="({re.escape(base)}/console/leads/[^"]+)"', email["body"])
+
+    with console_page(browser) as page:
+        # WHEN an admin opens the lead
+        page.goto(link)
+        sign_in(page, "admin@sales.example.com")
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Hana Mori {lead.tag}")
+
+        # THEN its source names the partner and their group, and the introduction is there, as text
+        source = page.locator(".lead-source")
+        expect(source).to_contain_text("Referred by")
+        expect(source).to_contain_text("maria-lopez")
+        expect(source).to_contain_text("bni-downtown")
+        expect(source.locator(".introduction-note")).to_have_text(note)
+        expect(source).to_contain_text("the partner asked in person")
+        no_serious_accessibility_violation(page)
+        screenshot(page, "lead-introduced")
+    # AND its manager's email said so too
+    assert "Referred by" in email["body"] or "بإحالة من" in email["body"]
+    assert "&lt;b&gt;roof&lt;/b&gt;" in email["body"]

@@ -192,7 +192,7 @@ function scoreSection(lead) {
     parts.length ? list : element("p", { className: "muted", text: t("lead.noReasons") }), thresholds);
 }
 
-function sourceFacts(source) {
+function sourceFacts(source, introduction = null) {
   // Addresses as text only: a referrer or a landing page is whatever a visitor's browser sent.
   const address = (text) => (text ? element("span", { className: "address", dir: "ltr", text }) : null);
   return facts([
@@ -203,7 +203,32 @@ function sourceFacts(source) {
     [t("lead.utmContent"), source.utm_content],
     [t("lead.referrer"), address(source.referrer)],
     [t("lead.landingPage"), address(source.landing_page)],
+    ...partnerFacts(source),
+    ...introductionFacts(introduction),
   ]);
+}
+
+// Referrals: the partner the visit's code names (codes, never a partner's email), and why
+// the attribution needs a look when it does.
+function partnerFacts(source) {
+  if (!source.ref && !source.partner_id) return [];
+  const flag = source.partner_flag ? ` (${t(`lead.partnerFlag.${source.partner_flag}`)})` : "";
+  return [
+    [t("lead.partner"), source.partner_id ? `${source.partner_id}${flag}` : null],
+    [t("lead.partnerGroup"), source.partner_group],
+    [t("lead.refCode"), source.partner_id ? null : `${source.ref}${flag}`],
+  ];
+}
+
+// A warm introduction (a referral form): the partner's note, as text, and how the person
+// agreed to be called.
+function introductionFacts(introduction) {
+  if (!introduction) return [];
+  const note = introduction.note ? element("span", { className: "introduction-note", text: introduction.note }) : null;
+  return [
+    [t("lead.introduction"), note],
+    [t("lead.consentMethod"), t(`lead.consentMethod.${introduction.consent_method}`)],
+  ];
 }
 
 function interest(value) {
@@ -360,7 +385,8 @@ export function render(main, [leadId]) {
     heading.replaceChildren(element("span", { dir: "auto", text: lead.contact.name })); // a name in its own script
     // The person and the moves first: on a phone that is all the screen shows at first.
     page.replaceChildren(header(detail, now), contactCard(detail), actions(), message(detail), scoreSection(lead),
-      section("source", t("lead.source"), sourceFacts(lead.source)), submissionsSection(detail),
+      section("source", t("lead.source"), sourceFacts(lead.source, lead.introduction)),
+      submissionsSection(detail),
       historySection(detail));
   }
 
