@@ -4,6 +4,8 @@ submission → counted, and once the whole import is routed, one summary email p
 manager."""
 # ruff: noqa: E402 (the imports follow the collector's pause)
 
+from leadflow.referrals.attribution import PartnerCatalog
+from leadflow.referrals.store import PartnerStore
 from leadflow.shared import coldstart
 
 PAUSED = coldstart.paused_for_init()  # no garbage collection until init is done (its end, below)
@@ -34,7 +36,8 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 table = Table(settings.table_name)
 hasher = PersonalDataHasher(SecretKeys(settings.hash_key_secret_arn))
-importer = Importer(ImportStore(table), CaptureStore(table), hasher)
+importer = Importer(ImportStore(table), CaptureStore(table), hasher,
+                    partners=PartnerCatalog(PartnerStore(table)))
 summaries = ImportSummaries(Roster(table), Mailer(settings.sender_email, settings.mail_configuration_set),
                             settings.console_url)
 

@@ -231,3 +231,32 @@ def test_an_import_whose_routing_stalled_is_completed_on_resume_with_what_was_ro
     assert (result["status"], result["routed"], result["summaries_sent"]) == ("completed", 0, 0)
     stack.drain(timeout=60)  # the lead is scored and assigned all the same; no email for it
     assert len(sent_emails()) == before
+
+
+def test_an_imported_referral_is_credited_to_its_partner_without_thanking_them_for_the_past(
+        stack, table, sent_emails):
+    # GIVEN a file of last year's referrals, a column naming the partner's code as typed
+    rows = ("Name,Email,Referral Code\n"
+            "Paco Pasado,paco@pasado-import.example.com, Maria-Lopez\n"
+            "Nadie Nadie,nadie@pasado-import.example.com,no-such-partner\n")
+    before = len(sent_emails())
+
+    # WHEN it is imported
+    started = admin_api(stack, "POST", "/admin/imports", upload(rows))
+    assert started.status == 202, started.json
+    stack.drain(timeout=60)
+
+    # THEN each lead is attributed as capture attributes a post: a known code to its partner
+    # and group, an unknown one kept and flagged
+    leads = {lead["contact"]["email"]: lead for lead in items_of(table, "lead")
+             if lead["contact"].get("email", "").endswith("@pasado-import.example.com")}
+    paco, nadie = leads["paco@pasado-import.example.com"], leads["nadie@pasado-import.example.com"]
+    assert (paco["source"]["partner_id"], paco["source"]["partner_group"], paco["source"]["channel"]) == (
+        "maria-lopez", "bni-downtown", "referral")
+    assert (nadie["source"]["ref"], nadie["source"].get("partner_id"), nadie["source"]["partner_flag"]) == (
+        "no-such-partner", None, "unknown")
+    # AND the partner report counts Paco for María, but María gets no "thank you" for it
+    report = admin_api(stack, "GET", "/reports/partners").json
+    [maria] = [p for p in report["partners"] if p["partner_id"] == "maria-lopez"]
+    assert maria["received"] >= 1
+    assert not emails_to(sent_emails()[before:], "maria@lopez-roofing.example.com")

@@ -135,7 +135,8 @@ def test_a_post_with_a_known_ref_is_attributed_to_the_partner_and_its_group(stac
     lead = lead_by_email(table, "ana@roofs.example.com")
     assert event == {"schema_version": "1", "lead_id": lead["lead_id"], "submission_id": event["submission_id"],
                      "received_at": event["received_at"], "form_id": "demo", "ref": "Maria-Lopez",
-                     "partner_id": "maria-lopez", "group_id": "bni-downtown", "flag": None, "introduced": False}
+                     "partner_id": "maria-lopez", "group_id": "bni-downtown", "flag": None, "introduced": False,
+                     "imported": False}
     assert "ana" not in json.dumps(event).lower() and "lopez-roofing" not in json.dumps(event)
 
 

@@ -30,7 +30,7 @@ def test_the_loop_rules_wake_notify_only_for_events_naming_a_partner(translated,
     assert ref_of(target["Arn"]) == "NotifyFunction"
     assert ref_of(target["DeadLetterConfig"]["Arn"]) == "NotifyDeadLetterQueue"
     assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
-    named = {"lead_id": "l-1", "partner_id": "maria-lopez", "to_status": "contacted"}
+    named = {"lead_id": "l-1", "partner_id": "maria-lopez", "to_status": "contacted", "imported": False}
     assert matches(translated, logical_id, detail_type, named)
     # An event of a lead nobody referred carries `partner_id: null` (or none at all).
     assert not matches(translated, logical_id, detail_type, {**named, "partner_id": None})
@@ -54,3 +54,13 @@ def test_every_referral_received_reaches_the_report_function_for_its_tally(trans
     # Unknown codes too: admins see them in the partner report.
     assert matches(translated, "ReportFunctionReferralTallied", "Referral Received",
                    {"lead_id": "l-1", "partner_id": None, "flag": "unknown"})
+
+
+def test_a_partner_is_not_thanked_for_the_referrals_of_a_csv_import(translated):
+    # Imported rows are referrals of the past: counted in the report, never a thank-you now.
+    received = {"lead_id": "l-1", "partner_id": "maria-lopez"}
+    assert matches(translated, "NotifyFunctionPartnerReferralReceived", "Referral Received",
+                   {**received, "imported": False})
+    assert not matches(translated, "NotifyFunctionPartnerReferralReceived", "Referral Received",
+                       {**received, "imported": True})
+    assert matches(translated, "ReportFunctionReferralTallied", "Referral Received", {**received, "imported": True})

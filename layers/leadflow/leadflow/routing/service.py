@@ -349,7 +349,8 @@ def _referral(submission: Submission) -> list[tuple[str, ReferralReceived]]:
     return [(REFERRAL_RECEIVED, ReferralReceived(
         lead_id=submission.lead_id, submission_id=submission.submission_id, received_at=submission.received_at,
         form_id=submission.form_id, ref=source.ref, partner_id=source.partner_id, group_id=source.partner_group,
-        flag=source.partner_flag, introduced=submission.introduction is not None))]
+        flag=source.partner_flag, introduced=submission.introduction is not None,
+        imported=submission.import_id is not None))]
 
 
 def _announce(submission: Submission, score: Score, previous_points: int | None,

@@ -157,6 +157,9 @@ class ReferralReceived(_SubmissionEvent):
     group_id: str | None = None
     flag: Literal["unknown", "inactive"] | None = None
     introduced: bool = False  # the partner filled in a referral form (a warm introduction)
+    # A CSV import's row (always present, so rules can filter on it): counted in the
+    # partner report, but the partner is not thanked for a referral of the past.
+    imported: bool = False
 
 
 class LeadErased(_LeadEvent):

@@ -37,6 +37,7 @@ from leadflow.capture.importing.rows import (
 )
 from leadflow.capture.importing.store import Chunk, ImportRecord, ImportStore, RoutedLead
 from leadflow.capture.store import CaptureStore, LeadVanished, Recorded, identity_keys
+from leadflow.referrals.attribution import PartnerCatalog, attribute
 from leadflow.shared.clock import utc_now
 from leadflow.shared.events import LeadAssigned, LeadUnassigned
 from leadflow.shared.hashing import PersonalDataHasher
@@ -183,6 +184,9 @@ class Importer:
     capture: CaptureStore
     hasher: PersonalDataHasher
     clock: Callable[[], datetime] = utc_now
+    # A row with a `ref` column is a partner's referral, attributed as capture attributes
+    # a post (leadflow.referrals.attribution); None: its code is kept, no partner looked up.
+    partners: PartnerCatalog | None = None
 
     # -- reading the file ------------------------------------------------------------------
 
@@ -280,7 +284,10 @@ class Importer:
         checked = check_row(form, number, fields, record.campaign) if form else None
         if checked is None or checked.valid is None:
             return "late_refused"  # the form's rules changed (or it went) since the file was read
-        submission, lead = imported_submission(form, checked.valid, record.import_id, number, self.clock())
+        valid = checked.valid
+        if valid.source.ref:
+            valid = valid.model_copy(update={"source": attribute(valid.source, self.partners)})
+        submission, lead = imported_submission(form, valid, record.import_id, number, self.clock())
         fingerprint = row_fingerprint(form.form_id, checked.valid, self.hasher)
         recorded = self._record(submission, lead, fingerprint)
         if recorded.duplicate:
