@@ -733,3 +733,44 @@ def test_a_new_partner_sends_a_lead_through_their_link_hears_of_it_and_the_repor
     [chapter] = [g for g in report["groups"] if g["group_id"] == group]
     assert (row["received"], row["contacted"], row["qualified"], row["converted"]) == (1, 1, 1, 1)
     assert chapter["cost_per_converted"] == {"amount": "150.00", "currency": "USD"}
+
+
+def test_a_partner_introduces_someone_through_the_referral_forms_snippet_pasted_into_a_page(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    # GIVEN a referral form made from the terminal, its snippet pasted into the company's
+    # "refer a friend" page (served here by the browser's router)
+    import io
+    import uuid
+
+    from leadflow_cli.main import main
+    from leadflow_cli.target import local_target
+
+    site, form_id = "http://www.acme.example", f"refer-{uuid.uuid4().hex[:8]}"
+    target = local_target({"PORT": str(urlsplit(local_stack.base_url).port)})
+    created = main(["forms", "create", form_id, "--name", "Refer someone", "--set", "referral_form=true", "--set",
+                    f'allowed_origins=["{site}"]', "--set", f"thank_you_url={site}/thanks"],
+                   target=target, out=io.StringIO(), err=io.StringIO())
+    snippet = io.StringIO()
+    assert (created, main(["forms", "snippet", form_id], target=target, out=snippet, err=io.StringIO())) == (0, 0)
+    pages = {f"{site}/refer": f"<!doctype html><html lang='en'><title>Refer</title><main>{snippet.getvalue()}</main>",
+             f"{site}/thanks": "<!doctype html><html lang='en'><title>Thanks</title><h1>Thank you, partner</h1>"}
+    page.route(f"{site}/**", lambda route: route.fulfill(status=200, content_type="text/html",
+                                                         body=pages[route.request.url]))
+    lead = new_lead()
+
+    # WHEN María, a partner, fills it in for someone she met (a plain HTML post, no script)
+    page.goto(f"{site}/refer")
+    page.get_by_label("Your partner code or email").fill("maria@lopez-roofing.example.com")
+    page.get_by_label("Name", exact=True).fill(f"Hugo Hired {lead.tag}")
+    page.get_by_label("Email", exact=True).fill(lead.email_at("acme-corp.com"))
+    page.get_by_label("Your introduction: who they are, what they need").fill("Needs 40 seats, call after 5.")
+    page.get_by_label("How did they agree to be contacted?").select_option(label="I asked them in person")
+    page.get_by_role("button", name="Send").click()
+
+    # THEN she lands on the site's thank-you page, and the lead records her introduction
+    expect(page).to_have_url(f"{site}/thanks")
+    stored = stored_lead(http, lead.email_at("acme-corp.com"))
+    assert stored is not None
+    assert (stored["source"]["partner_id"], stored["source"]["channel"]) == ("maria-lopez", "referral")
+    assert stored["introduction"]["note"] == "Needs 40 seats, call after 5."
+    assert stored["introduction"]["consent_method"] == "asked_in_person"

@@ -186,3 +186,22 @@ def test_a_turnstile_form_names_its_secret_and_the_bot_settings_are_admins_setti
     assert FormChanges(captcha="none", post_cap_per_window=None).sent() == {"captcha": "none",
                                                                             "post_cap_per_window": None}
 
+
+
+def test_a_referral_forms_snippet_asks_for_the_partner_the_introduction_and_how_they_agreed():
+    # A referral form's post without its partner or consent method is refused (422): a
+    # snippet without those fields would have every partner's introduction refused.
+    form = FormConfig(form_id="refer", name="Refer", referral_form=True, language="es")
+
+    page = Page(embed_snippets(form, API).html)
+
+    assert "required" in page.inputs()["referred_by"]
+    selects = [attrs for tag, attrs in page.tags if tag == "select"]
+    assert [s["name"] for s in selects] == ["consent_method"] and "required" in selects[0]
+    options = [attrs["value"] for tag, attrs in page.tags if tag == "option"]
+    assert options == ["", "asked_in_person", "asked_in_writing", "asked_by_phone", "person_asked_us", "other"]
+    assert ("textarea", {"name": "introduction"}) in page.tags and "consent_note" in page.inputs()
+    assert "Su código de socio o su correo " in page.text  # in the form's language
+    # and a form that is not a referral form asks none of it
+    plain = Page(embed_snippets(FormConfig(form_id="f", name="F"), API).html)
+    assert "referred_by" not in plain.inputs() and not any(tag == "select" for tag, _ in plain.tags)

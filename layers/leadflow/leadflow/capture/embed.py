@@ -23,6 +23,28 @@ LABELS: dict[str, dict[str, str]] = {
     "ar": {"name": "الاسم", "email": "البريد الإلكتروني", "phone": "الهاتف", "send": "إرسال",
            "honeypot": "اترك هذا الحقل فارغًا"},
 }
+# A referral form's own words (leadflow.referrals.introduction): the partner, their
+# introduction, and how the person they refer agreed to be contacted.
+REFERRAL_LABELS: dict[str, dict[str, str]] = {
+    "en": {"partner": "You, the partner", "referred_by": "Your partner code or email",
+           "person": "The person you refer", "introduction": "Your introduction: who they are, what they need",
+           "consent_method": "How did they agree to be contacted?", "choose": "Choose one",
+           "consent_note": "Details (optional)", "asked_in_person": "I asked them in person",
+           "asked_in_writing": "I asked them in writing", "asked_by_phone": "I asked them by phone",
+           "person_asked_us": "They asked me to pass on their details", "other": "Another way"},
+    "es": {"partner": "Usted, el socio", "referred_by": "Su código de socio o su correo",
+           "person": "La persona que recomienda", "introduction": "Su presentación: quién es y qué necesita",
+           "consent_method": "¿Cómo aceptó que la contactemos?", "choose": "Elija una opción",
+           "consent_note": "Detalles (opcional)", "asked_in_person": "Se lo pregunté en persona",
+           "asked_in_writing": "Se lo pregunté por escrito", "asked_by_phone": "Se lo pregunté por teléfono",
+           "person_asked_us": "Me pidió que pasara sus datos", "other": "De otra manera"},
+    "ar": {"partner": "أنت، الشريك", "referred_by": "رمز الشريك أو بريدك الإلكتروني",
+           "person": "الشخص الذي تُحيله", "introduction": "تعريفك: من هو وما الذي يحتاج إليه",
+           "consent_method": "كيف وافق على أن نتواصل معه؟", "choose": "اختر واحدًا",
+           "consent_note": "تفاصيل (اختياري)", "asked_in_person": "سألته شخصيًا", "asked_in_writing": "سألته كتابةً",
+           "asked_by_phone": "سألته هاتفيًا", "person_asked_us": "طلب مني أن أنقل بياناته", "other": "بطريقة أخرى"},
+}
+CONSENT_METHODS = ("asked_in_person", "asked_in_writing", "asked_by_phone", "person_asked_us", "other")
 # The fields every snippet has, with their input type and autocomplete token.
 CONTACT_FIELDS = (("name", "text", "name"), ("email", "email", "email"), ("phone", "tel", "tel"))
 
@@ -52,15 +74,34 @@ def _next_url(form: FormConfig) -> str:
     return url if any(url.startswith(origin.rstrip("/") + "/") for origin in form.allowed_origins) else ""
 
 
+def _referral_fields(form: FormConfig) -> tuple[list[str], list[str]]:
+    """A referral form's fields around the person's: the partner's code or email before
+    them, the introduction and how they agreed to be contacted after (both required by
+    capture: without them the post is refused, 422)."""
+    words = REFERRAL_LABELS.get(form.language.split("-")[0].lower(), REFERRAL_LABELS["en"])
+    before = ["  <fieldset>", f"    <legend>{escape(words['partner'])}</legend>",
+              f'    <label>{escape(words["referred_by"])} <input name="referred_by" required></label>',
+              "  </fieldset>", "  <fieldset>", f"    <legend>{escape(words['person'])}</legend>"]
+    options = "".join(f'<option value="{method}">{escape(words[method])}</option>' for method in CONSENT_METHODS)
+    after = [f'  <label>{escape(words["introduction"])} <textarea name="introduction"></textarea></label>',
+             f'  <label>{escape(words["consent_method"])} <select name="consent_method" required>'
+             f'<option value="">{escape(words["choose"])}</option>{options}</select></label>',
+             f'  <label>{escape(words["consent_note"])} <input name="consent_note"></label>',
+             "  </fieldset>"]
+    return before, after
+
+
 def _fields(form: FormConfig, words: dict[str, str]) -> list[str]:
     required = {field_key(f) for f in form.required_fields}
-    lines = []
+    before, after = _referral_fields(form) if form.referral_form else ([], [])
+    lines = list(before)
     for name, kind, autocomplete in CONTACT_FIELDS:
         flag = " required" if name == "name" or name in required else ""
         lines.append(f'  <label>{escape(words[name])} <input name="{name}" type="{kind}" '
                      f'autocomplete="{autocomplete}"{flag}></label>')
     for extra in sorted(required - {"name", "email", "phone", "consent"}):
         lines.append(f'  <label>{escape(extra)} <input name="{_attribute(extra)}" required></label>')
+    lines += after
     if form.consent_text:
         flag = " required" if "consent" in required else ""
         lines.append("  <!-- The consent text word for word: it is stored as what the person agreed to. -->")
