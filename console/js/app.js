@@ -21,7 +21,7 @@ const PAGES = [
   ["/rules", () => import("./pages/rules.js"), "nav.rules", true],
   ["/import", () => import("./pages/import.js"), "nav.import", true],
   ["/reports", () => import("./pages/reports.js"), "nav.reports", true],
-  ["/partners", () => import("./pages/partners.js"), "nav.partners", true],
+  ["/partners", () => import("./pages/partners.js"), "nav.partners", false],
   ["/data", () => import("./pages/data.js"), "nav.data", true],
 ];
 const ME = "leadflow.me";

@@ -1,5 +1,6 @@
 """Referral partners' side of the leads API: the referrals given back to a partner
-(managers and admins: `POST`/`GET /partners/{partner_id}/given`) and what each partner
+(managers and admins: `GET /partners`, whom to give to, and `POST`/`GET
+/partners/{partner_id}/given`) and what each partner
 brings (admins: `GET /reports/partners`). The `leadflow referrals` command calls the same
 services (leadflow.referrals.given, leadflow.referrals.report)."""
 
@@ -12,7 +13,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from leadflow.referrals.given import PARTNER_ID_PATTERN, GivenList, GiveReferral, give_referral, list_given
+from leadflow.referrals.given import (
+    PARTNER_ID_PATTERN,
+    GivenList,
+    GiveReferral,
+    PartnerNames,
+    give_referral,
+    list_given,
+    partners_to_give_to,
+)
 from leadflow.referrals.records import ReferralGiven, ReferralRecords
 from leadflow.referrals.report import PartnerReport, read_partner_report
 from leadflow.referrals.store import PartnerStore
@@ -36,6 +45,13 @@ def _team_member() -> Caller:
     if not who.is_admin and who.manager_id is None:
         raise Forbidden("no_manager", "this user is not linked to a manager")
     return who
+
+
+@router.get("/partners", summary="The active referral partners by name (codes, never emails): whom a manager may "
+                                  "give a referral back", responses={200: {"description": "by name"}, **TEAM_ONLY})
+def partners_by_name() -> PartnerNames:
+    _team_member()
+    return partners_to_give_to(partners.list())
 
 
 @router.post("/partners/<partner_id>/given", summary="Record a referral given to a partner (one of our customers "

@@ -410,3 +410,28 @@ def test_an_admin_sees_what_each_partner_brings_records_a_referral_given_and_a_g
 
 def partner_report_of(http: HttpClient, token: str) -> Any:
     return api(http, token, "GET", "/reports/partners")
+
+
+def test_a_manager_records_a_referral_given_back_and_sees_no_report(
+        page: Page, stack: RunningStack, http_client: Callable[[RunningStack], HttpClient],
+        stack_id_token: Callable[[RunningStack, str | None], str]) -> None:
+    # Issue 18: "a manager can also record a referral given back to a partner".
+    http = http_client(stack)
+    note = f"Sent Umbrella Corp's roof to María ({time.time_ns()})"
+
+    # WHEN Olivia, a manager, opens Partners and records a referral she gave María
+    open_console(page, stack.base_url, "olivia@sales.example.com", "/partners")
+    expect(page.get_by_role("heading", name="Partners", exact=True)).to_be_visible()
+    give = page.locator(".given-form")
+    give.get_by_label("Given to").select_option("maria-lopez")
+    give.get_by_label("What, to whom").fill(note)
+    give.get_by_role("button", name="Record").click()
+
+    # THEN it is recorded as hers, and the page shows her no report (admins only)
+    expect(page.locator(".partners-notice [role=status]")).to_have_text("Recorded: a referral given to maria-lopez.")
+    given = api(http, stack_id_token(stack, None), "GET", "/partners/maria-lopez/given")["given"]
+    assert [(g["note"], g["by"]) for g in given if g["note"] == note] == [(note, "m-olivia")]
+    expect(page.get_by_role("table")).to_have_count(0)
+    expect(page.locator(".fee-form")).to_have_count(0)
+    no_serious_accessibility_violation(page)
+    screenshot(page, "partners-manager")

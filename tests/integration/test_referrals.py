@@ -349,6 +349,22 @@ def test_a_manager_records_a_referral_given_back_and_the_report_shows_the_balanc
     assert report["groups"][0]["given"] == 1
 
 
+def test_a_manager_chooses_whom_to_give_to_by_name_and_never_sees_a_partners_email(stack):
+    put_partner(stack, "bni-downtown", name="BNI Downtown", kind=PartnerKind.GROUP)
+    put_partner(stack, "maria-lopez", name="María López", kind=PartnerKind.MEMBER, group_id="bni-downtown")
+    put_partner(stack, "gone-partner", name="Gone", active=False)
+
+    answer = call_route(stack, "GET", "/partners", OLIVIA)
+
+    assert answer.status == 200
+    assert answer.json["partners"] == [
+        {"partner_id": "bni-downtown", "name": "BNI Downtown", "kind": "group", "group_id": None},
+        {"partner_id": "maria-lopez", "name": "María López", "kind": "member", "group_id": "bni-downtown"}]
+    assert "@" not in json.dumps(answer.json)
+    assert (call_route(stack, "GET", "/partners", NOBODY).status, call_route(stack, "GET", "/partners", NOBODY).code
+            ) == (403, "no_manager")
+
+
 @pytest.mark.parametrize(("path", "claims", "body", "status", "code"), [
     ("/partners/nobody/given", OLIVIA, {"note": "x"}, 404, "partner_not_found"),
     ("/partners/maria-lopez/given", NOBODY, {"note": "x"}, 403, "no_manager"),

@@ -3,15 +3,17 @@
 // time to a first contact, what a converted referral cost (a group's monthly fee,
 // entered here too), the referrals we gave back, the partners flagged for sending
 // referrals that rarely get anywhere, and the codes no partner has. A referral given to
-// a partner is recorded here (POST /partners/{id}/given).
+// a partner is recorded here (POST /partners/{id}/given). Managers see only that: they
+// give referrals back too, from the partners' names (GET /partners), never the report.
 
 import { describe, request } from "../api.js";
+import * as auth from "../auth.js";
 import { element, stateBox, useStyles } from "../dom.js";
 import { money, number, percent, t } from "../i18n.js";
 
 export const title = "nav.partners";
 export const words = "partners";
-export const adminOnly = true;
+export const adminOnly = false;
 
 const COLUMNS = ["received", "contacted", "qualified", "converted", "conversion", "toFirstContact", "costPerConverted",
   "given"];
@@ -160,9 +162,35 @@ function feeForm(report, period, reload, notice) {
   return form;
 }
 
+// A manager's view: the referral given back, to a partner chosen by name.
+function renderForManager(main) {
+  const state = stateBox();
+  const notice = stateBox();
+  const forms = element("div", { className: "partners-forms" });
+  main.append(element("h1", { text: t("nav.partners") }),
+    element("p", { className: "muted", text: t("partners.managerIntro") }), state.node,
+    element("div", { className: "partners-notice" }, notice.node), forms);
+  async function load() {
+    state.loading(t("loading"));
+    try {
+      const { partners } = await request("/partners");
+      state.clear();
+      forms.replaceChildren(...(partners.length ? [giveForm({ partners }, load, notice)]
+        : [element("p", { className: "state", text: t("partners.noneYet") })]));
+    } catch (error) {
+      state.error(t(describe(error)), load, t("retry"));
+    }
+  }
+  load();
+}
+
 export function render(main) {
   useStyles("reports");
   useStyles("partners");
+  if (!(auth.user() || {}).admin) {
+    renderForManager(main);
+    return;
+  }
   const params = new URLSearchParams(location.search);
   let period = /^\d{4}-\d{2}$/.test(params.get("period") || "") ? params.get("period") : thisMonth();
   const monthInput = element("input", { type: "month", id: "partners-month", name: "period", value: period,

@@ -47,6 +47,27 @@ class GivenList(BaseModel):
     given: list[ReferralGiven]
 
 
+class PartnerName(BaseModel):
+    """A partner as the team sees it to give a referral back: the code and the name, never
+    the partner's email (managers need no more, and admins have the partners' admin)."""
+
+    partner_id: str
+    name: str
+    kind: str
+    group_id: str | None = None
+
+
+class PartnerNames(BaseModel):
+    partners: list[PartnerName]
+
+
+def partners_to_give_to(partners: list[Partner]) -> PartnerNames:
+    """The active partners, by name: whom a manager may give a referral back."""
+    return PartnerNames(partners=[PartnerName(partner_id=p.partner_id, name=p.name, kind=p.kind.value,
+                                              group_id=p.group_id)
+                                  for p in sorted(partners, key=lambda p: p.name.casefold()) if p.active])
+
+
 class GivenRecords(Protocol):
     def add_given(self, given: ReferralGiven) -> None: ...
 
