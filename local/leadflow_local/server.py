@@ -419,7 +419,8 @@ def _join(threads: list[threading.Thread]) -> None:
 
 def _print_banner(settings: DevSettings, stack: LocalStack) -> None:
     base = settings.base_url
-    print("", f"  Landing page   {base}/", f"  Console        {base}/console   (sign in as a user below)",
+    print("", f"  Landing page   {base}/   (in Spanish {base}/es, in Arabic {base}/ar)",
+          f"  Console        {base}/console   (sign in as a user below)",
           f"  Mailbox        {base}{MAILBOX_PATH}",
           f"  Webhooks       {base}{WEBHOOKS_PATH}" + ("" if stack.pipes else "   (off: LOCAL_WEBHOOKS=off)"),
           f"  Stored leads   {base}{LEADS_PATH}", f"  API base       {base}", sep="\n")
