@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.shared.models import ChannelKind, LeadStatus, RejectionReason, ScorePart, ScoreThresholds, Temperature
 
@@ -62,7 +62,9 @@ class LeadAssigned(_SubmissionEvent):
     # A returning person's visit within the window of the manager's last email about the
     # lead: only noted, the manager hears of it (with any others) in one digest at this
     # time (leadflow.notification.visits), so notify is not woken (its rule filters on it).
-    noted_until: datetime | None = None
+    # Left out of the detail when not set: the rule matches its absence, as CloudFormation
+    # allows no null in a template (an event pattern cannot name null there).
+    noted_until: datetime | None = Field(default=None, exclude_if=lambda until: until is None)
 
 
 class LeadUnassigned(_SubmissionEvent):
