@@ -436,28 +436,39 @@ def test_a_manager_closes_a_lead_from_the_email_and_the_lead_answers_the_farewel
     expect(page.locator("main")).to_contain_text("We already have your answer.")
 
 
-def test_the_snippet_leadflow_hands_out_works_pasted_into_a_landing_page(
-        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
-    # GIVEN a form created from the terminal for the company's own site, and its snippet
-    # pasted as it is into a page of that site (served here by the browser's router)
+SITE = "http://www.acme.example"  # the company's own site, served by the browser's router
+
+
+def pasted_snippet(page: Page, local_stack: RunningStack, slug: str, name: str, thanks: str, *settings: str) -> str:
+    """A form created from the terminal for SITE (`settings` as `--set` takes them), its
+    snippet pasted as it is into SITE/<slug>, and SITE/thanks saying `thanks`: the form's id."""
     import io
     import uuid
-    from urllib.parse import urlsplit
 
     from leadflow_cli.main import main
     from leadflow_cli.target import local_target
 
-    site, form_id = "http://www.acme.example", f"expo-{uuid.uuid4().hex[:8]}"
+    form_id = f"{slug}-{uuid.uuid4().hex[:8]}"
     target = local_target({"PORT": str(urlsplit(local_stack.base_url).port)})
-    created = main(["forms", "create", form_id, "--name", "Trade show <stand 12>", "--set",
-                    f'allowed_origins=["{site}"]', "--set", f"thank_you_url={site}/thanks"],
-                   target=target, out=io.StringIO(), err=io.StringIO())
+    options = [arg for setting in (f'allowed_origins=["{SITE}"]', f"thank_you_url={SITE}/thanks", *settings)
+               for arg in ("--set", setting)]
+    created = main(["forms", "create", form_id, "--name", name, *options], target=target, out=io.StringIO(),
+                   err=io.StringIO())
     snippet = io.StringIO()
     assert (created, main(["forms", "snippet", form_id], target=target, out=snippet, err=io.StringIO())) == (0, 0)
-    pages = {f"{site}/expo": f"<!doctype html><html lang='en'><title>Expo</title><main>{snippet.getvalue()}</main>",
-             f"{site}/thanks": "<!doctype html><html lang='en'><title>Thanks</title><h1>See you at the stand</h1>"}
-    page.route(f"{site}/**", lambda route: route.fulfill(status=200, content_type="text/html",
+    pages = {f"{SITE}/{slug}": f"<!doctype html><html lang='en'><title>{slug}</title><main>{snippet.getvalue()}</main>",
+             f"{SITE}/thanks": f"<!doctype html><html lang='en'><title>Thanks</title><h1>{thanks}</h1>"}
+    page.route(f"{SITE}/**", lambda route: route.fulfill(status=200, content_type="text/html",
                                                          body=pages[route.request.url]))
+    return form_id
+
+
+def test_the_snippet_leadflow_hands_out_works_pasted_into_a_landing_page(
+        page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
+    # GIVEN a form created from the terminal for the company's own site, and its snippet
+    # pasted as it is into a page of that site (served here by the browser's router)
+    site, form_id = SITE, pasted_snippet(page, local_stack, "expo", "Trade show <stand 12>",
+                                         "See you at the stand")
     lead = new_lead()
 
     # WHEN a visitor fills it in and sends it (a plain HTML post, no script)
@@ -739,23 +750,8 @@ def test_a_partner_introduces_someone_through_the_referral_forms_snippet_pasted_
         page: Page, local_stack: RunningStack, http: HttpClient, new_lead: Callable[[], LeadIdentity]) -> None:
     # GIVEN a referral form made from the terminal, its snippet pasted into the company's
     # "refer a friend" page (served here by the browser's router)
-    import io
-    import uuid
-
-    from leadflow_cli.main import main
-    from leadflow_cli.target import local_target
-
-    site, form_id = "http://www.acme.example", f"refer-{uuid.uuid4().hex[:8]}"
-    target = local_target({"PORT": str(urlsplit(local_stack.base_url).port)})
-    created = main(["forms", "create", form_id, "--name", "Refer someone", "--set", "referral_form=true", "--set",
-                    f'allowed_origins=["{site}"]', "--set", f"thank_you_url={site}/thanks"],
-                   target=target, out=io.StringIO(), err=io.StringIO())
-    snippet = io.StringIO()
-    assert (created, main(["forms", "snippet", form_id], target=target, out=snippet, err=io.StringIO())) == (0, 0)
-    pages = {f"{site}/refer": f"<!doctype html><html lang='en'><title>Refer</title><main>{snippet.getvalue()}</main>",
-             f"{site}/thanks": "<!doctype html><html lang='en'><title>Thanks</title><h1>Thank you, partner</h1>"}
-    page.route(f"{site}/**", lambda route: route.fulfill(status=200, content_type="text/html",
-                                                         body=pages[route.request.url]))
+    site = SITE
+    pasted_snippet(page, local_stack, "refer", "Refer someone", "Thank you, partner", "referral_form=true")
     lead = new_lead()
 
     # WHEN María, a partner, fills it in for someone she met (a plain HTML post, no script)
