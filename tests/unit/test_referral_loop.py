@@ -32,8 +32,10 @@ def test_a_partner_reads_the_first_name_only(name, first):
 class FakeReads:
     def __init__(self, lead: Lead | None, partner: Partner | None) -> None:
         self.lead, self.partner = lead, partner
+        self.lead_reads = 0
 
     def get_lead(self, lead_id: str) -> Lead | None:
+        self.lead_reads += 1
         return self.lead
 
     def get_partner(self, partner_id: str) -> Partner | None:
@@ -68,7 +70,9 @@ def test_only_the_first_contact_is_told():
 
     assert loop.first_contacted(contacted(T0 + timedelta(days=5)), FakeReads(first, MARIA), mailer) == \
         "not_first_contact"
-    assert loop.first_contacted(contacted(T0), FakeReads(first, MARIA), mailer) == "sent"
+    reads = FakeReads(first, MARIA)
+    assert loop.first_contacted(contacted(T0), reads, mailer) == "sent"
+    assert reads.lead_reads == 1  # the card read to tell the first contact is the one the email uses
     [email] = mailer.sent
     assert email.audience == "partner" and email.to == "maria@partners.example"
     assert "Jane" in email.text and "Doe" not in email.text + email.html and "acme" not in email.html

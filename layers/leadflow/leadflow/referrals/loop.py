@@ -65,14 +65,16 @@ def _unwanted(partner: Partner | None) -> Outcome | None:
     return None if partner.email else "no_email"
 
 
-def tell_partner(moment: Moment, lead_id: str, partner_id: str | None, reads: LoopReads, mailer: Mailer) -> Outcome:
+def tell_partner(moment: Moment, lead_id: str, partner_id: str | None, reads: LoopReads, mailer: Mailer,
+                 lead: Lead | None = None) -> Outcome:
     """Email the lead's partner about `moment`, when they want it: the partner exists,
-    is active, has an address and keeps `loop_emails` on. Returns what happened."""
+    is active, has an address and keeps `loop_emails` on. Returns what happened. `lead`:
+    the card when the caller has read it already (else it is read here, once wanted)."""
     partner = reads.get_partner(partner_id) if partner_id else None
     unwanted = _unwanted(partner)
     if unwanted or partner is None or partner.email is None:
         return unwanted or "no_partner"
-    lead = reads.get_lead(lead_id)
+    lead = lead or reads.get_lead(lead_id)
     if lead is None:
         return "no_lead"
     if lead.erased_at is not None:
@@ -93,9 +95,11 @@ def first_contacted(event: LeadStatusChanged, reads: LoopReads, mailer: Mailer) 
     if event.to_status != LeadStatus.CONTACTED:
         return "not_first_contact"
     lead = reads.get_lead(event.lead_id)
-    if lead is not None and lead.contacted_at is not None and lead.contacted_at != event.at:
+    if lead is None:
+        return "no_lead"
+    if lead.contacted_at is not None and lead.contacted_at != event.at:
         return "not_first_contact"
-    return tell_partner("contacted", event.lead_id, event.partner_id, reads, mailer)
+    return tell_partner("contacted", event.lead_id, event.partner_id, reads, mailer, lead=lead)
 
 
 def became_customer(event: LeadConverted, reads: LoopReads, mailer: Mailer) -> Outcome:
